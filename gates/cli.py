@@ -1,0 +1,142 @@
+"""The ``gates`` command: parse, call one function, print, return an exit code. Nothing else."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from gates import __version__, config, flow, lint, typecheck
+from gates.errors import EXIT_USAGE, GatesError
+from gates.model import GateResult, JSONValue
+from gates.record import exit_code
+from gates.report import terminal
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _print_json(data: JSONValue) -> None:
+    print(json.dumps(data, indent=2))
+
+
+def _show_result(args: argparse.Namespace, result: GateResult) -> int:
+    if args.json:
+        _print_json(result.to_dict())
+    else:
+        terminal.print_result(result)
+    flow.annotate(result)
+    return exit_code(result)
+
+
+def _context(args: argparse.Namespace) -> flow.Context:
+    return flow.Context.load(Path(args.root))
+
+
+def _lint(args: argparse.Namespace) -> int:
+    return _show_result(args, lint.run(_context(args), update_baseline=args.update_baseline))
+
+
+def _typecheck(args: argparse.Namespace) -> int:
+    return _show_result(args, typecheck.run(_context(args), update_baseline=args.update_baseline))
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    return _show_result(args, flow.run_command_gate(_context(args), args.name))
+
+
+def _tests(args: argparse.Namespace) -> int:
+    from gates import testrun
+
+    outcome = testrun.run(_context(args), pytest_args=args.pytest_args, evidence=args.evidence)
+    if args.json:
+        _print_json(outcome.result.to_dict())
+    return outcome.exit_code
+
+
+def _decide(args: argparse.Namespace) -> int:
+    decision = flow.decide(_context(args), environment=args.environment)
+    if args.json:
+        _print_json(decision.to_dict())
+    else:
+        terminal.print_decision(decision)
+    flow.publish_decision(decision)
+    return 0 if decision.verdict.ships else 1
+
+
+def _status(args: argparse.Namespace) -> int:
+    rows = flow.status(_context(args))
+    if args.json:
+        _print_json([row.to_dict() for row in rows])
+    else:
+        terminal.print_status(rows)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gates", description="Release quality gates: may this exact code ship?"
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--root", default=".", help="project folder (default: current)")
+    common.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, parents=[common], help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    for name, handler, text in (
+        ("lint", _lint, "ruff check and ruff format --check"),
+        ("typecheck", _typecheck, "mypy"),
+    ):
+        sub = command(name, handler, text)
+        sub.add_argument(
+            "--update-baseline", action="store_true", help="accept today's findings as the baseline"
+        )
+
+    sub = command("run", _run_command, "a command gate from [tool.gates.commands]")
+    sub.add_argument("name", help="the command gate's name")
+
+    sub = command("tests", _tests, "pytest under coverage, writing .gates/evidence/")
+    sub.add_argument(
+        "--evidence", action="store_true", help="failing tests exit 0: they are evidence"
+    )
+    sub.add_argument("pytest_args", nargs=argparse.REMAINDER, help="-- then pytest arguments")
+
+    sub = command("decide", _decide, "apply the policy to every gate's result: GO or NO_GO")
+    sub.add_argument("--environment", default=None, help="e.g. staging or production")
+
+    command("status", _status, "every gate's latest result, fresh or stale")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: returns the exit code (0 pass/GO, 1 fail/NO_GO, 2 usage/config/environment)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse reports usage errors itself
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    if getattr(args, "pytest_args", None) and args.pytest_args[0] == "--":
+        args.pytest_args = args.pytest_args[1:]
+    try:
+        code: int = args.handler(args)
+    except GatesError as exc:
+        print(f"gates: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("gates: interrupted", file=sys.stderr)
+        return 130
+    return code
+
+
+def main_exit() -> None:
+    """Console script."""
+    sys.exit(main())
+
+
+__all__ = ["build_parser", "config", "main", "main_exit"]

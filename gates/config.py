@@ -1,0 +1,426 @@
+"""``[tool.gates]`` in pyproject.toml → typed, frozen config.
+
+Every error names the file, the key path and (when it can be found) the line, in one line.
+Unknown keys are errors: a misspelt threshold must never silently become "no threshold".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shlex
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+from gates.errors import ConfigError
+from gates.model import Waiver
+
+BUILTIN_GATES = ("lint", "typecheck", "tests", "coverage", "buckets", "package", "smoke")
+"""Gates this package implements, in chain order."""
+
+_TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "true or false",
+    list: "a list",
+    dict: "a table",
+    dt.date: "a date",
+}
+
+
+def _describe(value: object) -> str:
+    for kind, name in _TYPE_NAMES.items():
+        if type(value) is kind:
+            return name
+    return type(value).__name__
+
+
+class Table:
+    """A TOML table being read: typed getters that name the key path on error.
+
+    Call :meth:`done` once every known key was read; any other key is then an error.
+    """
+
+    def __init__(self, data: Mapping[str, Any], path: Sequence[str | int], file: Path) -> None:
+        self._data = data
+        self._path = tuple(path)
+        self._file = file
+        self._seen: set[str] = set()
+
+    @property
+    def file(self) -> Path:
+        return self._file
+
+    def key_path(self, key: str | int | None = None) -> str:
+        parts = [*self._path, key] if key is not None else list(self._path)
+        text = ""
+        for part in parts:
+            text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+        return text
+
+    def fail(self, key: str | int | None, problem: str) -> NoReturn:
+        where = self._file.name
+        line = _find_line(self._file, [*self._path, key] if key is not None else list(self._path))
+        if line is not None:
+            where += f":{line}"
+        raise ConfigError(f"{where}: {self.key_path(key)}: {problem}")
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._data
+
+    def _get(self, key: str, kinds: tuple[type, ...], expected: str) -> Any:
+        self._seen.add(key)
+        value = self._data[key]
+        # bool is an int subclass: never accept true where a number is meant.
+        if isinstance(value, bool) and bool not in kinds:
+            self.fail(key, f"expected {expected}, got {_describe(value)}")
+        if not isinstance(value, kinds):
+            self.fail(key, f"expected {expected}, got {_describe(value)}")
+        return value
+
+    def str(self, key: str, default: str) -> str:
+        if key not in self._data:
+            self._mark(key)
+            return default
+        value: str = self._get(key, (str,), "a string")
+        return value
+
+    def optional_str(self, key: str) -> str | None:
+        if key not in self._data:
+            return self._mark(key)
+        value: str = self._get(key, (str,), "a string")
+        return value or None
+
+    def _mark(self, key: str) -> None:
+        self._seen.add(key)
+
+    def bool(self, key: str, default: bool) -> bool:
+        if key not in self._data:
+            self._mark(key)
+            return default
+        value: bool = self._get(key, (bool,), "true or false")
+        return value
+
+    def number(
+        self, key: str, default: float | None, *, low: float | None = None, high: float | None = None
+    ) -> float | None:
+        if key not in self._data:
+            self._mark(key)
+            return default
+        value = float(self._get(key, (int, float), "a number"))
+        if (low is not None and value < low) or (high is not None and value > high):
+            self.fail(key, f"must be between {low:g} and {high:g}, got {value:g}")
+        return value
+
+    def percent(self, key: str, default: float | None = None) -> float | None:
+        return self.number(key, default, low=0, high=100)
+
+    def int(self, key: str, default: int, *, low: int = 0) -> int:
+        if key not in self._data:
+            self._mark(key)
+            return default
+        value: int = self._get(key, (int,), "an integer")
+        if value < low:
+            self.fail(key, f"must be at least {low}, got {value}")
+        return value
+
+    def str_list(self, key: str, default: Sequence[str] = ()) -> tuple[str, ...]:
+        if key not in self._data:
+            self._mark(key)
+            return tuple(default)
+        value = self._get(key, (list,), "a list of strings")
+        for index, item in enumerate(value):
+            if not isinstance(item, str):
+                self.fail(key, f"expected a list of strings, item {index} is {_describe(item)}")
+        return tuple(value)
+
+    def str_or_list(self, key: str) -> tuple[str, ...]:
+        """A string or a list of strings (e.g. a glob or several)."""
+        if key in self._data and isinstance(self._data[key], str):
+            return (self.str(key, ""),)
+        return self.str_list(key)
+
+    def date(self, key: str) -> dt.date | None:
+        if key not in self._data:
+            return self._mark(key)
+        value = self._get(key, (dt.date, str), "a date (YYYY-MM-DD)")
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(key, f"expected a date (YYYY-MM-DD), got {value!r}")
+
+    def table(self, key: str) -> Table:
+        if key not in self._data:
+            self._mark(key)
+            return Table({}, [*self._path, key], self._file)
+        value = self._get(key, (dict,), "a table")
+        return Table(value, [*self._path, key], self._file)
+
+    def tables(self, key: str) -> list[Table]:
+        """An array of tables (``[[tool.gates.x]]``)."""
+        if key not in self._data:
+            self._mark(key)
+            return []
+        value = self._get(key, (list,), "an array of tables")
+        tables = []
+        for index, item in enumerate(value):
+            if not isinstance(item, dict):
+                self.fail(key, f"item {index} is {_describe(item)}, expected a table")
+            tables.append(Table(item, [*self._path, key, index], self._file))
+        return tables
+
+    def child(self, key: str, data: Mapping[str, Any]) -> Table:
+        """A table below this one whose content was already read with :meth:`items`."""
+        return Table(data, [*self._path, key], self._file)
+
+    def items(self) -> list[tuple[str, Any]]:
+        """All entries of a free-form table (marks them read)."""
+        self._seen.update(self._data)
+        return list(self._data.items())
+
+    def done(self) -> None:
+        unknown = sorted(set(self._data) - self._seen)
+        if unknown:
+            self.fail(unknown[0], "unknown key")
+
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+
+
+def _find_line(file: Path, path: Sequence[str | int | None]) -> int | None:
+    """Best-effort line of a key path in a TOML file, for error messages only."""
+    try:
+        lines = file.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    names = [str(p) for p in path if p is not None and not isinstance(p, int)]
+    indexes = [p for p in path if isinstance(p, int)]
+    occurrence = indexes[-1] if indexes else 0
+    # Longest table header that is a prefix of the path, then the key below it.
+    for cut in range(len(names), 0, -1):
+        header, rest = ".".join(names[:cut]), names[cut:]
+        seen = -1
+        for number, text in enumerate(lines):
+            match = _HEADER.match(text)
+            if not match or match.group(1).replace(" ", "") != header:
+                continue
+            seen += 1
+            if seen != occurrence and text.lstrip().startswith("[["):
+                continue
+            if not rest:
+                return number + 1
+            for offset, below in enumerate(lines[number + 1 :], start=number + 2):
+                if _HEADER.match(below):
+                    break
+                if re.match(rf"^\s*\"?{re.escape(rest[0])}\"?\s*=", below):
+                    return offset
+            break
+    return None
+
+
+@dataclass(frozen=True)
+class LintConfig:
+    paths: tuple[str, ...] = (".",)
+    """Files and folders ruff checks."""
+    baseline: str | None = None
+    """Committed file of known findings: only new findings fail (a ratchet)."""
+    format: bool = True
+    """Also run ``ruff format --check``."""
+
+
+@dataclass(frozen=True)
+class TypecheckConfig:
+    paths: tuple[str, ...] = (".",)
+    baseline: str | None = None
+    args: tuple[str, ...] = ()
+    """Extra mypy arguments, e.g. ``["--strict"]`` (pyproject's ``[tool.mypy]`` also applies)."""
+
+
+@dataclass(frozen=True)
+class TestsConfig:
+    pytest_args: tuple[str, ...] = ()
+    """Arguments always given to pytest by ``gates tests``."""
+
+
+@dataclass(frozen=True)
+class CommandGate:
+    name: str
+    argv: tuple[str, ...]
+    timeout_s: float | None = None
+
+
+@dataclass(frozen=True)
+class GatesConfig:
+    """The whole ``[tool.gates]`` section of one project."""
+
+    root: Path
+    file: Path
+    project_name: str | None = None
+    version: str | None = None
+    """``[project].version`` when static."""
+    required: tuple[str, ...] = ("lint", "typecheck")
+    advisory: tuple[str, ...] = ()
+    ledger: str = ".gates/ledger.db"
+    timeout_s: float = 1800.0
+    """Default time limit for any tool a gate runs."""
+    lint: LintConfig = field(default_factory=LintConfig)
+    typecheck: TypecheckConfig = field(default_factory=TypecheckConfig)
+    tests: TestsConfig = field(default_factory=TestsConfig)
+    commands: Mapping[str, CommandGate] = field(default_factory=dict)
+    waivers: tuple[Waiver, ...] = ()
+
+    @property
+    def gates(self) -> tuple[str, ...]:
+        """Every gate the decision looks at, required first."""
+        return (*self.required, *(g for g in self.advisory if g not in self.required))
+
+    def known_gates(self) -> tuple[str, ...]:
+        return (*BUILTIN_GATES, *self.commands)
+
+
+def load(root: Path) -> GatesConfig:
+    """Read ``root/pyproject.toml``; a missing ``[tool.gates]`` section means the defaults."""
+    file = root / "pyproject.toml"
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: not found (release-gates reads [tool.gates] from it)") from None
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read: {exc.strerror}") from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file.name}: invalid TOML: {exc}") from None
+    return parse(document, root=root, file=file)
+
+
+def parse(document: Mapping[str, Any], *, root: Path, file: Path) -> GatesConfig:
+    project = document.get("project") if isinstance(document.get("project"), dict) else {}
+    assert isinstance(project, dict)
+    tool = document.get("tool", {})
+    if not isinstance(tool, dict):
+        Table(document, [], file).fail("tool", f"expected a table, got {_describe(tool)}")
+    table = Table(tool.get("gates", {}), ["tool", "gates"], file)
+    if "gates" in tool and not isinstance(tool["gates"], dict):
+        Table(tool, ["tool"], file).fail("gates", f"expected a table, got {_describe(tool['gates'])}")
+
+    commands = _commands(table.table("commands"))
+    required = table.str_list("required", ("lint", "typecheck"))
+    advisory = table.str_list("advisory")
+    known = (*BUILTIN_GATES, *commands)
+    for key, names in (("required", required), ("advisory", advisory)):
+        for name in names:
+            if name not in known:
+                table.fail(key, f"unknown gate {name!r} (known: {', '.join(known)})")
+
+    config = GatesConfig(
+        root=root,
+        file=file,
+        project_name=project.get("name") if isinstance(project.get("name"), str) else None,
+        version=project.get("version") if isinstance(project.get("version"), str) else None,
+        required=required,
+        advisory=advisory,
+        ledger=table.str("ledger", ".gates/ledger.db"),
+        timeout_s=table.number("timeout", 1800.0, low=1) or 1800.0,
+        lint=_lint(table.table("lint")),
+        typecheck=_typecheck(table.table("typecheck")),
+        tests=_tests(table.table("tests")),
+        commands=commands,
+        waivers=tuple(_waiver(t, known) for t in table.tables("waivers")),
+    )
+    table.done()
+    return config
+
+
+def _lint(table: Table) -> LintConfig:
+    config = LintConfig(
+        paths=table.str_list("paths", (".",)),
+        baseline=table.optional_str("baseline"),
+        format=table.bool("format", True),
+    )
+    table.done()
+    return config
+
+
+def _typecheck(table: Table) -> TypecheckConfig:
+    config = TypecheckConfig(
+        paths=table.str_list("paths", (".",)),
+        baseline=table.optional_str("baseline"),
+        args=table.str_list("args"),
+    )
+    table.done()
+    return config
+
+
+def _tests(table: Table) -> TestsConfig:
+    config = TestsConfig(pytest_args=table.str_list("pytest_args"))
+    table.done()
+    return config
+
+
+_GATE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def _commands(table: Table) -> dict[str, CommandGate]:
+    commands: dict[str, CommandGate] = {}
+    for name, value in table.items():
+        if not _GATE_NAME.match(name):
+            table.fail(name, "gate names use letters, digits, '-', '_' and '.'")
+        if name in BUILTIN_GATES:
+            table.fail(name, f"{name!r} is a built-in gate; give the command another name")
+        timeout: float | None = None
+        if isinstance(value, dict):
+            entry = table.child(name, value)
+            argv = entry.str_or_list("run")
+            timeout = entry.number("timeout", None, low=1)
+            entry.done()
+        elif isinstance(value, str):
+            try:
+                argv = tuple(shlex.split(value))
+            except ValueError as exc:
+                table.fail(name, f"cannot split command: {exc}")
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            argv = tuple(value)
+        else:
+            table.fail(name, f"expected a command string or list, got {_describe(value)}")
+        if len(argv) == 1 and " " in argv[0]:
+            argv = tuple(shlex.split(argv[0]))
+        if not argv:
+            table.fail(name, "empty command")
+        commands[name] = CommandGate(name=name, argv=argv, timeout_s=timeout)
+    return commands
+
+
+def _waiver(table: Table, known: Sequence[str]) -> Waiver:
+    gate = table.str("gate", "")
+    if not gate:
+        table.fail("gate", "required: the gate this waiver applies to")
+    if gate not in known:
+        table.fail("gate", f"unknown gate {gate!r}")
+    reason = table.str("reason", "")
+    owner = table.str("owner", "")
+    for key, value in (("reason", reason), ("owner", owner)):
+        if not value.strip():
+            table.fail(key, "required: every waiver says why and who owns it")
+    expires = table.date("expires")
+    expires_version = table.optional_str("expires_version")
+    if expires is None and expires_version is None:
+        table.fail("expires", "required: a waiver needs an expiry date and/or expires_version")
+    waiver = Waiver(
+        gate=gate,
+        reason=reason,
+        owner=owner,
+        expires=expires,
+        expires_version=expires_version,
+        bucket=table.optional_str("bucket"),
+    )
+    table.done()
+    return waiver

@@ -1,0 +1,371 @@
+"""The domain: statuses, gate results, waivers and decisions, with a JSON round-trip.
+
+Everything here is frozen and plain so that results written on one machine (a CI shard) can be
+read and judged on another.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+JSONValue = Any
+"""A value that ``json.dumps`` accepts (kept loose on purpose: gate details are gate-specific)."""
+
+MetricValue = int | float | str | None
+
+
+class Status(StrEnum):
+    """Outcome of one gate."""
+
+    PASS = "PASS"
+    WARN = "WARN"
+    """Passed with advisory findings, or failed but waived / advisory tier."""
+    FAIL = "FAIL"
+    ERROR = "ERROR"
+    """The gate could not judge (missing, stale, empty or unparsable evidence, tool crash)."""
+    SKIP = "SKIP"
+    """Not configured for this run; the summary says why."""
+
+    @property
+    def ok(self) -> bool:
+        """True for the statuses that let a release through on their own."""
+        return self in (Status.PASS, Status.WARN)
+
+
+class Tier(StrEnum):
+    """How much a gate's outcome weighs in the decision."""
+
+    REQUIRED = "required"
+    ADVISORY = "advisory"
+    INFORMATIONAL = "informational"
+
+
+class Verdict(StrEnum):
+    """The decision."""
+
+    GO = "GO"
+    GO_WITH_WAIVERS = "GO_WITH_WAIVERS"
+    NO_GO = "NO_GO"
+
+    @property
+    def ships(self) -> bool:
+        return self is not Verdict.NO_GO
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a gate found, pointing at code when it can (GitHub annotations use it)."""
+
+    message: str
+    """What is wrong, one line."""
+    file: str | None = None
+    """Path relative to the project root."""
+    line: int | None = None
+    rule: str | None = None
+    """Tool rule code, e.g. ``F401`` or ``arg-type``."""
+    new: bool = True
+    """False when a baseline already knew this finding."""
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "rule": self.rule,
+            "new": self.new,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, JSONValue]) -> Finding:
+        return cls(
+            message=str(data["message"]),
+            file=data.get("file"),
+            line=data.get("line"),
+            rule=data.get("rule"),
+            new=bool(data.get("new", True)),
+        )
+
+    @property
+    def location(self) -> str:
+        if self.file is None:
+            return ""
+        return f"{self.file}:{self.line}" if self.line is not None else self.file
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """One measured area against its target: a row of ``Area | Target | Current | Gap``."""
+
+    area: str
+    """What is measured, e.g. ``total`` or ``pkg/b/*``."""
+    target: float
+    current: float
+    unit: str = ""
+    """Appended to numbers when shown, e.g. ``%``."""
+    higher_is_better: bool = True
+
+    @property
+    def met(self) -> bool:
+        return self.current >= self.target if self.higher_is_better else self.current <= self.target
+
+    @property
+    def gap(self) -> float:
+        """How far from the target (0 when met), always non-negative."""
+        diff = self.target - self.current if self.higher_is_better else self.current - self.target
+        return max(diff, 0.0)
+
+    def show(self, value: float) -> str:
+        text = f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+        return f"{text}{self.unit}"
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {
+            "area": self.area,
+            "target": self.target,
+            "current": self.current,
+            "unit": self.unit,
+            "higher_is_better": self.higher_is_better,
+            "gap": self.gap,
+            "met": self.met,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, JSONValue]) -> Threshold:
+        return cls(
+            area=str(data["area"]),
+            target=float(data["target"]),
+            current=float(data["current"]),
+            unit=str(data.get("unit", "")),
+            higher_is_better=bool(data.get("higher_is_better", True)),
+        )
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """What one gate concluded about one tree. ``bool(result)`` is True when it lets a release by."""
+
+    gate: str
+    status: Status
+    summary: str
+    """One line for tables."""
+    metrics: Mapping[str, MetricValue] = field(default_factory=dict)
+    """Numbers a trend can be drawn from (``findings``, ``percent_covered``, ``passed`` ...)."""
+    findings: tuple[Finding, ...] = ()
+    thresholds: tuple[Threshold, ...] = ()
+    """The first one is the headline shown in the decision table."""
+    details: Mapping[str, JSONValue] = field(default_factory=dict)
+    """Gate-specific structured report (buckets, smoke checks, artifact hashes ...)."""
+    tree: str = ""
+    """Tree id of the code judged; empty until recorded."""
+    started_at: str = ""
+    """ISO 8601 UTC."""
+    duration_s: float = 0.0
+    tools: Mapping[str, str] = field(default_factory=dict)
+    """Tool name to version, for the record."""
+
+    def __bool__(self) -> bool:
+        return self.status.ok
+
+    def stamped(
+        self, *, tree: str, started_at: dt.datetime, duration_s: float, tools: Mapping[str, str]
+    ) -> GateResult:
+        """The same result bound to the tree it judged and the run that produced it."""
+        return replace(
+            self,
+            tree=tree,
+            started_at=started_at.astimezone(dt.UTC).isoformat(timespec="seconds"),
+            duration_s=round(duration_s, 3),
+            tools=dict(tools),
+        )
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {
+            "gate": self.gate,
+            "status": self.status.value,
+            "summary": self.summary,
+            "metrics": dict(self.metrics),
+            "tree": self.tree,
+            "started_at": self.started_at,
+            "duration_s": self.duration_s,
+            "tools": dict(self.tools),
+            "findings": [f.to_dict() for f in self.findings],
+            "thresholds": [t.to_dict() for t in self.thresholds],
+            "details": dict(self.details),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, JSONValue]) -> GateResult:
+        return cls(
+            gate=str(data["gate"]),
+            status=Status(data["status"]),
+            summary=str(data.get("summary", "")),
+            metrics=dict(data.get("metrics") or {}),
+            findings=tuple(Finding.from_dict(f) for f in data.get("findings") or ()),
+            thresholds=tuple(Threshold.from_dict(t) for t in data.get("thresholds") or ()),
+            details=dict(data.get("details") or {}),
+            tree=str(data.get("tree", "")),
+            started_at=str(data.get("started_at", "")),
+            duration_s=float(data.get("duration_s", 0.0)),
+            tools={str(k): str(v) for k, v in (data.get("tools") or {}).items()},
+        )
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """Permission to ship despite a failing gate (or bucket), for a while."""
+
+    gate: str
+    reason: str
+    owner: str
+    expires: dt.date | None = None
+    """Last day the waiver holds."""
+    expires_version: str | None = None
+    """The waiver holds only for project versions below this one."""
+    bucket: str | None = None
+    """When set, waives one failing-test bucket rather than a whole gate."""
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {
+            "gate": self.gate,
+            "bucket": self.bucket,
+            "reason": self.reason,
+            "owner": self.owner,
+            "expires": self.expires.isoformat() if self.expires else None,
+            "expires_version": self.expires_version,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, JSONValue]) -> Waiver:
+        expires = data.get("expires")
+        return cls(
+            gate=str(data["gate"]),
+            reason=str(data["reason"]),
+            owner=str(data["owner"]),
+            expires=dt.date.fromisoformat(expires) if expires else None,
+            expires_version=data.get("expires_version"),
+            bucket=data.get("bucket"),
+        )
+
+    @property
+    def label(self) -> str:
+        target = f"{self.gate}/{self.bucket}" if self.bucket else self.gate
+        until = [x for x in (self.expires and self.expires.isoformat(), self.expires_version) if x]
+        suffix = f" until {' / '.join(until)}" if until else ""
+        return f"{target} ({self.owner}: {self.reason}){suffix}"
+
+
+@dataclass(frozen=True)
+class GateOutcome:
+    """One gate's line in a decision."""
+
+    name: str
+    tier: Tier
+    status: Status
+    """The status that counted, after staleness and waivers (a waived FAIL shows WARN)."""
+    summary: str
+    result: GateResult | None = None
+    """The recorded result, when there was a fresh one."""
+    waived: bool = False
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {
+            "name": self.name,
+            "tier": self.tier.value,
+            "status": self.status.value,
+            "summary": self.summary,
+            "waived": self.waived,
+            "result": self.result.to_dict() if self.result else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, JSONValue]) -> GateOutcome:
+        result = data.get("result")
+        return cls(
+            name=str(data["name"]),
+            tier=Tier(data.get("tier", Tier.REQUIRED.value)),
+            status=Status(data["status"]),
+            summary=str(data.get("summary", "")),
+            result=GateResult.from_dict(result) if result else None,
+            waived=bool(data.get("waived", False)),
+        )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """GO / GO_WITH_WAIVERS / NO_GO for one tree, with everything that led to it."""
+
+    id: str
+    verdict: Verdict
+    tree: str
+    commit: str | None
+    version: str | None
+    created_at: str
+    gates: tuple[GateOutcome, ...]
+    waivers: tuple[Waiver, ...] = ()
+    """Waivers that were used."""
+    expired_waivers: tuple[Waiver, ...] = ()
+    """Waivers that matched a failure but had expired: reported, ignored."""
+    reasons: tuple[str, ...] = ()
+    """Why the verdict is what it is, one line each (empty for a plain GO)."""
+    project: str | None = None
+    branch: str | None = None
+    environment: str | None = None
+    decided_by: str | None = None
+    reason: str | None = None
+    artifacts: Mapping[str, str] = field(default_factory=dict)
+    """Artifact file name to sha256."""
+    prev_hash: str | None = None
+    hash: str | None = None
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {
+            "id": self.id,
+            "verdict": self.verdict.value,
+            "tree": self.tree,
+            "commit": self.commit,
+            "version": self.version,
+            "created_at": self.created_at,
+            "project": self.project,
+            "branch": self.branch,
+            "environment": self.environment,
+            "decided_by": self.decided_by,
+            "reason": self.reason,
+            "gates": [g.to_dict() for g in self.gates],
+            "waivers": [w.to_dict() for w in self.waivers],
+            "expired_waivers": [w.to_dict() for w in self.expired_waivers],
+            "reasons": list(self.reasons),
+            "artifacts": dict(self.artifacts),
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, JSONValue]) -> Decision:
+        return cls(
+            id=str(data["id"]),
+            verdict=Verdict(data["verdict"]),
+            tree=str(data["tree"]),
+            commit=data.get("commit"),
+            version=data.get("version"),
+            created_at=str(data.get("created_at", "")),
+            gates=tuple(GateOutcome.from_dict(g) for g in data.get("gates") or ()),
+            waivers=tuple(Waiver.from_dict(w) for w in data.get("waivers") or ()),
+            expired_waivers=tuple(Waiver.from_dict(w) for w in data.get("expired_waivers") or ()),
+            reasons=tuple(str(r) for r in data.get("reasons") or ()),
+            project=data.get("project"),
+            branch=data.get("branch"),
+            environment=data.get("environment"),
+            decided_by=data.get("decided_by"),
+            reason=data.get("reason"),
+            artifacts={str(k): str(v) for k, v in (data.get("artifacts") or {}).items()},
+            prev_hash=data.get("prev_hash"),
+            hash=data.get("hash"),
+        )
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

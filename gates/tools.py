@@ -1,0 +1,105 @@
+"""Running external tools: found next to this interpreter first, time-limited, output captured."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+from gates.errors import ToolError
+
+OUTPUT_TAIL_LINES = 40
+
+
+@dataclass(frozen=True)
+class ToolRun:
+    """A finished tool run."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+    duration_s: float
+
+    def tail(self, lines: int = OUTPUT_TAIL_LINES) -> str:
+        """The last lines of combined output, for a result's details."""
+        combined = (self.stdout + ("\n" if self.stdout and self.stderr else "") + self.stderr).strip()
+        return "\n".join(combined.splitlines()[-lines:])
+
+
+def find(name: str) -> str:
+    """Path of executable ``name``; this interpreter's own bin folder wins over PATH.
+
+    A tool installed in the same venv as release-gates (a nox session, ``pip install
+    release-gates[tools]``) is the one the project configured, whatever else is on PATH.
+    """
+    here = str(Path(sys.executable).parent)
+    found = shutil.which(name, path=os.pathsep.join([here, os.environ.get("PATH", "")]))
+    if found is None:
+        raise ToolError(
+            f"{name} not found: install it in this environment (pip install {name}) "
+            f"or run the gate through nox"
+        )
+    return found
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    timeout_s: float,
+    env: Mapping[str, str] | None = None,
+    stdin_text: str | None = None,
+) -> ToolRun:
+    """Run ``argv`` (``argv[0]`` is looked up with :func:`find` unless it is a path)."""
+    program = argv[0] if os.sep in argv[0] else find(argv[0])
+    command = (program, *argv[1:])
+    started = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            command,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout_s,
+            env={**os.environ, **(env or {})},
+            input=stdin_text,
+            stdin=None if stdin_text is not None else subprocess.DEVNULL,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise ToolError(f"{argv[0]} timed out after {timeout_s:g}s in {cwd}") from None
+    except OSError as exc:
+        raise ToolError(f"{argv[0]} could not start: {exc.strerror or exc}") from None
+    return ToolRun(
+        argv=tuple(command),
+        returncode=proc.returncode,
+        stdout=proc.stdout,
+        stderr=proc.stderr,
+        duration_s=time.perf_counter() - started,
+    )
+
+
+@cache
+def version(name: str, distribution: str | None = None) -> str:
+    """Version of a tool: its installed distribution's metadata, else ``NAME --version``."""
+    try:
+        return metadata.version(distribution or name)
+    except metadata.PackageNotFoundError:
+        pass
+    try:
+        proc = subprocess.run(
+            [find(name), "--version"], capture_output=True, text=True, timeout=60, check=False
+        )
+    except (ToolError, OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    words = proc.stdout.split()
+    return next((w for w in words if w[:1].isdigit()), "unknown")

@@ -1,0 +1,83 @@
+"""Sessions: each gate alone (`nox -s lint`), the whole chain (`nox -s gates`), tests, benchmarks.
+
+Inside `nox -s gates` every gate runs even when one fails (chained with session.notify) and a
+gate's failure is evidence, not a session failure: the `decide` session's exit status is the chain's.
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["gates"]
+
+CHAIN_FLAG = "--in-gates-chain"
+"""Posarg the chain passes to each gate session it notifies."""
+CHAIN = ("lint", "typecheck", "tests_evidence", "decide")
+"""Gate sessions in order; later issues add coverage, buckets, package, smoke before decide."""
+GATE_EXIT_CODES = [0, 1, 2]
+"""In the chain a failed (1) or unjudgeable (2) gate is recorded; decide turns it into NO_GO."""
+
+
+def _install(session: nox.Session) -> None:
+    session.install("-e", ".[test]")
+
+
+def _gate(session: nox.Session, *command: str) -> None:
+    in_chain = CHAIN_FLAG in session.posargs
+    posargs = [arg for arg in session.posargs if arg != CHAIN_FLAG]
+    _install(session)
+    session.run(
+        "gates", *command, *posargs, success_codes=GATE_EXIT_CODES if in_chain else [0]
+    )
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check + ruff format --check, as a gate."""
+    _gate(session, "lint")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy, as a gate."""
+    _gate(session, "typecheck")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The test suite under coverage; fails on any failing test."""
+    _install(session)
+    session.run("gates", "tests", "--", *session.posargs)
+
+
+@nox.session
+def tests_evidence(session: nox.Session) -> None:
+    """The test suite as evidence for the chain: failing tests are judged by the gates."""
+    _install(session)
+    posargs = [arg for arg in session.posargs if arg != CHAIN_FLAG]
+    session.run("gates", "tests", "--evidence", "--", *posargs, success_codes=GATE_EXIT_CODES)
+
+
+@nox.session
+def decide(session: nox.Session) -> None:
+    """GO / GO_WITH_WAIVERS (exit 0) or NO_GO (exit 1) from every gate's recorded result."""
+    _install(session)
+    session.run("gates", "decide", *[arg for arg in session.posargs if arg != CHAIN_FLAG])
+
+
+@nox.session(venv_backend="none")
+def gates(session: nox.Session) -> None:
+    """The whole chain: every gate, then the decision."""
+    for name in CHAIN:
+        session.notify(name, posargs=[CHAIN_FLAG, *(session.posargs if name == "decide" else [])])
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Benchmarks (benchmarks/bench_*.py), each against its named baseline in the same run."""
+    _install(session)
+    session.install("junitparser")
+    for script in sorted(__import__("pathlib").Path("benchmarks").glob("bench_*.py")):
+        session.run("python", str(script), *session.posargs)
