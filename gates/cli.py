@@ -79,6 +79,17 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _init(args: argparse.Namespace) -> int:
+    from gates import init
+
+    outcome = init.run(Path(args.root), force=args.force, measure_project=not args.no_measure)
+    if args.json:
+        _print_json(outcome.to_dict())
+    else:
+        print(outcome.render())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gates", description="Release quality gates: may this exact code ship?"
@@ -114,6 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("decide", _decide, "apply the policy to every gate's result: GO or NO_GO")
     sub.add_argument("--environment", default=None, help="e.g. staging or production")
+
+    sub = command("init", _init, "scaffold noxfile, [tool.gates], workflow and smoke plan")
+    sub.add_argument("--force", action="store_true", help="overwrite files gates init writes")
+    sub.add_argument(
+        "--no-measure", action="store_true", help="skip running the tests, ruff and mypy once"
+    )
 
     command("status", _status, "every gate's latest result, fresh or stale")
     return parser

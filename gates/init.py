@@ -23,15 +23,16 @@ from typing import Any
 import tomlkit
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from gates import templates, tools
+from gates import config, flow, lint, templates, tools, typecheck
 from gates.errors import ConfigError, GatesError, WorkspaceError
-from gates.workspace import GATES_DIR
+from gates.model import Status
+from gates.workspace import GATES_DIR, Workspace
 
 PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 """CPython versions a generated workflow may test, oldest first."""
 TEST_FOLDERS = ("tests", "test", "testing")
 TEST_EXTRAS = ("test", "tests", "testing", "dev")
-"""Optional-dependency extras or dependency groups that hold test requirements, in preference order."""
+"""Extras or dependency groups that hold test requirements, in preference order."""
 LINT_BASELINE = ".gates-baseline/lint.json"
 TYPECHECK_BASELINE = ".gates-baseline/typecheck.json"
 WORKFLOW = ".github/workflows/gates.yml"
@@ -81,7 +82,18 @@ class Outcome:
     notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"written": list(self.written), "thresholds": self.thresholds, "notes": list(self.notes)}
+        return {
+            "written": list(self.written),
+            "thresholds": self.thresholds,
+            "notes": list(self.notes),
+        }
+
+    def render(self) -> str:
+        lines = [f"wrote {path}" for path in self.written]
+        lines += [f"{key} = {value}" for key, value in self.thresholds.items() if value is not None]
+        lines += [f"note: {note}" for note in self.notes]
+        lines.append("next: nox -s gates   (commit the new files first: results bind to the tree)")
+        return "\n".join(lines)
 
 
 def _read_pyproject(root: Path) -> tuple[Path, dict[str, Any]]:
@@ -111,7 +123,9 @@ def _package(root: Path, name: str, document: dict[str, Any]) -> tuple[str, str,
         packages = sorted(
             p.name
             for p in base.iterdir()
-            if (p / "__init__.py").is_file() and p.name not in TEST_FOLDERS and p.name.isidentifier()
+            if (p / "__init__.py").is_file()
+            and p.name not in TEST_FOLDERS
+            and p.name.isidentifier()
         )
         if not packages:
             continue
@@ -135,7 +149,7 @@ def _install(document: dict[str, Any]) -> tuple[str, ...]:
             return (
                 '"-e"',
                 '"."',
-                f'*nox.project.dependency_groups(nox.project.load_toml("pyproject.toml"), "{name}")',
+                f'*nox.project.dependency_groups(PYPROJECT, "{name}")',
             )
     return ('"-e"', '"."')
 
@@ -228,7 +242,8 @@ def measure(project: Project, *, timeout_s: float = 900.0) -> Measurement:
         rcfile = ["--rcfile=pyproject.toml"] if project.coverage_configured else []
         source = [] if project.coverage_configured else [f"--source={project.source}", "--branch"]
         base = project.root / "src" if project.src_layout else project.root
-        env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(base), os.environ.get("PYTHONPATH")]))}
+        path = os.pathsep.join(filter(None, [str(base), os.environ.get("PYTHONPATH")]))
+        env = {"PYTHONPATH": path}
         run = tools.run(
             [
                 sys.executable, "-m", "coverage", "run", *rcfile, *source,
@@ -260,7 +275,7 @@ def _coverage_total(data: Path, project: Project) -> float | None:
 def gates_table(project: Project, measurement: Measurement) -> tomlkit.items.Table:
     """``[tool.gates]`` for the project: every gate required, thresholds from ``measurement``."""
     table = tomlkit.table()
-    table.add(tomlkit.comment("Written by `gates init` from the project as it was: raise, never lower."))
+    table.add(tomlkit.comment("Written by `gates init` from the project as it was: raise only."))
     table.add("required", ["lint", "typecheck", "coverage", "buckets", "package", "smoke"])
     lint = tomlkit.table()
     lint.add("paths", [project.source, *([project.tests] if project.tests else [])])
@@ -286,30 +301,31 @@ def _coverage_table(project: Project) -> tomlkit.items.Table:
     return run
 
 
-def write_config(project: Project, measurement: Measurement, *, force: bool) -> None:
-    """Add ``[tool.gates]`` (and ``[tool.coverage.run]`` when absent), preserving the rest."""
+def render_config(project: Project, measurement: Measurement) -> str:
+    """pyproject.toml with ``[tool.gates]`` (and ``[tool.coverage.run]`` when absent) added,
+    everything else preserved; validated as release-gates will read it."""
     file = project.root / "pyproject.toml"
     document = tomlkit.parse(file.read_text(encoding="utf-8"))
     tool = document.get("tool")
     if tool is None:
         tool = tomlkit.table(is_super_table=True)
         document["tool"] = tool
-    if "gates" in tool and not force:
-        raise ConfigError(f"{file.name}: tool.gates: already present (use --force to replace it)")
     tool["gates"] = gates_table(project, measurement)
     if not project.coverage_configured:
         coverage = tomlkit.table(is_super_table=True)
         coverage["run"] = _coverage_table(project)
         tool["coverage"] = coverage
-    file.write_text(tomlkit.dumps(document), encoding="utf-8")
+    text = tomlkit.dumps(document)
+    config.parse(tomllib.loads(text), root=project.root, file=file)
+    return text
 
 
 def set_baseline(root: Path, gate: str, path: str) -> None:
     """Point ``[tool.gates.<gate>] baseline`` at ``path``."""
     file = root / "pyproject.toml"
     document = tomlkit.parse(file.read_text(encoding="utf-8"))
-    section = document["tool"]["gates"][gate]  # type: ignore[index]
-    section["baseline"] = path  # type: ignore[index]
+    section = document["tool"]["gates"][gate]
+    section["baseline"] = path
     file.write_text(tomlkit.dumps(document), encoding="utf-8")
 
 
@@ -321,20 +337,59 @@ def ignore_gates_dir(root: Path) -> bool:
     if {f"{GATES_DIR}/", GATES_DIR, f"/{GATES_DIR}/", f"/{GATES_DIR}"} & entries:
         return False
     separator = "" if not text or text.endswith("\n") else "\n"
-    file.write_text(f"{text}{separator}# release-gates results and evidence\n{GATES_DIR}/\n", "utf-8")
+    addition = f"{separator}# release-gates results and evidence\n{GATES_DIR}/\n"
+    file.write_text(text + addition, encoding="utf-8")
     return True
 
 
-def apply(project: Project, measurement: Measurement, *, force: bool) -> list[str]:
-    """Write every file; returns the paths written."""
+def apply(project: Project, measurement: Measurement) -> list[str]:
+    """Write every file (the config is rendered and validated first); returns the paths written."""
+    pyproject = render_config(project, measurement)
     written = []
     for path, content in planned_files(project).items():
         target = project.root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content, encoding="utf-8")
         written.append(path)
-    write_config(project, measurement, force=force)
+    (project.root / "pyproject.toml").write_text(pyproject, encoding="utf-8")
     written.append("pyproject.toml")
     if ignore_gates_dir(project.root):
         written.append(".gitignore")
     return written
+
+
+def _ratchet(root: Path, gate: str, baseline_file: str) -> str | None:
+    """Run ``gate`` once; when today's code has findings, record them as its baseline."""
+    module = lint if gate == "lint" else typecheck
+    result = module.run(flow.Context.load(root))
+    if result.status is not Status.FAIL:
+        return None
+    set_baseline(root, gate, baseline_file)
+    module.run(flow.Context.load(root), update_baseline=True)
+    count = result.metrics.get("findings", "some")
+    return f"{gate}: {count} findings today, kept in {baseline_file}"
+
+
+def run(root: Path, *, force: bool = False, measure_project: bool = True) -> Outcome:
+    """``gates init``: detect, refuse to overwrite (unless ``force``), measure, write, ratchet."""
+    project = detect(root)
+    Workspace.at(root)  # a git repository: every gate needs the tree id
+    existing = conflicts(project)
+    if existing and not force:
+        raise WorkspaceError(
+            f"{root.resolve()}: already has {', '.join(existing)}; gates init never overwrites: "
+            f"re-run with --force to replace them"
+        )
+    measurement = measure(project) if measure_project else Measurement(None, "not measured")
+    written = apply(project, measurement)
+    notes = [note for note in (measurement.coverage_note,) if note]
+    for gate, baseline_file in (("lint", LINT_BASELINE), ("typecheck", TYPECHECK_BASELINE)):
+        note = _ratchet(root, gate, baseline_file) if measure_project else None
+        if note is not None:
+            notes.append(note)
+            written.append(baseline_file)
+    thresholds: dict[str, Any] = {"coverage.min_total": None}
+    if measurement.coverage_total is not None:
+        thresholds["coverage.min_total"] = math.floor(measurement.coverage_total)
+    thresholds["lint.format"] = measurement.format_clean
+    return Outcome(written=tuple(written), thresholds=thresholds, notes=tuple(notes))

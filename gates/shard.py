@@ -28,7 +28,8 @@ def parse_spec(text: str) -> tuple[int, int]:
 
 def select(files: list[str], index: int, total: int) -> set[str]:
     """The files shard ``index`` of ``total`` runs: every ``total``-th of the sorted list."""
-    return {name for position, name in enumerate(sorted(set(files))) if position % total == index - 1}
+    ordered = sorted(set(files))
+    return {name for position, name in enumerate(ordered) if position % total == index - 1}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

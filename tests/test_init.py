@@ -1,0 +1,223 @@
+"""`gates init` on small fixture projects, and the templates against this repository's files."""
+
+from __future__ import annotations
+
+import ast
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import CLEAN_MODULE, Project, init_repo
+from gates import init, templates
+from gates.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+
+SRC_PYPROJECT = """\
+# The demo project: comments and layout survive gates init.
+[project]
+name = "demo-lib"
+version = "1.0.0"
+requires-python = ">=3.12"
+optional-dependencies = { test = ["pytest"] }
+
+[tool.ruff]
+line-length = 99   # kept
+
+[tool.coverage.run]
+branch = true
+source = ["src/demo_lib"]
+"""
+
+
+def _src_project(root: Path) -> None:
+    """A src-layout project whose tests cover half of its code, with one lint finding."""
+    files = {
+        "pyproject.toml": SRC_PYPROJECT,
+        ".gitignore": "dist/",
+        "src/demo_lib/__init__.py": "import os\n\n" + CLEAN_MODULE + (
+            "\n\ndef unused(a: int) -> int:\n    if a > 0:\n        return a\n    return -a\n"
+        ),
+        "tests/test_demo.py": "from demo_lib import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n",
+    }
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    init_repo(root)
+
+
+def _run(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(["init", *args, "--root", str(root)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_detects_src_layout_package_tests_and_tools(tmp_path: Path) -> None:
+    _src_project(tmp_path)
+    project = init.detect(tmp_path)
+    assert (project.name, project.package, project.source) == ("demo-lib", "demo_lib", "src/demo_lib")
+    assert project.src_layout and project.tests == "tests"
+    assert project.install == ('"-e"', '".[test]"')
+    assert project.pythons == ("3.12", "3.13")
+    assert project.ruff_configured and project.coverage_configured
+    assert not project.mypy_configured
+
+
+def test_detects_flat_layout_and_dependency_group(make_project: Callable[..., Project]) -> None:
+    project = make_project(files={"demo/__init__.py": CLEAN_MODULE, "testing/test_x.py": ""})
+    text = (project.root / "pyproject.toml").read_text()
+    (project.root / "pyproject.toml").write_text(text + '\n[dependency-groups]\ndev = ["pytest"]\n')
+    found = init.detect(project.root)
+    assert (found.package, found.source, found.src_layout, found.tests) == (
+        "demo",
+        "demo",
+        False,
+        "testing",
+    )
+    assert found.mypy_configured  # [tool.mypy] in the fixture's pyproject
+    assert found.install[-1] == '*nox.project.dependency_groups(PYPROJECT, "dev")'
+
+
+def test_init_measures_and_writes_everything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _src_project(tmp_path)
+    code, out, err = _run(capsys, tmp_path)
+    assert (code, err) == (0, "")
+    for path in ("noxfile.py", ".github/workflows/gates.yml", "smoke.toml", "pyproject.toml"):
+        assert f"wrote {path}" in out
+    # Whatever coverage.py measured today, rounded down, is the threshold.
+    document = tomllib.loads((tmp_path / "pyproject.toml").read_text())
+    gates = document["tool"]["gates"]
+    measured = gates["coverage"]["min_total"]
+    assert isinstance(measured, int) and 30 <= measured < 100
+    assert f"coverage.min_total = {measured}" in out
+    # The unused import is today's finding: kept in a baseline so adoption starts green.
+    assert gates["lint"]["baseline"] == init.LINT_BASELINE
+    assert (tmp_path / init.LINT_BASELINE).is_file()
+    assert "note: lint: 1 findings today" in out
+    assert main(["lint", "--root", str(tmp_path)]) == 0
+    # The rest of pyproject.toml is preserved byte for byte, comments included.
+    assert (tmp_path / "pyproject.toml").read_text().startswith(SRC_PYPROJECT)
+    assert (tmp_path / ".gitignore").read_text() == "dist/\n# release-gates results and evidence\n.gates/\n"
+    noxfile = (tmp_path / "noxfile.py").read_text()
+    assert 'PROJECT = ["-e", ".[test]"]' in noxfile
+    compile(noxfile, "noxfile.py", "exec")
+    smoke = tomllib.loads((tmp_path / "smoke.toml").read_text())
+    assert smoke["steps"][0]["command"] == ["python", "-c", "import demo_lib"]
+
+
+def test_existing_noxfile_is_refused_with_force_hint(
+    make_project: Callable[..., Project], capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project()
+    (project.root / "noxfile.py").write_text("# mine\n")
+    before = (project.root / "pyproject.toml").read_text()
+    code, out, err = _run(capsys, project.root, "--no-measure")
+    assert code == 2
+    assert err == (
+        f"gates: error: {project.root}: already has noxfile.py; gates init never overwrites: "
+        "re-run with --force to replace them\n"
+    )
+    assert (project.root / "noxfile.py").read_text() == "# mine\n"
+    assert (project.root / "pyproject.toml").read_text() == before
+    assert not (project.root / "smoke.toml").exists()
+
+    code, out, err = _run(capsys, project.root, "--no-measure", "--force")
+    assert code == 0
+    assert (project.root / "noxfile.py").read_text().startswith('"""Release gates for demo')
+
+
+def test_existing_tool_gates_is_refused(
+    make_project: Callable[..., Project], capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project(gates='[tool.gates]\nrequired = ["lint"]\n')
+    code, _out, err = _run(capsys, project.root, "--no-measure")
+    assert code == 2
+    assert "already has pyproject.toml [tool.gates]; gates init never overwrites" in err
+
+
+def test_non_python_folder_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "index.html").write_text("<p>hi</p>")
+    init_repo(tmp_path)
+    code, out, err = _run(capsys, tmp_path)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"gates: error: {tmp_path}: not a Python project "
+        "(no pyproject.toml, setup.py or setup.cfg)\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".git", "index.html"]
+
+
+def test_setup_py_only_project_exits_2_asking_for_pyproject(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+    code, _out, err = _run(capsys, tmp_path)
+    assert code == 2
+    assert err == (
+        f"gates: error: {tmp_path / 'pyproject.toml'}: not found; gates init needs a "
+        "pyproject.toml with a [project] table (found setup.py only)\n"
+    )
+
+
+def test_not_a_git_repository_exits_2_before_writing(
+    make_project: Callable[..., Project], capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project(git_init=False)
+    code, _out, err = _run(capsys, project.root, "--no-measure")
+    assert code == 2
+    assert "git" in err and err.count("\n") == 1
+    assert not (project.root / "noxfile.py").exists()
+
+
+def test_gitignore_entry_added_once(tmp_path: Path) -> None:
+    assert init.ignore_gates_dir(tmp_path) is True
+    assert init.ignore_gates_dir(tmp_path) is False
+    assert (tmp_path / ".gitignore").read_text().count(".gates/") == 1
+
+
+# The templates against this repository: what init writes is what this repo runs.
+
+
+def test_workflow_template_is_this_repos_workflow() -> None:
+    rendered = templates.workflow(project="release-gates", pythons=("3.11", "3.12", "3.13"))
+    assert rendered == (REPO / ".github/workflows/gates.yml").read_text(encoding="utf-8")
+
+
+def _definitions(source: str) -> dict[str, str]:
+    tree = ast.parse(source)
+    found = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            found[node.name] = ast.dump(node)
+        elif isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            found[node.targets[0].id] = ast.dump(node.value)
+    return found
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "CHAIN",
+        "CHAIN_FLAG",
+        "SHARDS_FLAG",
+        "GATE_EXIT_CODES",
+        "WORKFLOW_LINTERS",
+        "_install_once",
+        "_gate",
+        "_shard_args",
+        "gates",
+        "tests_evidence",
+        "decide",
+        "workflow",
+    ],
+)
+def test_noxfile_template_shares_the_chain_with_this_repo(name: str) -> None:
+    ours = _definitions((REPO / "noxfile.py").read_text(encoding="utf-8"))
+    generated = _definitions(templates.noxfile(project="x", install=['"-e"', '"."']))
+    assert generated[name] == ours[name]

@@ -1,0 +1,73 @@
+"""The every-Nth-file shard plugin, through real pytest runs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gates import shard
+
+REPO = Path(shard.__file__).resolve().parent.parent
+
+
+def _suite(root: Path, files: int = 5) -> None:
+    for number in range(files):
+        (root / f"test_{number}.py").write_text(
+            f"def test_a():\n    pass\n\n\ndef test_b():\n    assert {number} >= 0\n"
+        )
+
+
+def _collected(root: Path, *args: str) -> tuple[int, list[str], str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "gates.shard", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    ids = [line for line in proc.stdout.splitlines() if "::" in line]
+    return proc.returncode, ids, proc.stdout + proc.stderr
+
+
+def test_shards_are_disjoint_and_cover_the_suite(tmp_path: Path) -> None:
+    _suite(tmp_path)
+    _, everything, _ = _collected(tmp_path)
+    shards = [_collected(tmp_path, f"--shard={k}/2")[1] for k in (1, 2)]
+    assert len(everything) == 10
+    assert sorted(shards[0] + shards[1]) == sorted(everything)
+    assert not set(shards[0]) & set(shards[1])
+    # Whole files stay together, dealt out in sorted order.
+    assert {i.split("::")[0] for i in shards[0]} == {"test_0.py", "test_2.py", "test_4.py"}
+    assert {i.split("::")[0] for i in shards[1]} == {"test_1.py", "test_3.py"}
+
+
+def test_more_shards_than_files_leaves_some_empty(tmp_path: Path) -> None:
+    _suite(tmp_path, files=1)
+    code, ids, _ = _collected(tmp_path, "--shard=2/2")
+    assert (code, ids) == (5, [])  # pytest's "no tests collected"
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("3/2", "--shard: K must be between 1 and N, got '3/2'"),
+        ("0/2", "--shard: K must be between 1 and N, got '0/2'"),
+        ("half", "--shard: expected K/N (e.g. 1/2), got 'half'"),
+    ],
+)
+def test_bad_spec_is_a_usage_error(tmp_path: Path, spec: str, message: str) -> None:
+    _suite(tmp_path, files=1)
+    code, _, output = _collected(tmp_path, f"--shard={spec}")
+    assert code == 4
+    assert message in output
+
+
+def test_select_is_every_nth_sorted_file() -> None:
+    files = ["b.py", "a.py", "c.py", "a.py", "d.py"]
+    assert shard.select(files, 1, 3) == {"a.py", "d.py"}
+    assert shard.select(files, 3, 3) == {"c.py"}
