@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from conftest import CLEAN_MODULE, Project, init_repo
+
 from gates import init, templates
 from gates.cli import main
 
@@ -40,7 +40,9 @@ def _src_project(root: Path) -> None:
         "src/demo_lib/__init__.py": "import os\n\n" + CLEAN_MODULE + (
             "\n\ndef unused(a: int) -> int:\n    if a > 0:\n        return a\n    return -a\n"
         ),
-        "tests/test_demo.py": "from demo_lib import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n",
+        "tests/test_demo.py": (
+            "from demo_lib import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n"
+        ),
     }
     for relative, text in files.items():
         path = root / relative
@@ -59,7 +61,8 @@ def _run(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> tuple[in
 def test_detects_src_layout_package_tests_and_tools(tmp_path: Path) -> None:
     _src_project(tmp_path)
     project = init.detect(tmp_path)
-    assert (project.name, project.package, project.source) == ("demo-lib", "demo_lib", "src/demo_lib")
+    assert (project.name, project.package) == ("demo-lib", "demo_lib")
+    assert project.source == "src/demo_lib"
     assert project.src_layout and project.tests == "tests"
     assert project.install == ('"-e"', '".[test]"')
     assert project.pythons == ("3.12", "3.13")
@@ -103,7 +106,8 @@ def test_init_measures_and_writes_everything(
     assert main(["lint", "--root", str(tmp_path)]) == 0
     # The rest of pyproject.toml is preserved byte for byte, comments included.
     assert (tmp_path / "pyproject.toml").read_text().startswith(SRC_PYPROJECT)
-    assert (tmp_path / ".gitignore").read_text() == "dist/\n# release-gates results and evidence\n.gates/\n"
+    gitignore = (tmp_path / ".gitignore").read_text()
+    assert gitignore == "dist/\n# release-gates results and evidence\n.gates/\n"
     noxfile = (tmp_path / "noxfile.py").read_text()
     assert 'PROJECT = ["-e", ".[test]"]' in noxfile
     compile(noxfile, "noxfile.py", "exec")
@@ -127,7 +131,7 @@ def test_existing_noxfile_is_refused_with_force_hint(
     assert (project.root / "pyproject.toml").read_text() == before
     assert not (project.root / "smoke.toml").exists()
 
-    code, out, err = _run(capsys, project.root, "--no-measure", "--force")
+    code, _out, err = _run(capsys, project.root, "--no-measure", "--force")
     assert code == 0
     assert (project.root / "noxfile.py").read_text().startswith('"""Release gates for demo')
 
