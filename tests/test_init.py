@@ -37,9 +37,9 @@ def _src_project(root: Path) -> None:
     files = {
         "pyproject.toml": SRC_PYPROJECT,
         ".gitignore": "dist/",
-        "src/demo_lib/__init__.py": "import os\n\n" + CLEAN_MODULE + (
-            "\n\ndef unused(a: int) -> int:\n    if a > 0:\n        return a\n    return -a\n"
-        ),
+        "src/demo_lib/__init__.py": "import os\n\n"
+        + CLEAN_MODULE
+        + ("\n\ndef unused(a: int) -> int:\n    if a > 0:\n        return a\n    return -a\n"),
         "tests/test_demo.py": (
             "from demo_lib import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n"
         ),
@@ -122,7 +122,7 @@ def test_existing_noxfile_is_refused_with_force_hint(
     (project.root / "noxfile.py").write_text("# mine\n")
     before = (project.root / "pyproject.toml").read_text()
     code, out, err = _run(capsys, project.root, "--no-measure")
-    assert code == 2
+    assert (code, out) == (2, "")
     assert err == (
         f"gates: error: {project.root}: already has noxfile.py; gates init never overwrites: "
         "re-run with --force to replace them\n"
