@@ -36,6 +36,8 @@ TEST_EXTRAS = ("test", "tests", "testing", "dev")
 LINT_BASELINE = ".gates-baseline/lint.json"
 TYPECHECK_BASELINE = ".gates-baseline/typecheck.json"
 WORKFLOW = ".github/workflows/gates.yml"
+REQUIRED = ("lint", "typecheck", "coverage", "buckets", "package", "smoke")
+"""Every gate is required from the start: a fresh project's thresholds are what it achieves."""
 NOXFILE = "noxfile.py"
 
 
@@ -276,7 +278,7 @@ def gates_table(project: Project, measurement: Measurement) -> tomlkit.items.Tab
     """``[tool.gates]`` for the project: every gate required, thresholds from ``measurement``."""
     table = tomlkit.table()
     table.add(tomlkit.comment("Written by `gates init` from the project as it was: raise only."))
-    table.add("required", ["lint", "typecheck", "coverage", "buckets", "package", "smoke"])
+    table.add("required", list(REQUIRED))
     lint = tomlkit.table()
     lint.add("paths", [project.source, *([project.tests] if project.tests else [])])
     if not measurement.format_clean:

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import ast
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import time
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CLEAN_MODULE, Project, init_repo
+from conftest import CLEAN_MODULE, Project, git, init_repo
 
 from gates import init, templates
 from gates.cli import main
@@ -225,3 +231,81 @@ def test_noxfile_template_shares_the_chain_with_this_repo(name: str) -> None:
     ours = _definitions((REPO / "noxfile.py").read_text(encoding="utf-8"))
     generated = _definitions(templates.noxfile(project="x", install=['"-e"', '"."']))
     assert generated[name] == ours[name]
+
+
+# A real open-source project, end to end: cachetools' sdist ships its pytest suite (~1 s).
+
+REAL_PROJECT = "cachetools"
+
+
+@pytest.fixture(scope="module")
+def real_sdist(request: pytest.FixtureRequest) -> Path:
+    """cachetools' sdist from PyPI, downloaded once into the pytest cache (nothing vendored)."""
+    cache = request.config.cache
+    assert cache is not None
+    folder = cache.mkdir("gates-init-sdist")
+    found = sorted(folder.glob(f"{REAL_PROJECT}-*.tar.gz"))
+    if not found:
+        proc = subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
+            + ["--dest", str(folder), REAL_PROJECT],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        found = sorted(folder.glob(f"{REAL_PROJECT}-*.tar.gz"))
+        if not found:
+            if os.environ.get("CI") == "true":
+                pytest.fail(f"pip download {REAL_PROJECT} failed: {proc.stderr[-500:]}")
+            pytest.skip(f"package registry unreachable: {proc.stderr.strip()[-200:]}")
+    return found[-1]
+
+
+def _nox(root: Path, *args: str) -> tuple[int, float, str]:
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "nox", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "RELEASE_GATES": f"{REPO}[tools]"},
+    )
+    return proc.returncode, time.perf_counter() - started, proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_real_project_adopts_and_runs_every_gate(
+    real_sdist: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with tarfile.open(real_sdist) as archive:
+        archive.extractall(tmp_path, filter="data")
+    root = next(tmp_path.iterdir())
+    init_repo(root)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "upstream sdist")
+
+    code, out, err = _run(capsys, root)
+    assert (code, err) == (0, ""), out
+    document = tomllib.loads((root / "pyproject.toml").read_text())
+    assert document["tool"]["gates"]["typecheck"]["paths"] == ["src/cachetools"]
+    assert document["tool"]["gates"]["coverage"]["min_total"] >= 50
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "gates init")
+
+    first_code, first_s, first_log = _nox(root, "-s", "gates")
+    decision = json.loads((root / ".gates/decision.json").read_text())
+    assert [gate["name"] for gate in decision["gates"]] == list(init.REQUIRED)
+    for gate in decision["gates"]:
+        assert gate["result"] is not None, (gate["name"], first_log[-3000:])
+    assert first_code == (0 if decision["verdict"] != "NO_GO" else 1)
+
+    second_code, second_s, second_log = _nox(root, "-s", "gates")
+    assert second_code == first_code
+    assert "Reusing existing virtual environment" in second_log
+    assert "Creating virtual environment" not in second_log
+    with capsys.disabled():
+        print(
+            f"\n{REAL_PROJECT}: verdict {decision['verdict']}; nox -s gates cold {first_s:.1f} s, "
+            f"warm {second_s:.1f} s"
+        )

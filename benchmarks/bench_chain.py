@@ -1,0 +1,71 @@
+"""`nox -s gates` on this repository with warm venvs vs running ruff, mypy and pytest directly.
+
+The baseline uses the very tools the chain's venvs hold (same versions, same installed packages),
+run one after the other on the same paths, without nox, release-gates, coverage or the decision.
+The first `nox -s gates` run warms the venvs and is reported too (cold), not counted.
+
+    python benchmarks/bench_chain.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".nox" / "tests_evidence" / "bin"
+
+
+def timed(argv: list[str], *, ok: tuple[int, ...] = (0, 1)) -> float:
+    started = time.perf_counter()
+    proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if proc.returncode not in ok:
+        tail = (proc.stdout + proc.stderr)[-2000:]
+        raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}:\n{tail}")
+    return elapsed
+
+
+def direct() -> dict[str, float]:
+    """The same work done by hand: ruff check + format check, mypy, pytest."""
+    tool = {name: str(VENV_BIN / name) for name in ("ruff", "mypy", "python")}
+    return {
+        "ruff check": timed([tool["ruff"], "check", "gates", "tests", "noxfile.py"]),
+        "ruff format --check": timed(
+            [tool["ruff"], "format", "--check", "gates", "tests", "noxfile.py"]
+        ),
+        "mypy gates": timed([tool["mypy"], "gates"]),
+        "pytest": timed([tool["python"], "-m", "pytest", "-q", "-p", "no:cacheprovider"]),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=1, help="warm runs of each side (median)")
+    args = parser.parse_args()
+    nox = [sys.executable, "-m", "nox", "-s", "gates"]
+    cold = timed(nox)
+    chain, parts = [], []
+    for _ in range(args.runs):
+        chain.append(timed(nox))
+        parts.append(direct())
+    warm = statistics.median(chain)
+    by_tool = {name: statistics.median(run[name] for run in parts) for name in parts[0]}
+    baseline = sum(by_tool.values())
+    print(f"### `nox -s gates` on this repo vs ruff + mypy + pytest directly ({args.runs} run(s))\n")
+    print("| what | wall time | ratio to the direct sum |")
+    print("|---|---|---|")
+    for name, seconds in by_tool.items():
+        print(f"| {name} (direct) | {seconds:.1f} s | |")
+    print(f"| **sum of the direct runs (baseline)** | {baseline:.1f} s | 1.00x |")
+    print(f"| `nox -s gates`, warm venvs | {warm:.1f} s | {warm / baseline:.2f}x |")
+    print(f"| `nox -s gates`, first run of this benchmark | {cold:.1f} s | {cold / baseline:.2f}x |")
+    print(f"\nTarget ≤ 1.3x: {'met' if warm / baseline <= 1.3 else 'not met'}.")
+
+
+if __name__ == "__main__":
+    main()
