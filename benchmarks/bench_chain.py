@@ -56,14 +56,14 @@ def main() -> None:
     warm = statistics.median(chain)
     by_tool = {name: statistics.median(run[name] for run in parts) for name in parts[0]}
     baseline = sum(by_tool.values())
-    print(f"### `nox -s gates` on this repo vs ruff + mypy + pytest directly ({args.runs} run(s))\n")
+    print(f"### `nox -s gates` vs ruff + mypy + pytest directly, median of {args.runs}\n")
     print("| what | wall time | ratio to the direct sum |")
     print("|---|---|---|")
     for name, seconds in by_tool.items():
         print(f"| {name} (direct) | {seconds:.1f} s | |")
     print(f"| **sum of the direct runs (baseline)** | {baseline:.1f} s | 1.00x |")
     print(f"| `nox -s gates`, warm venvs | {warm:.1f} s | {warm / baseline:.2f}x |")
-    print(f"| `nox -s gates`, first run of this benchmark | {cold:.1f} s | {cold / baseline:.2f}x |")
+    print(f"| `nox -s gates`, first run here | {cold:.1f} s | {cold / baseline:.2f}x |")
     print(f"\nTarget ≤ 1.3x: {'met' if warm / baseline <= 1.3 else 'not met'}.")
 
 

@@ -247,8 +247,10 @@ def real_sdist(request: pytest.FixtureRequest) -> Path:
     found = sorted(folder.glob(f"{REAL_PROJECT}-*.tar.gz"))
     if not found:
         proc = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
-            + ["--dest", str(folder), REAL_PROJECT],
+            [
+                *(sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"),
+                *("--dest", str(folder), REAL_PROJECT),
+            ],
             capture_output=True,
             text=True,
             check=False,
