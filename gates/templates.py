@@ -300,13 +300,17 @@ def _install(session: nox.Session) -> None:
     _install_once(session, *PROJECT, RELEASE_GATES)
 
 
-def _gate(session: nox.Session, *command: str) -> None:
+def _gate(
+    session: nox.Session,
+    *command: str,
+    env: dict[str, str] | None = None,
+    chain_codes: tuple[int, ...] = (),
+) -> None:
     in_chain = CHAIN_FLAG in session.posargs
     posargs = [arg for arg in session.posargs if arg != CHAIN_FLAG]
     _install(session)
-    session.run(
-        "gates", *command, *posargs, success_codes=GATE_EXIT_CODES if in_chain else [0]
-    )
+    codes = [*GATE_EXIT_CODES, *chain_codes] if in_chain else [0]
+    session.run("gates", *command, *posargs, success_codes=codes, env=env)
 
 
 @nox.session
@@ -356,9 +360,11 @@ def package(session: nox.Session) -> None:
 
 @nox.session
 def smoke(session: nox.Session) -> None:
-    """The smoke plan (GATES_SMOKE_URL, when set, is the target's base URL)."""
-    target = os.environ.get("GATES_SMOKE_URL")
-    _gate(session, "smoke", SMOKE_PLAN, *(["--base-url", target] if target else []))
+    """The smoke plan against GATES_SMOKE_URL (e.g. staging); skipped while no target is set."""
+    url = os.environ.get("GATES_SMOKE_URL")
+    if not url:
+        session.skip("no smoke target: set GATES_SMOKE_URL to the deployment to check")
+    _gate(session, "smoke", SMOKE_PLAN, "--base-url", url, chain_codes=(3,))
 
 
 @nox.session
@@ -415,11 +421,19 @@ def release(session: nox.Session) -> None:
 '''
 
 SMOKE = """\
-# Smoke plan (written by `gates init`): checks run against the built, installed project.
-# A service adds HTTP/WebSocket steps and base_url; see the README's smoke plan reference.
+# Smoke plan (written by `gates init`): checks against a running deployment of @PACKAGE@.
+# `nox -s smoke` runs it when GATES_SMOKE_URL is set (say, your staging URL); then add "smoke"
+# to [tool.gates] required. Steps: HTTP (method/path/expect), websocket, command — see README.
+base_url = "${env:GATES_SMOKE_URL}"
 
 [[steps]]
-name = "package imports"
+name = "the deployed code imports"
 command = ["python", "-c", "import @PACKAGE@"]
 expect = { exit_code = 0 }
+
+# [[steps]]
+# name = "health"
+# method = "GET"
+# path = "/health"
+# expect = { status = 200 }
 """
