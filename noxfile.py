@@ -91,14 +91,16 @@ def decide(session: nox.Session) -> None:
 
 
 def _shard_args(name: str, shards: Path) -> list[str] | None:
-    """Arguments that point a gate at CI shard evidence; None for a step the shards replace."""
-    folders = sorted(str(folder) for folder in shards.iterdir() if folder.is_dir())
+    """Arguments that point a gate at CI shard evidence; None for a step the shards replace.
+
+    Both gates search a folder recursively: coverage data files, JUnit files.
+    """
     if name == "tests_evidence":
         return None
     if name == "coverage":
-        return ["--data", *folders]
+        return ["--data", str(shards)]
     if name == "buckets":
-        return ["--junit", *(f"{folder}/junit.xml" for folder in folders)]
+        return ["--junit", str(shards)]
     return []
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from gates import shard
+from gates.cli import main
 
 REPO = Path(shard.__file__).resolve().parent.parent
 
@@ -71,3 +74,70 @@ def test_select_is_every_nth_sorted_file() -> None:
     files = ["b.py", "a.py", "c.py", "a.py", "d.py"]
     assert shard.select(files, 1, 3) == {"a.py", "d.py"}
     assert shard.select(files, 3, 3) == {"c.py"}
+
+
+SHARDED_PYPROJECT = """\
+[project]
+name = "demo"
+version = "0.1.0"
+
+[tool.coverage.run]
+branch = true
+source = ["demo"]
+
+[tool.gates]
+required = ["coverage", "buckets"]
+
+[tool.gates.coverage]
+min_total = 10
+"""
+
+
+def test_two_shards_judge_like_one_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gates job's commands on two shard folders give one unsharded run's numbers."""
+    root = tmp_path / "project"
+    (root / "demo").mkdir(parents=True)
+    (root / "tests").mkdir()
+    (root / "pyproject.toml").write_text(SHARDED_PYPROJECT)
+    (root / ".gitignore").write_text(".gates/\n")
+    functions = "".join(
+        f"def f{n}(x):\n    if x:\n        return {n}\n    return -{n}\n\n\n" for n in range(6)
+    )
+    (root / "demo/__init__.py").write_text(functions)
+    for n in range(4):  # f4, f5 untested; a failing test and a skipped one for the counts
+        (root / f"tests/test_f{n}.py").write_text(
+            f"import pytest\n\nfrom demo import f{n}\n\n\ndef test_true():\n"
+            f"    assert f{n}(True) == {n}\n\n\ndef test_odd():\n    assert {n} % 2 == 0\n\n\n"
+            f"@pytest.mark.skip\ndef test_skipped():\n    pass\n"
+        )
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(root), str(REPO)]))
+
+    def gates(*args: str) -> tuple[int, dict[str, object]]:
+        capsys.readouterr()
+        code = main([*args[:1], "--root", str(root), "--json", *args[1:]])
+        out, err = capsys.readouterr()
+        assert "{" in out, err
+        return code, json.loads(out[out.index("{") :])
+
+    shards = tmp_path / "shards"
+    for k in (1, 2):
+        assert gates("tests", "--evidence", "--", "-p", "gates.shard", f"--shard={k}/2")[0] == 0
+        shutil.move(root / ".gates/evidence", shards / f"py3.11-shard{k}")
+    _, sharded_coverage = gates("coverage", "--data", str(shards))
+    _, sharded_buckets = gates("buckets", "--junit", str(shards))
+
+    assert gates("tests", "--evidence")[0] == 0
+    _, coverage = gates("coverage")
+    _, buckets = gates("buckets")
+
+    assert sharded_coverage["metrics"] == coverage["metrics"]
+    assert 40 < coverage["metrics"]["percent_covered"] < 90  # type: ignore[index, operator]
+    counts = ("passed", "failed", "skipped", "total")
+    assert {k: sharded_buckets["metrics"][k] for k in counts} == {  # type: ignore[index]
+        k: buckets["metrics"][k]
+        for k in counts  # type: ignore[index]
+    }
+    assert buckets["metrics"]["failed"] == 2  # type: ignore[index]
