@@ -9,7 +9,7 @@ and type findings, :func:`apply` writes the files. Thresholds are what the proje
 from __future__ import annotations
 
 import configparser
-import io
+import json
 import math
 import os
 import sys
@@ -241,38 +241,31 @@ def measure(project: Project, *, timeout_s: float = 900.0) -> Measurement:
     if project.tests is None:
         return Measurement(None, "no test folder found", format_clean)
     with tempfile.TemporaryDirectory(prefix="gates-init-") as scratch:
-        data = Path(scratch) / ".coverage"
-        rcfile = ["--rcfile=pyproject.toml"] if project.coverage_configured else []
+        # coverage.py reads the project's own settings (.coveragerc, setup.cfg, pyproject) from
+        # its folder; without any, it measures the package with branches, as [tool.coverage.run]
+        # written below will.
+        coverage = [sys.executable, "-m", "coverage"]
+        data = f"--data-file={Path(scratch) / '.coverage'}"
         source = [] if project.coverage_configured else [f"--source={project.source}", "--branch"]
         base = project.root / "src" if project.src_layout else project.root
         path = os.pathsep.join(filter(None, [str(base), os.environ.get("PYTHONPATH")]))
-        env = {"PYTHONPATH": path}
-        run = tools.run(
-            [
-                sys.executable, "-m", "coverage", "run", *rcfile, *source,
-                f"--data-file={data}", "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                project.tests,
-            ],
+        tests = tools.run(
+            [*coverage, "run", *source, data, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+             project.tests],
             cwd=project.root,
             timeout_s=timeout_s,
-            env=env,
+            env={"PYTHONPATH": path},
         )  # fmt: skip
-        if run.returncode not in (0, 1):
-            return Measurement(None, f"pytest exited {run.returncode}: {run.tail(1)}", format_clean)
-        total = _coverage_total(data, project)
-        note = "some tests fail today: thresholds measured anyway" if run.returncode == 1 else ""
-        return Measurement(total, note, format_clean)
-
-
-def _coverage_total(data: Path, project: Project) -> float | None:
-    import coverage
-
-    cov = coverage.Coverage(data_file=str(data), config_file=False)
-    cov.load()
+        if tests.returncode not in (0, 1):
+            reason = f"pytest exited {tests.returncode}: {tests.tail(1)}"
+            return Measurement(None, reason, format_clean)
+        report = tools.run([*coverage, "json", data, "-o", "-"], cwd=project.root, timeout_s=120)
     try:
-        return float(cov.report(file=io.StringIO(), ignore_errors=True))
-    except coverage.exceptions.NoDataError:
-        return None
+        total = float(json.loads(report.stdout)["totals"]["percent_covered"])
+    except (ValueError, KeyError, TypeError):
+        return Measurement(None, f"coverage json: {report.tail(1)}", format_clean)
+    note = "some tests fail today: thresholds measured anyway" if tests.returncode == 1 else ""
+    return Measurement(total, note, format_clean)
 
 
 def gates_table(project: Project, measurement: Measurement) -> tomlkit.items.Table:
