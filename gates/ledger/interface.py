@@ -1,4 +1,4 @@
-"""The ledger contract: an append-only, hash-chained store of decisions, sign-offs and release steps.
+"""The ledger contract: an append-only, hash-chained store of decisions, sign-offs, releases.
 
 Implementations: :mod:`gates.ledger.sqlite` (default, one machine) and
 :mod:`gates.ledger.postgres` (shared by many CI runners). Both keep the same chain: every record
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from types import TracebackType
 from typing import Protocol
 
 from gates.errors import LedgerError
@@ -37,6 +38,17 @@ class Record:
     prev_hash: str
     hash: str
 
+    def to_dict(self) -> dict[str, JSONValue]:
+        """The export form (one JSON line of ``gates ledger export``)."""
+        return {
+            "seq": self.seq,
+            "kind": self.kind.value,
+            "created_at": self.created_at,
+            "payload": dict(self.payload),
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
+
 
 @dataclass(frozen=True)
 class Verification:
@@ -53,14 +65,14 @@ class Verification:
 
 
 class Ledger(Protocol):
-    """An open ledger. Appends are atomic and serialized: concurrent writers never fork the chain."""
+    """An open ledger. Appends are atomic and serialized: concurrent writers never fork it."""
 
     def append(self, kind: RecordKind, payload: Mapping[str, JSONValue]) -> Record: ...
 
     def records(
         self, kind: RecordKind | None = None, *, limit: int | None = None
     ) -> Sequence[Record]:
-        """Records oldest first; with ``limit``, the newest ``limit`` of them (still oldest first)."""
+        """Records oldest first; with ``limit``, only the newest ``limit`` (still oldest first)."""
         ...
 
     def latest_decision(self, tree: str) -> Decision | None:
@@ -70,6 +82,17 @@ class Ledger(Protocol):
     def verify(self) -> Verification: ...
 
     def close(self) -> None: ...
+
+    def __enter__(self) -> Ledger: ...
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Closes the ledger."""
+        ...
 
 
 __all__ = ["Ledger", "LedgerError", "Record", "RecordKind", "Verification"]
