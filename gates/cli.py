@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from gates import __version__, config, flow, lint, typecheck
+from gates import __version__, flow, lint, typecheck
 from gates.errors import EXIT_USAGE, GatesError
 from gates.model import GateResult, JSONValue
 from gates.record import exit_code
@@ -123,8 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if getattr(args, "pytest_args", None) and args.pytest_args[0] == "--":
         args.pytest_args = args.pytest_args[1:]
+    handler: Handler = args.handler
     try:
-        code: int = args.handler(args)
+        code = handler(args)
     except GatesError as exc:
         print(f"gates: error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -139,4 +140,4 @@ def main_exit() -> None:
     sys.exit(main())
 
 
-__all__ = ["build_parser", "config", "main", "main_exit"]
+__all__ = ["build_parser", "main", "main_exit"]

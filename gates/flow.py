@@ -9,6 +9,7 @@ import datetime as dt
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from gates import command_gate, config, policy
 from gates.errors import ConfigError
@@ -16,8 +17,6 @@ from gates.model import Decision, GateResult, JSONValue, Status, Tier, utcnow
 from gates.record import record
 from gates.report import github, markdown
 from gates.workspace import Workspace, write_json
-
-from pathlib import Path
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,7 @@ class Threshold:
 
 @dataclass(frozen=True)
 class GateResult:
-    """What one gate concluded about one tree. ``bool(result)`` is True when it lets a release by."""
+    """What one gate concluded about one tree. ``bool(result)``: it lets a release through."""
 
     gate: str
     status: Status

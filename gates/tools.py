@@ -30,7 +30,9 @@ class ToolRun:
 
     def tail(self, lines: int = OUTPUT_TAIL_LINES) -> str:
         """The last lines of combined output, for a result's details."""
-        combined = (self.stdout + ("\n" if self.stdout and self.stderr else "") + self.stderr).strip()
+        combined = (
+            self.stdout + ("\n" if self.stdout and self.stderr else "") + self.stderr
+        ).strip()
         return "\n".join(combined.splitlines()[-lines:])
 
 

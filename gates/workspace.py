@@ -22,8 +22,8 @@ from gates.model import GateResult, JSONValue
 
 GATES_DIR = ".gates"
 
-# Tool output that is never source, even in a project that forgot to ignore it: without this, running
-# a gate (pytest writing __pycache__, nox making .nox) would change the tree id it is judged under.
+# Tool output that is never source, even in a project that forgot to ignore it: without this,
+# running a gate (pytest writing __pycache__, nox making .nox) would change the tree id it judges.
 EXCLUDED = (
     GATES_DIR,
     ".nox",
@@ -102,8 +102,17 @@ class Workspace:
             excludes = [f":(exclude,glob){pattern}" for pattern in EXCLUDED]
             git(self.root, "add", "--all", "--", ".", *excludes, env=env)
             # Anything excluded that was tracked is dropped from the scratch index too.
-            git(self.root, "rm", "-r", "--cached", "--quiet", "--ignore-unmatch", "--",
-                *[f":(glob){p}" for p in EXCLUDED], env=env)
+            git(
+                self.root,
+                "rm",
+                "-r",
+                "--cached",
+                "--quiet",
+                "--ignore-unmatch",
+                "--",
+                *[f":(glob){p}" for p in EXCLUDED],
+                env=env,
+            )
             return git(self.root, "write-tree", env=env)
 
     def commit(self) -> str | None:

@@ -1,4 +1,4 @@
-"""The ledger contract: an append-only, hash-chained store of decisions, sign-offs, releases.
+"""The ledger contract: an append-only, hash-chained store of decisions, sign-offs, release steps.
 
 Implementations: :mod:`gates.ledger.sqlite` (default, one machine) and
 :mod:`gates.ledger.postgres` (shared by many CI runners). Both keep the same chain: every record
