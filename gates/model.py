@@ -278,7 +278,7 @@ class GateOutcome:
             "status": self.status.value,
             "summary": self.summary,
             "waived": self.waived,
-            "result": self.result.to_dict() if self.result else None,
+            "result": self.result.to_dict() if self.result is not None else None,
         }
 
     @classmethod

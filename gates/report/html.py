@@ -115,8 +115,9 @@ def _gates(decision: Decision) -> str:
 
 
 def _buckets(decision: Decision) -> str:
-    outcome = next((g for g in decision.gates if g.name == "buckets" and g.result), None)
-    entries = outcome.result.details.get("buckets") if outcome and outcome.result else None
+    # A failing result is falsy (GateResult.__bool__): test for None, never for truth.
+    result = next((g.result for g in decision.gates if g.name == "buckets"), None)
+    entries = result.details.get("buckets") if result is not None else None
     if not isinstance(entries, list) or not entries:
         return "<p>No buckets recorded in this decision.</p>"
     body = []
