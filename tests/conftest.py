@@ -73,7 +73,8 @@ def ledger_project(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> Callable[..., LedgerProject]:
     """Factory: a git project with ``pyproject`` (default: a checklist and tests+coverage gates)."""
-    monkeypatch.delenv("GATES_LEDGER_URL", raising=False)
+    for variable in ("GATES_LEDGER_URL", "GITHUB_ACTIONS", "GITHUB_RUN_ID"):
+        monkeypatch.delenv(variable, raising=False)
 
     def make(pyproject: str = LEDGER_PYPROJECT, name: str = "project") -> LedgerProject:
         root = tmp_path / name

@@ -124,7 +124,9 @@ def cells(entry: HistoryRow) -> tuple[str, ...]:
     def show(value: object) -> str:
         return "-" if value is None else str(value)
 
-    coverage = "-" if entry.coverage is None else f"{entry.coverage:.1f}%"
+    coverage = (
+        "-" if entry.coverage is None else f"{entry.coverage:.2f}".rstrip("0").rstrip(".") + "%"
+    )
     blocking = "-" if entry.blocking is None else (", ".join(entry.blocking) or "none")
     return (
         entry.decision,
