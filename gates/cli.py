@@ -14,7 +14,6 @@ from gates.ledger import commands as ledger_commands
 from gates.ledger import history
 from gates.model import GateResult, JSONValue
 from gates.record import exit_code
-from gates.report import html, terminal
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -27,6 +26,8 @@ def _show_result(args: argparse.Namespace, result: GateResult) -> int:
     if args.json:
         _print_json(result.to_dict())
     else:
+        from gates.report import terminal  # rich is slow to import: only when printing
+
         terminal.print_result(result)
     flow.annotate(result)
     return exit_code(result)
@@ -68,6 +69,8 @@ def _decide(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(decision.to_dict())
     else:
+        from gates.report import terminal  # rich is slow to import: only when printing
+
         terminal.print_decision(decision)
     flow.publish_decision(decision)
     return 0 if decision.verdict.ships else 1
@@ -78,6 +81,8 @@ def _status(args: argparse.Namespace) -> int:
     if args.json:
         _print_json([row.to_dict() for row in rows])
     else:
+        from gates.report import terminal  # rich is slow to import: only when printing
+
         terminal.print_status(rows)
     return 0
 
@@ -139,6 +144,8 @@ def _signoff(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from gates.report import html
+
     path = html.write(_config(args), Path(args.html))
     print(f"wrote {path}")
     return 0

@@ -1,9 +1,11 @@
-"""Fixtures shared across test folders."""
+"""Shared fixtures: small real projects in tmp_path (git init), and the CLI called in-process."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
+import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +16,88 @@ import pytest
 from gates.cli import main
 from gates.model import GateResult, Status
 from gates.workspace import Workspace
+
+CLEAN_MODULE = '''\
+"""Demo package."""
+
+
+def add(a: int, b: int) -> int:
+    return a + b
+'''
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=root, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def init_repo(root: Path) -> None:
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.email", "dev@example.com")
+    git(root, "config", "user.name", "Dev")
+    git(root, "config", "commit.gpgsign", "false")
+
+
+@dataclass
+class Project:
+    """A fixture project: files on disk in a git repository."""
+
+    root: Path
+    capsys: pytest.CaptureFixture[str]
+
+    def write(self, relative: str, text: str) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    def gates(self, *args: str) -> tuple[int, str, str]:
+        """Run ``gates ARGS --root ROOT`` in-process: (exit code, stdout, stderr)."""
+        self.capsys.readouterr()
+        code = main([*args, "--root", str(self.root)])
+        out, err = self.capsys.readouterr()
+        return code, out, err
+
+    def gates_json(self, *args: str) -> tuple[int, dict[str, object]]:
+        code, out, _err = self.gates(*args, "--json")
+        return code, json.loads(out)
+
+    def commit(self, message: str = "commit") -> str:
+        git(self.root, "add", "-A")
+        git(self.root, "commit", "-q", "-m", message)
+        return git(self.root, "rev-parse", "HEAD")
+
+
+def pyproject(gates_toml: str = "", *, name: str = "demo", version: str = "0.1.0") -> str:
+    return (
+        f'[project]\nname = "{name}"\nversion = "{version}"\nrequires-python = ">=3.11"\n\n'
+        f"[tool.mypy]\nstrict = true\n\n" + textwrap.dedent(gates_toml)
+    )
+
+
+@pytest.fixture
+def make_project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., Project]:
+    """``make_project(files={...}, gates='[tool.gates] ...')`` → a clean git project."""
+
+    def make(
+        files: Mapping[str, str] | None = None, gates: str = "", git_init: bool = True
+    ) -> Project:
+        root = tmp_path / "project"
+        root.mkdir()
+        project = Project(root, capsys)
+        project.write("pyproject.toml", pyproject(gates))
+        project.write(".gitignore", ".gates/\n")
+        for relative, text in (files or {"demo/__init__.py": CLEAN_MODULE}).items():
+            project.write(relative, text)
+        if git_init:
+            init_repo(root)
+        return project
+
+    return make
+
+
+# The ledger, checklist and HTML report tests: a project whose gate results the test records. ----
 
 LEDGER_PYPROJECT = """\
 [project]
@@ -31,23 +115,13 @@ could = ["blog post drafted"]
 
 
 @dataclass
-class LedgerProject:
-    """A real git project in tmp_path whose gate results the test records, and the CLI on it."""
-
-    root: Path
-    capsys: pytest.CaptureFixture[str]
-
-    def gates(self, *argv: str) -> tuple[int, str, str]:
-        """Run ``gates ARGV --root ROOT`` in-process: exit code, stdout, stderr."""
-        self.capsys.readouterr()
-        code = main([*argv, "--root", str(self.root)])
-        out, err = self.capsys.readouterr()
-        return code, out, err
+class LedgerProject(Project):
+    """A project whose gate results are recorded by the test, as the gates themselves would."""
 
     def record(
         self, gate: str, metrics: Mapping[str, Any], *, status: Status = Status.PASS, **details: Any
     ) -> None:
-        """Record ``gate``'s result for the current tree, as the gate itself would."""
+        """Record ``gate``'s result (with ``details``) for the current tree."""
         workspace = Workspace.at(self.root)
         result = GateResult(gate, status, f"{gate} {status.value}", dict(metrics), details=details)
         workspace.write_result(
@@ -72,15 +146,16 @@ class LedgerProject:
 def ledger_project(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> Callable[..., LedgerProject]:
-    """Factory: a git project with ``pyproject`` (default: a checklist and tests+coverage gates)."""
+    """``ledger_project(pyproject_text)`` → a git project (default: checklist, tests + coverage)."""
     for variable in ("GATES_LEDGER_URL", "GITHUB_ACTIONS", "GITHUB_RUN_ID"):
         monkeypatch.delenv(variable, raising=False)
 
-    def make(pyproject: str = LEDGER_PYPROJECT, name: str = "project") -> LedgerProject:
-        root = tmp_path / name
+    def make(pyproject_text: str = LEDGER_PYPROJECT) -> LedgerProject:
+        root = tmp_path / "project"
         root.mkdir()
-        subprocess.run(["git", "init", "-q", str(root)], check=True)
-        (root / "pyproject.toml").write_text(pyproject, encoding="utf-8")
-        return LedgerProject(root, capsys)
+        init_repo(root)
+        project = LedgerProject(root, capsys)
+        project.write("pyproject.toml", pyproject_text)
+        return project
 
     return make
