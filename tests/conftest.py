@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 import textwrap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
+from pg_cluster import cluster, server_bindir
 
 from gates.cli import main
 from gates.model import GateResult, Status
@@ -159,3 +162,31 @@ def ledger_project(
         return project
 
     return make
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A real PostgreSQL: GATES_TEST_POSTGRES_URL, or a throwaway cluster on 127.0.0.1."""
+    given = os.environ.get("GATES_TEST_POSTGRES_URL")
+    if given:
+        yield given
+        return
+    bindir = server_bindir()
+    if bindir is None:
+        reason = (
+            "PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install postgresql,"
+            " or set GATES_TEST_POSTGRES_URL"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with cluster(bindir) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> str:
+    """The server with no ledger tables in it: each test starts from an empty ledger."""
+    with psycopg.connect(postgres_server, autocommit=True) as connection:
+        connection.execute("DROP TABLE IF EXISTS ledger_records, ledger_head, ledger_schema")
+    return postgres_server
