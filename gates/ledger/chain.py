@@ -37,6 +37,13 @@ def record_hash(seq: int, kind: str, created_at: str, payload_text: str, prev_ha
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+class NotExtracted:
+    """Marker type: the database did not extract the payload's tree."""
+
+
+NOT_EXTRACTED = NotExtracted()
+
+
 @dataclass(frozen=True)
 class StoredRow:
     """A record as a store holds it, before the payload is parsed."""
@@ -49,6 +56,9 @@ class StoredRow:
     payload_text: str
     prev_hash: str
     hash: str
+    content_tree: str | NotExtracted | None = NOT_EXTRACTED
+    """The payload's ``tree`` as the database extracted it (decisions only), so that verify need
+    not parse every payload; :data:`NOT_EXTRACTED` when it could not, and verify parses it."""
 
 
 @dataclass(frozen=True)
@@ -105,11 +115,14 @@ def _row_problem(row: StoredRow, prev_hash: str) -> str | None:
     if row.kind != RecordKind.DECISION:
         return None if row.tree is None else "was altered (a tree column on a non-decision)"
     # Only decisions carry the indexed tree column: check it against the hashed content.
-    try:
-        payload = json.loads(row.payload_text)
-    except ValueError:
-        return "is unreadable (payload is not JSON)"
-    if not isinstance(payload, dict) or row.tree != payload_tree(row.kind, payload):
+    content_tree = row.content_tree
+    if isinstance(content_tree, NotExtracted):
+        try:
+            payload = json.loads(row.payload_text)
+        except ValueError:
+            return "is unreadable (payload is not JSON)"
+        content_tree = payload_tree(row.kind, payload) if isinstance(payload, dict) else None
+    if row.tree != content_tree:
         return "was altered (its tree column differs from its content)"
     return None
 

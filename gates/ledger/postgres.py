@@ -47,6 +47,7 @@ class PostgresLedger(SqlLedger):
 
     int_type = "BIGINT"
     json_tree = "(payload::jsonb ->> 'tree')"
+    safe_json_tree = json_tree  # a payload that is not JSON fails the query: verify re-reads
 
     def __init__(self, url: str) -> None:
         try:

@@ -121,6 +121,10 @@ def _three_decisions(make_project: Any, backend: Backend, monkeypatch: pytest.Mo
             ' \'"verdict":"NO_GO"\') WHERE seq = 2',
             "record 2 was altered (hash does not match its content)",
         ),
+        (
+            "UPDATE ledger_records SET payload = substr(payload, 1, 50) WHERE seq = 2",
+            "record 2 was altered (hash does not match its content)",
+        ),
         ("DELETE FROM ledger_records WHERE seq = 2", "record 2 is missing"),
         ("DELETE FROM ledger_records WHERE seq = 3", "record 3 is missing (head is record 3)"),
         (
@@ -128,7 +132,7 @@ def _three_decisions(make_project: Any, backend: Backend, monkeypatch: pytest.Mo
             "record 1 was altered (its tree column differs from its content)",
         ),
     ],
-    ids=["edit-verdict", "delete-middle", "delete-newest", "edit-tree-column"],
+    ids=["edit-verdict", "truncate-payload", "delete-middle", "delete-newest", "edit-tree-column"],
 )
 def test_tampering_in_sql_fails_verify_naming_the_record(
     backend: Backend,
