@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from gates.model import Status
-from gates.report.html import COLORS
+from gates.model import Decision, GateOutcome, GateResult, Status, Tier, Verdict
+from gates.report.html import COLORS, render
 
 RUNS = [(40, 5, 2, 71.0), (43, 3, 2, 74.0), (45, 1, 1, 80.0), (47, 0, 1, 84.5), (50, 0, 0, 91.0)]
 
@@ -64,6 +64,29 @@ HEADLESS = (
     "--disable-sync",
     "--no-first-run",
 )
+
+
+def test_report_without_a_decision_is_a_usage_error(ledger_project: Any) -> None:
+    project = ledger_project()
+    assert project.gates("report", "--html", str(project.root / "r.html")) == (
+        2,
+        "",
+        "gates: error: no decision recorded yet: run 'gates decide' first\n",
+    )
+    assert not (project.root / "r.html").exists()
+
+
+def test_text_from_results_is_escaped() -> None:
+    hostile = "<script>alert(1)</script>"
+    result = GateResult("lint", Status.FAIL, hostile)
+    decision = Decision(
+        "d1", Verdict.NO_GO, "t", None, hostile, "2026-01-01T00:00:00+00:00",
+        (GateOutcome("lint", Tier.REQUIRED, Status.FAIL, hostile, result),),
+        reasons=(hostile,), project=hostile, reason=hostile,
+    )  # fmt: skip
+    page = render(decision, [])
+    assert "<script" not in page
+    assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 5
 
 
 def _run_chromium(chromium: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
