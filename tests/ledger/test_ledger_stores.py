@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -151,3 +152,7 @@ def test_tampering_in_sql_fails_verify_naming_the_record(
     code, out, err = project.gates("ledger", "verify")
     assert (code, err) == (1, "")
     assert out.startswith(f"ledger BROKEN: {named} (")
+    code, out, _ = project.gates("ledger", "verify", "--json")
+    report = json.loads(out)
+    assert (code, report["ok"], report["problem"]) == (1, False, named)
+    assert report["first_bad"] == int(named.split()[1])
