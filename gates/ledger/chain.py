@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from json.encoder import encode_basestring as _string
 
 from gates.ledger.interface import RecordKind, Verification
 from gates.model import JSONValue
@@ -29,10 +30,12 @@ def canonical(value: JSONValue) -> str:
 
 def record_hash(seq: int, kind: str, created_at: str, payload_text: str, prev_hash: str) -> str:
     """sha256 over the canonical record, given the payload's canonical text."""
-    # Keys in sorted order, exactly as canonical() would write the whole record.
+    # Keys in sorted order, exactly as canonical() would write the whole record. A JSON string
+    # is what encode_basestring writes (json.dumps with ensure_ascii=False), minus its overhead:
+    # this runs once per record in verify.
     text = (
-        f'{{"created_at":{canonical(created_at)},"kind":{canonical(kind)},'
-        f'"payload":{payload_text},"prev_hash":{canonical(prev_hash)},"seq":{seq}}}'
+        f'{{"created_at":{_string(created_at)},"kind":{_string(kind)},'
+        f'"payload":{payload_text},"prev_hash":{_string(prev_hash)},"seq":{seq}}}'
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -34,7 +34,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         "CREATE TABLE ledger_records (seq {int} PRIMARY KEY, kind TEXT NOT NULL,"
         " created_at TEXT NOT NULL, payload TEXT NOT NULL, prev_hash TEXT NOT NULL,"
-        " hash TEXT NOT NULL UNIQUE)",
+        " hash TEXT NOT NULL)",
     ),
     # 2: decisions found by tree id without parsing every payload.
     (

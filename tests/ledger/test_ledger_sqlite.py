@@ -90,7 +90,7 @@ def _version_1_database(path: Path) -> list[tuple[Any, ...]]:
             "INSERT INTO ledger_schema VALUES (1);"
             "CREATE TABLE ledger_records (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
             " created_at TEXT NOT NULL, payload TEXT NOT NULL, prev_hash TEXT NOT NULL,"
-            " hash TEXT NOT NULL UNIQUE);"
+            " hash TEXT NOT NULL);"
         )
         connection.executemany("INSERT INTO ledger_records VALUES (?, ?, ?, ?, ?, ?)", rows)
     return rows
