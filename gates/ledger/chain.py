@@ -2,8 +2,8 @@
 
 A record's hash is the sha256 of the canonical JSON of ``{"created_at", "kind", "payload",
 "prev_hash", "seq"}``: keys sorted, no insignificant whitespace, UTF-8, no NaN. The payload is
-stored as its canonical text, so the hashed form is assembled from the stored bytes without
-re-encoding, and any edit to a stored byte changes the hash.
+stored as its canonical text, so the hashed form is assembled around the stored text without
+parsing it again, and any edit to a stored character changes the hash.
 """
 
 from __future__ import annotations

@@ -149,6 +149,7 @@ class SqlLedger:
         kind = RecordKind(kind)
         try:
             payload_text = canonical(dict(payload))
+            payload_text.encode("utf-8")  # a lone surrogate cannot be stored or hashed
         except (TypeError, ValueError) as exc:
             raise LedgerError(f"{self.location}: cannot append {kind.value}: {exc}") from None
         tree = payload_tree(kind, payload)
