@@ -131,6 +131,13 @@ def workflow(session: nox.Session) -> None:
     session.run("zizmor", "--offline", *workflows)
 
 
+@nox.session
+def report(session: nox.Session) -> None:
+    """`gates report ARGS`, e.g. `-- --html .gates/report.html`: the decision as one page."""
+    _install(session)
+    session.run("gates", "report", *session.posargs)
+
+
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
     """Benchmarks (benchmarks/bench_*.py), each against its named baseline in the same run."""

@@ -184,6 +184,9 @@ jobs:
       - name: Gate chain
         id: chain
         run: nox -s gates -- --shards "${RUNNER_TEMP}/shards"
+      - name: HTML report
+        if: ${{ !cancelled() }}
+        run: nox -s report -- --html .gates/report.html
       - name: Upload decision and reports
         if: ${{ !cancelled() }}
         uses: actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02 # v4.6.2
@@ -413,6 +416,13 @@ def workflow(session: nox.Session) -> None:
     workflows = sorted(str(path) for path in Path(".github/workflows").glob("*.y*ml"))
     session.run("actionlint", *workflows)
     session.run("zizmor", "--offline", *workflows)
+
+
+@nox.session
+def report(session: nox.Session) -> None:
+    """`gates report ARGS`, e.g. `-- --html .gates/report.html`: the decision as one page."""
+    _install(session)
+    session.run("gates", "report", *session.posargs)
 
 
 @nox.session(default=False)

@@ -225,6 +225,7 @@ def _definitions(source: str) -> dict[str, str]:
         "tests_evidence",
         "decide",
         "workflow",
+        "report",
     ],
 )
 def test_noxfile_template_shares_the_chain_with_this_repo(name: str) -> None:
