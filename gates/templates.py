@@ -61,6 +61,11 @@ def noxfile(*, project: str, install: Sequence[str], smoke_plan: str = SMOKE_PLA
         {
             "PROJECT": project,
             "INSTALL": ", ".join(install),
+            "PYPROJECT": (
+                'PYPROJECT = nox.project.load_toml("pyproject.toml")\n'
+                if any("PYPROJECT" in item for item in install)
+                else ""
+            ),
             "CHAIN": "(" + ", ".join(f'"{name}"' for name in CHAIN) + ")",
             "SMOKE_PLAN": smoke_plan,
         },
@@ -268,8 +273,7 @@ nox.options.sessions = ["gates"]
 
 RELEASE_GATES = os.environ.get("RELEASE_GATES", "release-gates[tools]")
 """Where release-gates comes from: set RELEASE_GATES to a pinned version, a path or a URL."""
-PYPROJECT = nox.project.load_toml("pyproject.toml")
-PROJECT = [@INSTALL@]
+@PYPROJECT@PROJECT = [@INSTALL@]
 """The project and its test requirements, as `pip install` arguments."""
 SMOKE_PLAN = "@SMOKE_PLAN@"
 CHAIN_FLAG = "--in-gates-chain"

@@ -185,6 +185,27 @@ def test_not_a_git_repository_exits_2_before_writing(
     assert not (project.root / "noxfile.py").exists()
 
 
+def test_generated_noxfile_loads_in_nox_with_a_dependency_group(
+    make_project: Callable[..., Project], capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project(files={"demo/__init__.py": CLEAN_MODULE, "tests/test_x.py": ""})
+    with (project.root / "pyproject.toml").open("a") as file:
+        file.write('\n[dependency-groups]\ndev = ["pytest>=8"]\n')
+    assert _run(capsys, project.root, "--no-measure")[0] == 0
+    listed = subprocess.run(
+        [sys.executable, "-m", "nox", "--list"],
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert listed.returncode == 0, listed.stderr
+    for session in (*templates.CHAIN, "gates", "tests", "workflow", "release"):
+        assert f"{session} " in listed.stdout or f"{session}\n" in listed.stdout, session
+    noxfile = (project.root / "noxfile.py").read_text()
+    assert 'PROJECT = ["-e", ".", *nox.project.dependency_groups(PYPROJECT, "dev")]' in noxfile
+
+
 def test_gitignore_entry_added_once(tmp_path: Path) -> None:
     assert init.ignore_gates_dir(tmp_path) is True
     assert init.ignore_gates_dir(tmp_path) is False
