@@ -12,7 +12,6 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import TextIO
 
@@ -33,7 +32,9 @@ class ToolRun:
 
     def tail(self, lines: int = OUTPUT_TAIL_LINES) -> str:
         """The last lines of combined output, for a result's details."""
-        combined = (self.stdout + ("\n" if self.stdout and self.stderr else "") + self.stderr).strip()
+        combined = (
+            self.stdout + ("\n" if self.stdout and self.stderr else "") + self.stderr
+        ).strip()
         return "\n".join(combined.splitlines()[-lines:])
 
 
@@ -155,6 +156,8 @@ def stream(
 @cache
 def version(name: str, distribution: str | None = None) -> str:
     """Version of a tool: its installed distribution's metadata, else ``NAME --version``."""
+    from importlib import metadata  # slow to import; only needed once a result is stamped
+
     try:
         return metadata.version(distribution or name)
     except metadata.PackageNotFoundError:
