@@ -268,7 +268,7 @@ class CoverageConfig:
     base_ref: str = "origin/main"
     """Git ref the changed lines are computed against (from its merge base with HEAD)."""
     data: tuple[str, ...] = (".gates/evidence",)
-    """Coverage data files, or folders searched for them (shard artifacts), unless --data is given."""
+    """Data files, or folders searched for them (shard artifacts), when --data is not given."""
     worst_files: int = 10
     """How many of the least covered files the report lists with their missing lines."""
 
@@ -410,9 +410,9 @@ def _coverage(table: Table) -> CoverageConfig:
         min_total=table.percent("min_total"),
         paths=paths,
         min_changed_lines=table.percent("min_changed_lines"),
-        base_ref=table.str("base_ref", "origin/main"),
-        data=table.str_or_list("data") or (".gates/evidence",),
-        worst_files=table.int("worst_files", 10),
+        base_ref=table.string("base_ref", "origin/main"),
+        data=table.string_or_strings("data") or (".gates/evidence",),
+        worst_files=table.integer("worst_files", 10),
     )
     if not config.base_ref.strip():
         table.fail("base_ref", "empty git ref")

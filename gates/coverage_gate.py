@@ -36,6 +36,8 @@ from gates.workspace import Workspace, git
 
 GATE = "coverage"
 CHANGED_AREA = "changed lines"
+CHANGED_RULE = "changed-lines"
+WORST_FILES_RULE = "missing-lines"
 TOTAL_AREA = "total"
 
 
@@ -291,10 +293,7 @@ def judge(evidence: CoverageEvidence, config: CoverageConfig) -> GateResult:
         "branches": total.n_branches,
         "missing_branches": total.n_missing_branches,
     }
-    details: dict[str, JSONValue] = {
-        "data_files": list(evidence.data_files),
-        "worst_files": _worst_files(files, config.worst_files),
-    }
+    details: dict[str, JSONValue] = {"data_files": list(evidence.data_files)}
     findings: list[Finding] = []
     uncovered_text = ""
     if config.min_changed_lines is not None:
@@ -323,7 +322,7 @@ def judge(evidence: CoverageEvidence, config: CoverageConfig) -> GateResult:
         Status.FAIL if missed else Status.PASS,
         summary,
         metrics=metrics,
-        findings=tuple(findings),
+        findings=(*findings, *_worst_files(files, config.worst_files)),
         thresholds=tuple(thresholds),
         details=details,
     )
@@ -339,12 +338,23 @@ def _describe(row: Threshold) -> str:
     return f"{row.area} {row.show(row.current)} < {row.show(row.target)} (gap {row.show(row.gap)})"
 
 
-def _worst_files(files: Sequence[FileCoverage], count: int) -> list[JSONValue]:
+def _worst_files(files: Sequence[FileCoverage], count: int) -> list[Finding]:
+    """The least covered files with their missing lines and branches, as coverage.py shows them."""
     incomplete = [file for file in files if file.missing_text]
     worst = sorted(incomplete, key=lambda f: (f.percent, -len(f.missing), f.path))[:count]
     return [
-        {"file": file.path, "percent": file.percent, "missing": file.missing_text} for file in worst
+        Finding(
+            f"{_show_percent(file.percent)} covered, missing {file.missing_text}",
+            file=file.path,
+            line=min(file.missing) if file.missing else None,
+            rule=WORST_FILES_RULE,
+        )
+        for file in worst
     ]
+
+
+def _show_percent(value: float) -> str:
+    return Threshold("", 0, value, "%").show(value)
 
 
 def _changed(
@@ -365,7 +375,7 @@ def _changed(
             uncovered[file.path] = ", ".join(_span(run) for run in runs)
         for run in runs:
             message = f"changed {'line' if len(run) == 1 else 'lines'} {_span(run)} not covered"
-            findings.append(Finding(message, file=file.path, line=run[0], rule="changed-lines"))
+            findings.append(Finding(message, file=file.path, line=run[0], rule=CHANGED_RULE))
     row = Threshold(CHANGED_AREA, minimum, _floor_percent(covered, executable), "%")
     details: dict[str, JSONValue] = {
         "base_ref": changed.base_ref,

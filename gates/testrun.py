@@ -8,6 +8,7 @@ never overwrite each other) and ``meta.json``, which binds them to the tree they
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass
 from enum import IntEnum
@@ -183,7 +184,10 @@ def judge(run: PytestRun) -> GateResult:
     metrics: dict[str, int | float | str | None] = {"exit_code": run.exit_code}
     if run.exit_code in _CANNOT_JUDGE:
         what = _CANNOT_JUDGE[PytestExit(run.exit_code)]
-        reason = _last_message(run.output_tail)
+        # "no tests ran in 0.01s" adds nothing to "collected no tests".
+        reason = (
+            "" if run.exit_code == PytestExit.NO_TESTS_COLLECTED else _last_message(run.output_tail)
+        )
         summary = f"pytest {what} (exit {run.exit_code})" + (f": {reason}" if reason else "")
         return GateResult(GATE, Status.ERROR, summary, metrics=metrics, details=details)
     if run.exit_code not in (PytestExit.OK, PytestExit.TESTS_FAILED):
@@ -210,13 +214,20 @@ def judge(run: PytestRun) -> GateResult:
     return GateResult(GATE, Status.FAIL, tally, metrics=metrics, details=details)
 
 
+_SUMMARY_LINE = re.compile(r" in [\d.]+s( \([\d:]+\))?$")
+"""pytest's closing ``1 error in 0.12s``: its timing would make every summary differ."""
+
+
 def _last_message(output: str) -> str:
-    """The line that best says why pytest stopped: its last non-decoration line."""
-    for line in reversed(output.splitlines()):
-        text = line.strip().strip("=!").strip()
-        if text and "CoverageWarning" not in text:
-            return text[:200]
-    return ""
+    """The line that best says why pytest stopped: the last one naming an error, else the last."""
+    lines = [line.strip().strip("=!").strip() for line in output.splitlines()]
+    lines = [
+        line
+        for line in lines
+        if line and "CoverageWarning" not in line and not _SUMMARY_LINE.search(line)
+    ]
+    errors = [line for line in lines if "error" in line.lower()]
+    return (errors or lines or [""])[-1][:200]
 
 
 def exit_code(result: GateResult, *, evidence: bool) -> int:

@@ -130,18 +130,18 @@ def stream(
 
     timer = threading.Timer(timeout_s, stop)
     timer.start()
-    try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            output.write(line)
-            output.flush()
-            tail.append(line)
-        returncode = proc.wait()
-    finally:
-        timer.cancel()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    with proc:  # closes the pipe and reaps the process, also on KeyboardInterrupt
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                output.write(line)
+                output.flush()
+                tail.append(line)
+            returncode = proc.wait()
+        finally:
+            timer.cancel()
+            if proc.poll() is None:
+                proc.kill()
     if timed_out.is_set():
         raise ToolError(f"{argv[0]} timed out after {timeout_s:g}s in {cwd}")
     return ToolRun(
