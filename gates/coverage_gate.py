@@ -103,8 +103,12 @@ def _floor_percent(covered: int, total: int) -> float:
 # Collect ------------------------------------------------------------------------------------
 
 
-def find_data(paths: Iterable[Path]) -> list[Path]:
-    """Data files among ``paths``: files as given, folders searched for ``.coverage*`` files."""
+def find_data(paths: Sequence[Path], *, missing_ok: bool = False) -> list[Path]:
+    """Data files among ``paths``: files as given, folders searched for ``.coverage*`` files.
+
+    ``missing_ok``: a path that does not exist just holds no data (the default evidence folder
+    before any run) rather than being an error (a path the user named).
+    """
     found: list[Path] = []
     for path in paths:
         if path.is_file():
@@ -119,7 +123,7 @@ def find_data(paths: Iterable[Path]) -> list[Path]:
                     or candidate.name.startswith(f"{testrun.DATA_FILE}.")
                 )
             )
-        else:
+        elif not missing_ok:
             raise EvidenceError(f"{path}: no such coverage data file or folder")
     if not found:
         shown = ", ".join(str(p) for p in paths)
@@ -247,9 +251,11 @@ def changed_lines(root: Path, base_ref: str) -> ChangedLines:
     )
 
 
-def collect(workspace: Workspace, config: CoverageConfig, data: Sequence[Path]) -> CoverageEvidence:
+def collect(
+    workspace: Workspace, config: CoverageConfig, data: Sequence[Path], *, missing_ok: bool = False
+) -> CoverageEvidence:
     """Find, check and analyse the coverage data; diff against ``base_ref`` when it is judged."""
-    data_files = find_data(data)
+    data_files = find_data(data, missing_ok=missing_ok)
     check_trees(data_files, workspace.tree_id())
     files = analyse(workspace.root, data_files)
     changed = None
@@ -424,6 +430,6 @@ def run(context: Context, data: Sequence[str] = ()) -> GateResult:
     return record(
         context.workspace,
         GATE,
-        lambda: judge(collect(context.workspace, config, paths), config),
+        lambda: judge(collect(context.workspace, config, paths, missing_ok=not data), config),
         tools=lambda: {"coverage": tools.version("coverage")},
     )

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import sys
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import coverage
 import pytest
-from conftest import git, init_repo, pyproject
 from defusedxml import ElementTree  # type: ignore[import-untyped]
+from pytest_projects import Run, build, gates, recorded, without_plugin_autoload
 
 from gates import config as gates_config
 from gates import testrun
-from gates.cli import main
 from gates.workspace import Workspace
 
 CALC = """\
@@ -71,56 +67,12 @@ COVERAGE_TOML = '[tool.coverage.run]\nsource = ["pkg"]\n\n[tool.gates]\nrequired
 
 @pytest.fixture(scope="module", autouse=True)
 def _no_plugin_autoload() -> Iterator[None]:
-    # The fixture projects need no pytest plugins; loading every one installed here would only
-    # slow down each inner run.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    with without_plugin_autoload():
         yield
 
 
-@dataclass(frozen=True)
-class Run:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def result(self) -> dict[str, object]:
-        data: dict[str, object] = json.loads(self.out)
-        return data
-
-
-def build(root: Path, files: Mapping[str, str], gates_toml: str = COVERAGE_TOML) -> Path:
-    """A committed git project with ``files`` and ``[tool.gates]`` from ``gates_toml``."""
-    root.mkdir(parents=True)
-    for relative, text in {
-        "pyproject.toml": pyproject(gates_toml),
-        ".gitignore": ".gates/\n",
-        "pkg/__init__.py": "",
-        "pkg/calc.py": CALC,
-        **files,
-    }.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    init_repo(root)
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "base")
-    return root
-
-
-def gates(root: Path, command: str, *args: str) -> Run:
-    """``gates COMMAND --root ROOT ARGS`` in-process, its output captured (module fixtures can
-    use it, unlike capsys)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([command, "--root", str(root), *args])
-    return Run(code, out.getvalue(), err.getvalue())
-
-
-def recorded(root: Path) -> dict[str, object]:
-    data: dict[str, object] = json.loads((root / ".gates/results/tests.json").read_text())
-    return data
+def project(root: Path, files: Mapping[str, str], gates_toml: str = COVERAGE_TOML) -> Path:
+    return build(root, {"pkg/__init__.py": "", "pkg/calc.py": CALC, **files}, gates_toml)
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +80,7 @@ def passing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Ru
     """One run on a passing suite, with stale evidence beforehand and a COVERAGE_RCFILE that
     would measure nothing if it leaked into the child (as when gates' own suite runs under
     coverage)."""
-    root = build(
+    root = project(
         tmp_path_factory.mktemp("passing") / "project",
         {"tests/test_calc.py": PASSING_TESTS},
         COVERAGE_TOML + '\n[tool.gates.tests]\npytest_args = ["-k", "not slow"]\n',
@@ -148,7 +100,7 @@ def passing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Ru
 def test_passing_suite_is_a_pass_with_counts(passing: tuple[Path, Run]) -> None:
     root, run = passing
     assert run.code == 0
-    result = run.result
+    result = run.json
     assert result["status"] == "PASS"
     assert result["summary"] == "0 failed, 0 errors, 2 passed, 1 skipped"
     metrics = result["metrics"]
@@ -161,7 +113,7 @@ def test_passing_suite_is_a_pass_with_counts(passing: tuple[Path, Run]) -> None:
         "errors": 0,
         "skipped": 1,
     }
-    assert recorded(root)["status"] == "PASS"
+    assert recorded(root, "tests")["status"] == "PASS"
 
 
 def test_json_output_stays_pure_with_pytest_output_on_stderr(passing: tuple[Path, Run]) -> None:
@@ -186,7 +138,7 @@ def test_evidence_is_stamped_with_the_tree_and_stale_files_are_gone(
     root, _run = passing
     evidence = root / ".gates/evidence"
     meta = json.loads((evidence / "meta.json").read_text())
-    assert meta["tree"] == Workspace.at(root).tree_id() == recorded(root)["tree"]
+    assert meta["tree"] == Workspace.at(root).tree_id() == recorded(root, "tests")["tree"]
     assert meta["pytest_exit_code"] == 0
     assert set(meta) == {"tree", "pytest_exit_code", "started_at", "duration_s"}
     assert not (evidence / ".coverage.stale.1.x").exists()
@@ -208,13 +160,15 @@ def test_coverage_uses_project_config_with_branches_not_leaked_env(
 
 @pytest.fixture(scope="module")
 def failing_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(tmp_path_factory.mktemp("failing") / "project", {"tests/test_f.py": FAILING_TESTS})
+    return project(
+        tmp_path_factory.mktemp("failing") / "project", {"tests/test_f.py": FAILING_TESTS}
+    )
 
 
 def test_failing_test_exits_1_without_evidence_flag(failing_root: Path) -> None:
     run = gates(failing_root, "tests")
     assert run.code == 1
-    result = recorded(failing_root)
+    result = recorded(failing_root, "tests")
     assert result["status"] == "FAIL"
     assert result["summary"] == "1 failed, 0 errors, 1 passed, 0 skipped"
     assert "1 failed, 1 passed" in run.out  # pytest's own output is shown
@@ -223,7 +177,7 @@ def test_failing_test_exits_1_without_evidence_flag(failing_root: Path) -> None:
 def test_failing_test_is_evidence_with_evidence_flag(failing_root: Path) -> None:
     run = gates(failing_root, "tests", "--evidence")
     assert run.code == 0
-    assert recorded(failing_root)["status"] == "FAIL"
+    assert recorded(failing_root, "tests")["status"] == "FAIL"
     cases = ElementTree.parse(failing_root / ".gates/evidence/junit.xml").getroot()
     failed = [c.get("name") for c in cases.iter("testcase") if c.find("failure") is not None]
     assert failed == ["test_add_wrong"]
@@ -267,10 +221,10 @@ def test_failing_test_is_evidence_with_evidence_flag(failing_root: Path) -> None
 def test_pytest_that_cannot_judge_is_an_error_even_as_evidence(
     tmp_path: Path, files: dict[str, str], args: list[str], summary: str
 ) -> None:
-    root = build(tmp_path / "project", files)
+    root = project(tmp_path / "project", files)
     run = gates(root, "tests", *args)
     assert run.code == 2
-    result = recorded(root)
+    result = recorded(root, "tests")
     assert (result["status"], result["summary"]) == ("ERROR", summary)
     decide = gates(root, "decide", "--json")
     assert decide.code == 1
@@ -281,14 +235,14 @@ def test_pytest_that_cannot_judge_is_an_error_even_as_evidence(
 
 def test_a_run_over_its_time_limit_is_killed_and_an_error(tmp_path: Path) -> None:
     sleeper = "import time\n\n\ndef test_sleeps():\n    time.sleep(60)\n"
-    root = build(
+    root = project(
         tmp_path / "project", {"tests/test_sleep.py": sleeper}, COVERAGE_TOML + "timeout = 1\n"
     )
     run = gates(root, "tests", "--evidence")
     assert run.code == 2
     message = f"{sys.executable} timed out after 1s in {root}"
     assert run.err == f"gates: error: {message}\n"
-    assert recorded(root)["status"] == "ERROR"
+    assert recorded(root, "tests")["status"] == "ERROR"
     assert not (root / ".gates/evidence/meta.json").exists()
 
 
