@@ -335,7 +335,7 @@ def test_data_with_no_measured_files_is_an_error(copy_80: Path) -> None:
             "-m",
             "coverage",
             "run",
-            "--source=nothing",
+            "--source=not_imported",
             f"--data-file={data_file}",
             script,
         ],
