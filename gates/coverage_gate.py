@@ -23,6 +23,7 @@ from pathlib import Path
 
 import coverage
 from coverage.exceptions import CoverageException, CoverageWarning
+from coverage.files import set_relative_directory
 from coverage.report_core import get_analysis_to_report
 from coverage.results import Numbers
 
@@ -164,35 +165,41 @@ def analyse(root: Path, data_files: Sequence[Path]) -> tuple[FileCoverage, ...]:
     Runs in ``root`` so the project's coverage config applies and paths come out relative to it.
     Any coverage.py warning (an unreadable data file skipped by combine, ...) fails closed.
     """
-    with (
-        tempfile.TemporaryDirectory(prefix="gates-coverage-") as scratch,
-        contextlib.chdir(root),
-        warnings.catch_warnings(record=True) as caught,
-    ):
-        warnings.simplefilter("always", CoverageWarning)
-        try:
-            cov = coverage.Coverage(data_file=str(Path(scratch) / ".coverage"), messages=False)
-            cov.combine([str(path) for path in data_files], strict=True, keep=True)
-            files = tuple(
-                FileCoverage(
-                    path=_relative(reporter.relative_filename()),
-                    numbers=analysis.numbers,
-                    statements=frozenset(analysis.statements),
-                    missing=frozenset(analysis.missing),
-                    missing_text=analysis.missing_formatted(branches=True),
-                )
-                for reporter, analysis in get_analysis_to_report(cov, None)
-            )
-        except CoverageException as exc:
-            raise EvidenceError(f"coverage.py: {_reason(exc)}") from None
-        for warning in caught:
-            if issubclass(warning.category, CoverageWarning):
-                raise EvidenceError(f"coverage.py: {warning.message}")
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="gates-coverage-") as scratch,
+            contextlib.chdir(root),
+            warnings.catch_warnings(record=True) as caught,
+        ):
+            warnings.simplefilter("always", CoverageWarning)
+            files = _analyse_here(Path(scratch) / ".coverage", data_files)
+            for warning in caught:
+                if issubclass(warning.category, CoverageWarning):
+                    raise EvidenceError(f"coverage.py: {warning.message}")
+    finally:
+        # coverage.py keeps the folder it makes paths relative to in a module global, set by
+        # each new Coverage object: put back this folder's, or a coverage run of this very
+        # process (gates' own suite, relative_files = true) would record absolute paths.
+        set_relative_directory()
     return files
 
 
-def _relative(path: str) -> str:
-    return Path(path).as_posix()
+def _analyse_here(scratch: Path, data_files: Sequence[Path]) -> tuple[FileCoverage, ...]:
+    try:
+        cov = coverage.Coverage(data_file=str(scratch), messages=False)
+        cov.combine([str(path) for path in data_files], strict=True, keep=True)
+        return tuple(
+            FileCoverage(
+                path=Path(reporter.relative_filename()).as_posix(),
+                numbers=analysis.numbers,
+                statements=frozenset(analysis.statements),
+                missing=frozenset(analysis.missing),
+                missing_text=analysis.missing_formatted(branches=True),
+            )
+            for reporter, analysis in get_analysis_to_report(cov, None)
+        )
+    except CoverageException as exc:
+        raise EvidenceError(f"coverage.py: {_reason(exc)}") from None
 
 
 def _reason(exc: CoverageException) -> str:

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import coverage
 import pytest
 from conftest import git
 from coverage.results import Numbers
@@ -503,3 +504,32 @@ def test_parse_diff_reads_added_and_changed_lines_of_the_new_version() -> None:
         "pkg/a.py": frozenset({3, 11, 12, 13}),
         "new file.py": frozenset({1, 2}),
     }
+
+
+def test_judging_in_process_leaves_an_outer_coverage_run_alone(
+    measured_80: Path, tmp_path: Path
+) -> None:
+    """gates' own suite runs under coverage (relative_files = true) and judges fixture data
+    in-process: the outer run must still record its paths relative to its own folder."""
+    outer = tmp_path / "outer"
+    outer.mkdir()
+    (outer / ".coveragerc").write_text("[run]\nrelative_files = true\nsource = .\n")
+    (outer / "helper.py").write_text("def f():\n    return 1\n")
+    (outer / "judge.py").write_text(
+        "from pathlib import Path\n"
+        "from gates import coverage_gate\n"
+        "import helper\n"
+        f"root = Path({str(measured_80)!r})\n"
+        "coverage_gate.analyse(root, sorted((root / '.gates/evidence').glob('.coverage.*')))\n"
+        "helper.f()\n"
+    )
+    env = {
+        **testrun.child_environment(),
+        "PYTHONPATH": str(Path(coverage_gate.__file__).parents[1]),
+    }
+    subprocess.run(
+        [sys.executable, "-m", "coverage", "run", "judge.py"], cwd=outer, env=env, check=True
+    )
+    data = coverage.CoverageData(basename=str(outer / ".coverage"))
+    data.read()
+    assert sorted(data.measured_files()) == ["helper.py", "judge.py"]
