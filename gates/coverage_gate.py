@@ -29,7 +29,7 @@ from coverage.results import Numbers
 
 from gates import testrun, tools
 from gates.config import CoverageConfig
-from gates.errors import ConfigError, EvidenceError, WorkspaceError
+from gates.errors import ConfigError, EvidenceError
 from gates.flow import Context
 from gates.model import Finding, GateResult, JSONValue, Status, Threshold
 from gates.record import record
@@ -240,16 +240,15 @@ def changed_lines(root: Path, base_ref: str) -> ChangedLines:
             f"base_ref {base_ref!r} is not a known git ref in {root} (fetch it, or set "
             f"[tool.gates.coverage] base_ref)"
         )
-    try:
-        merge_base = git(root, "merge-base", base_ref, "HEAD")
-        diff = git(
-            root,
-            *("-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff"),
-            *("--unified=0", "--relative", merge_base, "--"),
-        )
-        untracked = git(root, "ls-files", "-z", "--others", "--exclude-standard")
-    except WorkspaceError as exc:
-        raise EvidenceError(f"changed lines against {base_ref!r}: {exc}") from None
+    merge_base = git(root, "merge-base", base_ref, "HEAD", check=False)
+    if not merge_base:
+        raise EvidenceError(f"base_ref {base_ref!r} shares no history with HEAD in {root}")
+    diff = git(
+        root,
+        *("-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff"),
+        *("--unified=0", "--relative", merge_base, "--"),
+    )
+    untracked = git(root, "ls-files", "-z", "--others", "--exclude-standard")
     return ChangedLines(
         base_ref=base_ref,
         merge_base=merge_base,

@@ -261,6 +261,23 @@ def test_two_shards_combined_equal_one_full_run(tmp_path: Path) -> None:
     assert (tmp_path / "shard-one/.gates/evidence/meta.json").exists()  # inputs kept
 
 
+def test_shards_with_absolute_paths_from_another_checkout_are_an_error(tmp_path: Path) -> None:
+    files = {"pkg/__init__.py": "", "pkg/mod.py": MOD_70, "tests/test_mod.py": TEST_70}
+    toml = coverage_toml("min_total = 50\n").replace("relative_files = true\n", "")
+    root = build(tmp_path / "project", files, toml)
+    clone = tmp_path / "ci-machine"
+    subprocess.run(["git", "clone", "-q", str(root), str(clone)], check=True)
+    measure(clone)
+    shutil.copytree(clone / ".gates/evidence", tmp_path / "artifact")
+    shutil.rmtree(clone)  # the CI machine is gone; its data names files under its own path
+    reason = (
+        f"coverage.py: No source for code: '{clone}/pkg/__init__.py'. (data from another machine? "
+        f"set [tool.coverage.run] relative_files = true)"
+    )
+    run = gates(root, "coverage", f"--data={tmp_path / 'artifact'}")
+    assert (run.code, run.err) == (2, f"gates: error: {reason}\n")
+
+
 def test_a_folder_of_shard_artifacts_is_searched(tmp_path: Path, copy_80: Path) -> None:
     artifacts = tmp_path / "artifacts"
     shutil.copytree(copy_80 / ".gates/evidence", artifacts / "shard-1")
@@ -307,6 +324,15 @@ def test_data_without_meta_is_an_error(copy_80: Path) -> None:
         f"{copy_80}/.gates/evidence/meta.json: missing, so the coverage data beside it cannot be "
         f"tied to a tree (produce evidence with 'gates tests')"
     )
+    run = gates(copy_80, "coverage")
+    assert (run.code, run.err) == (2, f"gates: error: {reason}\n")
+    assert_no_go(copy_80, reason)
+
+
+def test_unreadable_meta_is_an_error(copy_80: Path) -> None:
+    meta_path = copy_80 / ".gates/evidence/meta.json"
+    meta_path.write_text("{}")
+    reason = f"{meta_path}: unreadable ('tree')"
     run = gates(copy_80, "coverage")
     assert (run.code, run.err) == (2, f"gates: error: {reason}\n")
     assert_no_go(copy_80, reason)
@@ -390,6 +416,15 @@ def test_an_unknown_base_ref_is_an_error(tmp_path: Path) -> None:
     assert (run.code, run.err) == (2, f"gates: error: {reason}\n")
     assert_no_go(root, reason)
 
+    # The ref now exists but shares no history with HEAD (refs do not change the tree).
+    empty_tree = git(root, "hash-object", "-t", "tree", "/dev/null")
+    orphan = git(root, "commit-tree", empty_tree, "-m", "unrelated")
+    git(root, "update-ref", "refs/remotes/origin/nope", orphan)
+    reason = f"base_ref 'origin/nope' shares no history with HEAD in {root}"
+    run = gates(root, "coverage")
+    assert (run.code, run.err) == (2, f"gates: error: {reason}\n")
+    assert_no_go(root, reason)
+
 
 # Config -------------------------------------------------------------------------------------
 
@@ -458,6 +493,20 @@ def test_worst_files_come_first_and_are_limited() -> None:
     ]
 
 
+def test_evidence_without_files_is_an_error() -> None:
+    result = coverage_gate.judge(CoverageEvidence(files=(), data_files=()), CoverageConfig())
+    assert (result.status.value, result.summary) == (
+        "ERROR",
+        "the coverage data has no measured files",
+    )
+
+
+def test_changed_lines_must_have_been_collected_when_judged() -> None:
+    evidence = CoverageEvidence(files=(file_coverage("a.py", 1, set()),), data_files=())
+    with pytest.raises(ValueError, match="no changed lines were collected"):
+        coverage_gate.judge(evidence, CoverageConfig(min_changed_lines=90))
+
+
 def test_no_changed_executable_lines_meets_the_target() -> None:
     changed = ChangedLines(base_ref="main", merge_base="abc", lines={"docs.md": frozenset({1})})
     evidence = CoverageEvidence(
@@ -479,6 +528,18 @@ def test_uncovered_runs_split_at_covered_statements() -> None:
         ("a.py:9", "changed line 9 not covered"),
     ]
     assert result.summary == ("changed lines 42.85% < 50% (gap 7.15%): a.py:2, a.py:5, a.py:9")
+
+
+def test_the_summary_names_the_first_five_uncovered_runs() -> None:
+    odd = frozenset(range(1, 15, 2))
+    changed = ChangedLines("main", "abc", {"a.py": frozenset(range(1, 15))})
+    evidence = CoverageEvidence(
+        files=(file_coverage("a.py", 14, set(odd)),), data_files=(), changed=changed
+    )
+    result = coverage_gate.judge(evidence, CoverageConfig(min_changed_lines=90, worst_files=0))
+    assert result.summary == (
+        "changed lines 50% < 90% (gap 40%): a.py:1, a.py:3, a.py:5, a.py:7, a.py:9 and 2 more"
+    )
 
 
 def test_parse_diff_reads_added_and_changed_lines_of_the_new_version() -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from conftest import CLEAN_MODULE, Project
 
 BOTH = '[tool.gates]\nrequired = ["lint", "typecheck"]\n[tool.gates.typecheck]\npaths = ["demo"]\n'
