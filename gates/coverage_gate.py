@@ -199,11 +199,11 @@ def _analyse_here(scratch: Path, data_files: Sequence[Path]) -> tuple[FileCovera
             for reporter, analysis in get_analysis_to_report(cov, None)
         )
     except CoverageException as exc:
-        raise EvidenceError(f"coverage.py: {_reason(exc)}") from None
+        raise EvidenceError(f"coverage.py: {_reason(exc, scratch)}") from None
 
 
-def _reason(exc: CoverageException) -> str:
-    text = str(exc)
+def _reason(exc: CoverageException, scratch: Path) -> str:
+    text = str(exc).replace(str(scratch), "<combined data>")
     if text == "No data to report.":
         return "the data has no measured files"
     if text.startswith("No source for code"):
@@ -325,8 +325,9 @@ def judge(evidence: CoverageEvidence, config: CoverageConfig) -> GateResult:
                 uncovered_text += f" and {len(findings) - 5} more"
 
     missed = [row for row in thresholds if not row.met]
-    rows = missed or thresholds
-    summary = "; ".join(_describe(row) for row in rows)
+    summary = "; ".join(_describe(row) for row in missed or thresholds[:1])
+    if not missed and len(thresholds) > 1:
+        summary += f"; all {len(thresholds)} thresholds met"
     if missed and missed[-1].area == CHANGED_AREA:
         summary += uncovered_text
     return GateResult(

@@ -387,6 +387,27 @@ def test_an_unreadable_data_file_is_an_error_not_skipped(copy_80: Path) -> None:
     assert_no_go(copy_80, reason)
 
 
+def test_a_shard_without_branch_data_is_an_error(copy_80: Path) -> None:
+    statements_only = copy_80 / ".gates/evidence/.coverage.statements"
+    data = coverage.CoverageData(basename=str(statements_only))
+    data.add_lines({str(copy_80 / "pkg/mod.py"): [1, 2]})
+    data.write()
+    (branch_data,) = (copy_80 / ".gates/evidence").glob(".coverage.*.*.*")
+    reason = (
+        "coverage.py: Can't combine branch coverage data with statement data: data file "
+        f"'{branch_data}' measured branch coverage, but data file '<combined data>' didn't"
+    )
+    run = gates(copy_80, "coverage")
+    assert (run.code, run.err) == (2, f"gates: error: {reason}\n")
+    assert_no_go(copy_80, reason)
+
+
+def test_a_data_file_can_be_named_directly(copy_80: Path) -> None:
+    (data_file,) = (copy_80 / ".gates/evidence").glob(".coverage.*")
+    run = gates(copy_80, "coverage", "--json", f"--data={data_file}")
+    assert (run.code, run.json["summary"]) == (1, "total 70% < 80% (gap 10%)")
+
+
 def test_a_missing_data_path_is_an_error(copy_80: Path) -> None:
     missing = copy_80 / "nowhere"
     run = gates(copy_80, "coverage", f"--data={missing}")
@@ -442,6 +463,10 @@ def test_an_unknown_base_ref_is_an_error(tmp_path: Path) -> None:
         ),
         ("min_totl = 80\n", "pyproject.toml:17: tool.gates.coverage.min_totl: unknown key"),
         ('base_ref = ""\n', "pyproject.toml:17: tool.gates.coverage.base_ref: empty git ref"),
+        (
+            'paths = { "" = 50 }\n',
+            "pyproject.toml:17: tool.gates.coverage.paths.: empty glob",
+        ),
         (
             'base_ref = "main"\n',
             "pyproject.toml: tool.gates.coverage: no threshold configured "
