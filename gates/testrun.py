@@ -218,6 +218,9 @@ _SUMMARY_LINE = re.compile(r" in [\d.]+s( \([\d:]+\))?$")
 """pytest's closing ``1 error in 0.12s``: its timing would make every summary differ."""
 
 
+_USAGE_PREFIX = re.compile(r"^\S.*?: error: ")
+
+
 def _last_message(output: str) -> str:
     """The line that best says why pytest stopped: the last one naming an error, else the last."""
     lines = [line.strip().strip("=!").strip() for line in output.splitlines()]
@@ -227,7 +230,8 @@ def _last_message(output: str) -> str:
         if line and "CoverageWarning" not in line and not _SUMMARY_LINE.search(line)
     ]
     errors = [line for line in lines if "error" in line.lower()]
-    return (errors or lines or [""])[-1][:200]
+    # argparse names pytest's program differently across versions: keep only its message.
+    return _USAGE_PREFIX.sub("", (errors or lines or [""])[-1])[:200]
 
 
 def exit_code(result: GateResult, *, evidence: bool) -> int:

@@ -503,6 +503,22 @@ def test_percent_is_floored_so_a_near_miss_never_passes() -> None:
     assert (result.status.value, result.summary) == ("FAIL", "total 79.99% < 80% (gap 0.01%)")
 
 
+def test_a_pass_names_the_headline_and_counts_the_rest() -> None:
+    files = (file_coverage("pkg/a.py", 10, {1, 2}), file_coverage("pkg/b.py", 10, set()))
+    evidence = CoverageEvidence(files=files, data_files=())
+    config = CoverageConfig(min_total=85, paths={"pkg/b*": 100, "pkg/*": 90})
+    result = coverage_gate.judge(evidence, config)
+    assert (result.status.value, result.summary) == (
+        "PASS",
+        "total 90% (min 85%); all 3 thresholds met",
+    )
+    assert [(t.area, t.current) for t in result.thresholds] == [
+        ("total", 90.0),
+        ("pkg/b*", 100.0),
+        ("pkg/*", 90.0),
+    ]
+
+
 def test_worst_files_come_first_and_are_limited() -> None:
     files = (
         file_coverage("good.py", 10, {1}),

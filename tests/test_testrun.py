@@ -212,8 +212,7 @@ def test_failing_test_is_evidence_with_evidence_flag(failing_root: Path) -> None
         pytest.param(
             {"tests/test_a.py": FAILING_TESTS},
             ["--", "--no-such-flag"],
-            "pytest usage error (exit 4): __main__.py: error: unrecognized arguments: "
-            "--no-such-flag",
+            "pytest usage error (exit 4): unrecognized arguments: --no-such-flag",
             id="usage-error",
         ),
     ],
