@@ -63,6 +63,21 @@ class Project:
     mypy_configured: bool
     coverage_configured: bool
 
+    def describe(self) -> str:
+        settings = [
+            f"{tool} settings" if configured else f"no {tool} settings ({tool} defaults apply)"
+            for tool, configured in (
+                ("ruff", self.ruff_configured),
+                ("mypy", self.mypy_configured),
+                ("coverage", self.coverage_configured),
+            )
+        ]
+        layout = "src layout" if self.src_layout else "flat layout"
+        tests = f"tests in {self.tests}/" if self.tests else "no test folder"
+        return f"{self.name}: {layout}, package {self.package} in {self.source}/, {tests}; " + (
+            ", ".join(settings)
+        )
+
 
 @dataclass(frozen=True)
 class Measurement:
@@ -80,19 +95,22 @@ class Measurement:
 class Outcome:
     """What :func:`run` did, for the terminal and ``--json``."""
 
+    found: str
+    """What :func:`detect` found, one line."""
     written: tuple[str, ...]
     thresholds: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "found": self.found,
             "written": list(self.written),
             "thresholds": self.thresholds,
             "notes": list(self.notes),
         }
 
     def render(self) -> str:
-        lines = [f"wrote {path}" for path in self.written]
+        lines = [f"found {self.found}", *(f"wrote {path}" for path in self.written)]
         lines += [f"{key} = {value}" for key, value in self.thresholds.items() if value is not None]
         lines += [f"note: {note}" for note in self.notes]
         lines.append("next: nox -s gates   (commit the new files first: results bind to the tree)")
@@ -389,4 +407,4 @@ def run(root: Path, *, force: bool = False, measure_project: bool = True) -> Out
     if measurement.coverage_total is not None:
         thresholds["coverage.min_total"] = math.floor(measurement.coverage_total)
     thresholds["lint.format"] = measurement.format_clean
-    return Outcome(written=tuple(written), thresholds=thresholds, notes=tuple(notes))
+    return Outcome(project.describe(), tuple(written), thresholds, tuple(notes))

@@ -97,6 +97,10 @@ def test_init_measures_and_writes_everything(
     _src_project(tmp_path)
     code, out, err = _run(capsys, tmp_path)
     assert (code, err) == (0, "")
+    assert out.startswith(
+        "found demo-lib: src layout, package demo_lib in src/demo_lib/, tests in tests/; "
+        "ruff settings, no mypy settings (mypy defaults apply), coverage settings\n"
+    )
     for path in ("noxfile.py", ".github/workflows/gates.yml", "smoke.toml", "pyproject.toml"):
         assert f"wrote {path}" in out
     # Whatever coverage.py measured today, rounded down, is the threshold.
