@@ -313,6 +313,7 @@ def _coverage_table(project: Project) -> tomlkit.items.Table:
     run = tomlkit.table()
     run.add("branch", True)
     run.add("source", [project.source])
+    run.add("relative_files", True)  # CI shards are combined on another runner
     return run
 
 
