@@ -39,7 +39,7 @@ def direct() -> dict[str, float]:
             [tool["ruff"], "format", "--check", "gates", "tests", "noxfile.py"]
         ),
         "mypy gates": timed([tool["mypy"], "gates"]),
-        "pytest": timed([tool["python"], "-m", "pytest", "-q", "-p", "no:cacheprovider"]),
+        "pytest": timed([tool["python"], "-m", "pytest", "-q"]),
     }
 
 
