@@ -42,6 +42,12 @@ def _typecheck(args: argparse.Namespace) -> int:
     return _show_result(args, typecheck.run(_context(args), update_baseline=args.update_baseline))
 
 
+def _package(args: argparse.Namespace) -> int:
+    from gates import package
+
+    return _show_result(args, package.run(_context(args)))
+
+
 def _run_command(args: argparse.Namespace) -> int:
     return _show_result(args, flow.run_command_gate(_context(args), args.name))
 
@@ -97,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--update-baseline", action="store_true", help="accept today's findings as the baseline"
         )
+
+    command("package", _package, "build sdist + wheel, twine check, install and smoke the wheel")
 
     sub = command("run", _run_command, "a command gate from [tool.gates.commands]")
     sub.add_argument("name", help="the command gate's name")
