@@ -46,6 +46,7 @@ def collect(config: LintConfig, root: Path, timeout_s: float) -> LintEvidence:
         cwd=root,
         timeout_s=timeout_s,
     )
+    diagnostics = _ruff_json(check, "ruff check")
     formatting: list[dict[str, JSONValue]] = []
     if config.format:
         fmt = tools.run(
@@ -54,7 +55,7 @@ def collect(config: LintConfig, root: Path, timeout_s: float) -> LintEvidence:
             timeout_s=timeout_s,
         )
         formatting = _ruff_json(fmt, "ruff format --check")
-    return LintEvidence(check=_ruff_json(check, "ruff check"), format=formatting)
+    return LintEvidence(check=diagnostics, format=formatting)
 
 
 def _finding(diagnostic: dict[str, JSONValue], root: Path) -> Finding:
