@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from types import TracebackType
 from typing import Protocol
 
 from gates.errors import LedgerError
@@ -36,6 +37,17 @@ class Record:
     """The decision / sign-off / release step as JSON (a Decision's ``to_dict()``)."""
     prev_hash: str
     hash: str
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        """The export form (one JSON line of ``gates ledger export``)."""
+        return {
+            "seq": self.seq,
+            "kind": self.kind.value,
+            "created_at": self.created_at,
+            "payload": dict(self.payload),
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,17 @@ class Ledger(Protocol):
     def verify(self) -> Verification: ...
 
     def close(self) -> None: ...
+
+    def __enter__(self) -> Ledger: ...
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Closes the ledger."""
+        ...
 
 
 __all__ = ["Ledger", "LedgerError", "Record", "RecordKind", "Verification"]

@@ -1,0 +1,117 @@
+"""The hash chain both stores keep: canonical JSON, record hashes, and re-computing the chain.
+
+A record's hash is the sha256 of the canonical JSON of ``{"created_at", "kind", "payload",
+"prev_hash", "seq"}``: keys sorted, no insignificant whitespace, UTF-8, no NaN. The payload is
+stored as its canonical text, so the hashed form is assembled from the stored bytes without
+re-encoding, and any edit to a stored byte changes the hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from gates.ledger.interface import RecordKind, Verification
+from gates.model import JSONValue
+
+GENESIS = "0" * 64
+"""The ``prev_hash`` of the first record."""
+
+
+def canonical(value: JSONValue) -> str:
+    """The one JSON text of ``value`` that is hashed (raises ValueError for NaN/inf)."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def record_hash(seq: int, kind: str, created_at: str, payload_text: str, prev_hash: str) -> str:
+    """sha256 over the canonical record, given the payload's canonical text."""
+    # Keys in sorted order, exactly as canonical() would write the whole record.
+    text = (
+        f'{{"created_at":{canonical(created_at)},"kind":{canonical(kind)},'
+        f'"payload":{payload_text},"prev_hash":{canonical(prev_hash)},"seq":{seq}}}'
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    """A record as a store holds it, before the payload is parsed."""
+
+    seq: int
+    kind: str
+    created_at: str
+    tree: str | None
+    """Index column copied from a decision's payload (``None`` for other kinds)."""
+    payload_text: str
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class Head:
+    """The newest record the store says it has (kept beside the chain to detect a cut-off tail)."""
+
+    seq: int
+    hash: str
+
+
+def payload_tree(kind: str, payload: Mapping[str, JSONValue]) -> str | None:
+    """The tree id a record is indexed by: decisions only."""
+    if kind != RecordKind.DECISION:
+        return None
+    tree = payload.get("tree")
+    return tree if isinstance(tree, str) else None
+
+
+def verify_rows(rows: Iterable[StoredRow], head: Head | None) -> Verification:
+    """Re-compute the chain over ``rows`` (ordered by seq) and check it ends at ``head``.
+
+    Names the first record that does not check out: an edited record fails its own hash, a
+    deleted one leaves a gap in ``seq`` (or a tail shorter than the head).
+    """
+    expected_seq, prev_hash, count = 1, GENESIS, 0
+    for row in rows:
+        count += 1
+        if row.seq != expected_seq:
+            return Verification(count, expected_seq, f"record {expected_seq} is missing")
+        problem = _row_problem(row, prev_hash)
+        if problem is not None:
+            return Verification(count, row.seq, f"record {row.seq} {problem}")
+        expected_seq, prev_hash = row.seq + 1, row.hash
+    last = expected_seq - 1
+    if head is None:
+        if last:
+            return Verification(count, None, "the head marker is missing")
+    elif head.seq != last:
+        bad = last + 1 if head.seq > last else head.seq + 1
+        what = "is missing" if head.seq > last else "is not covered by the head marker"
+        return Verification(count, bad, f"record {bad} {what} (head is record {head.seq})")
+    elif head.hash != prev_hash:
+        return Verification(count, last, f"record {last} does not match the head marker")
+    return Verification(count)
+
+
+def _row_problem(row: StoredRow, prev_hash: str) -> str | None:
+    if row.prev_hash != prev_hash:
+        return "does not follow the previous record (prev_hash differs)"
+    if record_hash(row.seq, row.kind, row.created_at, row.payload_text, row.prev_hash) != row.hash:
+        return "was altered (hash does not match its content)"
+    if row.kind not in _KINDS:
+        return f"has an unknown kind {row.kind!r}"
+    if row.kind != RecordKind.DECISION:
+        return None if row.tree is None else "was altered (a tree column on a non-decision)"
+    # Only decisions carry the indexed tree column: check it against the hashed content.
+    try:
+        payload = json.loads(row.payload_text)
+    except ValueError:
+        return "is unreadable (payload is not JSON)"
+    if not isinstance(payload, dict) or row.tree != payload_tree(row.kind, payload):
+        return "was altered (its tree column differs from its content)"
+    return None
+
+
+_KINDS = frozenset(kind.value for kind in RecordKind)
