@@ -33,7 +33,7 @@ from gates.config import PYPI_UPLOAD_URL
 from gates.errors import EXIT_FAIL, GatesError
 from gates.ledger.interface import Ledger, RecordKind
 from gates.model import Decision, JSONValue
-from gates.workspace import EXCLUDED, Workspace, git
+from gates.workspace import Workspace, git
 
 if TYPE_CHECKING:
     from gates.flow import Context
@@ -364,17 +364,17 @@ class Index:
         return found
 
 
-def _clean_tree(workspace: Workspace) -> None:
-    excludes = [f":(exclude,glob){pattern}" for pattern in EXCLUDED]
-    changed = git(
-        workspace.root, "status", "--porcelain", "--untracked-files=all", "--", ".", *excludes
-    ).splitlines()
-    if changed:
-        first = changed[0][3:]
-        more = f" and {len(changed) - 1} more" if len(changed) > 1 else ""
-        raise ReleaseError(
-            f"the working tree is not clean ({first}{more} changed): commit or stash first"
-        )
+def _require_clean(workspace: Workspace, tree: str) -> None:
+    """The tree being released (the gated one) must be exactly HEAD's: that is what gets tagged."""
+    head = git(workspace.root, "rev-parse", "--verify", "--quiet", "HEAD^{tree}", check=False)
+    if not head:
+        raise ReleaseError("no commit to release: commit first")
+    if head == tree:
+        return
+    # Both trees are objects already (tree_id writes its tree): their diff is the exact change.
+    changed = git(workspace.root, "diff-tree", "-r", "--name-only", head, tree).splitlines()
+    what = changed[0] + (f" and {len(changed) - 1} more" if len(changed) > 1 else "")
+    raise ReleaseError(f"the working tree is not clean ({what} changed): commit or stash first")
 
 
 def _decision(workspace: Workspace, ledger: Ledger, tree: str) -> Decision:
@@ -499,8 +499,8 @@ def _production(decision: Decision, repository_url: str) -> bool:
 def _plan(context: Context, ledger: Ledger, repository_url: str, redact: Redactor) -> _Plan:
     """Every refusal happens here, before anything is uploaded, tagged or pushed."""
     workspace, cfg = context.workspace, context.config
-    _clean_tree(workspace)
     tree = workspace.tree_id()
+    _require_clean(workspace, tree)
     decision = _decision(workspace, ledger, tree)
     if _production(decision, repository_url):
         _require_production_decision(decision, redact.url(repository_url))
@@ -593,7 +593,7 @@ def publish(
         record(step, StepState.DONE.value)
         say(f"  {step.label}: done")
         done.append(Step(step.kind, step.target, StepState.DONE, step.note))
-    if not dry_run:
+    if any(step.state is StepState.DONE for step in done):
         _recorder(ledger, plan, url, redact)(None, "published")
     return Published(plan.project, plan.version, plan.decision.id, shown_url, tuple(done), dry_run)
 

@@ -16,7 +16,7 @@ build-backend = "hatchling.build"
 
 [project]
 # The version is bumped by 'gates release prepare'; this comment must survive it.
-name = "gates-demo"
+name = "{name}"
 version = "0.1.0"
 description = "A fixture project for release-gates"
 readme = "README.md"
@@ -49,11 +49,14 @@ def git(root: Path, *args: str) -> str:
     return proc.stdout.strip()
 
 
-def make_project(root: Path, *, extra: str = "", remote: Path | None = None) -> Path:
+def make_project(
+    root: Path, *, name: str = NAME, extra: str = "", remote: Path | None = None
+) -> Path:
     """A committed demo project at ``root`` (tag v0.1.0), pushed to a bare ``remote`` if given."""
     package = root / "src" / MODULE
     package.mkdir(parents=True)
-    (root / "pyproject.toml").write_text(PYPROJECT.format(extra=textwrap.dedent(extra)))
+    text = PYPROJECT.replace("{name}", name).replace("{extra}", textwrap.dedent(extra))
+    (root / "pyproject.toml").write_text(text)
     (root / "README.md").write_text("# gates-demo\n\nSays hello.\n")
     (root / "CHANGELOG.md").write_text(CHANGELOG)
     (package / "__init__.py").write_text(
@@ -62,6 +65,7 @@ def make_project(root: Path, *, extra: str = "", remote: Path | None = None) -> 
     git(root, "init", "--quiet", "--initial-branch", "main")
     git(root, "config", "user.email", "dev@example.com")
     git(root, "config", "user.name", "Dev")
+    git(root, "config", "commit.gpgsign", "false")
     git(root, "add", "--all")
     git(root, "commit", "--quiet", "-m", "Initial")
     git(root, "tag", "-a", "v0.1.0", "-m", "Release 0.1.0")

@@ -47,7 +47,17 @@ def cluster(bindir: Path) -> Iterator[str]:
     try:
         run(str(bindir / "initdb"), "-D", str(data), "-U", "gates", "--auth=trust", "-E", "UTF8")
         options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=on"
-        run(str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start")
+        run(
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(base / "log"),
+            "-w",
+            "start",
+        )
         try:
             yield f"postgresql://gates@127.0.0.1:{port}/postgres"
         finally:
