@@ -394,7 +394,8 @@ def test_publish_refuses_a_dirty_tree(
     try:
         assert refused(capsys, root, index) == (
             2,
-            "the working tree is not clean (src/gates_demo/extra.py changed): commit or stash first",
+            "the working tree is not clean (src/gates_demo/extra.py changed): "
+            "commit or stash first",
         )
     finally:
         extra.unlink()
@@ -434,7 +435,8 @@ def test_publish_refuses_a_no_go(
         no_go = decide(root)
         assert refused(capsys, root, index) == (
             1,
-            f"decision {no_go.id} is NO_GO: package: did not run for this tree (run 'gates package')",
+            f"decision {no_go.id} is NO_GO: "
+            "package: did not run for this tree (run 'gates package')",
         )
     finally:
         aside.rename(result)
@@ -559,3 +561,133 @@ def test_publish_refuses_to_replace_a_different_file_already_on_the_index(
     )
     assert index.files("demo_clash") == [wheel]
     assert git(root, "tag", "--list", "v0.2.0") == ""
+
+
+class HoldingProxy:
+    """An HTTP relay to the index that can hang one upload: the file named in ``hold`` is read
+    and never forwarded or answered, like a network that stalls mid-release."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target.rstrip("/")
+        self.hold: str | None = None
+        self.held = threading.Event()
+        self.let_go = threading.Event()
+        self.uploads: list[str] = []
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                proxy.forward(self, None)
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                match = re.search(rb'filename="([^"]+)"', body)
+                name = match.group(1).decode() if match else ""
+                proxy.uploads.append(name)
+                if name == proxy.hold:
+                    proxy.held.set()
+                    proxy.let_go.wait(60)
+                    self.close_connection = True
+                    return
+                proxy.forward(self, body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def forward(self, handler: BaseHTTPRequestHandler, body: bytes | None) -> None:
+        request = urllib.request.Request(
+            self.target + handler.path, data=body, method=handler.command
+        )
+        for key in ("Content-Type", "Authorization"):
+            if handler.headers.get(key):
+                request.add_header(key, handler.headers[key])
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status, kind, payload = response.status, response.headers, response.read()
+        except urllib.error.HTTPError as exc:
+            status, kind, payload = exc.code, exc.headers, exc.read()
+        handler.send_response(status)
+        handler.send_header("Content-Type", kind.get("Content-Type", "text/plain"))
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.end_headers()
+        handler.wfile.write(payload)
+
+    def close(self) -> None:
+        self.let_go.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_publish_killed_between_wheel_and_sdist_resumes_without_resending_the_wheel(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], index: Index, twine_env: dict[str, str]
+) -> None:
+    root = prepared_project(tmp_path, "demo-kill")
+    decision = gate(root)
+    wheel, sdist = "demo_kill-0.2.0-py3-none-any.whl", "demo_kill-0.2.0.tar.gz"
+    proxy = HoldingProxy(index.url)
+    proxy.hold = sdist
+    source = str(Path(gates.__file__).resolve().parents[1])
+    env = {**os.environ, **twine_env, "PYTHONPATH": source}
+    first_output = tmp_path / "first-run.txt"
+    try:
+        with first_output.open("w") as out:
+            # The operator's job: its own process group, so the kill takes twine down with it.
+            job = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    "import sys; from gates.cli import main; sys.exit(main())",
+                    "release",
+                    "publish",
+                    "--root",
+                    str(root),
+                    "--repository-url",
+                    proxy.url,
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
+            try:
+                assert proxy.held.wait(60), "the sdist upload never started"
+            finally:
+                os.killpg(job.pid, signal.SIGKILL)
+                job.wait(30)
+        assert job.returncode == -signal.SIGKILL
+        assert index.files("demo_kill") == [wheel]
+        steps = [(s["step"], s["target"], s["state"]) for s in ledger_steps(root)]
+        assert steps == [
+            ("upload", wheel, "started"),
+            ("upload", wheel, "done"),
+            ("upload", sdist, "started"),
+        ]
+        assert git(root, "tag", "--list", "v0.2.0") == ""
+
+        proxy.hold = None
+        code, out, err = gates_cli(
+            capsys, root, "release", "publish", "--repository-url", proxy.url
+        )
+
+        assert code == 0, err
+        assert out.splitlines()[1:] == [
+            f"  upload {wheel}: already done (on the index)",
+            f"  upload {sdist}: done",
+            "  tag v0.2.0: done",
+            "  push v0.2.0: done",
+        ]
+        assert proxy.uploads == [wheel, sdist, sdist]  # the wheel was sent once
+        assert index.files("demo_kill") == [wheel, sdist]
+        tags = [s for s in ledger_steps(root) if s["step"] == "tag" and s["state"] == "done"]
+        assert len(tags) == 1
+        remote = tmp_path / "demo-kill-remote.git"
+        assert f"Decision: {decision.id} (GO)" in git(remote, "cat-file", "-p", "v0.2.0")
+        texts = [first_output.read_text(), out, err]
+        assert _secret_count(index.password, texts, [root / ".gates", remote]) == 0
+    finally:
+        proxy.close()
