@@ -14,7 +14,7 @@ nox.options.sessions = ["gates"]
 
 CHAIN_FLAG = "--in-gates-chain"
 """Posarg the chain passes to each gate session it notifies."""
-CHAIN = ("lint", "typecheck", "tests_evidence", "decide")
+CHAIN = ("lint", "typecheck", "tests_evidence", "package", "decide")
 """Gate sessions in order; later issues add coverage, buckets, package, smoke before decide."""
 GATE_EXIT_CODES = [0, 1, 2]
 """In the chain a failed (1) or unjudgeable (2) gate is recorded; decide turns it into NO_GO."""
@@ -56,6 +56,19 @@ def tests_evidence(session: nox.Session) -> None:
     _install(session)
     posargs = [arg for arg in session.posargs if arg != CHAIN_FLAG]
     session.run("gates", "tests", "--evidence", "--", *posargs, success_codes=GATE_EXIT_CODES)
+
+
+@nox.session
+def package(session: nox.Session) -> None:
+    """Build sdist + wheel, twine check --strict, install and smoke the wheel, hash the files."""
+    _gate(session, "package")
+
+
+@nox.session(default=False)
+def release(session: nox.Session) -> None:
+    """`gates release ARGS`: `-- prepare 0.2.0 --commit` or `-- publish [--dry-run]`."""
+    _install(session)
+    session.run("gates", "release", *session.posargs)
 
 
 @nox.session

@@ -640,8 +640,8 @@ def test_a_publish_killed_between_wheel_and_sdist_resumes_without_resending_the_
             job = subprocess.Popen(
                 [
                     sys.executable,
-                    "-c",
-                    "import sys; from gates.cli import main; sys.exit(main())",
+                    "-m",
+                    "gates",
                     "release",
                     "publish",
                     "--root",
