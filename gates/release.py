@@ -541,7 +541,14 @@ def _plan(context: Context, ledger: Ledger, repository_url: str, redact: Redacto
             steps.append(Step(StepKind.UPLOAD, path.name, StepState.ALREADY, "uploaded earlier"))
         else:
             steps.append(Step(StepKind.UPLOAD, path.name, StepState.TODO, digest))
-    steps.append(Step(StepKind.TAG, tag, StepState.ALREADY if local else StepState.TODO))
+    # A tag already on the remote at HEAD is the release tag (a fresh clone lacks it locally):
+    # creating another tag object there would only make the push fail.
+    if local:
+        steps.append(Step(StepKind.TAG, tag, StepState.ALREADY))
+    elif remote:
+        steps.append(Step(StepKind.TAG, tag, StepState.ALREADY, f"on {cfg.release.remote}"))
+    else:
+        steps.append(Step(StepKind.TAG, tag, StepState.TODO))
     steps.append(Step(StepKind.PUSH, tag, StepState.ALREADY if remote else StepState.TODO))
     return _Plan(project, version, decision, repository_url, tuple(files), tuple(steps))
 
@@ -644,7 +651,12 @@ def _run_step(context: Context, plan: _Plan, step: Step, url: str, redact: Redac
                 env={"COLUMNS": "1000"},
             )
             if run.returncode != 0:
-                reason = redact(run.tail(1) or f"exit {run.returncode}")
+                lines = run.tail().splitlines()
+                # twine's "ERROR    HTTPError: 403 Forbidden from URL" says most; else the end.
+                error = next(
+                    (x for x in lines if x.startswith("ERROR")), lines[-1] if lines else ""
+                )
+                reason = redact(error.removeprefix("ERROR").strip() or f"exit {run.returncode}")
                 raise ReleaseError(f"upload of {step.target} failed: {reason}")
         case StepKind.TAG:
             message = tag_message(plan.version, plan.decision, plan.files)

@@ -348,6 +348,16 @@ def test_prepare_gate_publish_then_pip_install_from_the_index(
         ("release", "v0.2.0", "published"),
     ]
     assert all(s["decision"] == decision.id for s in ledger_steps(root))
+
+    # A fresh clone has no local tag: the remote's tag on HEAD is the release tag.
+    git(root, "tag", "-d", "v0.2.0")
+    code, out, err = gates_cli(capsys, root, "release", "publish", "--repository-url", index.url)
+    outputs += [out, err]
+    assert code == 0, err
+    assert out.splitlines()[3:] == [
+        "  tag v0.2.0: already done (on origin)",
+        "  push v0.2.0: already done",
+    ]
     with open_ledger(config.load(root)) as ledger:
         assert ledger.verify().ok
     assert _secret_count(index.password, outputs, [root / ".gates", remote]) == 0
@@ -691,3 +701,37 @@ def test_a_publish_killed_between_wheel_and_sdist_resumes_without_resending_the_
         assert _secret_count(index.password, texts, [root / ".gates", remote]) == 0
     finally:
         proxy.close()
+
+
+def test_a_rejected_upload_is_recorded_without_the_password_and_a_rerun_resumes(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    index: Index,
+    twine_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = prepared_project(tmp_path, "demo-auth")
+    gate(root)
+    wrong = "wrong-" + secrets.token_urlsafe(12)
+    monkeypatch.setenv("TWINE_PASSWORD", wrong)
+    wheel = "demo_auth-0.2.0-py3-none-any.whl"
+
+    code, out, err = gates_cli(capsys, root, "release", "publish", "--repository-url", index.url)
+
+    assert code == 2
+    assert err == (
+        f"gates: error: upload of {wheel} failed: HTTPError: 403 Forbidden from {index.url}\n"
+    )
+    assert len(err.splitlines()) == 1
+    assert index.files("demo_auth") == []
+    [started, failed] = ledger_steps(root)
+    assert (started["state"], failed["state"]) == ("started", "failed")
+    assert failed["error"] == err.removeprefix("gates: error: ").rstrip("\n")
+
+    monkeypatch.setenv("TWINE_PASSWORD", index.password)
+    code, again, err2 = gates_cli(capsys, root, "release", "publish", "--repository-url", index.url)
+    assert code == 0, err2
+    assert index.files("demo_auth") == [wheel, "demo_auth-0.2.0.tar.gz"]
+    texts = [out, err, again, err2]
+    for secret in (wrong, index.password):
+        assert _secret_count(secret, texts, [root / ".gates"]) == 0
