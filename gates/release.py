@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 TAG_PREFIX = "v"
 PRODUCTION = "production"
+PYPI_UPLOAD_HOST = urllib.parse.urlsplit(PYPI_UPLOAD_URL).hostname
 INDEX_TIMEOUT_S = 60.0
 
 
@@ -306,8 +307,11 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def _credentials(repository_url: str) -> tuple[str, str] | None:
+def _credentials(repository_url: str, index: str) -> tuple[str, str] | None:
+    """The upload credentials, for reading an index on the same host only (a private one)."""
     parts = urllib.parse.urlsplit(repository_url)
+    if parts.hostname != urllib.parse.urlsplit(index).hostname:
+        return None
     if parts.username and parts.password:
         return urllib.parse.unquote(parts.username), urllib.parse.unquote(parts.password)
     user, password = os.environ.get("TWINE_USERNAME"), os.environ.get("TWINE_PASSWORD")
@@ -377,7 +381,7 @@ def _require_clean(workspace: Workspace, tree: str) -> None:
     raise ReleaseError(f"the working tree is not clean ({what} changed): commit or stash first")
 
 
-def _decision(workspace: Workspace, ledger: Ledger, tree: str) -> Decision:
+def _decision(ledger: Ledger, tree: str) -> Decision:
     decision = ledger.latest_decision(tree)
     if decision is None:
         newest = ledger.records(RecordKind.DECISION, limit=1)
@@ -488,21 +492,13 @@ class _Plan:
     steps: tuple[Step, ...]
 
 
-def _production(decision: Decision, repository_url: str) -> bool:
-    host = urllib.parse.urlsplit(repository_url).hostname
-    return (
-        decision.environment == PRODUCTION
-        or host == urllib.parse.urlsplit(PYPI_UPLOAD_URL).hostname
-    )
-
-
 def _plan(context: Context, ledger: Ledger, repository_url: str, redact: Redactor) -> _Plan:
     """Every refusal happens here, before anything is uploaded, tagged or pushed."""
     workspace, cfg = context.workspace, context.config
     tree = workspace.tree_id()
     _require_clean(workspace, tree)
-    decision = _decision(workspace, ledger, tree)
-    if _production(decision, repository_url):
+    decision = _decision(ledger, tree)
+    if urllib.parse.urlsplit(repository_url).hostname == PYPI_UPLOAD_HOST:
         _require_production_decision(decision, redact.url(repository_url))
     version = _gated_version(decision)
     project = cfg.project_name or decision.project or ""
@@ -521,9 +517,8 @@ def _plan(context: Context, ledger: Ledger, repository_url: str, redact: Redacto
                 f"not on HEAD {(head or '')[:12]}: {version} was released from other code"
             )
 
-    index = Index(
-        index_url(repository_url, cfg.release.index_url), _credentials(repository_url), redact
-    )
+    where = index_url(repository_url, cfg.release.index_url)
+    index = Index(where, _credentials(repository_url, where), redact)
     on_index = index.files(project)
     before = _uploaded_before(ledger, project, version)
     steps = []
@@ -540,7 +535,7 @@ def _plan(context: Context, ledger: Ledger, repository_url: str, redact: Redacto
         elif before.get(path.name) == digest:
             steps.append(Step(StepKind.UPLOAD, path.name, StepState.ALREADY, "uploaded earlier"))
         else:
-            steps.append(Step(StepKind.UPLOAD, path.name, StepState.TODO, digest))
+            steps.append(Step(StepKind.UPLOAD, path.name, StepState.TODO))
     # A tag already on the remote at HEAD is the release tag (a fresh clone lacks it locally):
     # creating another tag object there would only make the push fail.
     if local:
@@ -578,6 +573,7 @@ def publish(
     redact = Redactor([os.environ.get("TWINE_PASSWORD"), urllib.parse.urlsplit(url).password])
     plan = _plan(context, ledger, url, redact)
     shown_url = redact.url(url)
+    journal = _Journal(ledger, plan, shown_url, redact)
     done: list[Step] = []
     say(
         f"{'plan' if dry_run else 'publish'}: {plan.project} {plan.version} "
@@ -590,29 +586,39 @@ def publish(
             say(f"  {step.label}: {verb}{note}")
             done.append(step)
             continue
-        record = _recorder(ledger, plan, url, redact)
-        record(step, "started")
+        journal.record(step, "started")
         try:
             _run_step(context, plan, step, url, redact)
         except GatesError as exc:
-            record(step, "failed", str(exc))
+            journal.record(step, "failed", str(exc))
             raise
-        record(step, StepState.DONE.value)
+        journal.record(step, StepState.DONE.value)
         say(f"  {step.label}: done")
         done.append(Step(step.kind, step.target, StepState.DONE, step.note))
     if any(step.state is StepState.DONE for step in done):
-        _recorder(ledger, plan, url, redact)(None, "published")
+        journal.record(None, "published")
     return Published(plan.project, plan.version, plan.decision.id, shown_url, tuple(done), dry_run)
 
 
-def _recorder(ledger: Ledger, plan: _Plan, url: str, redact: Redactor) -> Callable[..., None]:
-    def record(step: Step | None, state: str, error: str | None = None) -> None:
+@dataclass(frozen=True)
+class _Journal:
+    """Appends this release's steps to the ledger, secrets redacted."""
+
+    ledger: Ledger
+    plan: _Plan
+    repository_url: str
+    """Already redacted."""
+    redact: Redactor
+
+    def record(self, step: Step | None, state: str, error: str | None = None) -> None:
+        """``step`` None: the release as a whole."""
+        plan = self.plan
         payload: dict[str, JSONValue] = {
             "project": plan.project,
             "version": plan.version,
             "decision": plan.decision.id,
             "tree": plan.decision.tree,
-            "repository_url": redact.url(url),
+            "repository_url": self.repository_url,
             "step": step.kind.value if step else "release",
             "target": step.target if step else tag_name(plan.version),
             "state": state,
@@ -622,10 +628,8 @@ def _recorder(ledger: Ledger, plan: _Plan, url: str, redact: Redactor) -> Callab
         if step is None:
             payload["artifacts"] = dict(plan.decision.artifacts)
         if error is not None:
-            payload["error"] = redact(error)
-        ledger.append(RecordKind.RELEASE_STEP, payload)
-
-    return record
+            payload["error"] = self.redact(error)
+        self.ledger.append(RecordKind.RELEASE_STEP, payload)
 
 
 def _run_step(context: Context, plan: _Plan, step: Step, url: str, redact: Redactor) -> None:
