@@ -33,6 +33,7 @@ from gates.ledger import RecordKind, open_ledger, record_decision
 from gates.model import Decision
 
 USER = "uploader"
+UV_INSTALLER = ("--installer", "uv") if shutil.which("uv") else ()
 
 
 @dataclass
@@ -535,7 +536,7 @@ def test_publish_refuses_to_replace_a_different_file_already_on_the_index(
     (root / "README.md").write_text("# another build\n")
     other = tmp_path / "other"
     subprocess.run(
-        [sys.executable, "-m", "build", "--no-isolation", "--wheel", "--outdir", str(other), "."],
+        [sys.executable, "-m", "build", *UV_INSTALLER, "--wheel", "--outdir", str(other), "."],
         cwd=root,
         check=True,
         capture_output=True,
