@@ -28,8 +28,8 @@ import tomlkit
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from gates import changelog, package, tools
-from gates.config import PYPI_UPLOAD_URL
+from gates import changelog, checklist, package, tools
+from gates.config import PYPI_UPLOAD_URL, GatesConfig, Priority
 from gates.errors import EXIT_FAIL, GatesError
 from gates.ledger.interface import Ledger, RecordKind
 from gates.model import Decision, JSONValue
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from gates.flow import Context
 
 TAG_PREFIX = "v"
-PRODUCTION = "production"
 PYPI_UPLOAD_HOST = urllib.parse.urlsplit(PYPI_UPLOAD_URL).hostname
 INDEX_TIMEOUT_S = 60.0
 
@@ -498,9 +497,10 @@ def _plan(context: Context, ledger: Ledger, repository_url: str, redact: Redacto
     tree = workspace.tree_id()
     _require_clean(workspace, tree)
     decision = _decision(ledger, tree)
-    if urllib.parse.urlsplit(repository_url).hostname == PYPI_UPLOAD_HOST:
-        _require_production_decision(decision, redact.url(repository_url))
     version = _gated_version(decision)
+    production = urllib.parse.urlsplit(repository_url).hostname == PYPI_UPLOAD_HOST
+    if production or decision.environment == checklist.PRODUCTION:
+        _require_production(decision, cfg, ledger, redact.url(repository_url), version)
     project = cfg.project_name or decision.project or ""
     if not project:
         raise ReleaseError(f"{cfg.file.name}: project.name: missing")
@@ -548,15 +548,27 @@ def _plan(context: Context, ledger: Ledger, repository_url: str, redact: Redacto
     return _Plan(project, version, decision, repository_url, tuple(files), tuple(steps))
 
 
-def _require_production_decision(decision: Decision, repository_url: str) -> None:
-    """A production release needs a production decision: the one that checks every must-have
-    checklist sign-off (``gates decide --environment production`` is NO_GO while one is missing).
-    """
-    if decision.environment != PRODUCTION:
+def _require_production(
+    decision: Decision, config: GatesConfig, ledger: Ledger, shown_url: str, version: str
+) -> None:
+    """A production release needs a production decision (``gates decide --environment
+    production``, NO_GO while a must-have is unchecked), and every must-have still checked now."""
+    if decision.environment != checklist.PRODUCTION:
         raise ReleaseRefused(
-            f"{repository_url} is a production index: it needs a decision made with "
-            f"'gates decide --environment {PRODUCTION}' (it checks the must-have sign-offs); "
-            f"decision {decision.id} was for {decision.environment or 'no environment'}"
+            f"{shown_url} is a production index: it needs a decision made with "
+            f"'gates decide --environment {checklist.PRODUCTION}' (it checks the must-have "
+            f"sign-offs); decision {decision.id} was for {decision.environment or 'no environment'}"
+        )
+    found = checklist.build(
+        config.checklist,
+        version=version,
+        decision=decision,
+        signoffs=ledger.records(RecordKind.SIGNOFF),
+    )
+    missing = [c.item.name for c in found.unchecked(Priority.MUST)]
+    if missing:
+        raise ReleaseRefused(
+            f"production release of {version} lacks must-have checklist items: {', '.join(missing)}"
         )
 
 

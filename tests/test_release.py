@@ -19,7 +19,7 @@ import urllib.error
 import urllib.request
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -30,7 +30,7 @@ import gates
 from gates import config
 from gates.cli import main
 from gates.ledger import RecordKind, open_ledger, record_decision
-from gates.model import Decision
+from gates.model import Decision, Verdict
 
 USER = "uploader"
 UV_INSTALLER = ("--installer", "uv") if shutil.which("uv") else ()
@@ -112,17 +112,9 @@ def gates_cli(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> tup
 
 
 def decide(root: Path, *args: str) -> Decision:
-    """``gates decide``, with the decision in the ledger.
-
-    Appends it itself only while ``gates decide`` does not (the ledger issue wires that in).
-    """
+    """``gates decide`` (which appends the decision to the ledger)."""
     assert main(["decide", "--root", str(root), *args]) in (0, 1)
-    decision = Decision.from_dict(json.loads((root / ".gates" / "decision.json").read_text()))
-    with open_ledger(config.load(root)) as ledger:
-        latest = ledger.latest_decision(decision.tree)
-        if latest is None or latest.id != decision.id:
-            record_decision(ledger, decision)
-    return decision
+    return Decision.from_dict(json.loads((root / ".gates" / "decision.json").read_text()))
 
 
 def gate(root: Path, *decide_args: str) -> Decision:
@@ -131,8 +123,8 @@ def gate(root: Path, *decide_args: str) -> Decision:
     return decide(root, *decide_args)
 
 
-def prepared_project(base: Path, name: str) -> Path:
-    root = make_project(base / name, name=name, remote=base / f"{name}-remote.git")
+def prepared_project(base: Path, name: str, extra: str = "") -> Path:
+    root = make_project(base / name, name=name, extra=extra, remote=base / f"{name}-remote.git")
     assert main(["release", "prepare", "0.2.0", "--commit", "--root", str(root)]) == 0
     return root
 
@@ -736,3 +728,40 @@ def test_a_rejected_upload_is_recorded_without_the_password_and_a_rerun_resumes(
     texts = [out, err, again, err2]
     for secret in (wrong, index.password):
         assert _secret_count(secret, texts, [root / ".gates"]) == 0
+
+
+def test_production_publish_needs_every_must_have_signed_off(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], index: Index, twine_env: dict[str, str]
+) -> None:
+    checklist = '\n[tool.gates.checklist]\nmust = ["CHANGELOG reviewed"]\n'
+    root = prepared_project(tmp_path, "demo-prod", extra=checklist)
+    no_go = gate(root, "--environment", "production")
+    assert no_go.verdict.value == "NO_GO"
+
+    code, out, err = gates_cli(capsys, root, "release", "publish", "--repository-url", index.url)
+
+    assert (code, out) == (1, "")
+    assert err == (
+        f"gates: error: decision {no_go.id} is NO_GO: checklist: must-have sign-off missing: "
+        'CHANGELOG reviewed (needs: gates signoff "CHANGELOG reviewed" --by NAME)\n'
+    )
+
+    # A production GO recorded by something that skipped the checklist is still refused.
+    forged = replace(no_go, id=no_go.id + "-forged", verdict=Verdict.GO, reasons=())
+    with open_ledger(config.load(root)) as ledger:
+        record_decision(ledger, forged)
+    code, out, err = gates_cli(capsys, root, "release", "publish", "--repository-url", index.url)
+    assert (code, out) == (1, "")
+    assert err == (
+        "gates: error: production release of 0.2.0 lacks must-have checklist items: "
+        "CHANGELOG reviewed\n"
+    )
+
+    assert gates_cli(capsys, root, "signoff", "CHANGELOG reviewed", "--by", "ana")[0] == 0
+    go = decide(root, "--environment", "production")
+    code, out, err = gates_cli(
+        capsys, root, "release", "publish", "--repository-url", index.url, "--dry-run"
+    )
+    assert code == 0, err
+    assert out.splitlines()[0] == (f"plan: demo-prod 0.2.0 (decision {go.id}, GO) to {index.url}")
+    assert index.files("demo_prod") == []

@@ -2,8 +2,8 @@
 
 A record's hash is the sha256 of the canonical JSON of ``{"created_at", "kind", "payload",
 "prev_hash", "seq"}``: keys sorted, no insignificant whitespace, UTF-8, no NaN. The payload is
-stored as its canonical text, so the hashed form is assembled from the stored bytes without
-re-encoding, and any edit to a stored byte changes the hash.
+stored as its canonical text, so the hashed form is assembled around the stored text without
+parsing it again, and any edit to a stored character changes the hash.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from json.encoder import encode_basestring as _string
 
 from gates.ledger.interface import RecordKind, Verification
 from gates.model import JSONValue
@@ -29,12 +30,21 @@ def canonical(value: JSONValue) -> str:
 
 def record_hash(seq: int, kind: str, created_at: str, payload_text: str, prev_hash: str) -> str:
     """sha256 over the canonical record, given the payload's canonical text."""
-    # Keys in sorted order, exactly as canonical() would write the whole record.
+    # Keys in sorted order, exactly as canonical() would write the whole record. A JSON string
+    # is what encode_basestring writes (json.dumps with ensure_ascii=False), minus its overhead:
+    # this runs once per record in verify.
     text = (
-        f'{{"created_at":{canonical(created_at)},"kind":{canonical(kind)},'
-        f'"payload":{payload_text},"prev_hash":{canonical(prev_hash)},"seq":{seq}}}'
+        f'{{"created_at":{_string(created_at)},"kind":{_string(kind)},'
+        f'"payload":{payload_text},"prev_hash":{_string(prev_hash)},"seq":{seq}}}'
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class NotExtracted:
+    """Marker type: the database did not extract the payload's tree."""
+
+
+NOT_EXTRACTED = NotExtracted()
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,9 @@ class StoredRow:
     payload_text: str
     prev_hash: str
     hash: str
+    content_tree: str | NotExtracted | None = NOT_EXTRACTED
+    """The payload's ``tree`` as the database extracted it (decisions only), so that verify need
+    not parse every payload; :data:`NOT_EXTRACTED` when it could not, and verify parses it."""
 
 
 @dataclass(frozen=True)
@@ -105,11 +118,14 @@ def _row_problem(row: StoredRow, prev_hash: str) -> str | None:
     if row.kind != RecordKind.DECISION:
         return None if row.tree is None else "was altered (a tree column on a non-decision)"
     # Only decisions carry the indexed tree column: check it against the hashed content.
-    try:
-        payload = json.loads(row.payload_text)
-    except ValueError:
-        return "is unreadable (payload is not JSON)"
-    if not isinstance(payload, dict) or row.tree != payload_tree(row.kind, payload):
+    content_tree = row.content_tree
+    if isinstance(content_tree, NotExtracted):
+        try:
+            payload = json.loads(row.payload_text)
+        except ValueError:
+            return "is unreadable (payload is not JSON)"
+        content_tree = payload_tree(row.kind, payload) if isinstance(payload, dict) else None
+    if row.tree != content_tree:
         return "was altered (its tree column differs from its content)"
     return None
 

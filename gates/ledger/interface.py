@@ -63,9 +63,20 @@ class Verification:
     def ok(self) -> bool:
         return self.first_bad is None and self.problem is None
 
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {
+            "ok": self.ok,
+            "records": self.records,
+            "first_bad": self.first_bad,
+            "problem": self.problem,
+        }
+
 
 class Ledger(Protocol):
     """An open ledger. Appends are atomic and serialized: concurrent writers never fork it."""
+
+    location: str
+    """Where the ledger is, safe to print (a URL's password is never in it)."""
 
     def append(self, kind: RecordKind, payload: Mapping[str, JSONValue]) -> Record: ...
 

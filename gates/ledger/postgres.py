@@ -31,7 +31,15 @@ def redact(url: str) -> str:
         return url
     user = parts.username or ""
     netloc = f"{user}:***@{host or ''}" + (f":{port}" if port is not None else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    shown = urlunsplit(parts._replace(netloc=netloc))
+    # Even where the password also appears elsewhere (say, as the database name).
+    return _scrub(shown, _password_forms(url))
+
+
+def _scrub(text: str, secrets: tuple[str, ...]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
 
 
 class PostgresLedger(SqlLedger):
@@ -39,6 +47,7 @@ class PostgresLedger(SqlLedger):
 
     int_type = "BIGINT"
     json_tree = "(payload::jsonb ->> 'tree')"
+    safe_json_tree = json_tree  # a payload that is not JSON fails the query: verify re-reads
 
     def __init__(self, url: str) -> None:
         try:
@@ -61,10 +70,7 @@ class PostgresLedger(SqlLedger):
             raise
 
     def _message(self, error: Exception) -> str:
-        text = super()._message(error)
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        return _scrub(super()._message(error), self._secrets)
 
     def _run(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
         cursor = self._connection.execute(sql.replace("?", "%s"), params)

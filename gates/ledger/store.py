@@ -16,6 +16,7 @@ from typing import Any
 from gates.errors import LedgerError
 from gates.ledger.chain import (
     GENESIS,
+    NOT_EXTRACTED,
     Head,
     StoredRow,
     canonical,
@@ -33,7 +34,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         "CREATE TABLE ledger_records (seq {int} PRIMARY KEY, kind TEXT NOT NULL,"
         " created_at TEXT NOT NULL, payload TEXT NOT NULL, prev_hash TEXT NOT NULL,"
-        " hash TEXT NOT NULL UNIQUE)",
+        " hash TEXT NOT NULL)",
     ),
     # 2: decisions found by tree id without parsing every payload.
     (
@@ -59,7 +60,9 @@ class SqlLedger:
 
     int_type = "INTEGER"
     json_tree = "NULL"
-    """SQL expression for ``payload``'s ``tree`` member (used when migrating old records)."""
+    """SQL expression for ``payload``'s ``tree`` member."""
+    safe_json_tree = "NULL"
+    """The same, NULL where ``payload`` is not a JSON object (when the database can tell)."""
 
     def __init__(self, location: str, driver_errors: tuple[type[Exception], ...]) -> None:
         self.location = location
@@ -146,6 +149,7 @@ class SqlLedger:
         kind = RecordKind(kind)
         try:
             payload_text = canonical(dict(payload))
+            payload_text.encode("utf-8")  # a lone surrogate cannot be stored or hashed
         except (TypeError, ValueError) as exc:
             raise LedgerError(f"{self.location}: cannot append {kind.value}: {exc}") from None
         tree = payload_tree(kind, payload)
@@ -199,11 +203,23 @@ class SqlLedger:
         return decision
 
     def verify(self) -> Verification:
-        with self._guard("read records"), self._transaction(write=False):
-            rows = self._run(f"SELECT {_COLUMNS} FROM ledger_records ORDER BY seq")
-            head = self._run("SELECT seq, hash FROM ledger_head WHERE id = 1")
+        # The database extracts each decision's tree (fast, in C); if it cannot parse some
+        # payload, read again without it and let verify_rows parse and name the bad record.
+        extract = f"CASE WHEN kind = 'decision' THEN {self.safe_json_tree} END"
+        with self._guard("read records"):
+            try:
+                rows, head = self._snapshot(extract)
+            except self._driver_errors:
+                rows, head = self._snapshot(None)
         marker = Head(int(head[0][0]), str(head[0][1])) if head else None
         return verify_rows((_stored(row) for row in rows), marker)
+
+    def _snapshot(self, extract: str | None) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        columns = f"{_COLUMNS}, {extract}" if extract else _COLUMNS
+        with self._transaction(write=False):
+            rows = self._run(f"SELECT {columns} FROM ledger_records ORDER BY seq")
+            head = self._run("SELECT seq, hash FROM ledger_head WHERE id = 1")
+        return rows, head
 
     def close(self) -> None:
         with self._guard("close"):
@@ -232,9 +248,17 @@ class SqlLedger:
 
 
 def _stored(row: tuple[Any, ...]) -> StoredRow:
-    seq, kind, created_at, tree, payload, prev_hash, digest = row
+    seq, kind, created_at, tree, payload, prev_hash, digest = row[:7]
+    content_tree = row[7] if len(row) > 7 else NOT_EXTRACTED
     return StoredRow(
-        int(seq), str(kind), str(created_at), tree, str(payload), str(prev_hash), str(digest)
+        int(seq),
+        str(kind),
+        str(created_at),
+        tree,
+        str(payload),
+        str(prev_hash),
+        str(digest),
+        content_tree if content_tree is None or isinstance(content_tree, str) else NOT_EXTRACTED,
     )
 
 
