@@ -153,15 +153,33 @@ def _build_env(workspace: Workspace) -> dict[str, str]:
     return {"SOURCE_DATE_EPOCH": git(workspace.root, "log", "-1", "--format=%ct")}
 
 
-def _build(workspace: Workspace, config: PackageConfig, out: Path, timeout_s: float) -> ToolRun:
+def _snapshot(workspace: Workspace, tree: str, into: Path) -> Path:
+    """The gated tree's content alone, extracted into ``into``: what is built is what was judged.
+
+    Tool output (``.gates/`` with its ledger and earlier builds, ``.nox``), ignored files (a local
+    ``.env``) and anything else outside the tree id can never end up in the sdist.
+    """
+    prefix = git(workspace.root, "rev-parse", "--show-prefix")
+    archive = into / "source.tar"
+    git(workspace.root, "archive", "--format=tar", "-o", str(archive), f"{tree}:{prefix}")
+    source = into / "source"
+    with tarfile.open(archive) as tar:
+        tar.extractall(source, filter="data")
+    archive.unlink()
+    return source
+
+
+def _build(
+    workspace: Workspace, source: Path, config: PackageConfig, out: Path, timeout_s: float
+) -> ToolRun:
     argv = [sys.executable, "-m", "build", "--outdir", str(out)]
     if not config.isolation:
         argv.append("--no-isolation")
     elif shutil.which("uv"):
         argv += ["--installer", "uv"]  # same isolated build, much faster environment setup
     return tools.run(
-        [*argv, str(workspace.root)],
-        cwd=workspace.root,
+        [*argv, str(source)],
+        cwd=source,
         timeout_s=timeout_s,
         env=_build_env(workspace),
     )
@@ -240,7 +258,14 @@ def collect(
     partial = Path(tempfile.mkdtemp(prefix=f".{tree}.", dir=target.parent))
     partial.chmod(0o755)  # mkdtemp makes it private; the dist folder is an ordinary one
     try:
-        built = _build(workspace, config, partial, timeout_s)
+        with tempfile.TemporaryDirectory(prefix="gates-source-") as scratch:
+            # A dynamic version (from a VCS tag) needs the repository: those build in place.
+            source = (
+                _snapshot(workspace, tree, Path(scratch))
+                if project_version is not None
+                else workspace.root
+            )
+            built = _build(workspace, source, config, partial, timeout_s)
         if built.returncode != 0:
             return replace(evidence, build=built)
         shutil.rmtree(target, ignore_errors=True)

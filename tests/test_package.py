@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,19 @@ def test_builds_checks_installs_and_hashes_every_file(
     assert sorted(on_disk) == ["gates_demo-0.1.0-py3-none-any.whl", "gates_demo-0.1.0.tar.gz"]
     assert details["version"] == "0.1.0"
     assert details["smoke_command"] == ["python", "-c", "import gates_demo"]
+    # Built from the gated tree alone: .gates/ (earlier builds, results) never gets in, and the
+    # same tree builds the same bytes.
+    with tarfile.open(folder / "gates_demo-0.1.0.tar.gz") as sdist:
+        assert sorted(sdist.getnames()) == [
+            "gates_demo-0.1.0/CHANGELOG.md",
+            "gates_demo-0.1.0/PKG-INFO",
+            "gates_demo-0.1.0/README.md",
+            "gates_demo-0.1.0/pyproject.toml",
+            "gates_demo-0.1.0/src/gates_demo/__init__.py",
+        ]
+    code, again = run_gate(root, capsys)
+    assert code == 0
+    assert again["details"]["artifacts"] == details["artifacts"]  # type: ignore[index]
     # Building leaves the tree as it was: the result is not stale.
     assert main(["status", "--root", str(root), "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
