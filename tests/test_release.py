@@ -765,3 +765,75 @@ def test_production_publish_needs_every_must_have_signed_off(
     assert code == 0, err
     assert out.splitlines()[0] == (f"plan: demo-prod 0.2.0 (decision {go.id}, GO) to {index.url}")
     assert index.files("demo_prod") == []
+
+
+def test_publish_refuses_a_version_the_changelog_does_not_describe(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], index: Index, twine_env: dict[str, str]
+) -> None:
+    # Bumped by hand, without 'prepare': the gate passes on Unreleased, publish does not.
+    root = make_project(tmp_path / "demo", name="demo-unprepared", remote=tmp_path / "r.git")
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"0.1.0"', '"0.2.0"'))
+    git(root, "commit", "-qam", "0.2.0")
+    assert gate(root).verdict.value == "GO"
+
+    code, out, err = gates_cli(capsys, root, "release", "publish", "--repository-url", index.url)
+
+    assert (code, out) == (1, "")
+    assert err == (
+        "gates: error: the gated changelog has no section for 0.2.0: "
+        "run 'gates release prepare 0.2.0' first\n"
+    )
+
+
+def test_publish_refuses_a_decision_without_the_package_gate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], index: Index
+) -> None:
+    root = make_project(tmp_path / "demo", remote=tmp_path / "r.git")
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace('required = ["package"]', 'required = ["ok"]')
+        + '\n[tool.gates.commands]\nok = "true"\n'
+    )
+    git(root, "commit", "-qam", "no package gate")
+    assert main(["run", "ok", "--root", str(root)]) == 0
+    decision = decide(root)
+    assert decision.verdict.value == "GO"
+
+    code, out, err = gates_cli(
+        capsys, root, "release", "publish", "--repository-url", index.url, "--json"
+    )
+
+    assert (code, out) == (1, "")
+    assert err == (
+        f"gates: error: decision {decision.id} covers no package files: add 'package' to "
+        "[tool.gates] required\n"
+    )
+
+
+def test_publish_dry_run_json_is_the_plan_and_changes_nothing(
+    capsys: pytest.CaptureFixture[str], gated: Path, index: Index, twine_env: dict[str, str]
+) -> None:
+    decision = latest_decision(gated)
+    code, out, err = gates_cli(
+        capsys, gated, "release", "publish", "--repository-url", index.url, "--dry-run", "--json"
+    )
+    assert code == 0, err
+    assert json.loads(out) == {
+        "project": "demo-refuse",
+        "version": "0.2.0",
+        "decision": decision.id,
+        "repository_url": index.url,
+        "dry_run": True,
+        "steps": [
+            {"step": "upload", "target": name, "state": "todo", "note": ""}
+            for name in ("demo_refuse-0.2.0-py3-none-any.whl", "demo_refuse-0.2.0.tar.gz")
+        ]
+        + [
+            {"step": "tag", "target": "v0.2.0", "state": "todo", "note": ""},
+            {"step": "push", "target": "v0.2.0", "state": "todo", "note": ""},
+        ],
+    }
+    assert index.files("demo_refuse") == []
+    assert ledger_steps(gated) == []
+    assert git(gated, "tag", "--list", "v0.2.0") == ""
