@@ -17,7 +17,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -154,18 +154,16 @@ def _build_env(workspace: Workspace) -> dict[str, str]:
 
 
 def _snapshot(workspace: Workspace, tree: str, into: Path) -> Path:
-    """The gated tree's content alone, extracted into ``into``: what is built is what was judged.
+    """The gated tree's content alone, checked out into ``into``: what is built is what was judged.
 
     Tool output (``.gates/`` with its ledger and earlier builds, ``.nox``), ignored files (a local
     ``.env``) and anything else outside the tree id can never end up in the sdist.
     """
     prefix = git(workspace.root, "rev-parse", "--show-prefix")
-    archive = into / "source.tar"
-    git(workspace.root, "archive", "--format=tar", "-o", str(archive), f"{tree}:{prefix}")
+    env = {"GIT_INDEX_FILE": str(into / "index")}
     source = into / "source"
-    with tarfile.open(archive) as tar:
-        tar.extractall(source, filter="data")
-    archive.unlink()
+    git(workspace.root, "read-tree", f"{tree}:{prefix}", env=env)
+    git(workspace.root, "checkout-index", "--all", f"--prefix={source}/", env=env)
     return source
 
 
@@ -236,6 +234,30 @@ def _smoke(venv: Path, argv: tuple[str, ...], cwd: Path, timeout_s: float) -> To
     return tools.run([program, *argv[1:]], cwd=cwd, timeout_s=timeout_s, env=env)
 
 
+def _build_into(
+    workspace: Workspace,
+    config: PackageConfig,
+    tree: str,
+    dynamic: bool,
+    target: Path,
+    timeout_s: float,
+) -> ToolRun:
+    """Build into ``target``, swapped in whole: a half-built folder is never "the dist"."""
+    partial = Path(tempfile.mkdtemp(prefix=f".{tree}.", dir=target.parent))
+    partial.chmod(0o755)  # mkdtemp makes it private; the dist folder is an ordinary one
+    try:
+        with tempfile.TemporaryDirectory(prefix="gates-source-") as scratch:
+            # A dynamic version (from a VCS tag) needs the repository: those build in place.
+            source = workspace.root if dynamic else _snapshot(workspace, tree, Path(scratch))
+            built = _build(workspace, source, config, partial, timeout_s)
+        if built.returncode == 0:
+            shutil.rmtree(target, ignore_errors=True)
+            os.replace(partial, target)
+        return built
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+
+
 def collect(
     workspace: Workspace, config: PackageConfig, project_version: str | None, timeout_s: float
 ) -> PackageEvidence:
@@ -247,53 +269,37 @@ def collect(
     if config.changelog:
         path = workspace.root / config.changelog
         changelog_text = path.read_text(encoding="utf-8") if path.is_file() else None
-    evidence = PackageEvidence(
+    built = _build_into(workspace, config, tree, project_version is None, target, timeout_s)
+    paths: list[Path] = []
+    if built.returncode == 0:
+        paths = sorted(target.iterdir(), key=lambda p: (not p.name.endswith(".whl"), p.name))
+    files = tuple(_read_file(p) for p in paths if p.is_file())
+    check = install = smoke = None
+    if files:
+        check = tools.run(
+            [sys.executable, "-m", "twine", "--no-color", "check", "--strict", *map(str, paths)],
+            cwd=workspace.root,
+            timeout_s=timeout_s,
+            env={"COLUMNS": "1000"},  # twine's console wraps at the terminal width: one line each
+        )
+    wheel = next((target / f.name for f in files if f.kind == WHEEL), None)
+    command = smoke_command(config, files)
+    if wheel is not None:
+        with _fresh_venv(timeout_s) as (venv, work):
+            install = _install(venv, wheel, work, timeout_s)
+            if install.returncode == 0 and command:
+                smoke = _smoke(venv, command, work, timeout_s)
+    return PackageEvidence(
         dist_dir=target.relative_to(workspace.root).as_posix(),
         project_version=project_version,
-        build=ToolRun(argv=(), returncode=0, stdout="", stderr="", duration_s=0.0),
+        build=built,
+        files=files,
+        check=check,
+        install=install,
+        smoke=smoke,
         changelog_file=config.changelog,
         changelog_text=changelog_text,
     )
-    # Build next to the target and swap it in whole: a half-built folder is never "the dist".
-    partial = Path(tempfile.mkdtemp(prefix=f".{tree}.", dir=target.parent))
-    partial.chmod(0o755)  # mkdtemp makes it private; the dist folder is an ordinary one
-    try:
-        with tempfile.TemporaryDirectory(prefix="gates-source-") as scratch:
-            # A dynamic version (from a VCS tag) needs the repository: those build in place.
-            source = (
-                _snapshot(workspace, tree, Path(scratch))
-                if project_version is not None
-                else workspace.root
-            )
-            built = _build(workspace, source, config, partial, timeout_s)
-        if built.returncode != 0:
-            return replace(evidence, build=built)
-        shutil.rmtree(target, ignore_errors=True)
-        os.replace(partial, target)
-    finally:
-        shutil.rmtree(partial, ignore_errors=True)
-    paths = sorted(target.iterdir(), key=lambda p: (not p.name.endswith(".whl"), p.name))
-    files = tuple(_read_file(p) for p in paths if p.is_file())
-    evidence = replace(evidence, build=built, files=files)
-    if not files:
-        return evidence
-    check = tools.run(
-        [sys.executable, "-m", "twine", "--no-color", "check", "--strict", *map(str, paths)],
-        cwd=workspace.root,
-        timeout_s=timeout_s,
-        env={"COLUMNS": "1000"},  # twine's console wraps at the terminal width: one line each
-    )
-    evidence = replace(evidence, check=check)
-    wheel = next((target / f.name for f in files if f.kind == WHEEL), None)
-    command = smoke_command(config, files)
-    if wheel is None:
-        return evidence
-    with _fresh_venv(timeout_s) as (venv, work):
-        install = _install(venv, wheel, work, timeout_s)
-        evidence = replace(evidence, install=install)
-        if install.returncode == 0 and command:
-            evidence = replace(evidence, smoke=_smoke(venv, command, work, timeout_s))
-    return evidence
 
 
 def _twine_findings(check: ToolRun) -> list[Finding]:

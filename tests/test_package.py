@@ -135,6 +135,24 @@ def test_the_smoke_imports_the_installed_wheel_not_the_source_tree(
     assert finding["message"].startswith("smoke command exited 1: ModuleNotFoundError")
 
 
+def test_a_dynamic_version_is_read_from_the_built_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_project(tmp_path / "demo")
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace('version = "0.1.0"', 'dynamic = ["version"]')
+        + '\n[tool.hatch.version]\npath = "src/gates_demo/__init__.py"\n'
+    )
+    git(root, "commit", "-qam", "version from __init__")
+
+    code, result = run_gate(root, capsys)
+
+    assert code == 0, result["summary"]
+    assert result["details"]["version"] == "0.1.0"  # type: ignore[index]
+    assert result["details"]["changelog_section"] == "0.1.0"  # type: ignore[index]
+
+
 def test_bad_package_config_names_file_key_and_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
