@@ -102,17 +102,15 @@ class Prepared:
         }
 
 
-def _new_version(text: str, root: Path) -> tuple[Version, str | None]:
+def _check_new_version(text: str, last: tuple[str, Version] | None) -> None:
     try:
         version = Version(text)
     except InvalidVersion:
         raise ReleaseError(f"{text!r} is not a PEP 440 version") from None
     if str(version) != text:
         raise ReleaseError(f"{text!r} is not in normal form: use {version}")
-    last = last_tag(root)
     if last is not None and version <= last[1]:
         raise ReleaseError(f"{text} is not greater than the last tag {last[0]}")
-    return version, last[0] if last else None
 
 
 def _version_files(root: Path, old: str) -> list[Path]:
@@ -130,8 +128,8 @@ def _version_files(root: Path, old: str) -> list[Path]:
 def prepare(context: Context, version: str, *, commit: bool, today: dt.date) -> Prepared:
     """Bump ``[project].version`` and ``__version__``, date the changelog; optionally commit."""
     root = context.root
-    _new_version(version, root)
     previous = last_tag(root)
+    _check_new_version(version, previous)
     pyproject = context.config.file
     document = tomlkit.parse(pyproject.read_text(encoding="utf-8"))
     project = document.get("project")
@@ -158,10 +156,17 @@ def prepare(context: Context, version: str, *, commit: bool, today: dt.date) -> 
             writes[path] = changelog.release(path.read_text(encoding="utf-8"), version, today)
         except ValueError as exc:
             raise ReleaseError(f"{context.config.package.changelog}: {exc}") from None
+    changed = tuple(p.relative_to(root).as_posix() for p in writes)
+    if commit and changed:
+        dirty = git(root, "diff", "--name-only", "HEAD", "--", *changed).splitlines()
+        if dirty:
+            raise ReleaseError(
+                f"{dirty[0]} has uncommitted changes: commit them first "
+                f"(the release commit holds only the release edits)"
+            )
     # Everything was checked before the first write: a refusal leaves every file as it was.
     for path, text in writes.items():
         path.write_text(text, encoding="utf-8")
-    changed = tuple(p.relative_to(root).as_posix() for p in writes)
     made = None
     if commit and changed:
         git(root, "add", "--", *changed)

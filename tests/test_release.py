@@ -181,6 +181,23 @@ def test_prepare_refuses_bad_versions_and_changes_nothing(
     assert git(root, "status", "--porcelain") == ""
 
 
+def test_prepare_commit_refuses_unrelated_edits_in_the_files_it_commits(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_project(tmp_path / "demo")
+    readme_edit = (root / "CHANGELOG.md").read_text() + "\nstray edit\n"
+    (root / "CHANGELOG.md").write_text(readme_edit)
+
+    code, _out, err = gates_cli(capsys, root, "release", "prepare", "0.2.0", "--commit")
+
+    assert code == 2
+    assert err == (
+        "gates: error: CHANGELOG.md has uncommitted changes: commit them first "
+        "(the release commit holds only the release edits)\n"
+    )
+    assert (root / "CHANGELOG.md").read_text() == readme_edit
+
+
 def test_prepare_refuses_an_empty_unreleased_section(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
