@@ -16,6 +16,9 @@ from gates.config import PackageConfig
 from gates.model import Status
 from gates.tools import ToolRun
 
+NO_ISOLATION = "\n[tool.gates.package]\nisolation = false\n"
+"""For tests about judging, not building: the first test covers the default isolated build."""
+
 
 def run_gate(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, object]]:
     code = main(["package", "--root", str(root), "--json"])
@@ -62,7 +65,7 @@ def test_builds_checks_installs_and_hashes_every_file(
 def test_readme_that_does_not_render_fails_via_twine_check(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    root = make_project(tmp_path / "demo")
+    root = make_project(tmp_path / "demo", extra=NO_ISOLATION)
     pyproject = root / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('"README.md"', '"README.rst"'))
     (root / "README.rst").write_text("Demo\n====\n\n.. no-such-directive:: here\n")
@@ -87,6 +90,7 @@ def test_missing_changelog_section_and_failing_smoke_fail_the_gate(
         extra="""
         [tool.gates.package]
         smoke = "python -c 'import gates_demo, sys; sys.exit(gates_demo.hello() != \\"hi\\")'"
+        isolation = false
         """,
     )
     (root / "CHANGELOG.md").write_text("# Changelog\n\n## [0.0.9] - 2025-01-01\n- old\n")
@@ -113,8 +117,7 @@ def test_the_smoke_imports_the_installed_wheel_not_the_source_tree(
         [tool.gates.package]
         smoke = ["python", "-c", "import gates_demo.extra"]
         changelog = ""
-
-        [tool.hatch.build.targets.wheel.force-include]
+        isolation = false
         """,
     )
     (root / "src" / "gates_demo" / "extra.py").write_text("X = 1\n")
@@ -138,7 +141,7 @@ def test_the_smoke_imports_the_installed_wheel_not_the_source_tree(
 def test_a_dynamic_version_is_read_from_the_built_files(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    root = make_project(tmp_path / "demo")
+    root = make_project(tmp_path / "demo", extra=NO_ISOLATION)
     pyproject = root / "pyproject.toml"
     pyproject.write_text(
         pyproject.read_text().replace('version = "0.1.0"', 'dynamic = ["version"]')

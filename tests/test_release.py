@@ -33,7 +33,6 @@ from gates.ledger import RecordKind, open_ledger, record_decision
 from gates.model import Decision, Verdict
 
 USER = "uploader"
-UV_INSTALLER = ("--installer", "uv") if shutil.which("uv") else ()
 
 
 @dataclass
@@ -123,8 +122,15 @@ def gate(root: Path, *decide_args: str) -> Decision:
     return decide(root, *decide_args)
 
 
+FAST_BUILD = "\n[tool.gates.package]\nisolation = false\n"
+"""The release tests build for real but skip the isolated build env (tests/test_package.py
+covers it): hatchling comes from the test environment."""
+
+
 def prepared_project(base: Path, name: str, extra: str = "") -> Path:
-    root = make_project(base / name, name=name, extra=extra, remote=base / f"{name}-remote.git")
+    root = make_project(
+        base / name, name=name, extra=FAST_BUILD + extra, remote=base / f"{name}-remote.git"
+    )
     assert main(["release", "prepare", "0.2.0", "--commit", "--root", str(root)]) == 0
     return root
 
@@ -545,7 +551,7 @@ def test_publish_refuses_to_replace_a_different_file_already_on_the_index(
     (root / "README.md").write_text("# another build\n")
     other = tmp_path / "other"
     subprocess.run(
-        [sys.executable, "-m", "build", *UV_INSTALLER, "--wheel", "--outdir", str(other), "."],
+        [sys.executable, "-m", "build", "--no-isolation", "--wheel", "--outdir", str(other), "."],
         cwd=root,
         check=True,
         capture_output=True,
@@ -788,7 +794,9 @@ def test_publish_refuses_a_version_the_changelog_does_not_describe(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], index: Index, twine_env: dict[str, str]
 ) -> None:
     # Bumped by hand, without 'prepare': the gate passes on Unreleased, publish does not.
-    root = make_project(tmp_path / "demo", name="demo-unprepared", remote=tmp_path / "r.git")
+    root = make_project(
+        tmp_path / "demo", name="demo-unprepared", extra=FAST_BUILD, remote=tmp_path / "r.git"
+    )
     pyproject = root / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('"0.1.0"', '"0.2.0"'))
     git(root, "commit", "-qam", "0.2.0")
