@@ -459,14 +459,20 @@ def _remote_tag_commit(root: Path, remote: str, tag: str) -> str | None:
     return refs.get(f"refs/tags/{tag}^{{}}") or refs.get(f"refs/tags/{tag}")
 
 
-def _uploaded_before(ledger: Ledger, project: str, version: str) -> dict[str, str]:
-    """Files a previous run recorded as on the index (name → sha256)."""
+def _uploaded_before(
+    ledger: Ledger, project: str, version: str, repository_url: str
+) -> dict[str, str]:
+    """Files a previous run recorded as uploaded to this repository (name → sha256).
+
+    Per repository: TestPyPI first, then PyPI, is two releases of the same files.
+    """
     done: dict[str, str] = {}
     for record in ledger.records(RecordKind.RELEASE_STEP):
         p = record.payload
         if (
             p.get("project") == project
             and p.get("version") == version
+            and p.get("repository_url") == repository_url
             and p.get("step") == StepKind.UPLOAD.value
             and p.get("state") in (StepState.DONE.value, StepState.ALREADY.value)
         ):
@@ -525,7 +531,7 @@ def _plan(context: Context, ledger: Ledger, repository_url: str, redact: Redacto
     where = index_url(repository_url, cfg.release.index_url)
     index = Index(where, _credentials(repository_url, where), redact)
     on_index = index.files(project)
-    before = _uploaded_before(ledger, project, version)
+    before = _uploaded_before(ledger, project, version, redact.url(repository_url))
     steps = []
     for path in files:
         digest = decision.artifacts[path.name]

@@ -3,6 +3,7 @@ build/twine, the real SQLite ledger. ``prepare`` cases need no server."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -67,10 +68,9 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
-@pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
-    base = tmp_path_factory.mktemp("pypi")
-    password = "pw-" + secrets.token_urlsafe(18)
+@contextlib.contextmanager
+def running_index(base: Path, password: str) -> Iterator[Index]:
+    """A pypiserver on 127.0.0.1 whose uploads need USER/``password``."""
     with warnings.catch_warnings():  # passlib imports the deprecated crypt module
         warnings.simplefilter("ignore", DeprecationWarning)
         from passlib.apache import HtpasswdFile
@@ -93,6 +93,13 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
+    password = "pw-" + secrets.token_urlsafe(18)
+    with running_index(tmp_path_factory.mktemp("pypi"), password) as server:
+        yield server
 
 
 @pytest.fixture
@@ -374,6 +381,18 @@ def test_prepare_gate_publish_then_pip_install_from_the_index(
         "  tag v0.2.0: already done (on origin)",
         "  push v0.2.0: already done",
     ]
+
+    # TestPyPI first, then PyPI: the same files go to a second index; the tag is already there.
+    (tmp_path / "second").mkdir()
+    with running_index(tmp_path / "second", index.password) as second:
+        code, out, err = gates_cli(
+            capsys, root, "release", "publish", "--repository-url", second.url
+        )
+        outputs += [out, err]
+        assert code == 0, err
+        assert out.splitlines()[1:3] == [f"  upload {wheel}: done", f"  upload {sdist}: done"]
+        assert second.files("demo_e2e") == [wheel, sdist]
+
     with open_ledger(config.load(root)) as ledger:
         assert ledger.verify().ok
     assert _secret_count(index.password, outputs, [root / ".gates", remote]) == 0
