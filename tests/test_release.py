@@ -28,7 +28,7 @@ import pytest
 from release_support import CHANGELOG, git, make_project
 
 import gates
-from gates import config
+from gates import config, release
 from gates.cli import main
 from gates.ledger import RecordKind, open_ledger, record_decision
 from gates.model import Decision, Verdict
@@ -881,3 +881,26 @@ def test_publish_dry_run_json_is_the_plan_and_changes_nothing(
     assert index.files("demo_refuse") == []
     assert ledger_steps(gated) == []
     assert git(gated, "tag", "--list", "v0.2.0") == ""
+
+
+@pytest.mark.parametrize(
+    ("repository", "configured", "expected"),
+    [
+        ("https://upload.pypi.org/legacy/", None, "https://pypi.org/simple/"),
+        ("https://test.pypi.org/legacy/", None, "https://test.pypi.org/simple/"),
+        ("http://127.0.0.1:8080/", None, "http://127.0.0.1:8080/simple/"),
+        ("https://host/repo/legacy", None, "https://host/repo/simple/"),
+        ("https://host/legacy/", "https://host/+simple", "https://host/+simple/"),
+    ],
+)
+def test_the_index_is_derived_from_the_repository_url(
+    repository: str, configured: str | None, expected: str
+) -> None:
+    assert release.index_url(repository, configured) == expected
+
+
+def test_redactor_hides_passwords_in_text_and_urls() -> None:
+    redact = release.Redactor(["s3cret", None, ""])
+    assert redact("twine said s3cret twice: s3cret") == "twine said *** twice: ***"
+    assert redact.url("https://me:s3cret@host:8443/legacy/") == "https://host:8443/legacy/"
+    assert redact.url("https://host/legacy/") == "https://host/legacy/"
