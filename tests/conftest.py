@@ -180,7 +180,7 @@ def postgres_server() -> Iterator[str]:
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
         pytest.skip(reason)
-    with cluster(bindir) as url:
+    with cluster(bindir, durable=False) as url:
         yield url
 
 

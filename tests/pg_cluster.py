@@ -32,8 +32,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def cluster(bindir: Path) -> Iterator[str]:
-    """Start a cluster (as the ``postgres`` user when running as root: initdb refuses root)."""
+def cluster(bindir: Path, *, durable: bool = True) -> Iterator[str]:
+    """Start a cluster (as the ``postgres`` user when running as root: initdb refuses root).
+
+    ``durable=False`` skips fsync: for tests of behaviour, never for benchmarks of throughput.
+    """
     as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     base = Path(tempfile.mkdtemp(prefix="gates-pg-"))
     data = base / "data"
@@ -46,7 +49,8 @@ def cluster(bindir: Path) -> Iterator[str]:
     port = _free_port()
     try:
         run(str(bindir / "initdb"), "-D", str(data), "-U", "gates", "--auth=trust", "-E", "UTF8")
-        options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=on"
+        sync = "on" if durable else "off"
+        options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync={sync}"
         run(
             str(bindir / "pg_ctl"),
             "-D",

@@ -1,9 +1,11 @@
 """The hash chain both stores keep: canonical JSON, record hashes, and re-computing the chain.
 
 A record's hash is the sha256 of the canonical JSON of ``{"created_at", "kind", "payload",
-"prev_hash", "seq"}``: keys sorted, no insignificant whitespace, UTF-8, no NaN. The payload is
-stored as its canonical text, so the hashed form is assembled around the stored text without
-parsing it again, and any edit to a stored character changes the hash.
+"prev_hash", "seq", "tree"}``: keys sorted, no insignificant whitespace, UTF-8, no NaN. ``tree`` is
+a decision's tree id (``null`` for other kinds): the stores index decisions by it, and hashing it
+means an edited index is caught like an edited payload. The payload is stored as its canonical
+text, so the hashed form is assembled around the stored text without parsing it again, and any
+edit to a stored character changes the hash.
 """
 
 from __future__ import annotations
@@ -28,23 +30,27 @@ def canonical(value: JSONValue) -> str:
     )
 
 
-def record_hash(seq: int, kind: str, created_at: str, payload_text: str, prev_hash: str) -> str:
+def record_hash(
+    seq: int, kind: str, created_at: str, tree: str | None, payload_text: str, prev_hash: str
+) -> str:
     """sha256 over the canonical record, given the payload's canonical text."""
     # Keys in sorted order, exactly as canonical() would write the whole record. A JSON string
     # is what encode_basestring writes (json.dumps with ensure_ascii=False), minus its overhead:
     # this runs once per record in verify.
     text = (
         f'{{"created_at":{_string(created_at)},"kind":{_string(kind)},'
-        f'"payload":{payload_text},"prev_hash":{_string(prev_hash)},"seq":{seq}}}'
+        f'"payload":{payload_text},"prev_hash":{_string(prev_hash)},"seq":{seq},'
+        f'"tree":{"null" if tree is None else _string(tree)}}}'
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class NotExtracted:
-    """Marker type: the database did not extract the payload's tree."""
-
-
-NOT_EXTRACTED = NotExtracted()
+def payload_tree(kind: str, payload: Mapping[str, JSONValue]) -> str | None:
+    """The tree id a record is indexed by: a decision's ``tree``, None for other kinds."""
+    if kind != RecordKind.DECISION:
+        return None
+    tree = payload.get("tree")
+    return tree if isinstance(tree, str) else None
 
 
 @dataclass(frozen=True)
@@ -55,13 +61,9 @@ class StoredRow:
     kind: str
     created_at: str
     tree: str | None
-    """Index column copied from a decision's payload (``None`` for other kinds)."""
     payload_text: str
     prev_hash: str
     hash: str
-    content_tree: str | NotExtracted | None = NOT_EXTRACTED
-    """The payload's ``tree`` as the database extracted it (decisions only), so that verify need
-    not parse every payload; :data:`NOT_EXTRACTED` when it could not, and verify parses it."""
 
 
 @dataclass(frozen=True)
@@ -70,14 +72,6 @@ class Head:
 
     seq: int
     hash: str
-
-
-def payload_tree(kind: str, payload: Mapping[str, JSONValue]) -> str | None:
-    """The tree id a record is indexed by: decisions only."""
-    if kind != RecordKind.DECISION:
-        return None
-    tree = payload.get("tree")
-    return tree if isinstance(tree, str) else None
 
 
 def verify_rows(rows: Iterable[StoredRow], head: Head | None) -> Verification:
@@ -111,22 +105,13 @@ def verify_rows(rows: Iterable[StoredRow], head: Head | None) -> Verification:
 def _row_problem(row: StoredRow, prev_hash: str) -> str | None:
     if row.prev_hash != prev_hash:
         return "does not follow the previous record (prev_hash differs)"
-    if record_hash(row.seq, row.kind, row.created_at, row.payload_text, row.prev_hash) != row.hash:
+    digest = record_hash(
+        row.seq, row.kind, row.created_at, row.tree, row.payload_text, row.prev_hash
+    )
+    if digest != row.hash:
         return "was altered (hash does not match its content)"
     if row.kind not in _KINDS:
         return f"has an unknown kind {row.kind!r}"
-    if row.kind != RecordKind.DECISION:
-        return None if row.tree is None else "was altered (a tree column on a non-decision)"
-    # Only decisions carry the indexed tree column: check it against the hashed content.
-    content_tree = row.content_tree
-    if isinstance(content_tree, NotExtracted):
-        try:
-            payload = json.loads(row.payload_text)
-        except ValueError:
-            return "is unreadable (payload is not JSON)"
-        content_tree = payload_tree(row.kind, payload) if isinstance(payload, dict) else None
-    if row.tree != content_tree:
-        return "was altered (its tree column differs from its content)"
     return None
 
 

@@ -46,8 +46,6 @@ class PostgresLedger(SqlLedger):
     """A ledger in a PostgreSQL database (tables ``ledger_*``, created and migrated on open)."""
 
     int_type = "BIGINT"
-    json_tree = "(payload::jsonb ->> 'tree')"
-    safe_json_tree = json_tree  # a payload that is not JSON fails the query: verify re-reads
 
     def __init__(self, url: str) -> None:
         try:

@@ -22,9 +22,6 @@ BUSY_TIMEOUT_S = 60.0
 class SqliteLedger(SqlLedger):
     """A ledger in one SQLite database file (created, and migrated forward, on open)."""
 
-    json_tree = "json_extract(payload, '$.tree')"
-    safe_json_tree = "CASE WHEN json_valid(payload) THEN json_extract(payload, '$.tree') END"
-
     def __init__(self, path: Path) -> None:
         super().__init__(str(path), (sqlite3.Error,))
         self.path = path

@@ -16,7 +16,6 @@ from typing import Any
 from gates.errors import LedgerError
 from gates.ledger.chain import (
     GENESIS,
-    NOT_EXTRACTED,
     Head,
     StoredRow,
     canonical,
@@ -28,20 +27,16 @@ from gates.ledger.interface import Record, RecordKind, Verification
 from gates.model import Decision, JSONValue, utcnow
 
 # Schema history. Each entry is one forward migration, applied in one transaction; never edit an
-# entry that shipped, append a new one. ``{int}`` and ``{json_tree}`` are the store's spellings.
+# entry that shipped, append a new one. ``{int}`` is the store's spelling of a 64-bit integer.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    # 1: the chain.
+    # 1: the chain. ``tree`` is hashed with the record (see gates.ledger.chain).
     (
         "CREATE TABLE ledger_records (seq {int} PRIMARY KEY, kind TEXT NOT NULL,"
-        " created_at TEXT NOT NULL, payload TEXT NOT NULL, prev_hash TEXT NOT NULL,"
+        " created_at TEXT NOT NULL, tree TEXT, payload TEXT NOT NULL, prev_hash TEXT NOT NULL,"
         " hash TEXT NOT NULL)",
     ),
-    # 2: decisions found by tree id without parsing every payload.
-    (
-        "ALTER TABLE ledger_records ADD COLUMN tree TEXT",
-        "UPDATE ledger_records SET tree = {json_tree} WHERE kind = 'decision'",
-        "CREATE INDEX ledger_records_kind_tree ON ledger_records (kind, tree, seq)",
-    ),
+    # 2: the newest decision for a tree found without scanning.
+    ("CREATE INDEX ledger_records_kind_tree ON ledger_records (kind, tree, seq)",),
     # 3: the head marker, so that deleting the newest records is detected too.
     (
         "CREATE TABLE ledger_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq {int} NOT NULL,"
@@ -59,10 +54,6 @@ class SqlLedger:
     """A ledger over a SQL database (see :class:`gates.ledger.interface.Ledger`)."""
 
     int_type = "INTEGER"
-    json_tree = "NULL"
-    """SQL expression for ``payload``'s ``tree`` member."""
-    safe_json_tree = "NULL"
-    """The same, NULL where ``payload`` is not a JSON object (when the database can tell)."""
 
     def __init__(self, location: str, driver_errors: tuple[type[Exception], ...]) -> None:
         self.location = location
@@ -133,10 +124,9 @@ class SqlLedger:
                     f"{self.location}: schema version {current} was written by a newer"
                     f" release-gates (this one knows up to {SCHEMA_VERSION}); upgrade release-gates"
                 )
-            spellings = {"int": self.int_type, "json_tree": self.json_tree}
             for statements in MIGRATIONS[current:]:
                 for statement in statements:
-                    self._run(statement.format(**spellings))
+                    self._run(statement.format(int=self.int_type))
             self._run("UPDATE ledger_schema SET version = ?", (SCHEMA_VERSION,))
 
     def _schema_version(self) -> int | None:
@@ -160,7 +150,7 @@ class SqlLedger:
                 head = self._run("SELECT seq, hash FROM ledger_records ORDER BY seq DESC LIMIT 1")
             seq, prev_hash = (int(head[0][0]) + 1, str(head[0][1])) if head else (1, GENESIS)
             created_at = utcnow().isoformat(timespec="microseconds")
-            digest = record_hash(seq, kind.value, created_at, payload_text, prev_hash)
+            digest = record_hash(seq, kind.value, created_at, tree, payload_text, prev_hash)
             self._run(
                 f"INSERT INTO ledger_records ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (seq, kind.value, created_at, tree, payload_text, prev_hash, digest),
@@ -203,23 +193,11 @@ class SqlLedger:
         return decision
 
     def verify(self) -> Verification:
-        # The database extracts each decision's tree (fast, in C); if it cannot parse some
-        # payload, read again without it and let verify_rows parse and name the bad record.
-        extract = f"CASE WHEN kind = 'decision' THEN {self.safe_json_tree} END"
-        with self._guard("read records"):
-            try:
-                rows, head = self._snapshot(extract)
-            except self._driver_errors:
-                rows, head = self._snapshot(None)
+        with self._guard("read records"), self._transaction(write=False):
+            rows = self._run(f"SELECT {_COLUMNS} FROM ledger_records ORDER BY seq")
+            head = self._run("SELECT seq, hash FROM ledger_head WHERE id = 1")
         marker = Head(int(head[0][0]), str(head[0][1])) if head else None
         return verify_rows((_stored(row) for row in rows), marker)
-
-    def _snapshot(self, extract: str | None) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-        columns = f"{_COLUMNS}, {extract}" if extract else _COLUMNS
-        with self._transaction(write=False):
-            rows = self._run(f"SELECT {columns} FROM ledger_records ORDER BY seq")
-            head = self._run("SELECT seq, hash FROM ledger_head WHERE id = 1")
-        return rows, head
 
     def close(self) -> None:
         with self._guard("close"):
@@ -248,17 +226,9 @@ class SqlLedger:
 
 
 def _stored(row: tuple[Any, ...]) -> StoredRow:
-    seq, kind, created_at, tree, payload, prev_hash, digest = row[:7]
-    content_tree = row[7] if len(row) > 7 else NOT_EXTRACTED
+    seq, kind, created_at, tree, payload, prev_hash, digest = row
     return StoredRow(
-        int(seq),
-        str(kind),
-        str(created_at),
-        tree,
-        str(payload),
-        str(prev_hash),
-        str(digest),
-        content_tree if content_tree is None or isinstance(content_tree, str) else NOT_EXTRACTED,
+        int(seq), str(kind), str(created_at), tree, str(payload), str(prev_hash), str(digest)
     )
 
 

@@ -24,17 +24,20 @@ def test_record_hash_is_sha256_of_the_canonical_record() -> None:
             "created_at": "2026-01-01T00:00:00+00:00",
             "prev_hash": GENESIS,
             "payload": {"verdict": "GO", "tree": "t1", "note": 'say "hi"'},
+            "tree": "t1",
         }
     )
     expected = hashlib.sha256(whole.encode("utf-8")).hexdigest()
-    assert record_hash(1, "decision", "2026-01-01T00:00:00+00:00", payload, GENESIS) == expected
+    created = "2026-01-01T00:00:00+00:00"
+    assert record_hash(1, "decision", created, "t1", payload, GENESIS) == expected
+    assert record_hash(1, "decision", created, "t2", payload, GENESIS) != expected
 
 
 def _chain(count: int) -> list[StoredRow]:
     rows, prev = [], GENESIS
     for seq in range(1, count + 1):
         text = canonical({"n": seq})
-        digest = record_hash(seq, "signoff", "2026-01-01T00:00:00+00:00", text, prev)
+        digest = record_hash(seq, "signoff", "2026-01-01T00:00:00+00:00", None, text, prev)
         rows.append(
             StoredRow(seq, "signoff", "2026-01-01T00:00:00+00:00", None, text, prev, digest)
         )

@@ -70,7 +70,7 @@ def test_kill_9_during_appends_never_leaves_a_partial_record(tmp_path: Path) -> 
 
 
 def _version_1_database(path: Path) -> list[tuple[Any, ...]]:
-    """A ledger as schema version 1 wrote it (no tree column, no head marker)."""
+    """A ledger as schema version 1 wrote it (no tree index, no head marker)."""
     rows = []
     prev = GENESIS
     payloads = [
@@ -80,19 +80,19 @@ def _version_1_database(path: Path) -> list[tuple[Any, ...]]:
     ]
     for seq, (kind, payload) in enumerate(payloads, start=1):
         created = f"2026-01-0{seq}T10:00:00+00:00"
-        text = canonical(payload)
-        digest = record_hash(seq, kind.value, created, text, prev)
-        rows.append((seq, kind.value, created, text, prev, digest))
+        text, tree = canonical(payload), payload.get("tree")
+        digest = record_hash(seq, kind.value, created, tree, text, prev)
+        rows.append((seq, kind.value, created, tree, text, prev, digest))
         prev = digest
     with sqlite3.connect(path) as connection:
         connection.executescript(
             "CREATE TABLE ledger_schema (version INTEGER NOT NULL);"
             "INSERT INTO ledger_schema VALUES (1);"
             "CREATE TABLE ledger_records (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
-            " created_at TEXT NOT NULL, payload TEXT NOT NULL, prev_hash TEXT NOT NULL,"
-            " hash TEXT NOT NULL);"
+            " created_at TEXT NOT NULL, tree TEXT, payload TEXT NOT NULL,"
+            " prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
         )
-        connection.executemany("INSERT INTO ledger_records VALUES (?, ?, ?, ?, ?, ?)", rows)
+        connection.executemany("INSERT INTO ledger_records VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     return rows
 
 
@@ -107,11 +107,17 @@ def test_an_older_schema_is_migrated_forward_on_open_with_records_intact(tmp_pat
         appended = ledger.append(RecordKind.SIGNOFF, {"item": "CHANGELOG reviewed", "by": "bo"})
         assert ledger.verify().records == 4
 
-    assert [(r.seq, r.kind.value, r.created_at, canonical(dict(r.payload)), r.prev_hash, r.hash)
-            for r in records] == old_rows  # fmt: skip
+    assert [
+        (r.seq, r.kind.value, r.created_at, r.payload.get("tree"), canonical(dict(r.payload)),
+         r.prev_hash, r.hash)
+        for r in records
+    ] == old_rows  # fmt: skip
     assert decision is not None
-    assert (decision.id, decision.hash) == ("d2", old_rows[2][5])
-    assert appended.prev_hash == old_rows[2][5]
+    assert (decision.id, decision.hash) == ("d2", old_rows[2][6])
+    assert appended.prev_hash == old_rows[2][6]
+    with sqlite3.connect(path) as connection:
+        indexes = connection.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        assert ("ledger_records_kind_tree",) in indexes.fetchall()
     with sqlite3.connect(path) as connection:
         assert connection.execute("SELECT version FROM ledger_schema").fetchall() == [
             (SCHEMA_VERSION,)
@@ -174,8 +180,9 @@ def test_export_writes_json_lines_that_re_hash(ledger_project: Any) -> None:
     assert code == 0
     assert [(x["seq"], x["kind"]) for x in lines] == [(1, "decision"), (2, "signoff")]
     for line in lines:
+        tree = line["payload"]["tree"] if line["kind"] == "decision" else None
         expected = record_hash(
-            line["seq"], line["kind"], line["created_at"], canonical(line["payload"]),
+            line["seq"], line["kind"], line["created_at"], tree, canonical(line["payload"]),
             line["prev_hash"],
         )  # fmt: skip
         assert line["hash"] == expected

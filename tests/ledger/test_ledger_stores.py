@@ -130,7 +130,7 @@ def _three_decisions(make_project: Any, backend: Backend, monkeypatch: pytest.Mo
         ("DELETE FROM ledger_records WHERE seq = 3", "record 3 is missing (head is record 3)"),
         (
             "UPDATE ledger_records SET tree = 'another' WHERE seq = 1",
-            "record 1 was altered (its tree column differs from its content)",
+            "record 1 was altered (hash does not match its content)",
         ),
     ],
     ids=["edit-verdict", "truncate-payload", "delete-middle", "delete-newest", "edit-tree-column"],
