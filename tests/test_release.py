@@ -677,7 +677,7 @@ def test_a_publish_killed_between_wheel_and_sdist_resumes_without_resending_the_
     proxy = HoldingProxy(index.url)
     proxy.hold = sdist
     source = str(Path(gates.__file__).resolve().parents[1])
-    env = {**os.environ, **twine_env, "PYTHONPATH": source}
+    env = {**os.environ, **twine_env, "PYTHONPATH": source, "PYTHONUNBUFFERED": "1"}
     first_output = tmp_path / "first-run.txt"
     try:
         with first_output.open("w") as out:
@@ -705,6 +705,7 @@ def test_a_publish_killed_between_wheel_and_sdist_resumes_without_resending_the_
                 os.killpg(job.pid, signal.SIGKILL)
                 job.wait(30)
         assert job.returncode == -signal.SIGKILL
+        assert first_output.read_text().splitlines()[1:] == [f"  upload {wheel}: done"]
         assert index.files("demo_kill") == [wheel]
         steps = [(s["step"], s["target"], s["state"]) for s in ledger_steps(root)]
         assert steps == [
