@@ -60,10 +60,21 @@ def _run_command(args: argparse.Namespace) -> int:
 def _tests(args: argparse.Namespace) -> int:
     from gates import testrun
 
-    outcome = testrun.run(_context(args), pytest_args=args.pytest_args, evidence=args.evidence)
+    outcome = testrun.run(
+        _context(args),
+        pytest_args=args.pytest_args,
+        evidence=args.evidence,
+        output=sys.stderr if args.json else sys.stdout,  # keep --json output pure JSON
+    )
     if args.json:
         _print_json(outcome.result.to_dict())
     return outcome.exit_code
+
+
+def _coverage(args: argparse.Namespace) -> int:
+    from gates import coverage_gate
+
+    return _show_result(args, coverage_gate.run(_context(args), data=args.data))
 
 
 def _decide(args: argparse.Namespace) -> int:
@@ -226,6 +237,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--evidence", action="store_true", help="failing tests exit 0: they are evidence"
     )
     sub.add_argument("pytest_args", nargs=argparse.REMAINDER, help="-- then pytest arguments")
+
+    sub = command("coverage", _coverage, "total, per-path and changed-line coverage thresholds")
+    sub.add_argument(
+        "--data",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="coverage data file, or folder of shard artifacts (repeatable; default from config)",
+    )
 
     sub = command("decide", _decide, "apply the policy to every gate's result: GO or NO_GO")
     sub.add_argument("--environment", default=None, help="e.g. staging or production")
