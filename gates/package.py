@@ -133,7 +133,8 @@ def _top_level_modules(names: list[str]) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def _read_file(path: Path) -> DistFile:
+def read_dist(path: Path) -> DistFile:
+    """A built file: its hash, size, and what its own metadata says."""
     version, modules, problem = _metadata(path)
     return DistFile(
         name=path.name,
@@ -273,7 +274,7 @@ def collect(
     paths: list[Path] = []
     if built.returncode == 0:
         paths = sorted(target.iterdir(), key=lambda p: (not p.name.endswith(".whl"), p.name))
-    files = tuple(_read_file(p) for p in paths if p.is_file())
+    files = tuple(read_dist(p) for p in paths if p.is_file())
     check = install = smoke = None
     if files:
         check = tools.run(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import tarfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -213,3 +215,96 @@ def test_judge_reports_a_failed_build_with_its_last_line() -> None:
     result = package.judge(evidence, PackageConfig())
     assert result.status is Status.FAIL
     assert result.summary == "python -m build failed: ERROR Backend subprocess exited"
+
+
+def test_without_uv_the_venv_comes_from_python_m_venv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(tmp_path / "demo", extra=NO_ISOLATION)
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # git stays, uv goes
+    assert shutil.which("uv") is None
+
+    code, result = run_gate(root, capsys)
+
+    assert code == 0, result["summary"]
+    assert result["status"] == "PASS"
+
+
+def test_read_dist_reads_metadata_and_reports_archives_without_it(tmp_path: Path) -> None:
+    wheel = tmp_path / "demo-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("demo.py", "X = 1\n")
+        archive.writestr("tool/__init__.py", "")
+        archive.writestr("demo-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nVersion: 1.0\n")
+    bare = tmp_path / "bare-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(bare, "w") as archive:
+        archive.writestr("bare.py", "")
+    sdist = tmp_path / "demo-1.0.tar.gz"
+    with tarfile.open(sdist, "w:gz") as archive:
+        archive.add(wheel, arcname="demo-1.0/README")
+    broken = tmp_path / "broken-1.0.tar.gz"
+    broken.write_bytes(b"not an archive")
+
+    found = package.read_dist(wheel)
+    assert (found.kind, found.version, found.modules, found.problem) == (
+        "wheel",
+        "1.0",
+        ("demo", "tool"),
+        None,
+    )
+    assert found.sha256 == hashlib.sha256(wheel.read_bytes()).hexdigest()
+    assert package.read_dist(bare).problem == "no .dist-info/METADATA in the wheel"
+    assert package.read_dist(sdist).problem == "no PKG-INFO at the top of the sdist"
+    assert (package.read_dist(broken).problem or "").startswith("unreadable archive: ")
+
+
+def test_judge_reports_install_failures_and_unimportable_wheels() -> None:
+    wheel = package.DistFile("demo-1.0-py3-none-any.whl", package.WHEEL, "0" * 64, 1, "1.0")
+    sdist = _file("demo-1.0.tar.gz", "1.0")
+    base = package.PackageEvidence(
+        dist_dir="d", project_version="1.0", build=_run(), files=(wheel, sdist), check=_run()
+    )
+    no_module = package.judge(base, PackageConfig(changelog=None))
+    assert [f.message for f in no_module.findings] == [
+        "the wheel has no importable module to smoke"
+    ]
+    broken = package.PackageEvidence(
+        **{**base.__dict__, "install": _run(1, "ERROR: No matching distribution for nothing")}
+    )
+    assert [f.message for f in package.judge(broken, PackageConfig(changelog=None)).findings] == [
+        "the wheel does not install: ERROR: No matching distribution for nothing"
+    ]
+    twine = package.PackageEvidence(**{**base.__dict__, "check": _run(1, "boom")})
+    assert package.judge(twine, PackageConfig(changelog=None, smoke=("true",))).summary == (
+        "twine check failed: boom"
+    )
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('[tool.gates.package]\nsmoke = ""\n', "tool.gates.package.smoke: empty command"),
+        (
+            '[tool.gates.package]\nsmoke = "python -c \'x"\n',
+            "tool.gates.package.smoke: cannot split command: No closing quotation",
+        ),
+        (
+            '[tool.gates.release]\nrepository_url = "ftp://host/"\n',
+            "tool.gates.release.repository_url: expected an http(s) URL, got 'ftp://host/'",
+        ),
+        (
+            "[tool.gates.release]\nremote = 1\n",
+            "tool.gates.release.remote: expected a string, got an integer",
+        ),
+    ],
+)
+def test_package_and_release_config_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], toml: str, message: str
+) -> None:
+    root = make_project(tmp_path / "demo", extra="\n" + toml)
+
+    assert main(["status", "--root", str(root)]) == 2
+
+    err = capsys.readouterr().err
+    assert err.startswith("gates: error: pyproject.toml:")
+    assert err.rstrip("\n").endswith(message)
