@@ -4,6 +4,7 @@ build/twine, the real SQLite ledger. ``prepare`` cases need no server."""
 from __future__ import annotations
 
 import contextlib
+import datetime
 import hashlib
 import json
 import os
@@ -167,7 +168,7 @@ def test_prepare_bumps_version_files_and_changelog_and_commits_once(
     # tomlkit: exactly one line differs, the comment above it survives.
     assert after == before.replace('version = "0.1.0"', 'version = "0.2.0"')
     assert '__version__ = "0.2.0"' in (root / "src/gates_demo/__init__.py").read_text()
-    today = __import__("datetime").date.today().isoformat()
+    today = datetime.date.today().isoformat()
     assert (root / "CHANGELOG.md").read_text() == CHANGELOG.replace(
         "## [Unreleased]\n", f"## [Unreleased]\n\n## [0.2.0] - {today}\n"
     )
@@ -198,8 +199,8 @@ def test_prepare_commit_refuses_unrelated_edits_in_the_files_it_commits(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = make_project(tmp_path / "demo")
-    readme_edit = (root / "CHANGELOG.md").read_text() + "\nstray edit\n"
-    (root / "CHANGELOG.md").write_text(readme_edit)
+    stray_edit = (root / "CHANGELOG.md").read_text() + "\nstray edit\n"
+    (root / "CHANGELOG.md").write_text(stray_edit)
 
     code, _out, err = gates_cli(capsys, root, "release", "prepare", "0.2.0", "--commit")
 
@@ -208,7 +209,7 @@ def test_prepare_commit_refuses_unrelated_edits_in_the_files_it_commits(
         "gates: error: CHANGELOG.md has uncommitted changes: commit them first "
         "(the release commit holds only the release edits)\n"
     )
-    assert (root / "CHANGELOG.md").read_text() == readme_edit
+    assert (root / "CHANGELOG.md").read_text() == stray_edit
 
 
 def test_prepare_refuses_an_empty_unreleased_section(
