@@ -248,6 +248,10 @@ jobs:
         with:
           name: gates-state
           path: .gates/
+      # The gates job's results are for this very tree: decide again, for production, so the
+      # ledger records who released (this run) and the checklist's must-haves are enforced.
+      - name: Production decision
+        run: nox -s decide -- --environment production
       - name: Publish
         run: nox -s release -- publish
 """
