@@ -8,10 +8,11 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from gates import __version__, flow, lint, typecheck
+from gates import __version__, buckets, flow, lint, typecheck
 from gates.errors import EXIT_USAGE, GatesError
 from gates.model import GateResult, JSONValue
 from gates.record import exit_code
+from gates.report import buckets as buckets_report
 from gates.report import terminal
 
 Handler = Callable[[argparse.Namespace], int]
@@ -53,6 +54,14 @@ def _tests(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(outcome.result.to_dict())
     return outcome.exit_code
+
+
+def _buckets(args: argparse.Namespace) -> int:
+    baseline = Path(args.baseline) if args.baseline else None
+    result = buckets.run(_context(args), junit_patterns=args.junit, baseline=baseline)
+    print(json.dumps(result.to_dict(), indent=2) if args.json else buckets_report.markdown(result))
+    flow.annotate(result)
+    return exit_code(result)
 
 
 def _decide(args: argparse.Namespace) -> int:
@@ -106,6 +115,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--evidence", action="store_true", help="failing tests exit 0: they are evidence"
     )
     sub.add_argument("pytest_args", nargs=argparse.REMAINDER, help="-- then pytest arguments")
+
+    sub = command("buckets", _buckets, "sort failing tests into owned buckets; judge them")
+    sub.add_argument(
+        "--junit",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="GLOB",
+        help="JUnit files or shard folders (repeatable; default: [tool.gates.tests] junit)",
+    )
+    sub.add_argument(
+        "--baseline", metavar="FILE", help="previous run to compare with (default: last decision)"
+    )
 
     sub = command("decide", _decide, "apply the policy to every gate's result: GO or NO_GO")
     sub.add_argument("--environment", default=None, help="e.g. staging or production")
