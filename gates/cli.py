@@ -13,7 +13,6 @@ from gates.errors import EXIT_USAGE, GatesError
 from gates.model import GateResult, JSONValue
 from gates.record import exit_code
 from gates.report import buckets as buckets_report
-from gates.report import terminal
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -26,6 +25,8 @@ def _show_result(args: argparse.Namespace, result: GateResult) -> int:
     if args.json:
         _print_json(result.to_dict())
     else:
+        from gates.report import terminal  # rich is slow to import: only when printing
+
         terminal.print_result(result)
     flow.annotate(result)
     return exit_code(result)
@@ -69,6 +70,8 @@ def _decide(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(decision.to_dict())
     else:
+        from gates.report import terminal  # rich is slow to import: only when printing
+
         terminal.print_decision(decision)
     flow.publish_decision(decision)
     return 0 if decision.verdict.ships else 1
@@ -79,6 +82,8 @@ def _status(args: argparse.Namespace) -> int:
     if args.json:
         _print_json([row.to_dict() for row in rows])
     else:
+        from gates.report import terminal  # rich is slow to import: only when printing
+
         terminal.print_status(rows)
     return 0
 

@@ -230,7 +230,7 @@ def _find_line(file: Path, path: Sequence[str | int | None]) -> int | None:
                     break
                 if re.match(rf"^\s*\"?{re.escape(rest[0])}\"?\s*=", below):
                     return offset
-            break
+            return number + 1  # the key is missing: point at its table
     return None
 
 

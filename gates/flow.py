@@ -118,10 +118,10 @@ class StatusRow:
         return {
             "gate": self.gate,
             "tier": self.tier.value,
-            "status": self.result.status.value if self.result else None,
+            "status": self.result.status.value if self.result is not None else None,
             "fresh": self.fresh,
-            "summary": self.result.summary if self.result else None,
-            "started_at": self.result.started_at if self.result else None,
+            "summary": self.result.summary if self.result is not None else None,
+            "started_at": self.result.started_at if self.result is not None else None,
         }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,20 +42,27 @@ def _ruff_json(run: tools.ToolRun, what: str) -> list[dict[str, JSONValue]]:
 
 def collect(config: LintConfig, root: Path, timeout_s: float) -> LintEvidence:
     paths = list(config.paths)
-    check = tools.run(
-        ["ruff", "check", "--output-format", "json", "--no-fix", "--force-exclude", *paths],
-        cwd=root,
-        timeout_s=timeout_s,
-    )
-    formatting: list[dict[str, JSONValue]] = []
-    if config.format:
-        fmt = tools.run(
-            ["ruff", "format", "--check", "--output-format", "json", "--force-exclude", *paths],
-            cwd=root,
-            timeout_s=timeout_s,
-        )
-        formatting = _ruff_json(fmt, "ruff format --check")
-    return LintEvidence(check=_ruff_json(check, "ruff check"), format=formatting)
+    commands = {
+        "ruff check": ["ruff", "check", "--output-format", "json", "--no-fix", "--force-exclude"],
+        "ruff format --check": [
+            "ruff",
+            "format",
+            "--check",
+            "--output-format",
+            "json",
+            "--force-exclude",
+        ],
+    }
+    if not config.format:
+        del commands["ruff format --check"]
+    # The two ruff runs are independent: run them side by side.
+    with ThreadPoolExecutor(max_workers=len(commands)) as pool:
+        runs = {
+            what: pool.submit(tools.run, [*argv, *paths], cwd=root, timeout_s=timeout_s)
+            for what, argv in commands.items()
+        }
+        parsed = {what: _ruff_json(run.result(), what) for what, run in runs.items()}
+    return LintEvidence(check=parsed["ruff check"], format=parsed.get("ruff format --check", []))
 
 
 def _finding(diagnostic: dict[str, JSONValue], root: Path) -> Finding:

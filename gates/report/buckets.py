@@ -100,7 +100,7 @@ def markdown(result: GateResult) -> str:
         parts += ["", "### Uncategorized failures by signature", ""]
         for cluster in clusters:
             exact = "" if cluster["exact"] else " (no rule catches exactly this cluster)"
-            parts += [f"- {cluster['count']} × `{cluster['signature']}`{exact}"]
+            parts += [f"- {cluster['count']} failure(s): `{cluster['signature']}`{exact}"]
             parts += _list(cluster["tests"], 5)
             parts += ["", "```toml", cluster["rule"], "```", ""]
     for key, title in (("flaky", "Flaky tests"), ("risky", "Risky tests (no assertion)")):

@@ -31,7 +31,7 @@ def decision(decision: Decision) -> str:
     """The seed-style quality-gate table with the verdict and the reasons."""
     rows = []
     for gate in decision.gates:
-        headline = gate.result.thresholds[0] if gate.result and gate.result.thresholds else None
+        headline = gate.headline
         status = gate.status.value + (" (waived)" if gate.waived else "")
         rows.append((gate.name, status, *threshold_cells(headline), gate.summary))
     parts = [

@@ -64,7 +64,7 @@ def print_decision(decision: Decision, out: Console | None = None) -> None:
     out = out or console()
     grid = Table("Gate", "Status", "Target", "Current", "Gap", "Summary", title="Release gates")
     for gate in decision.gates:
-        headline = gate.result.thresholds[0] if gate.result and gate.result.thresholds else None
+        headline = gate.headline
         status = _status(gate.status) + (" (waived)" if gate.waived else "")
         grid.add_row(gate.name, status, *threshold_cells(headline), escape(gate.summary))
     out.print(grid)
@@ -82,7 +82,7 @@ def print_status(rows: Sequence[StatusRow], out: Console | None = None) -> None:
     out = out or console()
     grid = Table("Gate", "Tier", "Status", "When", "Summary", title="Latest results")
     for row in rows:
-        when = row.result.started_at if row.result else "-"
-        summary = escape(row.result.summary) if row.result else "-"
+        when = row.result.started_at if row.result is not None else "-"
+        summary = escape(row.result.summary) if row.result is not None else "-"
         grid.add_row(row.gate, row.tier.value, row.status, when, summary)
     out.print(grid)
