@@ -1,4 +1,4 @@
-"""The buckets gate end to end: real pytest runs in fixture projects, judged by ``gates buckets``."""
+"""The buckets gate end to end: real pytest runs in fixture projects, judged by the CLI."""
 
 from __future__ import annotations
 
@@ -65,7 +65,8 @@ def result_of(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> tup
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = make_project(tmp_path_factory.mktemp("shop"), THREE_KINDS, TWO_RULES.replace("BUDGET", "0"))
+    rules = TWO_RULES.replace("BUDGET", "0")
+    root = make_project(tmp_path_factory.mktemp("shop"), THREE_KINDS, rules)
     run_pytest(root, root / ".gates/evidence/junit.xml")
     return root
 
@@ -116,8 +117,9 @@ def test_trivial_bucket_over_budget_blocks_under_it_warns(
     _, data = result_of(capsys, shop)
     trivial = buckets_by_name(data)["Totals off by one"]
     assert (trivial["blocks"], trivial["why"]) == (False, "1 failures within its budget of 1")
-    assert "Totals off by one: 1 failing (1 failures within its budget of 1)" in (
-        data["details"]["warnings"]
+    assert (
+        "Totals off by one: 1 failing (1 failures within its budget of 1)"
+        in (data["details"]["warnings"])
     )
 
 
@@ -387,7 +389,7 @@ def test_shard_folders_merge_and_rerun_success_is_flaky(
             "message, trace and/or outcome",
         ),
         (
-            '[tool.gates.tests]\nmax_failure_ratio = 150\n',
+            "[tool.gates.tests]\nmax_failure_ratio = 150\n",
             "pyproject.toml:8: tool.gates.tests.max_failure_ratio: must be between 0 and 100, "
             "got 150",
         ),

@@ -1,4 +1,4 @@
-"""JUnit reading on reports written by real pytest runs (with pytest-rerunfailures), and hostile XML."""
+"""JUnit reading of real pytest reports (with pytest-rerunfailures), and of hostile XML."""
 
 from __future__ import annotations
 
@@ -166,7 +166,8 @@ def test_exception_type_from_pytest_text() -> None:
     assert junit.exception_type("assert 1 == 2", "") == "AssertionError"
     assert junit.exception_type('failed on setup with "OSError: x"', "") == "OSError"
     assert junit.exception_type("x", "", declared="java.io.IOException") == "java.io.IOException"
-    trace = "def f():\n>   g()\n\npkg/mod.py:3: in f\n    g()\nE   KeyError: 'k'\n\npkg/m.py:9: KeyError"
+    trace = "def f():\n>   g()\n\npkg/mod.py:3: in f\n    g()\nE   KeyError: 'k'\n\n"
+    trace += "pkg/m.py:9: KeyError"
     assert junit.exception_type("KeyError: 'k'", trace) == "KeyError"
     assert junit.exception_type("boom", trace) == "KeyError"
     native = 'Traceback (most recent call last):\n  File "a.py", line 1\nhttpx.ConnectError: no'
@@ -181,7 +182,8 @@ def test_surefire_flaky_failure_elements(tmp_path: Path) -> None:
         '<testcase classname="com.example.ShopTest" name="buys" time="0.2">'
         '<flakyFailure message="timeout" type="java.net.SocketTimeoutException"/></testcase>'
         '<testcase classname="com.example.ShopTest" name="sells" time="0.1">'
-        '<rerunFailure message="x"/><failure message="boom" type="java.lang.IllegalStateException"/>'
+        '<rerunFailure message="x"/>'
+        '<failure message="boom" type="java.lang.IllegalStateException"/>'
         "</testcase></testsuite>"
     )
     cases = by_key(junit.read([path]))
