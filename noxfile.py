@@ -14,7 +14,7 @@ nox.options.sessions = ["gates"]
 
 CHAIN_FLAG = "--in-gates-chain"
 """Posarg the chain passes to each gate session it notifies."""
-CHAIN = ("lint", "typecheck", "tests_evidence", "decide")
+CHAIN = ("lint", "typecheck", "tests_evidence", "buckets", "decide")
 """Gate sessions in order; later issues add coverage, buckets, package, smoke before decide."""
 GATE_EXIT_CODES = [0, 1, 2]
 """In the chain a failed (1) or unjudgeable (2) gate is recorded; decide turns it into NO_GO."""
@@ -56,6 +56,12 @@ def tests_evidence(session: nox.Session) -> None:
     _install(session)
     posargs = [arg for arg in session.posargs if arg != CHAIN_FLAG]
     session.run("gates", "tests", "--evidence", "--", *posargs, success_codes=GATE_EXIT_CODES)
+
+
+@nox.session
+def buckets(session: nox.Session) -> None:
+    """Failing tests sorted into owned buckets ([[tool.gates.buckets]]), as a gate."""
+    _gate(session, "buckets")
 
 
 @nox.session

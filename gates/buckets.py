@@ -15,7 +15,6 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -201,7 +200,7 @@ def matches(match: BucketMatch, case: TestCase) -> bool:
         kind = case.exception_type or ""
         if not any(kind == t or kind.endswith("." + t) for t in match.type):
             return False
-    if match.nodeid and not any(fnmatchcase(case.nodeid, glob) for glob in match.nodeid):
+    if match.nodeid_pattern and not match.nodeid_pattern.match(case.nodeid):
         return False
     if match.message and not any(p.search(case.message) for p in match.message):
         return False

@@ -7,6 +7,7 @@ Unknown keys are errors: a misspelt threshold must never silently become "no thr
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import re
 import shlex
 import tomllib
@@ -297,6 +298,8 @@ class BucketMatch:
     """Regexes searched in the traceback text."""
     outcome: tuple[str, ...] = ()
     """``failed`` and/or ``error``."""
+    nodeid_pattern: re.Pattern[str] | None = None
+    """The ``nodeid`` globs as one compiled regex (thousands of ids stay fast)."""
 
 
 @dataclass(frozen=True)
@@ -506,8 +509,12 @@ def bucket_match(table: Table) -> BucketMatch:
                 table.fail(key, f"invalid regex {text!r}: {exc}")
         return tuple(compiled)
 
+    nodeids = table.string_or_strings("nodeid")
     match = BucketMatch(
-        nodeid=table.string_or_strings("nodeid"),
+        nodeid=nodeids,
+        nodeid_pattern=re.compile("|".join(fnmatch.translate(g) for g in nodeids))
+        if nodeids
+        else None,
         type=table.string_or_strings("type"),
         message=patterns("message"),
         trace=patterns("trace"),

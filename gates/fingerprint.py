@@ -46,6 +46,7 @@ _TOKEN_PATTERNS = {token: pattern for token, _, pattern in _MASKS}
 UNKNOWN_TYPE = "UnknownError"
 """Stands for a failure whose exception type could not be read."""
 
+_GLOB_SPECIAL = re.compile(r"[\[\]*?]")
 _SPECIAL = re.compile(r"[.^$*+?{}\[\]\\|()]")
 _PHASE_MESSAGE = re.compile(r'^failed on (?:setup|teardown) with "(.*)"$', re.DOTALL)
 _E_LINE = re.compile(r"^E\s+(\S.*)$", re.MULTILINE)
@@ -191,6 +192,9 @@ def _toml_value(value: str | list[str]) -> str:
 MAX_CLUSTERS = 20
 """Clusters reported (biggest first), each with a rule checked against every failure."""
 
+MAX_LISTED = 50
+"""Largest cluster whose suggested rule may list its node ids one by one."""
+
 RuleCompiler = Callable[[dict[str, str | list[str]]], Callable[[TestCase], bool]]
 """Turns a suggested ``match`` table into a predicate, exactly as config would read it."""
 
@@ -229,11 +233,10 @@ def _suggest(
         on_message = all(compiled.search(case.message) for case in cases)
         base["message" if on_message else "trace"] = pattern
     files = sorted({_file_glob(case.nodeid) for case in cases})
-    candidates = [
-        base,
-        {**base, "nodeid": files},
-        {**base, "nodeid": sorted({case.nodeid for case in cases})},
-    ]
+    candidates = [base, {**base, "nodeid": files}]
+    if len(cases) <= MAX_LISTED:
+        exact = sorted({_GLOB_SPECIAL.sub(r"[\g<0>]", case.nodeid) for case in cases})
+        candidates.append({**base, "nodeid": exact})
     for rule in candidates:
         predicate = compile_rule(rule)
         if {id(case) for case in pool if predicate(case)} == members:

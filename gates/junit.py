@@ -20,14 +20,16 @@ number of test cases: only what a test case needs is kept, and output captures a
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
+from xml.parsers.expat import ExpatError, XMLParserType
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import DefusedXMLParser, ParseError
+from defusedxml.ElementTree import DefusedXMLParser
 
 from gates.errors import EvidenceError
 
@@ -183,19 +185,22 @@ def exception_type(message: str, text: str, declared: str | None = None) -> str 
 
 def nodeid(classname: str, name: str, file: str | None) -> str:
     """Rebuild pytest's node id from JUnit's classname/name (and file, when xunit1 wrote it)."""
+    if not classname:  # a collection error: the name is the module
+        if file:
+            return file.replace("\\", "/")
+        return name.replace(".", "/") + ".py" if re.fullmatch(r"[\w.]+", name) else name
+    return f"{_prefix(classname, file)}::{name}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _prefix(classname: str, file: str | None) -> str:
+    """The node id up to the test name (module path and classes): shared by many tests."""
     if file:
         file = file.replace("\\", "/")
-        if not classname:  # a collection error: the name is the module
-            return file
         module = file[:-3].replace("/", ".") if file.endswith(".py") else None
-        if module and classname == module:
-            return f"{file}::{name}"
         if module and classname.startswith(module + "."):
-            classes = classname[len(module) + 1 :].split(".")
-            return "::".join([file, *classes, name])
-        return f"{file}::{name}"
-    if not classname:
-        return name.replace(".", "/") + ".py" if re.fullmatch(r"[\w.]+", name) else name
+            return "::".join([file, *classname[len(module) + 1 :].split(".")])
+        return file
     parts = classname.split(".")
     # pytest's modules are test_*.py / *_test.py: the parts up to that one are the path.
     module_end = max(
@@ -203,9 +208,8 @@ def nodeid(classname: str, name: str, file: str | None) -> str:
         default=-1,
     )
     if module_end >= 0:
-        path = "/".join(parts[: module_end + 1]) + ".py"
-        return "::".join([path, *parts[module_end + 1 :], name])
-    return f"{classname}::{name}"
+        return "::".join(["/".join(parts[: module_end + 1]) + ".py", *parts[module_end + 1 :]])
+    return classname
 
 
 # Streaming target --------------------------------------------------------------------------
@@ -230,12 +234,15 @@ class _Element:
 class _Target:
     """Receives parser events for one file and yields raw test case elements."""
 
-    def __init__(self, sink: list[tuple[_Element, bool]]) -> None:
+    def __init__(self, sink: list[tuple[_Element, bool]], expat: XMLParserType) -> None:
         self.sink = sink
+        self.expat = expat
         self.root: str | None = None
         self.pytest = False
         self.current: _Element | None = None
-        self.capturing = False
+        expat.ordered_attributes = False
+        expat.StartElementHandler = self.start
+        expat.EndElementHandler = self.end
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         if self.root is None:
@@ -251,7 +258,8 @@ class _Target:
         if tag in _RESULT_TAGS and current.result is None:
             current.result = tag
             current.result_attrs = attrs
-            self.capturing = True
+            # Text is only wanted inside a result element: output captures never reach Python.
+            self.expat.CharacterDataHandler = self.data
         elif tag in _RERUN_TAGS:
             if tag.startswith("flaky"):
                 current.flaky_reruns += 1
@@ -263,20 +271,17 @@ class _Target:
             self.sink.append((self.current, self.pytest))
             self.current = None
         elif tag in _RESULT_TAGS:
-            self.capturing = False
+            self.expat.CharacterDataHandler = None
 
     def data(self, text: str) -> None:
         current = self.current
-        if self.capturing and current is not None:
+        if current is not None:
             current.text.append(text)
             current.text_chars += len(text)
             if current.text_chars > 4 * MAX_TEXT_CHARS:  # keep the tail, bounded
                 joined = "".join(current.text)[-MAX_TEXT_CHARS:]
                 current.text = [joined]
                 current.text_chars = len(joined)
-
-    def close(self) -> None:
-        return None
 
 
 def _float(value: str | None) -> float:
@@ -334,8 +339,10 @@ def _case(element: _Element, pytest_file: bool, source: str) -> TestCase:
 def _parse_file(path: Path) -> Iterator[TestCase]:
     """Stream the test cases of one file; every problem is an EvidenceError naming the file."""
     sink: list[tuple[_Element, bool]] = []
-    target = _Target(sink)
-    parser = DefusedXMLParser(target=target, forbid_dtd=False)
+    # defusedxml installs its guards (entity declarations, external references) on the expat
+    # parser; the element handlers are replaced by the target's, skipping a Python layer.
+    expat = DefusedXMLParser(forbid_dtd=False).parser
+    target = _Target(sink, expat)
     source = str(path)
     seen = 0
     try:
@@ -343,14 +350,14 @@ def _parse_file(path: Path) -> Iterator[TestCase]:
             if path.stat().st_size == 0:
                 raise EvidenceError(f"{path}: empty file (the test run wrote no report)")
             while chunk := handle.read(CHUNK_BYTES):
-                parser.feed(chunk)
+                expat.Parse(chunk, False)
                 if target.root is not None and target.root not in ("testsuites", "testsuite"):
                     raise EvidenceError(f"{path}: not JUnit XML (root element <{target.root}>)")
                 for element, pytest_file in sink:
                     seen += 1
                     yield _case(element, pytest_file, source)
                 sink.clear()
-            parser.close()
+            expat.Parse(b"", True)
     except OSError as exc:
         raise EvidenceError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except DefusedXmlException as exc:
@@ -358,7 +365,7 @@ def _parse_file(path: Path) -> Iterator[TestCase]:
             f"{path}: refused unsafe XML ({type(exc).__name__}: entity declarations and external "
             f"references are not allowed in test reports)"
         ) from None
-    except ParseError as exc:
+    except ExpatError as exc:
         raise EvidenceError(f"{path}: not well-formed XML (truncated?): {exc}") from None
     for element, pytest_file in sink:
         seen += 1
