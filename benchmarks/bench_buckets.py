@@ -54,7 +54,8 @@ def write_junit(path: Path) -> None:
                 message = MESSAGES[i % len(MESSAGES)].format(n=i, m=i % 9, port=8000 + i % 50)
                 kind = message.split(":")[0]
                 frames = "".join(
-                    f"src/shop/module_{(i + k) % 30}.py:{k * 7 + 3}: in step_{k}\n    step_{k + 1}()\n"
+                    f"src/shop/module_{(i + k) % 30}.py:{k * 7 + 3}: in step_{k}\n"
+                    f"    step_{k + 1}()\n"
                     for k in range(12)
                 )
                 trace = (
