@@ -26,7 +26,7 @@ from gates.workspace import Workspace  # noqa: E402
 
 CASES = 100_000
 FAILURES = 5_000
-RUNS = 3
+RUNS = 5
 MESSAGES = (
     "AssertionError: expected {n} items but got {m}",
     "TypeError: create_order() takes 2 positional arguments but {m} were given",
@@ -119,20 +119,29 @@ def write_project(root: Path) -> Path:
 def measure(argv: list[str], cwd: Path) -> tuple[float, float, int]:
     """Wall time, peak RSS (MB) and exit code of one run in a fresh process."""
     started = time.perf_counter()
+    # Bytecode is written as in any installed environment (this machine's shell disables it).
     env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - started
     return elapsed, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
 
 
-def median_of(argv: list[str], cwd: Path) -> tuple[float, float, int]:
-    runs = [measure(argv, cwd) for _ in range(RUNS)]
-    return (
-        statistics.median(r[0] for r in runs),
-        max(r[1] for r in runs),
-        runs[-1][2],
-    )
+def medians(commands: list[list[str]], cwd: Path) -> list[tuple[float, float, int]]:
+    """Each command once for warm-up (file cache, bytecode), then in interleaved rounds so that
+    load from elsewhere on the machine weighs on all of them alike."""
+    for argv in commands:
+        measure(argv, cwd)
+    runs = [[measure(argv, cwd) for argv in commands] for _ in range(RUNS)]
+    return [
+        (
+            statistics.median(r[i][0] for r in runs),
+            max(r[i][1] for r in runs),
+            runs[-1][i][2],
+        )
+        for i in range(len(commands))
+    ]
 
 
 FLOOR = (
@@ -153,9 +162,14 @@ def main() -> None:
         junit = write_project(root)
         size = junit.stat().st_size / 1e6
         env_python = sys.executable
-        floor = median_of([env_python, "-c", FLOOR, str(junit)], root)
-        parser = median_of([env_python, "-c", JUNITPARSER, str(junit)], root)
-        gates = median_of([env_python, "-m", "gates", "buckets", "--root", str(root)], root)
+        floor, parser, gates = medians(
+            [
+                [env_python, "-c", FLOOR, str(junit)],
+                [env_python, "-c", JUNITPARSER, str(junit)],
+                [env_python, "-m", "gates", "buckets", "--root", str(root)],
+            ],
+            root,
+        )
         result = json.loads((root / ".gates/results/buckets.json").read_text())
 
     print(

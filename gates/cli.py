@@ -8,11 +8,10 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from gates import __version__, buckets, flow, lint, typecheck
+from gates import __version__, flow, lint, typecheck
 from gates.errors import EXIT_USAGE, GatesError
 from gates.model import GateResult, JSONValue
 from gates.record import exit_code
-from gates.report import buckets as buckets_report
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -58,6 +57,9 @@ def _tests(args: argparse.Namespace) -> int:
 
 
 def _buckets(args: argparse.Namespace) -> int:
+    from gates import buckets
+    from gates.report import buckets as buckets_report
+
     baseline = Path(args.baseline) if args.baseline else None
     result = buckets.run(_context(args), junit_patterns=args.junit, baseline=baseline)
     print(json.dumps(result.to_dict(), indent=2) if args.json else buckets_report.markdown(result))

@@ -211,10 +211,17 @@ def cluster(
     for case in failures:
         groups.setdefault(signature(case), []).append(case)
     pool = [*failures, *others]
+    # A suggested rule names the exception type, so only failures of that type (its last dotted
+    # part) can be caught: checking those is enough, and much faster on large runs.
+    by_type: dict[str, list[TestCase]] = {}
+    for case in pool:
+        by_type.setdefault(_short_type(case), []).append(case)
     clusters = []
     ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), str(item[0])))
     for sig, cases in ordered[:MAX_CLUSTERS]:
-        rule, exact = _suggest(sig, cases, pool, compile_rule)
+        unknown = sig.exception_type == UNKNOWN_TYPE
+        candidates = pool if unknown else by_type.get(_short_type(cases[0]), [])
+        rule, exact = _suggest(sig, cases, candidates, compile_rule)
         clusters.append(Cluster(sig, tuple(cases), rule, exact))
     return clusters
 
@@ -242,6 +249,10 @@ def _suggest(
         if {id(case) for case in pool if predicate(case)} == members:
             return rule, True
     return candidates[-1], False
+
+
+def _short_type(case: TestCase) -> str:
+    return (case.exception_type or "").rsplit(".", 1)[-1]
 
 
 def _file_glob(nodeid: str) -> str:
