@@ -402,3 +402,47 @@ def test_config_errors_name_file_key_and_line(
     root = make_project(tmp_path, {}, toml)
     assert gates(root) == 2
     assert capsys.readouterr().err == f"gates: error: {message}\n"
+
+
+def test_bucket_waiver_gives_go_with_waivers_and_the_decision_is_the_next_baseline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    suite = {
+        "tests/test_app.py": """
+            import os
+
+            def test_stable():
+                assert True
+
+            def test_known_bug():
+                assert os.environ.get("FIXED") == "1", "known bug 12"
+        """
+    }
+    waived = """
+        [[tool.gates.buckets]]
+        name = "known-bug"
+        severity = "high"
+        match = { message = 'known bug \\d+' }
+
+        [[tool.gates.waivers]]
+        gate = "buckets"
+        bucket = "known-bug"
+        reason = "fix in 1.0.1"
+        owner = "release-manager"
+        expires = 2999-12-31
+    """
+    root = make_project(tmp_path, suite, waived)
+    run_pytest(root, root / ".gates/evidence/junit.xml")
+    assert gates(root) == 0
+    capsys.readouterr()
+    assert main(["decide", "--root", str(root), "--json"]) == 0
+    decision = json.loads(capsys.readouterr().out)
+    assert decision["verdict"] == "GO_WITH_WAIVERS"
+    assert [(w["gate"], w["bucket"]) for w in decision["waivers"]] == [("buckets", "known-bug")]
+
+    run_pytest(root, root / ".gates/evidence/junit.xml", env={"FIXED": "1"})
+    _, data = result_of(capsys, root)
+    comparison = data["details"]["comparison"]
+    assert comparison["baseline"] == f"decision {decision['id']}"
+    assert comparison["fixed"] == ["tests/test_app.py::test_known_bug"]
+    assert comparison["new"] == []
