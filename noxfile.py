@@ -14,8 +14,8 @@ nox.options.sessions = ["gates"]
 
 CHAIN_FLAG = "--in-gates-chain"
 """Posarg the chain passes to each gate session it notifies."""
-CHAIN = ("lint", "typecheck", "tests_evidence", "buckets", "decide")
-"""Gate sessions in order; later issues add coverage, buckets, package, smoke before decide."""
+CHAIN = ("lint", "typecheck", "tests_evidence", "coverage", "buckets", "decide")
+"""Gate sessions in order; later issues add package, smoke before decide."""
 GATE_EXIT_CODES = [0, 1, 2]
 """In the chain a failed (1) or unjudgeable (2) gate is recorded; decide turns it into NO_GO."""
 
@@ -62,6 +62,12 @@ def tests_evidence(session: nox.Session) -> None:
 def buckets(session: nox.Session) -> None:
     """Failing tests sorted into owned buckets ([[tool.gates.buckets]]), as a gate."""
     _gate(session, "buckets")
+
+
+@nox.session
+def coverage(session: nox.Session) -> None:
+    """Total, per-path and changed-line coverage of the tests' evidence, as a gate."""
+    _gate(session, "coverage")
 
 
 @nox.session

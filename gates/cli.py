@@ -50,7 +50,12 @@ def _run_command(args: argparse.Namespace) -> int:
 def _tests(args: argparse.Namespace) -> int:
     from gates import testrun
 
-    outcome = testrun.run(_context(args), pytest_args=args.pytest_args, evidence=args.evidence)
+    outcome = testrun.run(
+        _context(args),
+        pytest_args=args.pytest_args,
+        evidence=args.evidence,
+        output=sys.stderr if args.json else sys.stdout,  # keep --json output pure JSON
+    )
     if args.json:
         _print_json(outcome.result.to_dict())
     return outcome.exit_code
@@ -65,6 +70,12 @@ def _buckets(args: argparse.Namespace) -> int:
     print(json.dumps(result.to_dict(), indent=2) if args.json else buckets_report.markdown(result))
     flow.annotate(result)
     return exit_code(result)
+
+
+def _coverage(args: argparse.Namespace) -> int:
+    from gates import coverage_gate
+
+    return _show_result(args, coverage_gate.run(_context(args), data=args.data))
 
 
 def _decide(args: argparse.Namespace) -> int:
@@ -134,6 +145,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_argument(
         "--baseline", metavar="FILE", help="previous run to compare with (default: last decision)"
+    )
+
+    sub = command("coverage", _coverage, "total, per-path and changed-line coverage thresholds")
+    sub.add_argument(
+        "--data",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="coverage data file, or folder of shard artifacts (repeatable; default from config)",
     )
 
     sub = command("decide", _decide, "apply the policy to every gate's result: GO or NO_GO")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,24 @@ def _is_xdist_controller(config: pytest.Config) -> bool:
     """Under pytest-xdist the tests run in workers: the controller records nothing."""
     numprocesses = getattr(config.option, "numprocesses", None)
     return bool(numprocesses) and not os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def child_environment(gates_dir: Path, environ: Mapping[str, str]) -> dict[str, str]:
+    """``PYTHONPATH`` for a pytest child process so that it loads this very plugin.
+
+    Also when gates runs from a source checkout rather than an installed distribution: the folder
+    put first holds nothing but a link to this ``gates`` package, so no other module of the
+    checkout (its ``tests``, say) can shadow the project's own.
+    """
+    folder = gates_dir / "pythonpath"
+    link = folder / "gates"
+    package = Path(__file__).resolve().parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not (link.is_symlink() and link.resolve() == package):
+            link.unlink(missing_ok=True)
+            link.symlink_to(package, target_is_directory=True)
+    except OSError:  # no symlinks here (Windows without the privilege): rely on the install
+        return {}
+    paths = [str(folder), *([environ["PYTHONPATH"]] if environ.get("PYTHONPATH") else [])]
+    return {"PYTHONPATH": os.pathsep.join(paths)}

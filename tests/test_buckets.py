@@ -446,3 +446,15 @@ def test_bucket_waiver_gives_go_with_waivers_and_the_decision_is_the_next_baseli
     assert comparison["baseline"] == f"decision {decision['id']}"
     assert comparison["fixed"] == ["tests/test_app.py::test_known_bug"]
     assert comparison["new"] == []
+
+
+def test_gates_tests_then_buckets_lists_risky_tests(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_project(tmp_path, RISKY, "[tool.gates.tests]\nmax_risky = 0\n")
+    assert main(["tests", "--root", str(root), "--evidence"]) == 0
+    capsys.readouterr()
+    code, data = result_of(capsys, root)
+    assert (code, data["status"]) == (1, "FAIL")
+    assert data["details"]["risky"] == ["tests/test_risky.py::test_checks_nothing"]
+    assert data["details"]["warnings"] == ["1 risky test(s) passed without a single assertion"]
