@@ -280,7 +280,7 @@ def _verdict(
     elif rule.max_failures is not None:
         over = count > rule.max_failures
         blocks = over
-        why = f"{count} failures {'over' if over else 'within'} its budget of {rule.max_failures}"
+        why = f"{count} failing, {'over' if over else 'within'} its budget of {rule.max_failures}"
     elif rule.blocking:
         blocks, why = True, f"{rule.severity.value} bucket"
     else:

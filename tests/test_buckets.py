@@ -112,13 +112,13 @@ def test_trivial_bucket_over_budget_blocks_under_it_warns(
     rules(shop, budget=0)
     _, data = result_of(capsys, shop)
     trivial = buckets_by_name(data)["Totals off by one"]
-    assert (trivial["blocks"], trivial["why"]) == (True, "1 failures over its budget of 0")
+    assert (trivial["blocks"], trivial["why"]) == (True, "1 failing, over its budget of 0")
     rules(shop, budget=1)
     _, data = result_of(capsys, shop)
     trivial = buckets_by_name(data)["Totals off by one"]
-    assert (trivial["blocks"], trivial["why"]) == (False, "1 failures within its budget of 1")
+    assert (trivial["blocks"], trivial["why"]) == (False, "1 failing, within its budget of 1")
     assert (
-        "Totals off by one: 1 failing (1 failures within its budget of 1)"
+        "Totals off by one: 1 failing (1 failing, within its budget of 1)"
         in (data["details"]["warnings"])
     )
 
@@ -458,3 +458,47 @@ def test_gates_tests_then_buckets_lists_risky_tests(
     assert (code, data["status"]) == (1, "FAIL")
     assert data["details"]["risky"] == ["tests/test_risky.py::test_checks_nothing"]
     assert data["details"]["warnings"] == ["1 risky test(s) passed without a single assertion"]
+
+
+LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE t [<!ENTITY a "aaaaaaaaaa">'
+    + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(8))
+    + ']><testsuite><testcase classname="x" name="y"><failure message="&i;"/></testcase>'
+    "</testsuite>"
+)
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (
+            LAUGHS,
+            "refused unsafe XML (EntitiesForbidden: entity declarations and external "
+            "references are not allowed in test reports)",
+        ),
+        ("", "empty file (the test run wrote no report)"),
+        (
+            '<testsuite name="pytest"><testcase classname="a" name="b">',
+            "not well-formed XML (truncated?): no element found: line 1, column 58",
+        ),
+        (
+            '<testsuite name="pytest" tests="0"/>',
+            "no test cases (the run collected nothing or was aborted)",
+        ),
+    ],
+    ids=["billion-laughs", "empty", "truncated", "zero-testcases"],
+)
+def test_unusable_evidence_is_recorded_as_error_with_the_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, reason: str
+) -> None:
+    root = make_project(tmp_path, {})
+    junit = root / ".gates/evidence/junit.xml"
+    junit.parent.mkdir(parents=True)
+    junit.write_text(content)
+    bind_to_tree(root, junit.parent)
+    assert gates(root) == 2
+    assert capsys.readouterr().err == f"gates: error: {junit}: {reason}\n"
+    recorded = json.loads((root / ".gates/results/buckets.json").read_text())
+    assert (recorded["status"], recorded["summary"]) == ("ERROR", f"{junit}: {reason}")
+    assert main(["decide", "--root", str(root), "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["verdict"] == "NO_GO"

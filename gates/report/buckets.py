@@ -98,14 +98,15 @@ def markdown(result: GateResult) -> str:
     clusters = details.get("clusters") or []
     if clusters:
         parts += ["", "### Uncategorized failures by signature", ""]
-        for cluster in clusters:
+        for number, cluster in enumerate(clusters):
+            parts += [""] if number else []
             exact = "" if cluster["exact"] else " (no rule catches exactly this cluster)"
             parts += [f"- {cluster['count']} failure(s): `{cluster['signature']}`{exact}"]
             parts += _list(cluster["tests"], 5)
-            parts += ["", "```toml", cluster["rule"], "```", ""]
+            parts += ["", "```toml", cluster["rule"], "```"]
     for key, title in (("flaky", "Flaky tests"), ("risky", "Risky tests (no assertion)")):
         if details.get(key):
-            parts += ["", f"### {title}", "", *_list(details[key])]
+            parts += ["", f"### {title}", "", *(line[2:] for line in _list(details[key]))]
     if details.get("dead_rules"):
         parts += ["", "### Dead rules (matched nothing in this run)", ""]
         parts += [f"- {name}" for name in details["dead_rules"]]
