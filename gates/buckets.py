@@ -454,6 +454,10 @@ def judge(
         warnings.append(f"{len(dead)} rule(s) matched nothing (dead): {', '.join(dead)}")
     if risky:
         warnings.append(f"{len(risky)} risky test(s) passed without a single assertion")
+    known = {UNCATEGORIZED, *(rule.name for rule in rules), *(rule.id for rule in rules)}
+    for waiver in config.waivers:
+        if waiver.gate == GATE and waiver.bucket and waiver.bucket not in known:
+            warnings.append(f"waiver for unknown bucket {waiver.bucket!r} ({waiver.owner})")
     if evidence.unbound:
         warnings.append(
             f"{len(evidence.unbound)} JUnit file(s) with no meta.json: not provably from this tree"

@@ -178,6 +178,31 @@ def test_bucket_waiver_is_reported_as_used(shop: Path, capsys: pytest.CaptureFix
     assert (code, data["status"]) == (0, "WARN")
     (used,) = data["details"]["waivers_used"]
     assert (used["bucket"], used["owner"]) == ("everything", "release-manager")
+    assert buckets_by_name(data)["everything"]["why"] == (
+        "high bucket; waived by release-manager: fixing in 1.0.1"
+    )
+
+
+def test_waiver_for_an_unknown_bucket_is_reported(
+    shop: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules(shop, budget=0)
+    set_gates_toml(
+        shop,
+        TWO_RULES.replace("BUDGET", "0")
+        + """
+        [[tool.gates.waivers]]
+        gate = "buckets"
+        bucket = "typo"
+        reason = "r"
+        owner = "qa"
+        expires = 2999-01-01
+        """,
+    )
+    bind_to_tree(shop, shop / ".gates/evidence")
+    _, data = result_of(capsys, shop)
+    assert "waiver for unknown bucket 'typo' (qa)" in data["details"]["warnings"]
+    assert data["details"]["waivers_used"] == []
 
 
 def test_dead_rule_is_reported(shop: Path, capsys: pytest.CaptureFixture[str]) -> None:
