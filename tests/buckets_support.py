@@ -58,9 +58,7 @@ def run_pytest(
         "-p",
         "no:cacheprovider",
         "-p",
-        "no:benchmark",
-        "-p",
-        "no:randomly",
+        "pytest_rerunfailures",
         f"--junitxml={junit}",
         "-o",
         f"junit_family={family}",
@@ -71,6 +69,8 @@ def run_pytest(
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
         "PYTHONDONTWRITEBYTECODE": "1",
+        # Only the plugins a test names: faster, and no surprise from whatever else is installed.
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
         **(env or {}),
     }
     proc = subprocess.run(command, cwd=root, env=environment, capture_output=True, text=True)

@@ -55,7 +55,9 @@ def test_without_the_assertion_hook_nothing_is_recorded(tmp_path: Path) -> None:
 
 def test_xdist_workers_each_write_their_record(tmp_path: Path) -> None:
     root = make_project(tmp_path, SUITE)
-    run_pytest(root, root / ".gates/evidence/junit.xml", *PLUGIN, "-n", "2", bind=False)
+    run_pytest(
+        root, root / ".gates/evidence/junit.xml", *PLUGIN, "-p", "xdist", "-n", "2", bind=False
+    )
     records = sorted((root / ".gates/evidence").glob("risky*.json"))
     assert [p.name for p in records] == ["risky-gw0.json", "risky-gw1.json"]
     risky = [t for p in records for t in json.loads(p.read_text())["risky"]]
