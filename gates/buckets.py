@@ -36,8 +36,6 @@ from gates.record import record
 from gates.workspace import Workspace
 
 GATE = "buckets"
-TESTS_SHOWN = 10
-"""Tests listed per bucket in the report (the rest are counted)."""
 TESTS_KEPT = 100
 """Tests kept per bucket and cluster in the result's details."""
 MAX_FINDINGS = 100
@@ -518,7 +516,7 @@ def judge(
     return GateResult(
         gate=GATE,
         status=status,
-        summary=_summary(totals, buckets, problems),
+        summary=_summary(totals, buckets, problems, warnings),
         metrics=metrics,
         findings=findings,
         thresholds=tuple(thresholds),
@@ -533,7 +531,12 @@ def _risky(evidence: BucketsEvidence, report: JUnitReport) -> list[str] | None:
     return [nodeid for nodeid in evidence.risky if nodeid in passed]
 
 
-def _summary(totals: junit.Totals, buckets: Sequence[Bucket], problems: Sequence[str]) -> str:
+def _summary(
+    totals: junit.Totals,
+    buckets: Sequence[Bucket],
+    problems: Sequence[str],
+    warnings: Sequence[str],
+) -> str:
     if not totals.failing:
         head = f"{totals.passed + totals.flaky} of {totals.executed} executed tests pass"
     else:
@@ -545,6 +548,8 @@ def _summary(totals: junit.Totals, buckets: Sequence[Bucket], problems: Sequence
     if totals.flaky:
         head += f", {totals.flaky} flaky"
     other = [p for p in problems if not any(p.startswith(f"{b.name}: ") for b in buckets)]
+    if not totals.failing and not other:
+        other = list(warnings)  # why a run without failures is only a WARN
     return "; ".join([head, *other])
 
 
