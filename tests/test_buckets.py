@@ -528,3 +528,21 @@ def test_unusable_evidence_is_recorded_as_error_with_the_reason(
     assert (recorded["status"], recorded["summary"]) == ("ERROR", f"{junit}: {reason}")
     assert main(["decide", "--root", str(root), "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["verdict"] == "NO_GO"
+
+
+def test_baseline_can_be_a_previous_junit_file_and_a_bad_one_is_an_error(
+    shop: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules(shop, budget=0)
+    previous = tmp_path / "previous-junit.xml"
+    previous.write_bytes((shop / ".gates/evidence/junit.xml").read_bytes())
+    _, data = result_of(capsys, shop, "--baseline", str(previous))
+    comparison = data["details"]["comparison"]
+    assert (comparison["new"], comparison["fixed"]) == ([], [])
+    assert len(comparison["still_failing"]) == 3
+    bad = tmp_path / "previous.json"
+    bad.write_text('{"gate": "lint"}')
+    assert gates(shop, "--baseline", str(bad)) == 2
+    assert capsys.readouterr().err == (
+        f"gates: error: {bad}: no buckets result with a 'failing' list to compare with\n"
+    )
