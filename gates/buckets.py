@@ -396,42 +396,16 @@ def judge(
         line = f"{bucket.name}: {len(bucket.cases)} failing ({bucket.why})"
         (problems if bucket.blocks else warnings).append(line)
 
-    mass: dict[str, JSONValue] | None = None
-    failing_percent = 100.0 * totals.failing / totals.executed if totals.executed else 0.0
-    if failures and failing_percent > settings.max_failure_ratio:
-        dominant, count = Counter(fingerprint.signature(c) for c in failures).most_common(1)[0]
-        mass = {"percent": round(failing_percent, 1), "signature": str(dominant), "count": count}
+    mass = mass_failure(failures, totals, settings.max_failure_ratio)
+    if mass is not None:
         problems.append(
-            f"{failing_percent:.0f}% of executed tests fail: the environment is likely broken "
-            f"(dominant signature, {count} of {len(failures)}: {dominant})"
+            f"{mass['percent']:.0f}% of executed tests fail: the environment is likely broken "
+            f"(dominant signature, {mass['count']} of {len(failures)}: {mass['signature']})"
         )
 
-    thresholds = [
-        Threshold(
-            "blocking failures",
-            0,
-            sum(len(b.cases) for b in buckets if b.blocks),
-            higher_is_better=False,
-        )
-    ]
-    if settings.min_pass_rate is not None:
-        thresholds.append(Threshold("pass rate", settings.min_pass_rate, totals.pass_rate, "%"))
-    if settings.max_skip_rate is not None:
-        thresholds.append(
-            Threshold(
-                "skip rate", settings.max_skip_rate, totals.skip_rate, "%", higher_is_better=False
-            )
-        )
     risky = _risky(evidence, report)
-    if settings.max_risky is not None:
-        if risky is None:
-            raise EvidenceError(
-                "max_risky is set but no risky-test record (risky*.json) was found beside the "
-                "JUnit files: run the tests with 'gates tests'"
-            )
-        thresholds.append(
-            Threshold("risky tests", settings.max_risky, len(risky), higher_is_better=False)
-        )
+    blocking = sum(len(b.cases) for b in buckets if b.blocks)
+    thresholds = _thresholds(settings, totals, blocking, risky)
     for threshold in thresholds[1:]:
         if not threshold.met:
             problems.append(
@@ -522,6 +496,41 @@ def judge(
         thresholds=tuple(thresholds),
         details=details,
     )
+
+
+def mass_failure(
+    failures: Sequence[TestCase], totals: junit.Totals, max_failure_ratio: float
+) -> dict[str, JSONValue] | None:
+    """The breaker: so many failures that the environment, not the code, is the likely cause."""
+    percent = 100.0 * totals.failing / totals.executed if totals.executed else 0.0
+    if not failures or percent <= max_failure_ratio:
+        return None
+    dominant, count = Counter(fingerprint.signature(c) for c in failures).most_common(1)[0]
+    return {"percent": round(percent, 1), "signature": str(dominant), "count": count}
+
+
+def _thresholds(
+    settings: TestsConfig, totals: junit.Totals, blocking: int, risky: Sequence[str] | None
+) -> list[Threshold]:
+    """The headline (blocking failures, target 0) and the configured rate and risky limits."""
+    thresholds = [Threshold("blocking failures", 0, blocking, higher_is_better=False)]
+    if settings.min_pass_rate is not None:
+        thresholds.append(Threshold("pass rate", settings.min_pass_rate, totals.pass_rate, "%"))
+    if settings.max_skip_rate is not None:
+        skip = totals.skip_rate
+        thresholds.append(
+            Threshold("skip rate", settings.max_skip_rate, skip, "%", higher_is_better=False)
+        )
+    if settings.max_risky is not None:
+        if risky is None:
+            raise EvidenceError(
+                "max_risky is set but no risky-test record (risky*.json) was found beside the "
+                "JUnit files: run the tests with 'gates tests'"
+            )
+        thresholds.append(
+            Threshold("risky tests", settings.max_risky, len(risky), higher_is_better=False)
+        )
+    return thresholds
 
 
 def _risky(evidence: BucketsEvidence, report: JUnitReport) -> list[str] | None:
