@@ -62,3 +62,16 @@ def test_xdist_workers_each_write_their_record(tmp_path: Path) -> None:
     assert [p.name for p in records] == ["risky-gw0.json", "risky-gw1.json"]
     risky = [t for p in records for t in json.loads(p.read_text())["risky"]]
     assert risky == ["tests/test_mixed.py::test_no_assertion"]
+
+
+def test_a_bytecode_cache_without_the_hook_does_not_make_tests_risky(tmp_path: Path) -> None:
+    # pytest caches rewritten test modules without noting whether the assertion-pass hook was
+    # compiled in; the plugin keeps its own cache, so a plain run before does not blind it.
+    root = make_project(tmp_path, SUITE)
+    writes_bytecode = {"PYTHONDONTWRITEBYTECODE": ""}
+    run_pytest(root, root / "plain.xml", env=writes_bytecode, bind=False)
+    assert list((root / "tests/__pycache__").glob("test_mixed*pytest*.pyc"))
+    run_pytest(root, root / ".gates/evidence/junit.xml", *PLUGIN, env=writes_bytecode, bind=False)
+    record = json.loads((root / ".gates/evidence/risky.json").read_text())
+    assert record["risky"] == ["tests/test_mixed.py::test_no_assertion"]
+    assert list((root / ".gates/pycache").rglob("test_mixed*pytest*.pyc"))
