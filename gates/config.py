@@ -531,6 +531,8 @@ def bucket_rule(table: Table) -> BucketRule:
     if not bucket_id or bucket_id == UNCATEGORIZED:
         table.fail("name", f"{name!r} cannot be used: give the bucket another name or an id")
     severity_text = table.string("severity", "")
+    if not severity_text:
+        table.fail("severity", f"required: one of {', '.join(Severity)}")
     try:
         severity = Severity(severity_text)
     except ValueError:

@@ -418,8 +418,13 @@ def test_shard_folders_merge_and_rerun_success_is_flaky(
             "pyproject.toml:8: tool.gates.tests.max_failure_ratio: must be between 0 and 100, "
             "got 150",
         ),
+        (
+            '[[tool.gates.buckets]]\nname = "x"\nmatch = { type = "E" }\n',
+            "pyproject.toml:7: tool.gates.buckets[0].severity: required: one of critical, high, "
+            "medium, low, trivial",
+        ),
     ],
-    ids=["bad-regex", "bad-severity", "unknown-match-key", "no-match", "ratio"],
+    ids=["bad-regex", "bad-severity", "unknown-match-key", "no-match", "ratio", "no-severity"],
 )
 def test_config_errors_name_file_key_and_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], toml: str, message: str
