@@ -181,6 +181,11 @@ class Table:
         """A table below this one whose content was already read with :meth:`items`."""
         return Table(data, [*self._path, key], self._file)
 
+    def raw(self, key: str) -> Any:
+        """The value of ``key`` whatever its TOML type (None when absent), marked as read."""
+        self._seen.add(key)
+        return self._data.get(key)
+
     def items(self) -> list[tuple[str, Any]]:
         """All entries of a free-form table (marks them read)."""
         self._seen.update(self._data)
