@@ -8,11 +8,10 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from gates import __version__, config, flow, lint, typecheck
+from gates import __version__, flow, lint, typecheck
 from gates.errors import EXIT_USAGE, GatesError
 from gates.model import GateResult, JSONValue
 from gates.record import exit_code
-from gates.report import terminal
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -25,6 +24,8 @@ def _show_result(args: argparse.Namespace, result: GateResult) -> int:
     if args.json:
         _print_json(result.to_dict())
     else:
+        from gates.report import terminal  # rich is slow to import: only when printing
+
         terminal.print_result(result)
     flow.annotate(result)
     return exit_code(result)
@@ -60,6 +61,8 @@ def _decide(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(decision.to_dict())
     else:
+        from gates.report import terminal  # rich is slow to import: only when printing
+
         terminal.print_decision(decision)
     flow.publish_decision(decision)
     return 0 if decision.verdict.ships else 1
@@ -70,6 +73,8 @@ def _status(args: argparse.Namespace) -> int:
     if args.json:
         _print_json([row.to_dict() for row in rows])
     else:
+        from gates.report import terminal  # rich is slow to import: only when printing
+
         terminal.print_status(rows)
     return 0
 
@@ -123,8 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if getattr(args, "pytest_args", None) and args.pytest_args[0] == "--":
         args.pytest_args = args.pytest_args[1:]
+    handler: Handler = args.handler
     try:
-        code: int = args.handler(args)
+        code = handler(args)
     except GatesError as exc:
         print(f"gates: error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -139,4 +145,4 @@ def main_exit() -> None:
     sys.exit(main())
 
 
-__all__ = ["build_parser", "config", "main", "main_exit"]
+__all__ = ["build_parser", "main", "main_exit"]

@@ -82,23 +82,24 @@ class Table:
             self.fail(key, f"expected {expected}, got {_describe(value)}")
         return value
 
-    def str(self, key: str, default: str) -> str:
+    def string(self, key: str, default: str) -> str:
         if key not in self._data:
             self._mark(key)
             return default
         value: str = self._get(key, (str,), "a string")
         return value
 
-    def optional_str(self, key: str) -> str | None:
+    def optional_string(self, key: str) -> str | None:
         if key not in self._data:
-            return self._mark(key)
+            self._mark(key)
+            return None
         value: str = self._get(key, (str,), "a string")
         return value or None
 
     def _mark(self, key: str) -> None:
         self._seen.add(key)
 
-    def bool(self, key: str, default: bool) -> bool:
+    def boolean(self, key: str, default: bool) -> bool:
         if key not in self._data:
             self._mark(key)
             return default
@@ -106,7 +107,12 @@ class Table:
         return value
 
     def number(
-        self, key: str, default: float | None, *, low: float | None = None, high: float | None = None
+        self,
+        key: str,
+        default: float | None,
+        *,
+        low: float | None = None,
+        high: float | None = None,
     ) -> float | None:
         if key not in self._data:
             self._mark(key)
@@ -119,7 +125,7 @@ class Table:
     def percent(self, key: str, default: float | None = None) -> float | None:
         return self.number(key, default, low=0, high=100)
 
-    def int(self, key: str, default: int, *, low: int = 0) -> int:
+    def integer(self, key: str, default: int, *, low: int = 0) -> int:
         if key not in self._data:
             self._mark(key)
             return default
@@ -128,7 +134,7 @@ class Table:
             self.fail(key, f"must be at least {low}, got {value}")
         return value
 
-    def str_list(self, key: str, default: Sequence[str] = ()) -> tuple[str, ...]:
+    def strings(self, key: str, default: Sequence[str] = ()) -> tuple[str, ...]:
         if key not in self._data:
             self._mark(key)
             return tuple(default)
@@ -138,15 +144,16 @@ class Table:
                 self.fail(key, f"expected a list of strings, item {index} is {_describe(item)}")
         return tuple(value)
 
-    def str_or_list(self, key: str) -> tuple[str, ...]:
+    def string_or_strings(self, key: str) -> tuple[str, ...]:
         """A string or a list of strings (e.g. a glob or several)."""
         if key in self._data and isinstance(self._data[key], str):
-            return (self.str(key, ""),)
-        return self.str_list(key)
+            return (self.string(key, ""),)
+        return self.strings(key)
 
     def date(self, key: str) -> dt.date | None:
         if key not in self._data:
-            return self._mark(key)
+            self._mark(key)
+            return None
         value = self._get(key, (dt.date, str), "a date (YYYY-MM-DD)")
         if isinstance(value, dt.datetime):
             return value.date()
@@ -227,7 +234,7 @@ def _find_line(file: Path, path: Sequence[str | int | None]) -> int | None:
                     break
                 if re.match(rf"^\s*\"?{re.escape(rest[0])}\"?\s*=", below):
                     return offset
-            break
+            return number + 1  # the key is missing: point at its table
     return None
 
 
@@ -315,11 +322,13 @@ def parse(document: Mapping[str, Any], *, root: Path, file: Path) -> GatesConfig
         Table(document, [], file).fail("tool", f"expected a table, got {_describe(tool)}")
     table = Table(tool.get("gates", {}), ["tool", "gates"], file)
     if "gates" in tool and not isinstance(tool["gates"], dict):
-        Table(tool, ["tool"], file).fail("gates", f"expected a table, got {_describe(tool['gates'])}")
+        Table(tool, ["tool"], file).fail(
+            "gates", f"expected a table, got {_describe(tool['gates'])}"
+        )
 
     commands = _commands(table.table("commands"))
-    required = table.str_list("required", ("lint", "typecheck"))
-    advisory = table.str_list("advisory")
+    required = table.strings("required", ("lint", "typecheck"))
+    advisory = table.strings("advisory")
     known = (*BUILTIN_GATES, *commands)
     for key, names in (("required", required), ("advisory", advisory)):
         for name in names:
@@ -333,7 +342,7 @@ def parse(document: Mapping[str, Any], *, root: Path, file: Path) -> GatesConfig
         version=project.get("version") if isinstance(project.get("version"), str) else None,
         required=required,
         advisory=advisory,
-        ledger=table.str("ledger", ".gates/ledger.db"),
+        ledger=table.string("ledger", ".gates/ledger.db"),
         timeout_s=table.number("timeout", 1800.0, low=1) or 1800.0,
         lint=_lint(table.table("lint")),
         typecheck=_typecheck(table.table("typecheck")),
@@ -347,9 +356,9 @@ def parse(document: Mapping[str, Any], *, root: Path, file: Path) -> GatesConfig
 
 def _lint(table: Table) -> LintConfig:
     config = LintConfig(
-        paths=table.str_list("paths", (".",)),
-        baseline=table.optional_str("baseline"),
-        format=table.bool("format", True),
+        paths=table.strings("paths", (".",)),
+        baseline=table.optional_string("baseline"),
+        format=table.boolean("format", True),
     )
     table.done()
     return config
@@ -357,16 +366,16 @@ def _lint(table: Table) -> LintConfig:
 
 def _typecheck(table: Table) -> TypecheckConfig:
     config = TypecheckConfig(
-        paths=table.str_list("paths", (".",)),
-        baseline=table.optional_str("baseline"),
-        args=table.str_list("args"),
+        paths=table.strings("paths", (".",)),
+        baseline=table.optional_string("baseline"),
+        args=table.strings("args"),
     )
     table.done()
     return config
 
 
 def _tests(table: Table) -> TestsConfig:
-    config = TestsConfig(pytest_args=table.str_list("pytest_args"))
+    config = TestsConfig(pytest_args=table.strings("pytest_args"))
     table.done()
     return config
 
@@ -384,7 +393,7 @@ def _commands(table: Table) -> dict[str, CommandGate]:
         timeout: float | None = None
         if isinstance(value, dict):
             entry = table.child(name, value)
-            argv = entry.str_or_list("run")
+            argv = entry.string_or_strings("run")
             timeout = entry.number("timeout", None, low=1)
             entry.done()
         elif isinstance(value, str):
@@ -405,18 +414,18 @@ def _commands(table: Table) -> dict[str, CommandGate]:
 
 
 def _waiver(table: Table, known: Sequence[str]) -> Waiver:
-    gate = table.str("gate", "")
+    gate = table.string("gate", "")
     if not gate:
         table.fail("gate", "required: the gate this waiver applies to")
     if gate not in known:
         table.fail("gate", f"unknown gate {gate!r}")
-    reason = table.str("reason", "")
-    owner = table.str("owner", "")
+    reason = table.string("reason", "")
+    owner = table.string("owner", "")
     for key, value in (("reason", reason), ("owner", owner)):
         if not value.strip():
             table.fail(key, "required: every waiver says why and who owns it")
     expires = table.date("expires")
-    expires_version = table.optional_str("expires_version")
+    expires_version = table.optional_string("expires_version")
     if expires is None and expires_version is None:
         table.fail("expires", "required: a waiver needs an expiry date and/or expires_version")
     waiver = Waiver(
@@ -425,7 +434,7 @@ def _waiver(table: Table, known: Sequence[str]) -> Waiver:
         owner=owner,
         expires=expires,
         expires_version=expires_version,
-        bucket=table.optional_str("bucket"),
+        bucket=table.optional_string("bucket"),
     )
     table.done()
     return waiver

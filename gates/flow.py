@@ -9,6 +9,7 @@ import datetime as dt
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from gates import command_gate, config, policy
 from gates.errors import ConfigError
@@ -16,8 +17,6 @@ from gates.model import Decision, GateResult, JSONValue, Status, Tier, utcnow
 from gates.record import record
 from gates.report import github, markdown
 from gates.workspace import Workspace, write_json
-
-from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -119,10 +118,10 @@ class StatusRow:
         return {
             "gate": self.gate,
             "tier": self.tier.value,
-            "status": self.result.status.value if self.result else None,
+            "status": self.result.status.value if self.result is not None else None,
             "fresh": self.fresh,
-            "summary": self.result.summary if self.result else None,
-            "started_at": self.result.started_at if self.result else None,
+            "summary": self.result.summary if self.result is not None else None,
+            "started_at": self.result.started_at if self.result is not None else None,
         }
 
 

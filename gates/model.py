@@ -146,7 +146,7 @@ class Threshold:
 
 @dataclass(frozen=True)
 class GateResult:
-    """What one gate concluded about one tree. ``bool(result)`` is True when it lets a release by."""
+    """What one gate concluded about one tree. ``bool(result)``: it lets a release through."""
 
     gate: str
     status: Status
@@ -271,6 +271,13 @@ class GateOutcome:
     """The recorded result, when there was a fresh one."""
     waived: bool = False
 
+    @property
+    def headline(self) -> Threshold | None:
+        """The result's first threshold: the Target/Current/Gap of the decision table."""
+        if self.result is None or not self.result.thresholds:
+            return None
+        return self.result.thresholds[0]
+
     def to_dict(self) -> dict[str, JSONValue]:
         return {
             "name": self.name,
@@ -278,7 +285,7 @@ class GateOutcome:
             "status": self.status.value,
             "summary": self.summary,
             "waived": self.waived,
-            "result": self.result.to_dict() if self.result else None,
+            "result": self.result.to_dict() if self.result is not None else None,
         }
 
     @classmethod

@@ -92,14 +92,14 @@ def decide(
             status = Status.WARN
             reasons.append(f"{name}: advisory gate failed ({result.summary})")
         elif status is Status.FAIL:
-            waiver = next((w for w in valid if w.gate == name and w.bucket is None), None)
-            if waiver is None:
+            cover = next((w for w in valid if w.gate == name and w.bucket is None), None)
+            if cover is None:
                 blocked = True
                 reasons.append(f"{name}: FAIL ({result.summary})")
             else:
                 status, waived = Status.WARN, True
-                used.append(waiver)
-                reasons.append(f"{name}: FAIL waived by {waiver.label}")
+                used.append(cover)
+                reasons.append(f"{name}: FAIL waived by {cover.label}")
         # Gates that waive parts of themselves (buckets) report the waivers they used.
         for data in result.details.get("waivers_used", ()):
             used.append(Waiver.from_dict(data))

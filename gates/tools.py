@@ -10,7 +10,6 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 
 from gates.errors import ToolError
@@ -30,7 +29,9 @@ class ToolRun:
 
     def tail(self, lines: int = OUTPUT_TAIL_LINES) -> str:
         """The last lines of combined output, for a result's details."""
-        combined = (self.stdout + ("\n" if self.stdout and self.stderr else "") + self.stderr).strip()
+        combined = (
+            self.stdout + ("\n" if self.stdout and self.stderr else "") + self.stderr
+        ).strip()
         return "\n".join(combined.splitlines()[-lines:])
 
 
@@ -91,6 +92,8 @@ def run(
 @cache
 def version(name: str, distribution: str | None = None) -> str:
     """Version of a tool: its installed distribution's metadata, else ``NAME --version``."""
+    from importlib import metadata  # slow to import; only needed once a result is stamped
+
     try:
         return metadata.version(distribution or name)
     except metadata.PackageNotFoundError:

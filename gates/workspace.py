@@ -22,21 +22,22 @@ from gates.model import GateResult, JSONValue
 
 GATES_DIR = ".gates"
 
-# Tool output that is never source, even in a project that forgot to ignore it: without this, running
-# a gate (pytest writing __pycache__, nox making .nox) would change the tree id it is judged under.
+# Tool output that is never source, even in a project that forgot to ignore it: without this,
+# running a gate (pytest writing __pycache__, nox making .nox) would change the tree id it judges.
 EXCLUDED = (
-    GATES_DIR,
-    ".nox",
-    ".venv",
-    "**/__pycache__",
-    "**/*.pyc",
-    ".pytest_cache",
-    ".mypy_cache",
-    ".ruff_cache",
+    f"/{GATES_DIR}/",
+    "/.nox/",
+    "__pycache__/",
+    "*.py[co]",
+    ".pytest_cache/",
+    ".mypy_cache/",
+    ".ruff_cache/",
     ".coverage",
     ".coverage.*",
-    "*.egg-info",
 )
+"""gitignore patterns."""
+EXCLUDED_TRACKED = (f"{GATES_DIR}/**", ".nox/**", "**/__pycache__/**", "**/*.pyc")
+"""The same as pathspecs, for the rare project that tracks them."""
 
 
 def git(root: Path, *args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
@@ -98,13 +99,40 @@ class Workspace:
             real_index = self.git_dir / "index"
             if real_index.exists():
                 shutil.copyfile(real_index, index)
+            # Tool output is treated as ignored, on top of what the user ignores. (Exclude
+            # pathspecs would do, but git refuses them when they name an ignored folder.)
+            excludes = Path(scratch) / "exclude"
+            excludes.write_text(self._user_excludes() + "\n".join(EXCLUDED) + "\n", "utf-8")
             env = {"GIT_INDEX_FILE": str(index)}
-            excludes = [f":(exclude,glob){pattern}" for pattern in EXCLUDED]
-            git(self.root, "add", "--all", "--", ".", *excludes, env=env)
-            # Anything excluded that was tracked is dropped from the scratch index too.
-            git(self.root, "rm", "-r", "--cached", "--quiet", "--ignore-unmatch", "--",
-                *[f":(glob){p}" for p in EXCLUDED], env=env)
+            config = ("-c", f"core.excludesFile={excludes}")
+            git(self.root, *config, "add", "--all", "--", ".", env=env)
+            # Excluded files that are tracked nonetheless are dropped from the scratch index.
+            dropped = [f":(glob){pattern}" for pattern in EXCLUDED_TRACKED]
+            git(
+                self.root,
+                "rm",
+                "-r",
+                "--cached",
+                "--quiet",
+                "--ignore-unmatch",
+                "--",
+                *dropped,
+                env=env,
+            )
             return git(self.root, "write-tree", env=env)
+
+    def _user_excludes(self) -> str:
+        """The user's global excludes file, which ``core.excludesFile`` above would replace."""
+        configured = git(self.root, "config", "--path", "core.excludesFile", check=False)
+        if configured:
+            path = Path(configured)
+        else:
+            base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+            path = Path(base) / "git" / "ignore"
+        try:
+            return path.read_text(encoding="utf-8", errors="replace") + "\n"
+        except OSError:
+            return ""
 
     def commit(self) -> str | None:
         out = git(self.root, "rev-parse", "--verify", "--quiet", "HEAD", check=False)

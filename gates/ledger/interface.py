@@ -1,4 +1,4 @@
-"""The ledger contract: an append-only, hash-chained store of decisions, sign-offs and release steps.
+"""The ledger contract: an append-only, hash-chained store of decisions, sign-offs, release steps.
 
 Implementations: :mod:`gates.ledger.sqlite` (default, one machine) and
 :mod:`gates.ledger.postgres` (shared by many CI runners). Both keep the same chain: every record
@@ -53,14 +53,14 @@ class Verification:
 
 
 class Ledger(Protocol):
-    """An open ledger. Appends are atomic and serialized: concurrent writers never fork the chain."""
+    """An open ledger. Appends are atomic and serialized: concurrent writers never fork it."""
 
     def append(self, kind: RecordKind, payload: Mapping[str, JSONValue]) -> Record: ...
 
     def records(
         self, kind: RecordKind | None = None, *, limit: int | None = None
     ) -> Sequence[Record]:
-        """Records oldest first; with ``limit``, the newest ``limit`` of them (still oldest first)."""
+        """Records oldest first; with ``limit``, only the newest ``limit`` (still oldest first)."""
         ...
 
     def latest_decision(self, tree: str) -> Decision | None:

@@ -1,0 +1,105 @@
+"""Finding baselines: a committed file of known findings so a legacy project fails only on new ones.
+
+A finding is known by (file, rule, message) — not its line, which moves with every edit above it —
+with a count, so a second copy of a known finding in the same file is new.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from gates.errors import ConfigError
+from gates.model import Finding, GateResult, Status, Threshold
+from gates.workspace import write_json
+
+Key = tuple[str, str, str]
+
+
+def _key(finding: Finding) -> Key:
+    return (finding.file or "", finding.rule or "", finding.message)
+
+
+def load(path: Path) -> Counter[Key]:
+    """Known findings; a missing file is an empty baseline, a broken one a config error."""
+    if not path.exists():
+        return Counter()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Counter(
+            {(e["file"], e["rule"], e["message"]): int(e["count"]) for e in data["findings"]}
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(
+            f"{path}: not a valid baseline file ({exc.__class__.__name__}: {exc})"
+        ) from None
+
+
+def mark_new(findings: Iterable[Finding], known: Counter[Key]) -> tuple[Finding, ...]:
+    """Each finding with ``new`` set: beyond the baseline's count for its key."""
+    remaining = Counter(known)
+    marked = []
+    for finding in findings:
+        key = _key(finding)
+        if remaining[key] > 0:
+            remaining[key] -= 1
+            marked.append(replace(finding, new=False))
+        else:
+            marked.append(replace(finding, new=True))
+    return tuple(marked)
+
+
+def write(path: Path, tool: str, findings: Iterable[Finding]) -> None:
+    counts = Counter(_key(f) for f in findings)
+    entries = [
+        {"file": file, "rule": rule, "message": message, "count": count}
+        for (file, rule, message), count in sorted(counts.items())
+    ]
+    write_json(path, {"tool": tool, "findings": entries})
+
+
+def known(
+    found: Iterable[Finding], *, section: str, baseline_file: str | None, root: Path, update: bool
+) -> Counter[Key]:
+    """The baseline to judge against; with ``update`` (``--update-baseline``) it is rewritten first
+    from ``found``."""
+    if baseline_file is None:
+        if update:
+            raise ConfigError(
+                f"pyproject.toml: tool.gates.{section}.baseline: set a file name to update "
+                f'(e.g. baseline = "{section}-baseline.json")'
+            )
+        return Counter()
+    path = root / baseline_file
+    if update:
+        write(path, section, found)
+    return load(path)
+
+
+def judge(
+    gate: str, findings: Iterable[Finding], baseline: Counter[Key], *, baseline_used: bool
+) -> GateResult:
+    """A findings gate: PASS when no finding is new (without a baseline every finding is new)."""
+    found = mark_new(findings, baseline)
+    new = [f for f in found if f.new]
+    known = len(found) - len(new)
+    if new:
+        rules = sorted({f.rule or "-" for f in new})
+        shown = ", ".join(rules[:5]) + (", …" if len(rules) > 5 else "")
+        summary = f"{len(new)} new finding{'s' if len(new) != 1 else ''} ({shown})"
+    else:
+        summary = "clean"
+    if known:
+        summary += f"; {known} known in the baseline"
+    return GateResult(
+        gate=gate,
+        status=Status.FAIL if new else Status.PASS,
+        summary=summary,
+        metrics={"findings": len(found), "new_findings": len(new), "baselined": known},
+        findings=found,
+        thresholds=(Threshold("new findings", 0, len(new), higher_is_better=False),),
+        details={"baseline": baseline_used},
+    )

@@ -1,0 +1,109 @@
+"""The lint gate: ``ruff check`` and ``ruff format --check``, JSON output, optional baseline."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from gates import baseline, tools
+from gates.config import LintConfig
+from gates.errors import ToolError
+from gates.flow import Context
+from gates.model import Finding, GateResult, JSONValue
+from gates.record import record
+
+GATE = "lint"
+
+
+@dataclass(frozen=True)
+class LintEvidence:
+    """What ruff reported, as parsed JSON diagnostics."""
+
+    check: list[dict[str, JSONValue]]
+    format: list[dict[str, JSONValue]]
+
+
+def _ruff_json(run: tools.ToolRun, what: str) -> list[dict[str, JSONValue]]:
+    # Exit codes of ruff: 0 clean, 1 findings, 2 could not run (bad config, bad arguments).
+    if run.returncode not in (0, 1):
+        raise ToolError(f"{what} exited {run.returncode}: {run.tail(3) or 'no output'}")
+    try:
+        data = json.loads(run.stdout or "[]")
+    except ValueError:
+        raise ToolError(f"{what}: output is not JSON (ruff >= 0.12 is needed)") from None
+    if not isinstance(data, list):
+        raise ToolError(f"{what}: unexpected JSON output")
+    return data
+
+
+def collect(config: LintConfig, root: Path, timeout_s: float) -> LintEvidence:
+    paths = list(config.paths)
+    commands = {
+        "ruff check": ["ruff", "check", "--output-format", "json", "--no-fix", "--force-exclude"],
+        "ruff format --check": [
+            "ruff",
+            "format",
+            "--check",
+            "--output-format",
+            "json",
+            "--force-exclude",
+        ],
+    }
+    if not config.format:
+        del commands["ruff format --check"]
+    # The two ruff runs are independent: run them side by side.
+    with ThreadPoolExecutor(max_workers=len(commands)) as pool:
+        runs = {
+            what: pool.submit(tools.run, [*argv, *paths], cwd=root, timeout_s=timeout_s)
+            for what, argv in commands.items()
+        }
+        parsed = {what: _ruff_json(run.result(), what) for what, run in runs.items()}
+    return LintEvidence(check=parsed["ruff check"], format=parsed.get("ruff format --check", []))
+
+
+def _finding(diagnostic: dict[str, JSONValue], root: Path) -> Finding:
+    filename = str(diagnostic.get("filename") or "")
+    with contextlib.suppress(ValueError):  # outside the root: keep ruff's path
+        filename = Path(filename).resolve().relative_to(root).as_posix()
+    location = diagnostic.get("location") or {}
+    return Finding(
+        message=str(diagnostic.get("message") or ""),
+        file=filename or None,
+        line=location.get("row") if isinstance(location, dict) else None,
+        rule=str(diagnostic.get("code") or "syntax-error"),
+    )
+
+
+def findings(evidence: LintEvidence, root: Path) -> tuple[Finding, ...]:
+    found = [_finding(d, root) for d in (*evidence.check, *evidence.format)]
+    return tuple(sorted(found, key=lambda f: (f.file or "", f.line or 0, f.rule or "")))
+
+
+def judge(
+    evidence: LintEvidence, config: LintConfig, root: Path, known: Counter[baseline.Key]
+) -> GateResult:
+    """Pure: ruff's diagnostics against the baseline's known findings."""
+    return baseline.judge(
+        GATE, findings(evidence, root), known, baseline_used=config.baseline is not None
+    )
+
+
+def run(context: Context, *, update_baseline: bool = False) -> GateResult:
+    config, root = context.config.lint, context.root
+
+    def produce() -> GateResult:
+        evidence = collect(config, root, context.config.timeout_s)
+        known = baseline.known(
+            findings(evidence, root),
+            section=GATE,
+            baseline_file=config.baseline,
+            root=root,
+            update=update_baseline,
+        )
+        return judge(evidence, config, root, known)
+
+    return record(context.workspace, GATE, produce, lambda: {"ruff": tools.version("ruff")})

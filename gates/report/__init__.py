@@ -1,0 +1,1 @@
+"""Renderers: terminal (rich), Markdown (step summary, PRs), GitHub Actions annotations/outputs."""

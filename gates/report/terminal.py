@@ -1,0 +1,88 @@
+"""Terminal reports with rich: what a developer reads after ``nox -s gates``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from gates.model import Decision, GateResult, Status, Verdict
+from gates.report.markdown import MAX_FINDINGS, threshold_cells
+
+if TYPE_CHECKING:
+    from gates.flow import StatusRow
+
+STYLES = {
+    Status.PASS: "green",
+    Status.WARN: "yellow",
+    Status.FAIL: "red",
+    Status.ERROR: "bold red",
+    Status.SKIP: "dim",
+}
+VERDICT_STYLES = {
+    Verdict.GO: "bold green",
+    Verdict.GO_WITH_WAIVERS: "bold yellow",
+    Verdict.NO_GO: "bold red",
+}
+
+
+def console() -> Console:
+    # Wide enough for file:line findings when output is captured (CI logs, pipes).
+    return Console(highlight=False, soft_wrap=False, width=None if Console().is_terminal else 120)
+
+
+def _status(status: Status) -> str:
+    return f"[{STYLES[status]}]{status.value}[/]"
+
+
+def print_result(result: GateResult, out: Console | None = None) -> None:
+    out = out or console()
+    out.print(f"{result.gate}: {_status(result.status)} — {escape(result.summary)}")
+    if result.thresholds:
+        grid = Table("Area", "Target", "Current", "Gap", box=None, pad_edge=False)
+        for threshold in result.thresholds:
+            grid.add_row(escape(threshold.area), *threshold_cells(threshold))
+        out.print(grid)
+    by_rule: dict[str, list[str]] = {}
+    for finding in result.findings:
+        if finding.new:
+            by_rule.setdefault(finding.rule or "-", []).append(
+                f"{finding.location}: {finding.message}" if finding.location else finding.message
+            )
+    for rule, lines in sorted(by_rule.items(), key=lambda item: (-len(item[1]), item[0])):
+        out.print(f"  [bold]{escape(rule)}[/] ({len(lines)})")
+        for line in lines[:MAX_FINDINGS]:
+            out.print(f"    {escape(line)}")
+        if len(lines) > MAX_FINDINGS:
+            out.print(f"    …and {len(lines) - MAX_FINDINGS} more")
+
+
+def print_decision(decision: Decision, out: Console | None = None) -> None:
+    out = out or console()
+    grid = Table("Gate", "Status", "Target", "Current", "Gap", "Summary", title="Release gates")
+    for gate in decision.gates:
+        headline = gate.headline
+        status = _status(gate.status) + (" (waived)" if gate.waived else "")
+        grid.add_row(gate.name, status, *threshold_cells(headline), escape(gate.summary))
+    out.print(grid)
+    for reason in decision.reasons:
+        out.print(f"  - {escape(reason)}")
+    for waiver in decision.waivers:
+        out.print(f"  waiver used: {escape(waiver.label)}")
+    style = VERDICT_STYLES[decision.verdict]
+    out.print(
+        f"[{style}]{decision.verdict.value}[/] (decision {decision.id}, tree {decision.tree[:12]})"
+    )
+
+
+def print_status(rows: Sequence[StatusRow], out: Console | None = None) -> None:
+    out = out or console()
+    grid = Table("Gate", "Tier", "Status", "When", "Summary", title="Latest results")
+    for row in rows:
+        when = row.result.started_at if row.result is not None else "-"
+        summary = escape(row.result.summary) if row.result is not None else "-"
+        grid.add_row(row.gate, row.tier.value, row.status, when, summary)
+    out.print(grid)

@@ -1,0 +1,64 @@
+"""The typecheck gate with real mypy on fixture projects."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from conftest import CLEAN_MODULE, Project
+
+GATES = """
+[tool.gates]
+required = ["typecheck"]
+
+[tool.gates.typecheck]
+paths = ["demo"]
+"""
+
+TYPE_ERROR = CLEAN_MODULE + '\n\ndef broken() -> int:\n    return "no"\n'
+
+
+def test_clean_project_passes(make_project: Callable[..., Project]) -> None:
+    project = make_project(gates=GATES)
+    code, data = project.gates_json("typecheck")
+    assert code == 0
+    assert data["status"] == "PASS"
+    assert data["tools"]["mypy"][0].isdigit()
+
+
+def test_type_error_fails_and_decision_is_no_go(make_project: Callable[..., Project]) -> None:
+    project = make_project(gates=GATES)
+    project.write("demo/__init__.py", TYPE_ERROR)
+    code, out, _ = project.gates("typecheck")
+    assert code == 1
+    assert "return-value" in out
+    assert "demo/__init__.py:9:" in out
+    code, data = project.gates_json("decide")
+    assert code == 1
+    assert data["verdict"] == "NO_GO"
+    assert data["reasons"] == ["typecheck: FAIL (1 new finding (return-value))"]
+
+
+def test_strict_comes_from_project_config_and_args(make_project: Callable[..., Project]) -> None:
+    untyped = '"""Doc."""\n\n\ndef add(a, b):\n    return a + b\n'
+    project = make_project(gates=GATES, files={"demo/__init__.py": untyped})
+    code, data = project.gates_json("typecheck")  # [tool.mypy] strict = true in the fixture
+    assert code == 1
+    assert {f["rule"] for f in data["findings"]} == {"no-untyped-def"}
+
+
+def test_baseline_ratchet(make_project: Callable[..., Project]) -> None:
+    project = make_project(gates=GATES + 'baseline = "mypy-baseline.json"\n')
+    project.write("demo/__init__.py", TYPE_ERROR)
+    assert project.gates("typecheck", "--update-baseline")[0] == 0
+    assert project.gates("typecheck")[0] == 0
+    project.write("demo/more.py", "def other() -> str:\n    return 1\n")
+    code, data = project.gates_json("typecheck")
+    assert code == 1
+    assert [f["file"] for f in data["findings"] if f["new"]] == ["demo/more.py"]
+
+
+def test_missing_path_is_error(make_project: Callable[..., Project]) -> None:
+    project = make_project(gates=GATES.replace('"demo"', '"nowhere"'))
+    code, _, err = project.gates("typecheck")
+    assert code == 2
+    assert err.startswith("gates: error: mypy exited 2:")
