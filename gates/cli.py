@@ -56,6 +56,19 @@ def _tests(args: argparse.Namespace) -> int:
     return outcome.exit_code
 
 
+def _smoke(args: argparse.Namespace) -> int:
+    from gates.smoke import run as smoke
+
+    options = smoke.Options(args.environment, args.allow_writes, args.base_url, args.start)
+    outcome = smoke.run_gate(_context(args).workspace, Path(args.plan), options)
+    if args.json:
+        _print_json(outcome.result.to_dict())
+    else:
+        print(outcome.terminal, end="")
+    flow.annotate(outcome.result)
+    return outcome.exit_code
+
+
 def _decide(args: argparse.Namespace) -> int:
     decision = flow.decide(_context(args), environment=args.environment)
     if args.json:
@@ -111,6 +124,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--evidence", action="store_true", help="failing tests exit 0: they are evidence"
     )
     sub.add_argument("pytest_args", nargs=argparse.REMAINDER, help="-- then pytest arguments")
+
+    sub = command("smoke", _smoke, "run a smoke plan (HTTP, WebSocket, command checks)")
+    sub.add_argument("plan", help="the smoke plan (TOML)")
+    sub.add_argument("--base-url", default=None, help="target URL, instead of the plan's base_url")
+    sub.add_argument(
+        "--environment",
+        choices=("staging", "production"),
+        default="staging",
+        help="production refuses unsafe methods unless --allow-writes",
+    )
+    sub.add_argument("--allow-writes", action="store_true", help="allow writes in production")
+    sub.add_argument("--start", default=None, metavar="CMD", help="start the target for the run")
 
     sub = command("decide", _decide, "apply the policy to every gate's result: GO or NO_GO")
     sub.add_argument("--environment", default=None, help="e.g. staging or production")

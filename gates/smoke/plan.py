@@ -380,7 +380,7 @@ class _Loader:
 
     def plan(self, document: Mapping[str, Any], base_url: str | None) -> Plan:
         table = Table(document, [], self.file)
-        raw_base = table.str("base_url", "")
+        raw_base = table.string("base_url", "")
         if base_url is None:
             if not raw_base:
                 self.fail(table, "base_url", "required (or pass --base-url)")
@@ -394,11 +394,11 @@ class _Loader:
         }
         if RUN_ID in variables:
             self.fail(vars_table, RUN_ID, "run_id is set by the runner, not by the plan")
-        mode_text = table.str("mode", Mode.READ_WRITE.value)
+        mode_text = table.string("mode", Mode.READ_WRITE.value)
         if mode_text not in {m.value for m in Mode}:
             self.fail(table, "mode", f"expected 'read-write' or 'read-only', got {mode_text!r}")
         timeout = table.number("timeout", 10.0, low=0.001) or 10.0
-        retries = table.int("retries", 0)
+        retries = table.integer("retries", 0)
         known = {*variables, RUN_ID}
         steps: list[Step] = []
         names: set[str] = set()
@@ -411,7 +411,7 @@ class _Loader:
         self.step_label = ""
         if not steps:
             self.fail(table, "steps", "a plan needs at least one [[steps]]")
-        openapi = table.optional_str("openapi")
+        openapi = table.optional_string("openapi")
         plan = Plan(
             file=self.file,
             base_url=base_url.rstrip("/"),
@@ -426,8 +426,8 @@ class _Loader:
                 else None
             ),
             p95_ms=table.number("p95_ms", None, low=0),
-            concurrency=table.int("concurrency", 10, low=1),
-            fail_fast=table.bool("fail_fast", False),
+            concurrency=table.integer("concurrency", 10, low=1),
+            fail_fast=table.boolean("fail_fast", False),
             deadline_s=table.number("deadline", None, low=0.001),
             secrets=frozenset(),
         )
@@ -441,8 +441,8 @@ class _Loader:
 
     def wait_for(self, table: Table) -> WaitFor:
         wait = WaitFor(
-            path=self.expand(table, "path", table.str("path", "")) or "/",
-            status=table.int("status", 200, low=100),
+            path=self.expand(table, "path", table.string("path", "")) or "/",
+            status=table.integer("status", 200, low=100),
             timeout_s=table.number("timeout", 60.0, low=0.001) or 60.0,
             interval_s=table.number("interval", 0.5, low=0.01) or 0.5,
         )
@@ -450,13 +450,13 @@ class _Loader:
         return wait
 
     def expect_version(self, table: Table) -> ExpectVersion:
-        source = table.str("json", "")
-        equals = table.str("equals", "")
+        source = table.string("json", "")
+        equals = table.string("equals", "")
         for key, value in (("json", source), ("equals", equals)):
             if not value:
                 self.fail(table, key, "required")
         version = ExpectVersion(
-            path=self.expand(table, "path", table.str("path", "/version")),
+            path=self.expand(table, "path", table.string("path", "/version")),
             json=self.jmespath(table, "json", source),
             json_source=source,
             equals=self.expand(table, "equals", equals),
@@ -467,7 +467,7 @@ class _Loader:
         return version
 
     def step(self, table: Table, index: int, known: set[str], timeout: float, retries: int) -> Step:
-        name = table.str("name", "")
+        name = table.string("name", "")
         self.step_label = f"{index + 1} {name!r}" if name else str(index + 1)
         if not name.strip():
             self.fail(table, "name", "required: every step has a name")
@@ -491,10 +491,10 @@ class _Loader:
     def request(
         self, table: Table, known: set[str], timeout: float, default_method: str | None = None
     ) -> Request:
-        method = table.str("method", default_method or "").upper()
+        method = table.string("method", default_method or "").upper()
         if method not in METHODS:
             self.fail(table, "method", f"expected one of {', '.join(sorted(METHODS))}")
-        path = table.str("path", "")
+        path = table.string("path", "")
         if not path:
             self.fail(table, "path", "required")
         bodies = [key for key in ("json", "form", "body") if key in table]
@@ -504,7 +504,7 @@ class _Loader:
         if "json" in table:
             json_body = self.template_value(table, "json", table.raw("json"), known)
         form = self.str_map(table, "form", known) if "form" in table else None
-        body = table.optional_str("body")
+        body = table.optional_string("body")
         return Request(
             method=method,
             path=self.template(table, "path", path, known),
@@ -522,8 +522,8 @@ class _Loader:
             table.table("auth")
             return None
         sub = table.table("auth")
-        bearer = sub.optional_str("bearer")
-        basic = sub.str_list("basic") if "basic" in sub else None
+        bearer = sub.optional_string("bearer")
+        basic = sub.strings("basic") if "basic" in sub else None
         sub.done()
         if (bearer is None) == (basic is None):
             self.fail(table, "auth", "expected { bearer = TOKEN } or { basic = [USER, PASSWORD] }")
@@ -550,7 +550,7 @@ class _Loader:
             cleanup = Cleanup(request=cleanup_request, statuses=statuses)
         else:
             table.table("cleanup")
-        step_retries = table.int("retries", retries if request.safe else 0)
+        step_retries = table.integer("retries", retries if request.safe else 0)
         if step_retries and not request.safe:
             self.fail(table, "retries", f"only safe methods are retried, not {request.method}")
         known.update(c.name for c in captures)
@@ -561,13 +561,13 @@ class _Loader:
             captures=captures,
             cleanup=cleanup,
             retries=step_retries,
-            parallel=table.bool("parallel", False),
-            schema=table.bool("schema", True),
+            parallel=table.boolean("parallel", False),
+            schema=table.boolean("schema", True),
         )
 
     def statuses(self, table: Table, default: tuple[int, ...]) -> tuple[int, ...]:
         if "status" not in table:
-            table.int("status", 0)
+            table.integer("status", 0)
             return default
         raw = table.raw("status")
         values = raw if isinstance(raw, list) else [raw]
@@ -579,7 +579,7 @@ class _Loader:
 
     def http_expect(self, table: Table, known: set[str]) -> HttpExpect:
         max_ms = table.number("max_ms", None, low=0)
-        body = table.optional_str("body")
+        body = table.optional_string("body")
         expect = HttpExpect(
             statuses=self.statuses(table, (200,)),
             json=self.assertions(table, "json", known),
@@ -596,7 +596,7 @@ class _Loader:
     def assertions(self, table: Table, key: str, known: set[str]) -> tuple[Assertion, ...]:
         found = []
         for item in table.tables(key):
-            source = item.str("path", "")
+            source = item.string("path", "")
             if not source:
                 self.fail(item, "path", "required: a JMESPath into the JSON")
             expression = self.jmespath(item, "path", source)
@@ -608,12 +608,12 @@ class _Loader:
             if op is Op.EQUALS:
                 value = self.template_value(item, "equals", item.raw("equals"), known)
             elif op is Op.EXISTS:
-                value = item.bool("exists", True)
+                value = item.boolean("exists", True)
             elif op is Op.MATCHES:
-                self.regex(item, "matches", item.str("matches", ""))
-                value = item.str("matches", "")
+                self.regex(item, "matches", item.string("matches", ""))
+                value = item.string("matches", "")
             else:
-                value = item.int("length", 0)
+                value = item.integer("length", 0)
             item.done()
             found.append(Assertion(path=source, expression=expression, op=op, value=value))
         return tuple(found)
@@ -626,8 +626,8 @@ class _Loader:
             if not isinstance(value, dict):
                 self.fail(table, name, "expected { json = JMESPATH } or { header = NAME }")
             entry = table.child(name, value)
-            source = entry.optional_str("json")
-            header = entry.optional_str("header")
+            source = entry.optional_string("json")
+            header = entry.optional_string("header")
             if (source is None) == (header is None):
                 self.fail(entry, None, "expected exactly one of json or header")
             found.append(
@@ -635,7 +635,7 @@ class _Loader:
                     name=name,
                     json=self.jmespath(entry, "json", source) if source else None,
                     header=header.lower() if header else None,
-                    secret=entry.bool("secret", False),
+                    secret=entry.boolean("secret", False),
                 )
             )
             entry.done()
@@ -644,7 +644,7 @@ class _Loader:
     def websocket_step(
         self, table: Table, name: str, known: set[str], timeout: float
     ) -> WebSocketStep:
-        url = table.str("websocket", "")
+        url = table.string("websocket", "")
         if not url or not (url.startswith("/") or re.match(r"^wss?://", url)):
             self.fail(table, "websocket", "expected a ws:// or wss:// URL or a path")
         send = table.raw("send") if "send" in table else []
@@ -660,9 +660,9 @@ class _Loader:
             auth=self.auth(table, known),
             send=tuple(self.template_value(table, "send", message, known) for message in send),
             messages=messages,
-            connections=table.int("connections", 1, low=1),
+            connections=table.integer("connections", 1, low=1),
             timeout_s=table.number("timeout", timeout, low=0.001) or timeout,
-            parallel=table.bool("parallel", False),
+            parallel=table.boolean("parallel", False),
         )
         return step
 
@@ -680,14 +680,14 @@ class _Loader:
         if not argv:
             self.fail(table, "command", "empty command")
         expect = table.table("expect")
-        output = expect.optional_str("output")
+        output = expect.optional_string("output")
         step = CommandStep(
             name=name,
             argv=tuple(self.template(table, "command", part, known) for part in argv),
-            exit_code=expect.int("exit_code", 0),
+            exit_code=expect.integer("exit_code", 0),
             output=self.regex(expect, "output", output) if output is not None else None,
             timeout_s=table.number("timeout", 60.0, low=0.001) or 60.0,
-            parallel=table.bool("parallel", False),
+            parallel=table.boolean("parallel", False),
         )
         expect.done()
         return step

@@ -26,9 +26,12 @@ def url_for(step: WebSocketStep, values: Mapping[str, str], base_url: str) -> st
 async def _expect(
     conn: ClientConnection, step: WebSocketStep, values: Mapping[str, str]
 ) -> list[str]:
-    """Await each expected frame in turn (other frames are skipped)."""
+    """Await each expected frame in turn, skipping others; consecutive expectations may be met
+    by the same frame (``type`` is echo, then ``text`` is ping)."""
+    message: Any = None
+    received = False
     for assertion in step.messages:
-        while True:
+        while not received or assertion.failure(message, values) is not None:
             try:
                 frame = await conn.recv()
             except ConnectionClosed as exc:
@@ -36,11 +39,10 @@ async def _expect(
                 reason = exc.rcvd.reason if exc.rcvd else ""
                 return [f"closed by server (code {code} {reason}) while awaiting {assertion.path}"]
             try:
-                message: Any = json.loads(frame)
+                message = json.loads(frame)
             except ValueError:
                 message = frame
-            if assertion.failure(message, values) is None:
-                break
+            received = True
     return []
 
 
