@@ -163,6 +163,7 @@ class HttpStep:
     cleanup: Cleanup | None = None
     retries: int = 0
     """Extra attempts after a failure; only ever non-zero for safe methods."""
+    retry_delay_s: float = 0.5
     parallel: bool = False
     schema: bool = True
     """Validate the JSON response against the OpenAPI document (when the plan has one)."""
@@ -399,11 +400,12 @@ class _Loader:
             self.fail(table, "mode", f"expected 'read-write' or 'read-only', got {mode_text!r}")
         timeout = table.number("timeout", 10.0, low=0.001) or 10.0
         retries = table.integer("retries", 0)
+        retry_delay = table.number("retry_delay", 0.5, low=0) or 0.0
         known = {*variables, RUN_ID}
         steps: list[Step] = []
         names: set[str] = set()
         for index, step_table in enumerate(table.tables("steps")):
-            step = self.step(step_table, index, known, timeout, retries)
+            step = self.step(step_table, index, known, timeout, (retries, retry_delay))
             if step.name in names:
                 self.fail(step_table, "name", f"duplicate step name {step.name!r}")
             names.add(step.name)
@@ -466,7 +468,14 @@ class _Loader:
         table.done()
         return version
 
-    def step(self, table: Table, index: int, known: set[str], timeout: float, retries: int) -> Step:
+    def step(
+        self,
+        table: Table,
+        index: int,
+        known: set[str],
+        timeout: float,
+        retries: tuple[int, float],
+    ) -> Step:
         name = table.string("name", "")
         self.step_label = f"{index + 1} {name!r}" if name else str(index + 1)
         if not name.strip():
@@ -535,7 +544,7 @@ class _Loader:
         return Auth(bearer=self.template(sub, "bearer", bearer or "", known))
 
     def http_step(
-        self, table: Table, name: str, known: set[str], timeout: float, retries: int
+        self, table: Table, name: str, known: set[str], timeout: float, retries: tuple[int, float]
     ) -> HttpStep:
         request = self.request(table, known, timeout)
         expect = self.http_expect(table.table("expect"), known)
@@ -550,7 +559,7 @@ class _Loader:
             cleanup = Cleanup(request=cleanup_request, statuses=statuses)
         else:
             table.table("cleanup")
-        step_retries = table.integer("retries", retries if request.safe else 0)
+        step_retries = table.integer("retries", retries[0] if request.safe else 0)
         if step_retries and not request.safe:
             self.fail(table, "retries", f"only safe methods are retried, not {request.method}")
         known.update(c.name for c in captures)
@@ -561,6 +570,7 @@ class _Loader:
             captures=captures,
             cleanup=cleanup,
             retries=step_retries,
+            retry_delay_s=table.number("retry_delay", retries[1], low=0) or 0.0,
             parallel=table.boolean("parallel", False),
             schema=table.boolean("schema", True),
         )

@@ -45,7 +45,7 @@ from gates.workspace import Workspace
 GATE = "smoke"
 EXIT_INTERRUPTED = {"SIGINT": 130, "SIGTERM": 143}
 PROBE_TIMEOUT_S = 5.0
-"""How long a plan without ``wait_for`` waits for the target's port (``--start``: 30 s)."""
+"""Connect timeout of the one probe of a plan without ``wait_for`` (``--start`` polls 30 s)."""
 
 
 class Environment:
@@ -116,9 +116,9 @@ class _Runner:
 
     # Readiness ---------------------------------------------------------------------------------
 
-    async def ready(self, client: httpx.AsyncClient, probe_timeout_s: float) -> None:
+    async def ready(self, client: httpx.AsyncClient, poll_s: float) -> None:
         if self.plan.wait_for is None:
-            await self._probe(probe_timeout_s)
+            await self._probe(poll_s)
             return
         wait = self.plan.wait_for
         url = self.plan.base_url + wait.path
@@ -153,14 +153,14 @@ class _Runner:
                 )
             await asyncio.sleep(wait.interval_s)
 
-    async def _probe(self, timeout_s: float) -> None:
-        """The target's port accepts connections (nothing is sent)."""
+    async def _probe(self, poll_s: float) -> None:
+        """The target's port accepts connections (nothing is sent); retried for ``poll_s``."""
         parts = urlsplit(self.plan.base_url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        deadline = time.perf_counter() + timeout_s
+        deadline = time.perf_counter() + poll_s
         while True:
             try:
-                async with asyncio.timeout(max(deadline - time.perf_counter(), 0.1)):
+                async with asyncio.timeout(PROBE_TIMEOUT_S):
                     _, writer = await asyncio.open_connection(parts.hostname, port)
                 writer.close()
                 with contextlib.suppress(OSError):
@@ -169,7 +169,9 @@ class _Runner:
             except (OSError, TimeoutError) as exc:
                 if time.perf_counter() >= deadline:
                     reason = (
-                        exc.strerror if isinstance(exc, OSError) and exc.strerror else "timeout"
+                        os.strerror(exc.errno)
+                        if isinstance(exc, OSError) and exc.errno
+                        else f"no connection within {PROBE_TIMEOUT_S:g}s"
                     )
                     raise TargetDownError(f"{self.plan.base_url}: unreachable ({reason})") from None
                 await asyncio.sleep(0.2)
@@ -297,7 +299,9 @@ class _Runner:
         attempts = 0
         answer: http.Answer | None = None
         failures: list[str] = []
-        for attempts in range(1, step.retries + 2):  # noqa: B007 - attempts is reported
+        for attempts in range(1, step.retries + 2):
+            if attempts > 1:
+                await asyncio.sleep(step.retry_delay_s)
             sent, kwargs = http.build(step.request, self.values, self.plan.base_url, self.redactor)
             if artifact is None and (step.cleanup is not None or not step.request.safe):
                 artifact = _Artifact(step, f"{step.name} ({sent.method} {sent.path})")
@@ -453,11 +457,11 @@ class _Runner:
 
     # The whole run -----------------------------------------------------------------------------
 
-    async def run(self, probe_timeout_s: float) -> SmokeRun:
+    async def run(self, poll_s: float) -> SmokeRun:
         started = utcnow()
         limits = httpx.Limits(max_connections=max(self.plan.concurrency, 10))
         async with httpx.AsyncClient(limits=limits, follow_redirects=False) as client:
-            await self.ready(client, probe_timeout_s)
+            await self.ready(client, poll_s)
             await self.expect_version(client)
             await self.load_openapi(client)
             await self._steps_until_stopped(client)
@@ -615,7 +619,7 @@ def collect(plan: Plan, options: Options, redactor: Redactor) -> SmokeRun:
     """Run the plan against the target (the only I/O): start it with --start, then the steps."""
     run_id = f"{utcnow():%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
     with server.started(options.start, redactor):
-        probe = server.START_TIMEOUT_S if options.start else PROBE_TIMEOUT_S
+        probe = server.START_TIMEOUT_S if options.start else 0.0
         return asyncio.run(_Runner(plan, options, redactor, run_id).run(probe))
 
 
