@@ -1,7 +1,7 @@
 """Sessions: each gate alone (`nox -s lint`), the whole chain (`nox -s gates`), tests, benchmarks.
 
 Inside `nox -s gates` every gate runs even when one fails (chained with session.notify) and a
-gate's failure is evidence, not a session failure: the `decide` session's exit status is the chain's.
+gate's failure is evidence, not a session failure: the `decide` session's exit status decides.
 """
 
 from __future__ import annotations
@@ -28,9 +28,7 @@ def _gate(session: nox.Session, *command: str) -> None:
     in_chain = CHAIN_FLAG in session.posargs
     posargs = [arg for arg in session.posargs if arg != CHAIN_FLAG]
     _install(session)
-    session.run(
-        "gates", *command, *posargs, success_codes=GATE_EXIT_CODES if in_chain else [0]
-    )
+    session.run("gates", *command, *posargs, success_codes=GATE_EXIT_CODES if in_chain else [0])
 
 
 @nox.session

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 from gates import tools
@@ -15,7 +16,7 @@ def collect(gate: CommandGate, root: Path, timeout_s: float) -> ToolRun:
 
 
 def judge(name: str, run: ToolRun) -> GateResult:
-    command = " ".join(run.argv[:1] + tuple(run.argv[1:]))
+    command = shlex.join(run.argv)
     passed = run.returncode == 0
     return GateResult(
         gate=name,

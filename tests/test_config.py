@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-
 from conftest import Project
 
 
@@ -44,7 +43,8 @@ from conftest import Project
             "date and/or expires_version",
         ),
         (
-            '[[tool.gates.waivers]]\ngate = "lint"\nreason = "r"\nowner = "o"\nexpires = 2026-01-01\n'
+            '[[tool.gates.waivers]]\ngate = "lint"\nreason = "r"\nowner = "o"\n'
+            "expires = 2026-01-01\n"
             '\n[[tool.gates.waivers]]\ngate = "lint"\nreason = ""\nowner = "o"\n'
             "expires = 2026-01-01\n",
             "pyproject.toml:17: tool.gates.waivers[1].reason: required: every waiver says why "

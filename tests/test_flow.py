@@ -8,7 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from conftest import CLEAN_MODULE, Project
 
 BOTH = '[tool.gates]\nrequired = ["lint", "typecheck"]\n[tool.gates.typecheck]\npaths = ["demo"]\n'
