@@ -14,9 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import Project
 
-from tests.conftest import Project
-from tests.smoke.conftest import (
+from .service import (
     CREATE_LEAD,
     CREATE_MCP,
     EXAMPLE_PLAN,
@@ -84,7 +84,7 @@ def test_500_fails_with_body_excerpt_while_the_rest_and_cleanups_run(
     assert code == 1
     assert "create lead  " in out
     assert "  create lead: status 500, expected 201" in out
-    assert "    body: {\"detail\":\"database error: no such table: leads\"}" in out
+    assert '    body: {"detail":"database error: no such table: leads"}' in out
     passed = {line.split("  ")[0] for line in out.splitlines() if line.endswith(" PASS")}
     assert passed == {"login", "create MCP server", "cleanup: create MCP server"}
     assert "Leftovers: none" in out
@@ -130,7 +130,10 @@ def test_signal_during_the_run_still_runs_cleanups(
     wait = f"""
 [[steps]]
 name = "long step"
-command = ["{sys.executable}", "-c", "import pathlib, time; pathlib.Path('{marker}').touch(); time.sleep(60)"]
+command = [
+    "{sys.executable}", "-c",
+    "import pathlib, time; pathlib.Path('{marker}').touch(); time.sleep(60)",
+]
 
 [[steps]]
 name = "never reached"
@@ -179,9 +182,7 @@ def test_production_refuses_writes_before_any_request(
 def test_production_with_allow_writes_runs(project: Project, service: Service) -> None:
     plan = write_plan(project, LOGIN + CREATE_LEAD)
 
-    code, _, _ = smoke(
-        project, plan, service.url, "--environment", "production", "--allow-writes"
-    )
+    code, _, _ = smoke(project, plan, service.url, "--environment", "production", "--allow-writes")
 
     assert code == 0
 
@@ -296,8 +297,9 @@ websocket = "/ws/chat"
 auth = { bearer = "{token}" }
 connections = 5
 send = [{ type = "message", text = "ping {run_id}" }]
-expect = { messages = [{ path = "type", equals = "echo" }, { path = "text", equals = "ping {run_id}" }] }
 timeout = 5
+[steps.expect]
+messages = [{ path = "type", equals = "echo" }, { path = "text", equals = "ping {run_id}" }]
 """
     plan = write_plan(project, LOGIN + chat)
 
@@ -347,9 +349,7 @@ expect = { status = 404 }
     code, out, _ = smoke(project, plan, service.url)
 
     assert code == 1
-    assert (
-        "  OpenAPI schema verified: old route: GET /api/v1/leads is not in the schema" in out
-    )
+    assert "  OpenAPI schema verified: old route: GET /api/v1/leads is not in the schema" in out
 
 
 def test_no_credentials_cross_origins_on_redirect(
@@ -448,7 +448,7 @@ def test_p95_over_the_limit_fails(project: Project, service: Service) -> None:
 
 
 def test_201_without_cleanup_is_a_leftover(project: Project, service: Service) -> None:
-    create = CREATE_MCP.split("cleanup =")[0]
+    create = CREATE_MCP.split("[steps.cleanup]")[0]
     plan = write_plan(project, LOGIN + create)
 
     code, out, _ = smoke(project, plan, service.url)
@@ -495,8 +495,11 @@ def test_start_runs_a_local_server_for_the_run(
     monkeypatch.setenv("SERVICE_DB", str(tmp_path / "start.db"))
 
     code, out, _ = smoke(
-        project, plan, f"http://127.0.0.1:{port}", "--start", f"{sys.executable} -m "
-        f"examples.service --port {port}"
+        project,
+        plan,
+        f"http://127.0.0.1:{port}",
+        "--start",
+        f"{sys.executable} -m examples.service --port {port}",
     )
 
     assert code == 0, out
