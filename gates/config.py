@@ -214,11 +214,13 @@ def _find_line(file: Path, path: Sequence[str | int | None]) -> int | None:
     except OSError:
         return None
     names = [str(p) for p in path if p is not None and not isinstance(p, int)]
-    indexes = [p for p in path if isinstance(p, int)]
-    occurrence = indexes[-1] if indexes else 0
+    # Position in ``path`` of each name: the index right after a name picks its [[array]] item.
+    positions = [i for i, p in enumerate(path) if p is not None and not isinstance(p, int)]
     # Longest table header that is a prefix of the path, then the key below it.
     for cut in range(len(names), 0, -1):
         header, rest = ".".join(names[:cut]), names[cut:]
+        after = positions[cut - 1] + 1
+        occurrence = path[after] if after < len(path) and isinstance(path[after], int) else 0
         seen = -1
         for number, text in enumerate(lines):
             match = _HEADER.match(text)

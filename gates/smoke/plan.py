@@ -296,13 +296,11 @@ class _Loader:
         self.secrets: set[str] = set()
         self.step_label = ""
 
-    # Errors name the step as well as the key path.
     def fail(self, table: Table, key: str | int | None, problem: str) -> NoReturn:
         try:
             table.fail(key, problem)
         except ConfigError as exc:
-            suffix = f" (step {self.step_label})" if self.step_label else ""
-            raise PlanError(f"{exc}{suffix}") from None
+            raise PlanError(str(exc)) from None
 
     def expand(self, table: Table, key: str, text: str) -> str:
         """Substitute ``${env:X}``/``${secret:X}``; braces in values are made literal."""
@@ -405,12 +403,16 @@ class _Loader:
         steps: list[Step] = []
         names: set[str] = set()
         for index, step_table in enumerate(table.tables("steps")):
-            step = self.step(step_table, index, known, timeout, (retries, retry_delay))
+            try:
+                step = self.step(step_table, index, known, timeout, (retries, retry_delay))
+            except ConfigError as exc:  # errors inside a step also name the step
+                raise PlanError(f"{exc} (step {self.step_label})") from None
             if step.name in names:
-                self.fail(step_table, "name", f"duplicate step name {step.name!r}")
+                raise PlanError(
+                    f"{self.file.name}: steps[{index}].name: duplicate step name {step.name!r}"
+                )
             names.add(step.name)
             steps.append(step)
-        self.step_label = ""
         if not steps:
             self.fail(table, "steps", "a plan needs at least one [[steps]]")
         openapi = table.optional_string("openapi")
