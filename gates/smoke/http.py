@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -35,7 +36,7 @@ class Sent:
     """The path and query as written in the report."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Answer:
     status: int
     headers: httpx.Headers
@@ -44,7 +45,11 @@ class Answer:
     url: str
 
     def json(self) -> Any:
-        """The body as JSON, or None when it is not JSON."""
+        """The body as JSON, or None when it is not JSON (parsed once)."""
+        return self._document
+
+    @cached_property
+    def _document(self) -> Any:
         if not self.body:
             return None
         try:

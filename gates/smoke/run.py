@@ -18,7 +18,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -26,7 +26,7 @@ import httpx
 from gates.errors import TargetDownError
 from gates.model import Finding, GateResult, Status, Threshold, utcnow
 from gates.record import record
-from gates.smoke import command, http, openapi, report, server, ws
+from gates.smoke import command, http, report, server
 from gates.smoke.evidence import Check, Leftover, Outcome, SmokeRun, excerpt
 from gates.smoke.plan import (
     CommandStep,
@@ -40,6 +40,9 @@ from gates.smoke.plan import (
     render,
 )
 from gates.smoke.redact import Redactor
+
+if TYPE_CHECKING:
+    from gates.smoke.openapi import OpenApi
 from gates.workspace import Workspace
 
 GATE = "smoke"
@@ -112,7 +115,7 @@ class _Runner:
         self.artifacts: list[_Artifact] = []
         self.timings: list[float] = []
         self.stop_reason: str | None = None
-        self.schema: openapi.OpenApi | None = None
+        self.schema: OpenApi | None = None
 
     # Readiness ---------------------------------------------------------------------------------
 
@@ -215,6 +218,7 @@ class _Runner:
         path = self.plan.openapi
         if path is None:
             return
+        from gates.smoke import openapi  # jsonschema is slow to import: only for plans using it
         clock = time.perf_counter()
         failures: list[str] = []
         try:
@@ -277,6 +281,8 @@ class _Runner:
         if isinstance(step, HttpStep):
             self.checks[index] = await self.http_step(client, step)
         elif isinstance(step, WebSocketStep):
+            from gates.smoke import ws  # websockets only for plans that use it
+
             url, ms, failures = await ws.run(step, self.values, self.plan.base_url, self.redactor)
             expected = f"{len(step.messages)} message(s) on {step.connections} connection(s)"
             ok = step.connections - len({f.split(":")[0] for f in failures})
@@ -313,11 +319,12 @@ class _Runner:
                 continue
             self.timings.append(answer.ms)
             failures = http.check(step.expect, answer, self.values)
-            if self.schema is not None and step.schema and answer.json() is not None:
+            document = answer.json()
+            if self.schema is not None and step.schema and document is not None:
                 failures += [
                     f"openapi: {problem}"
                     for problem in self.schema.validate(
-                        sent.method, sent.path, answer.status, answer.json()
+                        sent.method, sent.path, answer.status, document
                     )
                 ]
             if not failures:
@@ -698,6 +705,7 @@ def run_gate(
     plan = load(plan_path, os.environ if environ is None else environ, base_url=options.base_url)
     refuse_writes(plan, options)
     redactor = Redactor(plan.secrets)
+    redactor.add(urlsplit(plan.base_url).password or "")  # https://user:PASSWORD@host
     runs: list[SmokeRun] = []
     down: list[TargetDownError] = []
 
