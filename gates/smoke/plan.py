@@ -32,6 +32,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 """Methods that change nothing: the only ones retried, the only ones allowed read-only."""
 METHODS = SAFE_METHODS | {"POST", "PUT", "PATCH", "DELETE"}
 RUN_ID = "run_id"
+CONNECTION = "connection"
+"""In a WebSocket step's messages: the number of the connection (1 … ``connections``)."""
 
 _ENV = re.compile(r"\$\{(env|secret):([A-Za-z_][A-Za-z0-9_]*)\}")
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -662,15 +664,18 @@ class _Loader:
         send = table.raw("send") if "send" in table else []
         if not isinstance(send, list):
             self.fail(table, "send", "expected a list of messages (tables or strings)")
+        per_connection = known | {CONNECTION}
         expect = table.table("expect")
-        messages = self.assertions(expect, "messages", known)
+        messages = self.assertions(expect, "messages", per_connection)
         expect.done()
         step = WebSocketStep(
             name=name,
             url=self.template(table, "websocket", url, known),
             headers=self.str_map(table, "headers", known),
             auth=self.auth(table, known),
-            send=tuple(self.template_value(table, "send", message, known) for message in send),
+            send=tuple(
+                self.template_value(table, "send", message, per_connection) for message in send
+            ),
             messages=messages,
             connections=table.integer("connections", 1, low=1),
             timeout_s=table.number("timeout", timeout, low=0.001) or timeout,

@@ -29,6 +29,7 @@ from gates.record import record
 from gates.smoke import command, http, report, server
 from gates.smoke.evidence import Check, Leftover, Outcome, SmokeRun, excerpt
 from gates.smoke.plan import (
+    CONNECTION,
     CommandStep,
     HttpStep,
     Mode,
@@ -219,6 +220,7 @@ class _Runner:
         if path is None:
             return
         from gates.smoke import openapi  # jsonschema is slow to import: only for plans using it
+
         clock = time.perf_counter()
         failures: list[str] = []
         try:
@@ -567,6 +569,17 @@ def _missing(template: str, values: Mapping[str, str]) -> str | None:
     return None
 
 
+def _strings(value: Any) -> list[str]:
+    """Every string in a JSON value, keys included."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    if isinstance(value, dict):
+        return [text for k, v in value.items() for text in (str(k), *_strings(v))]
+    return []
+
+
 def _missing_values(step: Step, values: Mapping[str, str]) -> str | None:
     if isinstance(step, HttpStep):
         request = step.request
@@ -574,14 +587,15 @@ def _missing_values(step: Step, values: Mapping[str, str]) -> str | None:
             request.path,
             *request.headers.values(),
             *request.query.values(),
-            str(request.json) if request.has_json else "",
+            *(_strings(request.json) if request.has_json else ()),
             request.body or "",
             *(request.form or {}).values(),
         ]
         if request.auth is not None:
             templates += [request.auth.bearer or "", *(request.auth.basic or ())]
     elif isinstance(step, WebSocketStep):
-        templates = [step.url, *step.headers.values(), str(list(step.send))]
+        values = {**values, CONNECTION: "1"}  # filled per connection
+        templates = [step.url, *step.headers.values(), *_strings(list(step.send))]
         if step.auth is not None:
             templates += [step.auth.bearer or "", *(step.auth.basic or ())]
     else:

@@ -12,7 +12,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
 from gates.smoke.http import auth_header
-from gates.smoke.plan import WebSocketStep, render, render_value
+from gates.smoke.plan import CONNECTION, WebSocketStep, render, render_value
 from gates.smoke.redact import Redactor
 
 
@@ -70,17 +70,18 @@ async def run(
     headers = {name: render(value, values) for name, value in step.headers.items()}
     if step.auth is not None:
         headers["Authorization"] = auth_header(step.auth, values, redactor)
-    frames = [
-        frame if isinstance(frame, str) else json.dumps(frame)
-        for frame in (render_value(message, values) for message in step.send)
-    ]
 
     async def attempt(number: int) -> tuple[float, list[str]]:
         clock = time.perf_counter()
         label = f"connection {number}" if step.connections > 1 else "connection"
+        mine = {**values, CONNECTION: str(number)}
+        frames = [
+            frame if isinstance(frame, str) else json.dumps(frame)
+            for frame in (render_value(message, mine) for message in step.send)
+        ]
         try:
             async with asyncio.timeout(step.timeout_s):
-                failures = [f"{label}: {f}" for f in await _one(step, url, headers, frames, values)]
+                failures = [f"{label}: {f}" for f in await _one(step, url, headers, frames, mine)]
         except TimeoutError:
             failures = [f"{label}: expected message not received within {step.timeout_s:g}s"]
         except InvalidStatus as exc:

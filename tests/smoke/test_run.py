@@ -296,10 +296,10 @@ name = "chat with the real token"
 websocket = "/ws/chat"
 auth = { bearer = "{token}" }
 connections = 5
-send = [{ type = "message", text = "ping {run_id}" }]
+send = [{ type = "message", text = "ping {run_id} from {connection}" }]
 timeout = 5
 [steps.expect]
-messages = [{ path = "type", equals = "echo" }, { path = "text", equals = "ping {run_id}" }]
+messages = [{ path = "text", equals = "ping {run_id} from {connection}" }]
 """
     plan = write_plan(project, LOGIN + chat)
 
