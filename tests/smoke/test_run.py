@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
@@ -214,6 +215,13 @@ method = "GET"
 path = "/health"
 headers = { X-Api-Key = "${secret:SMOKE_API_KEY}", Authorization = "Bearer {token}" }
 expect = { status = 200, json = [{ path = "status", equals = "down" }] }
+
+[[steps]]
+name = "echoing basic auth"
+method = "GET"
+path = "/health"
+auth = { basic = ["smoke", "${secret:SMOKE_API_KEY}"] }
+expect = { status = 200, body = "never there" }
 """
     plan = write_plan(project, LOGIN + echo)
 
@@ -223,9 +231,11 @@ expect = { status = 200, json = [{ path = "status", equals = "down" }] }
     assert (code, json_code) == (1, 1)
     tokens = [str(row[0]) for row in service.rows("SELECT token FROM tokens")]
     assert len(tokens) == 2
-    secrets = [api_key, PASSWORD, *tokens]
+    basic = base64.b64encode(f"smoke:{api_key}".encode()).decode()
+    secrets = [api_key, PASSWORD, basic, *tokens]
     assert '"x-api-key":"***"' in out
     assert '"authorization":"Bearer ***"' in out
+    assert '"authorization":"Basic ***"' in out
     written = [p for p in project.root.rglob("*") if p.is_file() and ".git/" not in str(p)]
     assert {p.name for p in written} >= {"smoke.json", "report.md", "junit.xml"}
     outputs = [out, err, json_out, json_err, *(p.read_text(errors="replace") for p in written)]
