@@ -59,7 +59,8 @@ def _tests(args: argparse.Namespace) -> int:
 def _smoke(args: argparse.Namespace) -> int:
     from gates.smoke import run as smoke
 
-    options = smoke.Options(args.environment, args.allow_writes, args.base_url, args.start)
+    environment = smoke.Environment(args.environment)
+    options = smoke.Options(environment, args.allow_writes, args.base_url, args.start)
     outcome = smoke.run_gate(_context(args).workspace, Path(args.plan), options)
     if args.json:
         _print_json(outcome.result.to_dict())

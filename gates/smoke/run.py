@@ -17,6 +17,7 @@ import signal
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -27,9 +28,10 @@ from gates.errors import TargetDownError
 from gates.model import Finding, GateResult, Status, Threshold, utcnow
 from gates.record import record
 from gates.smoke import command, http, report, server
-from gates.smoke.evidence import Check, Leftover, Outcome, SmokeRun, excerpt
+from gates.smoke.evidence import Check, Leftover, Outcome, SmokeRun, excerpt, percentile
 from gates.smoke.plan import (
     CONNECTION,
+    RUN_ID,
     CommandStep,
     HttpStep,
     Mode,
@@ -41,10 +43,10 @@ from gates.smoke.plan import (
     render,
 )
 from gates.smoke.redact import Redactor
+from gates.workspace import Workspace
 
 if TYPE_CHECKING:
     from gates.smoke.openapi import OpenApi
-from gates.workspace import Workspace
 
 GATE = "smoke"
 EXIT_INTERRUPTED = {"SIGINT": 130, "SIGTERM": 143}
@@ -52,14 +54,14 @@ PROBE_TIMEOUT_S = 5.0
 """Connect timeout of the one probe of a plan without ``wait_for`` (``--start`` polls 30 s)."""
 
 
-class Environment:
+class Environment(StrEnum):
     STAGING = "staging"
     PRODUCTION = "production"
 
 
 @dataclass(frozen=True)
 class Options:
-    environment: str = Environment.STAGING
+    environment: Environment = Environment.STAGING
     allow_writes: bool = False
     base_url: str | None = None
     start: str | None = None
@@ -69,9 +71,9 @@ class Options:
 @dataclass(frozen=True)
 class SmokeOutcome:
     result: GateResult
-    run: SmokeRun | None
     exit_code: int
     terminal: str
+    """The report for the terminal (redacted)."""
 
 
 def refuse_writes(plan: Plan, options: Options) -> None:
@@ -83,7 +85,7 @@ def refuse_writes(plan: Plan, options: Options) -> None:
     step, method = writes[0]
     if plan.mode is Mode.READ_ONLY:
         why = 'the plan says mode = "read-only"'
-    elif options.environment == Environment.PRODUCTION and not options.allow_writes:
+    elif options.environment is Environment.PRODUCTION and not options.allow_writes:
         why = "--environment production without --allow-writes"
     else:
         return
@@ -93,6 +95,14 @@ def refuse_writes(plan: Plan, options: Options) -> None:
 # Collect ---------------------------------------------------------------------------------------
 
 
+class _State(StrEnum):
+    IN_FLIGHT = "in-flight"
+    """Request sent, no answer yet."""
+    CREATED = "created"
+    UNKNOWN = "unknown"
+    """No answer came: it may or may not exist."""
+
+
 @dataclass
 class _Artifact:
     """Something a step created (or may have), until its cleanup succeeds."""
@@ -100,8 +110,7 @@ class _Artifact:
     step: HttpStep
     label: str
     values: dict[str, str] = field(default_factory=dict)
-    state: str = "in-flight"
-    """``in-flight`` (request sent, no answer yet), ``created`` or ``unknown`` (no answer)."""
+    state: _State = _State.IN_FLIGHT
 
 
 class _Runner:
@@ -110,7 +119,7 @@ class _Runner:
         self.options = options
         self.redactor = redactor
         self.run_id = run_id
-        self.values: dict[str, str] = {**plan.vars, "run_id": run_id}
+        self.values: dict[str, str] = {**plan.vars, RUN_ID: run_id}
         self.checks: dict[int, Check] = {}
         self.preflight: list[Check] = []
         self.artifacts: list[_Artifact] = []
@@ -360,9 +369,9 @@ class _Runner:
     def _settle(self, artifact: _Artifact, answer: http.Answer | None) -> None:
         """What the answer says about the artifact: created, not created, or unknown."""
         if answer is None:
-            artifact.state = "unknown"
+            artifact.state = _State.UNKNOWN
         elif 200 <= answer.status < 300 and (artifact.step.cleanup or answer.status == 201):
-            artifact.state = "created"
+            artifact.state = _State.CREATED
             artifact.values = dict(self.values)
         else:
             self.artifacts.remove(artifact)
@@ -395,7 +404,7 @@ class _Runner:
         leftovers: list[Leftover] = []
         for artifact in reversed(self.artifacts):
             cleanup = artifact.step.cleanup
-            if artifact.state == "in-flight":
+            if artifact.state is _State.IN_FLIGHT:
                 leftovers.append(
                     Leftover(
                         artifact.label,
@@ -404,7 +413,7 @@ class _Runner:
                     )
                 )
                 continue
-            if artifact.state == "unknown":
+            if artifact.state is _State.UNKNOWN:
                 leftovers.append(Leftover(artifact.label, "no answer to the request: it may exist"))
                 continue
             if cleanup is None:
@@ -524,8 +533,7 @@ class _Runner:
                 loop.remove_signal_handler(signum)
 
     def _p95_check(self, limit: float) -> Check:
-        run = SmokeRun("", "", "", "", "", "", (), timings_ms=tuple(self.timings))
-        p95 = run.p95_ms or 0.0
+        p95 = percentile(self.timings, 95) or 0.0
         ok = p95 <= limit
         return Check(
             "p95 latency",
@@ -738,4 +746,4 @@ def run_gate(
     folder = workspace.evidence_dir / GATE
     report.write(folder, run, result, redactor)
     code = EXIT_INTERRUPTED.get(run.interrupted or "", 1 if result.status is Status.FAIL else 0)
-    return SmokeOutcome(result, run, code, redactor.text(report.terminal(run, result)))
+    return SmokeOutcome(result, code, redactor.text(report.terminal(run, result)))
