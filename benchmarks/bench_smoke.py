@@ -62,9 +62,7 @@ def plan_text(checks: int, concurrency: int) -> str:
         '[[steps]]\nname = "health {n}"\nmethod = "GET"\npath = "/health"\nparallel = true\n'
         'expect = {{ status = 200, json = [{{ path = "status", equals = "ok" }}] }}\n'
     )
-    return f"concurrency = {concurrency}\n\n" + "\n".join(
-        step.format(n=n) for n in range(checks)
-    )
+    return f"concurrency = {concurrency}\n\n" + "\n".join(step.format(n=n) for n in range(checks))
 
 
 def project(folder: Path) -> Path:
@@ -137,7 +135,7 @@ def main_bench() -> None:
                 ),
             }
             times: dict[str, list[float]] = {name: [] for name in cases}
-            for name, run in cases.items():
+            for run in cases.values():
                 run()  # warm-up: server connections, imports, file caches
             for _ in range(ROUNDS):
                 for name, run in cases.items():
