@@ -83,10 +83,9 @@ def smoke(session: nox.Session) -> None:
     # The local service's demo user: not a secret, it exists only for this run.
     env = {"SMOKE_EMAIL": "demo@example.com", "SMOKE_PASSWORD": "demo-password"}
     env |= {"SERVICE_EMAIL": env["SMOKE_EMAIL"], "SERVICE_PASSWORD": env["SMOKE_PASSWORD"]}
-    start = f"python -m examples.service --port {port}"
-    base_url = f"http://127.0.0.1:{port}"
-    _gate(session, "smoke", plan, "--base-url", base_url, "--start", start, env=env,
-          chain_codes=(3,))  # fmt: skip
+    local = ["--base-url", f"http://127.0.0.1:{port}"]
+    local += ["--start", f"python -m examples.service --port {port}"]
+    _gate(session, "smoke", plan, *local, env=env, chain_codes=(3,))
 
 
 @nox.session
