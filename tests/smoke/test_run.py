@@ -90,6 +90,17 @@ def test_500_fails_with_body_excerpt_while_the_rest_and_cleanups_run(
     assert passed == {"login", "create MCP server", "cleanup: create MCP server"}
     assert "Leftovers: none" in out
     assert service.rows("SELECT * FROM mcp_servers") == []
+    suite = ET.parse(project.root / ".gates/evidence/smoke/junit.xml").getroot()
+    failure = suite.find("testcase[@name='create lead']/failure")
+    assert failure is not None and failure.get("message") == "status 500, expected 201"
+    assert failure.text == (
+        "POST /api/v1/workspaces/1/leads: expected 201, got 500\n"
+        '{"detail":"database error: no such table: leads"}'
+    )
+    markdown = (project.root / ".gates/evidence/smoke/report.md").read_text()
+    assert "- **create lead** (POST `/api/v1/workspaces/1/leads`): status 500, expected 201" in (
+        markdown
+    )
 
 
 def test_server_killed_mid_run_leaves_named_leftovers(
@@ -516,3 +527,15 @@ def test_start_runs_a_local_server_for_the_run(
     assert "wait for ready" in out
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=5).close()
+
+
+def test_start_command_that_dies_is_exit_3(project: Project) -> None:
+    port = free_port()
+    plan = write_plan(project, '[wait_for]\npath = "/ready"\ntimeout = 1\n' + LOGIN)
+    start = f"{sys.executable} -c 'raise SystemExit(4)'"
+
+    code, _, err = smoke(project, plan, f"http://127.0.0.1:{port}", "--start", start)
+
+    assert code == 3
+    assert err.startswith(f"gates: error: http://127.0.0.1:{port}: not ready after 1s: GET /ready")
+    assert err.endswith("expected 200 (--start command exited with 4)\n")
