@@ -17,7 +17,7 @@ import re
 import shlex
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, NoReturn
@@ -435,10 +435,10 @@ class _Loader:
             concurrency=table.integer("concurrency", 10, low=1),
             fail_fast=table.boolean("fail_fast", False),
             deadline_s=table.number("deadline", None, low=0.001),
-            secrets=frozenset(),
         )
         table.done()
-        return Plan(**{**plan.__dict__, "secrets": frozenset(self.secrets)})
+        # Only now is every ${secret:…} of the plan known.
+        return replace(plan, secrets=frozenset(self.secrets))
 
     def _scalar(self, table: Table, key: str, value: Any) -> str:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
