@@ -6,7 +6,8 @@ Two kinds of substitution, at two times:
   one is a plan error naming it. Secret values are remembered so every output can redact them.
 * ``{name}`` is filled at run time from ``[vars]``, values captured by earlier steps and
   ``{run_id}``. Every placeholder is checked at load time: an unknown one is a plan error, not a
-  request to ``/leads/{lead_id}`` that fails later. ``{{`` and ``}}`` are literal braces.
+  request to ``/leads/{lead_id}`` that fails later. ``{{name}}`` is a literal ``{name}``; other
+  braces (a JSON body written as a string) are left alone.
 
 Every error names the plan file, the step (index and name) and the key, in one line (exit 2).
 """
@@ -36,7 +37,10 @@ CONNECTION = "connection"
 """In a WebSocket step's messages: the number of the connection (1 … ``connections``)."""
 
 _ENV = re.compile(r"\$\{(env|secret):([A-Za-z_][A-Za-z0-9_]*)\}")
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_PLACEHOLDER = re.compile(rf"\{{\{{({_NAME})\}}\}}|\{{({_NAME})\}}")
+"""``{{name}}`` (group 1, a literal ``{name}``) or ``{name}`` (group 2, a placeholder)."""
+_LOOKS_LIKE_PLACEHOLDER = re.compile(rf"\{{({_NAME})\}}")
 
 
 class PlanError(ConfigError):
@@ -257,9 +261,9 @@ def render(template: str, values: Mapping[str, str]) -> str:
     """Fill ``{name}`` placeholders (names were checked when the plan was loaded)."""
 
     def fill(match: re.Match[str]) -> str:
-        if match.group(0) in ("{{", "}}"):
-            return match.group(0)[0]
-        return values[match.group(1)]
+        if match.group(1) is not None:
+            return "{" + match.group(1) + "}"
+        return values[match.group(2)]
 
     return _PLACEHOLDER.sub(fill, template)
 
@@ -316,7 +320,7 @@ class _Loader:
                 )
             if kind == "secret" and value:
                 self.secrets.add(value)
-            return value.replace("{", "{{").replace("}", "}}")
+            return _LOOKS_LIKE_PLACEHOLDER.sub(r"{{\1}}", value)
 
         return _ENV.sub(fill, text)
 
@@ -333,7 +337,7 @@ class _Loader:
         """Expand the environment and check every ``{name}`` is known at this point."""
         text = self.expand(table, key, text)
         for match in _PLACEHOLDER.finditer(text):
-            name = match.group(1)
+            name = match.group(2)
             if name is not None and name not in known:
                 self.fail(
                     table,

@@ -539,3 +539,40 @@ def test_start_command_that_dies_is_exit_3(project: Project) -> None:
     assert code == 3
     assert err.startswith(f"gates: error: http://127.0.0.1:{port}: not ready after 1s: GET /ready")
     assert err.endswith("expected 200 (--start command exited with 4)\n")
+
+
+def test_raw_body_query_header_capture_and_expectations(project: Project, service: Service) -> None:
+    steps = r"""
+[[steps]]
+name = "login with a raw JSON body"
+method = "POST"
+path = "/api/v1/auth/login"
+headers = { Content-Type = "application/json" }
+body = '{"email": "${env:SMOKE_EMAIL}", "password": "${secret:SMOKE_PASSWORD}", "x": {"y": 1}}'
+capture = { token = { json = "access_token", secret = true }, kind = { header = "content-type" } }
+
+[steps.expect]
+status = 200
+headers = { content-type = "^application/json$" }
+body = '"token_type":\s*"bearer"'
+max_ms = 60000
+json = [
+    { path = "access_token", matches = "^[A-Za-z0-9_-]{20,}$" },
+    { path = "refresh_token", exists = false },
+]
+
+[[steps]]
+name = "query sent"
+method = "GET"
+path = "/health"
+query = { probe = "{kind} {run_id}" }
+expect = { status = 200, json = [{ path = "keys(@)", length = 1 }] }
+"""
+    plan = write_plan(project, steps)
+
+    code, out, _ = smoke(project, plan, service.url)
+
+    assert code == 0, out
+    assert any(
+        "GET /health?probe=application%2Fjson+" in line for line in service.requests_logged()
+    )
