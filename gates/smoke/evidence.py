@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -110,7 +110,6 @@ class SmokeRun:
     p95_limit_ms: float | None = None
     interrupted: str | None = None
     """``SIGINT``, ``SIGTERM``, ``deadline`` or ``fail-fast`` when the steps stopped early."""
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def p50_ms(self) -> float | None:
