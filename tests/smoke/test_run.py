@@ -117,13 +117,26 @@ name = "health after"
 method = "GET"
 path = "/health"
 """
-    plan = write_plan(project, LOGIN + CREATE_LEAD + CREATE_MCP + kill)
+    another = """
+[[steps]]
+name = "create another lead"
+method = "POST"
+path = "/api/v1/workspaces/1/leads"
+json = { name = "smoke-{run_id}-2" }
+capture = { other_id = { json = "id" } }
+cleanup = { method = "DELETE", path = "/api/v1/workspaces/1/leads/{other_id}" }
+"""
+    plan = write_plan(project, LOGIN + CREATE_LEAD + CREATE_MCP + kill + another)
 
     code, out, _ = smoke(project, plan, service.url)
 
     assert code == 1
     assert "  health after: no answer: ConnectError" in out
     leftovers = out.split("Leftovers:\n")[1].splitlines()
+    assert leftovers.pop(0) == (
+        "  create another lead (POST /api/v1/workspaces/1/leads): no answer to the request: it "
+        "may exist"
+    )
     assert leftovers[0].startswith(
         "  create MCP server (/api/v1/mcp-servers/1): cleanup DELETE /api/v1/mcp-servers/1 got "
         "no answer: ConnectError"
@@ -313,6 +326,11 @@ expect = { messages = [{ path = "type", equals = "echo" }] }
 timeout = 5
 
 [[steps]]
+name = "no chat here"
+websocket = "/ws/nothing"
+send = ["hello"]
+
+[[steps]]
 name = "chat with the real token"
 websocket = "/ws/chat"
 auth = { bearer = "{token}" }
@@ -332,6 +350,7 @@ messages = [{ path = "text", equals = "ping {run_id} from {connection}" }]
         "while awaiting type; connection 2: closed by server (code 4401 invalid token) while "
         "awaiting type"
     ) in out
+    assert "  no chat here: connection: refused with HTTP 403" in out
     real = next(line for line in out.splitlines() if line.startswith("chat with the real token"))
     assert "5/5 connections ok" in real and real.endswith("PASS")
 
@@ -493,6 +512,15 @@ expect = {{ exit_code = 0, output = "up to date" }}
 [[steps]]
 name = "wrong expectation"
 command = ["{sys.executable}", "-c", "print('nope'); raise SystemExit(3)"]
+
+[[steps]]
+name = "too slow"
+command = ["{sys.executable}", "-c", "import time; time.sleep(60)"]
+timeout = 0.5
+
+[[steps]]
+name = "no such program"
+command = "no-such-program-here --version"
 """
     plan = write_plan(project, f'[vars]\ndb = "{service.db}"\n' + commands)
     monkeypatch.chdir(REPO)
@@ -501,6 +529,8 @@ command = ["{sys.executable}", "-c", "print('nope'); raise SystemExit(3)"]
 
     assert code == 1
     assert "  wrong expectation: exit 3, expected exit 0" in out
+    assert "  too slow: timed out after 0.5s, expected exit 0" in out
+    assert "  no such program: could not start: No such file or directory, expected exit 0" in out
     assert "    body: nope" in out
     row = next(line for line in out.splitlines() if line.startswith("migrations applied"))
     assert row.endswith("PASS")
