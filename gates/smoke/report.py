@@ -46,9 +46,9 @@ def _header(run: SmokeRun, result: GateResult) -> list[str]:
         f"Smoke {result.status.value}: {result.summary}",
         f"Target: {run.base_url} ({run.environment}), plan {run.plan}, run {run.run_id}",
         f"Run window (UTC): {run.started_at} → {run.finished_at}",
-        f"Totals: {len(rows)} checks, {counts[Outcome.PASSED]} passed, "
-        f"{counts[Outcome.FAILED]} failed, {counts[Outcome.FLAKY]} flaky, "
-        f"{counts[Outcome.SKIPPED]} not run, {len(run.leftovers)} leftover(s)",
+        f"Totals: {len(rows)} checks: {counts[Outcome.PASSED]} passed, "
+        f"{counts[Outcome.FLAKY]} flaky, {counts[Outcome.FAILED]} failed, "
+        f"{counts[Outcome.SKIPPED]} not run; {len(run.leftovers)} leftover(s)",
         f"Latency: p50 {_ms(run.p50_ms)}, p95 {_ms(run.p95_ms)} over "
         f"{len(run.timings_ms)} requests",
     ]

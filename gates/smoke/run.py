@@ -658,12 +658,13 @@ def collect(plan: Plan, options: Options, redactor: Redactor) -> SmokeRun:
 def judge(run: SmokeRun) -> GateResult:
     """PASS when every check passed and nothing was left behind; flaky passes make it WARN."""
     rows = (*run.checks, *run.cleanups)
-    failed = [c for c in rows if not c.outcome.ok]
+    counts = {outcome: sum(1 for c in rows if c.outcome is outcome) for outcome in Outcome}
+    passed = counts[Outcome.PASSED] + counts[Outcome.FLAKY]
     flaky = [c for c in rows if c.outcome is Outcome.FLAKY]
-    passed = len(rows) - len(failed)
     findings = [
         Finding(f"{c.name}: {'; '.join(c.failures) or c.outcome.value}", rule=c.kind)
-        for c in failed
+        for c in rows
+        if not c.outcome.ok
     ]
     findings += [
         Finding(f"flaky: {c.name} passed after {c.attempts} attempts", rule="flaky", new=False)
@@ -673,15 +674,17 @@ def judge(run: SmokeRun) -> GateResult:
         Finding(f"leftover: {item.artifact}: {item.reason}", rule="leftover")
         for item in run.leftovers
     ]
-    if failed or run.leftovers or run.interrupted:
+    if passed < len(rows) or run.leftovers or run.interrupted:
         status = Status.FAIL
     else:
         status = Status.WARN if flaky else Status.PASS
     summary = f"{passed}/{len(rows)} checks passed"
-    if failed:
-        summary += f", {len(failed)} failed"
     if flaky:
-        summary += f", {len(flaky)} flaky"
+        summary += f" ({len(flaky)} flaky)"
+    if counts[Outcome.FAILED]:
+        summary += f", {counts[Outcome.FAILED]} failed"
+    if counts[Outcome.SKIPPED]:
+        summary += f", {counts[Outcome.SKIPPED]} not run"
     if run.leftovers:
         summary += f", {len(run.leftovers)} leftover(s)"
     if run.interrupted:
@@ -698,7 +701,8 @@ def judge(run: SmokeRun) -> GateResult:
         metrics={
             "checks": len(rows),
             "passed": passed,
-            "failed": len(failed),
+            "failed": counts[Outcome.FAILED],
+            "not_run": counts[Outcome.SKIPPED],
             "flaky": len(flaky),
             "leftovers": len(run.leftovers),
             "p50_ms": None if run.p50_ms is None else round(run.p50_ms, 1),

@@ -61,7 +61,7 @@ def test_example_plan_passes_with_every_check_and_no_leftovers(
     assert [row.split("  ")[0] for row in rows] == steps
     assert "Leftovers: none" in out
     assert "Run window (UTC): " in out
-    assert "Totals: 15 checks, 15 passed, 0 failed" in out
+    assert "Totals: 15 checks: 15 passed, 0 flaky, 0 failed, 0 not run; 0 leftover(s)" in out
     assert service.rows("SELECT * FROM leads") == []
     assert service.rows("SELECT * FROM mcp_servers") == []
     result = json.loads((project.root / ".gates/results/smoke.json").read_text())
@@ -432,7 +432,7 @@ retry_delay = 0.1
     code, out, _ = smoke(project, plan, service.url)
 
     assert code == 0
-    assert "Smoke WARN: 1/1 checks passed, 1 flaky" in out
+    assert "Smoke WARN: 1/1 checks passed (1 flaky)" in out
     row = next(line for line in out.splitlines() if line.startswith("ready "))
     assert row.endswith("FLAKY")
 
