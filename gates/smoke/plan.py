@@ -28,6 +28,7 @@ import jmespath.exceptions
 
 from gates.config import Table
 from gates.errors import ConfigError
+from gates.smoke.redact import Redactor
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 """Methods that change nothing: the only ones retried, the only ones allowed read-only."""
@@ -292,7 +293,11 @@ def load(path: Path, environ: Mapping[str, str], *, base_url: str | None = None)
         raise PlanError(f"{path}: cannot read: {exc.strerror}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise PlanError(f"{path.name}: invalid TOML: {exc}") from None
-    return _Loader(path, environ).plan(document, base_url)
+    loader = _Loader(path, environ)
+    try:
+        return loader.plan(document, base_url)
+    except ConfigError as exc:  # a message may quote a value that came from a secret
+        raise PlanError(Redactor(loader.secrets).text(str(exc))) from None
 
 
 class _Loader:

@@ -113,6 +113,18 @@ def test_base_url_from_the_environment_is_required(project: Project) -> None:
     )
 
 
+def test_plan_error_quoting_a_secret_redacts_it(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TARGET", "staging.example.com/?key=s3cr3t-v4lue")
+    plan = write_plan(project, 'base_url = "${secret:TARGET}"\n' + HEALTH)
+
+    code, _, err = project.gates("smoke", plan)
+
+    assert code == 2
+    assert err == "gates: error: smoke.toml: base_url: expected an http(s):// URL, got '***'\n"
+
+
 def test_missing_plan_file(project: Project) -> None:
     code, _, err = project.gates("smoke", "nope.toml", "--base-url", "http://127.0.0.1:9")
 
