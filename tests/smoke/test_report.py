@@ -10,7 +10,7 @@ from pathlib import Path
 
 from gates.model import Status
 from gates.smoke import report
-from gates.smoke.evidence import Check, Leftover, Outcome, SmokeRun
+from gates.smoke.evidence import EXCERPT_CHARS, Check, Leftover, Outcome, SmokeRun, excerpt
 from gates.smoke.run import judge
 
 GOLD = Path(__file__).parent.parent / "gold"
@@ -103,3 +103,10 @@ def test_markdown_report() -> None:
 
 def test_junit_report() -> None:
     check_gold("smoke-junit.xml", report.junit(sample_run()))
+
+
+def test_body_excerpt_is_one_line_and_truncated() -> None:
+    text = excerpt("line one\n  line two " + "x" * 400)
+
+    assert len(text) == EXCERPT_CHARS
+    assert text.startswith("line one line two xxx") and text.endswith("x…")
