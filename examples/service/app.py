@@ -14,6 +14,7 @@ SERVICE_FAULTS    comma-separated faults, for testing the smoke gate against a b
     workspace-id-as-string    /api/v1/workspaces returns ids as strings (schema drift)
     health-redirect=URL       /health redirects (307) to URL
     ready-after=SECONDS       /ready answers 503 until SECONDS after start
+    ready-fails=N             /ready answers 503 to its first N requests (a flaky dependency)
 """
 
 from __future__ import annotations
@@ -104,6 +105,7 @@ def create_app() -> Starlette:
     )
     started = time.monotonic()
     ready_after = float(faults.get("ready-after") or 0)
+    ready_failures = [int(faults.get("ready-fails") or 0)]  # mutable: counts down
 
     @contextlib.contextmanager
     def database() -> Iterator[sqlite3.Connection]:
@@ -167,6 +169,9 @@ def create_app() -> Starlette:
     async def ready(request: Request) -> Response:
         if time.monotonic() - started < ready_after:
             return error(503, "starting")
+        if ready_failures[0] > 0:
+            ready_failures[0] -= 1
+            return error(503, "database connection pool exhausted")
         with database() as conn:
             conn.execute("SELECT 1")
         return JSONResponse({"status": "ready"})

@@ -418,14 +418,14 @@ expect = { status = 200, json = [
 def test_retry_of_a_safe_method_that_then_passes_is_flaky(
     project: Project, faulty: Callable[..., Service]
 ) -> None:
-    service = faulty(SERVICE_FAULTS="ready-after=1.5")
+    service = faulty(SERVICE_FAULTS="ready-fails=2")
     ready = """
 [[steps]]
 name = "ready"
 method = "GET"
 path = "/ready"
-retries = 40
-retry_delay = 0.1
+retries = 2
+retry_delay = 0
 """
     plan = write_plan(project, ready)
 
@@ -435,6 +435,8 @@ retry_delay = 0.1
     assert "Smoke WARN: 1/1 checks passed (1 flaky)" in out
     row = next(line for line in out.splitlines() if line.startswith("ready "))
     assert row.endswith("FLAKY")
+    result = json.loads((project.root / ".gates/results/smoke.json").read_text())
+    assert result["details"]["checks"][0]["attempts"] == 3
 
 
 def test_deadline_stops_the_steps_and_cleanups_still_run(
