@@ -340,7 +340,14 @@ timeout = 5
 [steps.expect]
 messages = [{ path = "text", equals = "ping {run_id} from {connection}" }]
 """
-    plan = write_plan(project, LOGIN + chat)
+    absolute = f"""
+[[steps]]
+name = "chat by absolute URL, token in the first frame"
+websocket = "ws://127.0.0.1:{service.port}/ws/chat"
+send = [{{ type = "auth", token = "{{token}}" }}]
+expect = {{ messages = [{{ path = "type", equals = "ready" }}] }}
+"""
+    plan = write_plan(project, LOGIN + chat + absolute)
 
     code, out, _ = smoke(project, plan, service.url)
 
@@ -353,6 +360,8 @@ messages = [{ path = "text", equals = "ping {run_id} from {connection}" }]
     assert "  no chat here: connection: refused with HTTP 403" in out
     real = next(line for line in out.splitlines() if line.startswith("chat with the real token"))
     assert "5/5 connections ok" in real and real.endswith("PASS")
+    absolute_row = next(line for line in out.splitlines() if line.startswith("chat by absolute"))
+    assert absolute_row.endswith("PASS")
 
 
 def test_changed_field_type_is_named_by_the_openapi_check(
