@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from gates import __version__, flow, lint, typecheck
+from gates import __version__, checklist, config, flow, lint, typecheck
 from gates.errors import EXIT_USAGE, GatesError
+from gates.ledger import commands as ledger_commands
+from gates.ledger import history
 from gates.model import GateResult, JSONValue
 from gates.record import exit_code
 
@@ -71,7 +74,13 @@ def _smoke(args: argparse.Namespace) -> int:
 
 
 def _decide(args: argparse.Namespace) -> int:
-    decision = flow.decide(_context(args), environment=args.environment)
+    decision = flow.decide(
+        _context(args),
+        environment=args.environment,
+        decided_by=args.by,
+        reason=args.reason,
+        no_go=args.no_go,
+    )
     if args.json:
         _print_json(decision.to_dict())
     else:
@@ -90,6 +99,70 @@ def _status(args: argparse.Namespace) -> int:
         from gates.report import terminal  # rich is slow to import: only when printing
 
         terminal.print_status(rows)
+    return 0
+
+
+def _config(args: argparse.Namespace) -> config.GatesConfig:
+    return config.load(Path(args.root).resolve())
+
+
+def _history(args: argparse.Namespace) -> int:
+    rows = ledger_commands.history(_config(args), limit=args.limit)
+    if args.json:
+        _print_json([row.to_dict() for row in rows])
+    else:
+        print(history.render(rows))
+    return 0
+
+
+def _ledger_verify(args: argparse.Namespace) -> int:
+    location, result = ledger_commands.verify(_config(args))
+    if args.json:
+        _print_json({"ledger": location, **result.to_dict()})
+    elif result.ok:
+        print(f"ledger OK: {result.records} records, chain intact ({location})")
+    else:
+        print(f"ledger BROKEN: {result.problem} ({location})")
+    return 0 if result.ok else 1
+
+
+def _ledger_export(args: argparse.Namespace) -> int:
+    ledger_commands.export(_config(args), sys.stdout)
+    return 0
+
+
+def _checklist(args: argparse.Namespace) -> int:
+    context = _context(args)
+    found = checklist.load(context.config, version=args.version, tree=context.workspace.tree_id())
+    if args.json:
+        _print_json(found.to_dict())
+    else:
+        print(checklist.render(found, context.config.project_name))
+    return 0
+
+
+def _signoff(args: argparse.Namespace) -> int:
+    context = _context(args)
+    record = checklist.signoff(
+        context.config,
+        item=args.item,
+        by=args.by,
+        note=args.note,
+        version=args.version,
+        tree=context.workspace.tree_id(),
+    )
+    if args.json:
+        _print_json(record.to_dict())
+    else:
+        print(f"signed off: {args.item} by {args.by} (ledger record {record.seq})")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from gates.report import html
+
+    path = html.write(_config(args), Path(args.html))
+    print(f"wrote {path}")
     return 0
 
 
@@ -140,6 +213,35 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("decide", _decide, "apply the policy to every gate's result: GO or NO_GO")
     sub.add_argument("--environment", default=None, help="e.g. staging or production")
+    sub.add_argument("--by", default=None, help="who decides (default: the CI run or the user)")
+    sub.add_argument("--reason", default=None, help="why, recorded with the decision")
+    sub.add_argument(
+        "--no-go", action="store_true", help="stop the release: a GO becomes NO_GO (needs --reason)"
+    )
+
+    sub = command("history", _history, "the trend of recorded decisions and their metrics")
+    sub.add_argument("--limit", type=int, default=20, help="newest N decisions (default: 20)")
+
+    ledger_parser = commands.add_parser("ledger", help="verify or export the decision ledger")
+    ledger_actions = ledger_parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for name, handler, text in (
+        ("verify", _ledger_verify, "re-compute the hash chain; exit 1 naming the first bad record"),
+        ("export", _ledger_export, "every record as JSON lines, oldest first"),
+    ):
+        sub = ledger_actions.add_parser(name, parents=[common], help=text, description=text)
+        sub.set_defaults(handler=handler)
+
+    sub = command("checklist", _checklist, "the release manager checklist in Markdown")
+    sub.add_argument("--version", default=None, help="release version (default: the project's)")
+
+    sub = command("signoff", _signoff, "sign off a manual checklist item, recorded in the ledger")
+    sub.add_argument("item", help="the checklist item, as configured")
+    sub.add_argument("--by", required=True, help="who signs off")
+    sub.add_argument("--note", default=None, help="a note kept with the sign-off")
+    sub.add_argument("--version", default=None, help="release version (default: the project's)")
+
+    sub = command("report", _report, "write the decision report")
+    sub.add_argument("--html", required=True, metavar="FILE", help="one self-contained HTML page")
 
     command("status", _status, "every gate's latest result, fresh or stale")
     return parser
@@ -163,6 +265,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("gates: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (``gates ledger export | head``): stop quietly, like cat does.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return code
 
 

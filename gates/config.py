@@ -12,6 +12,7 @@ import shlex
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -144,6 +145,14 @@ class Table:
                 self.fail(key, f"expected a list of strings, item {index} is {_describe(item)}")
         return tuple(value)
 
+    def raw_list(self, key: str) -> list[Any]:
+        """A list whose items the caller checks (e.g. strings mixed with tables)."""
+        if key not in self._data:
+            self._mark(key)
+            return []
+        value: list[Any] = self._get(key, (list,), "a list")
+        return value
+
     def string_or_strings(self, key: str) -> tuple[str, ...]:
         """A string or a list of strings (e.g. a glob or several)."""
         if key in self._data and isinstance(self._data[key], str):
@@ -271,6 +280,31 @@ class CommandGate:
     timeout_s: float | None = None
 
 
+class Priority(StrEnum):
+    """How much a release checklist item matters (the release plan's must/should/could)."""
+
+    MUST = "must"
+    """A production decision is NO_GO while it is unchecked."""
+    SHOULD = "should"
+    COULD = "could"
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    name: str
+    """What is checked, e.g. ``CHANGELOG reviewed``; sign-offs name it."""
+    priority: Priority
+    gate: str | None = None
+    """Checked when this gate let the latest decision through; None: needs a sign-off."""
+
+
+@dataclass(frozen=True)
+class ChecklistConfig:
+    """``[tool.gates.checklist]``: ``must``/``should``/``could`` lists of items."""
+
+    items: tuple[ChecklistItem, ...] = ()
+
+
 @dataclass(frozen=True)
 class GatesConfig:
     """The whole ``[tool.gates]`` section of one project."""
@@ -290,6 +324,7 @@ class GatesConfig:
     tests: TestsConfig = field(default_factory=TestsConfig)
     commands: Mapping[str, CommandGate] = field(default_factory=dict)
     waivers: tuple[Waiver, ...] = ()
+    checklist: ChecklistConfig = field(default_factory=ChecklistConfig)
 
     @property
     def gates(self) -> tuple[str, ...]:
@@ -351,6 +386,7 @@ def parse(document: Mapping[str, Any], *, root: Path, file: Path) -> GatesConfig
         tests=_tests(table.table("tests")),
         commands=commands,
         waivers=tuple(_waiver(t, known) for t in table.tables("waivers")),
+        checklist=_checklist(table.table("checklist"), known),
     )
     table.done()
     return config
@@ -440,3 +476,30 @@ def _waiver(table: Table, known: Sequence[str]) -> Waiver:
     )
     table.done()
     return waiver
+
+
+def _checklist(table: Table, known: Sequence[str]) -> ChecklistConfig:
+    """Each list holds item names (manual: signed off) or ``{ item = "...", gate = "..." }``."""
+    items: list[ChecklistItem] = []
+    for priority in Priority:
+        for index, entry in enumerate(table.raw_list(priority.value)):
+            if isinstance(entry, str) and entry.strip():
+                items.append(ChecklistItem(entry.strip(), priority))
+                continue
+            if not isinstance(entry, dict):
+                table.fail(priority.value, f"item {index}: expected an item name or a table")
+            item = Table(entry, ["tool", "gates", "checklist", priority.value, index], table.file)
+            name, gate = item.string("item", "").strip(), item.string("gate", "")
+            if not name:
+                item.fail("item", "required: what the item checks")
+            if gate not in known:
+                item.fail("gate", f"unknown gate {gate!r} (known: {', '.join(known)})")
+            item.done()
+            items.append(ChecklistItem(name, priority, gate))
+    seen: set[str] = set()
+    for entry in items:
+        if entry.name in seen:
+            table.fail(entry.priority.value, f"item {entry.name!r} is listed twice")
+        seen.add(entry.name)
+    table.done()
+    return ChecklistConfig(tuple(items))

@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from gates import command_gate, config, policy
+from gates import checklist, command_gate, config, policy
 from gates.errors import ConfigError
+from gates.ledger import open_ledger, record_decision
 from gates.model import Decision, GateResult, JSONValue, Status, Tier, utcnow
 from gates.record import record
 from gates.report import github, markdown
@@ -56,8 +57,20 @@ def new_decision_id(now: dt.datetime) -> str:
     return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
 
 
-def decide(context: Context, *, environment: str | None = None) -> Decision:
-    """Judge every configured gate's result for the current tree and record the decision."""
+def decide(
+    context: Context,
+    *,
+    environment: str | None = None,
+    decided_by: str | None = None,
+    reason: str | None = None,
+    no_go: bool = False,
+) -> Decision:
+    """Judge every configured gate's result for the current tree and record the decision.
+
+    ``decided_by``/``reason`` say who decided and why; ``no_go`` turns a GO into NO_GO (see
+    :func:`gates.checklist.release_manager`). The decision is appended to the ledger first, so the
+    written ``decision.json`` carries its chain hashes.
+    """
     cfg, workspace = context.config, context.workspace
     tree = workspace.tree_id()
     results = {name: workspace.read_result(name) for name in cfg.gates}
@@ -87,6 +100,11 @@ def decide(context: Context, *, environment: str | None = None) -> Decision:
         environment=environment,
         artifacts=_artifacts(results),
     )
+    with open_ledger(cfg) as store:
+        decision = checklist.release_manager(
+            decision, cfg, store, decided_by=decided_by, reason=reason, no_go=no_go
+        )
+        decision = record_decision(store, decision)
     write_json(workspace.gates_dir / "decision.json", decision.to_dict())
     (workspace.gates_dir / "decision.md").write_text(markdown.decision(decision), encoding="utf-8")
     return decision

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
 import subprocess
 import textwrap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
+from pg_cluster import cluster, server_bindir
 
 from gates.cli import main
+from gates.model import GateResult, Status
+from gates.workspace import Workspace
 
 CLEAN_MODULE = '''\
 """Demo package."""
@@ -91,3 +98,95 @@ def make_project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Callable
         return project
 
     return make
+
+
+# The ledger, checklist and HTML report tests: a project whose gate results the test records. ----
+
+LEDGER_PYPROJECT = """\
+[project]
+name = "demo"
+version = "1.2.0"
+
+[tool.gates]
+required = ["tests", "coverage"]
+
+[tool.gates.checklist]
+must = ["CHANGELOG reviewed", { item = "All tests pass", gate = "tests" }]
+should = ["docs reviewed"]
+could = ["blog post drafted"]
+"""
+
+
+@dataclass
+class LedgerProject(Project):
+    """A project whose gate results are recorded by the test, as the gates themselves would."""
+
+    def record(
+        self, gate: str, metrics: Mapping[str, Any], *, status: Status = Status.PASS, **details: Any
+    ) -> None:
+        """Record ``gate``'s result (with ``details``) for the current tree."""
+        workspace = Workspace.at(self.root)
+        result = GateResult(gate, status, f"{gate} {status.value}", dict(metrics), details=details)
+        workspace.write_result(
+            result.stamped(
+                tree=workspace.tree_id(),
+                started_at=dt.datetime.now(dt.UTC),
+                duration_s=0.1,
+                tools={},
+            )
+        )
+
+    def record_run(self, passed: int, failed: int, skipped: int, covered: float) -> None:
+        """A tests result and a coverage result with these figures."""
+        tests_status = Status.PASS if failed == 0 else Status.FAIL
+        self.record(
+            "tests", {"passed": passed, "failed": failed, "skipped": skipped}, status=tests_status
+        )
+        self.record("coverage", {"percent_covered": covered})
+
+
+@pytest.fixture
+def ledger_project(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., LedgerProject]:
+    """``ledger_project(pyproject_text)`` → a git project (default: checklist, tests + coverage)."""
+    for variable in ("GATES_LEDGER_URL", "GITHUB_ACTIONS", "GITHUB_RUN_ID"):
+        monkeypatch.delenv(variable, raising=False)
+
+    def make(pyproject_text: str = LEDGER_PYPROJECT) -> LedgerProject:
+        root = tmp_path / "project"
+        root.mkdir()
+        init_repo(root)
+        project = LedgerProject(root, capsys)
+        project.write("pyproject.toml", pyproject_text)
+        return project
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A real PostgreSQL: GATES_TEST_POSTGRES_URL, or a throwaway cluster on 127.0.0.1."""
+    given = os.environ.get("GATES_TEST_POSTGRES_URL")
+    if given:
+        yield given
+        return
+    bindir = server_bindir()
+    if bindir is None:
+        reason = (
+            "PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install postgresql,"
+            " or set GATES_TEST_POSTGRES_URL"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with cluster(bindir, durable=False) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> str:
+    """The server with no ledger tables in it: each test starts from an empty ledger."""
+    with psycopg.connect(postgres_server, autocommit=True) as connection:
+        connection.execute("DROP TABLE IF EXISTS ledger_records, ledger_head, ledger_schema")
+    return postgres_server

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from types import TracebackType
 from typing import Protocol
 
 from gates.errors import LedgerError
@@ -37,6 +38,17 @@ class Record:
     prev_hash: str
     hash: str
 
+    def to_dict(self) -> dict[str, JSONValue]:
+        """The export form (one JSON line of ``gates ledger export``)."""
+        return {
+            "seq": self.seq,
+            "kind": self.kind.value,
+            "created_at": self.created_at,
+            "payload": dict(self.payload),
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
+
 
 @dataclass(frozen=True)
 class Verification:
@@ -51,9 +63,20 @@ class Verification:
     def ok(self) -> bool:
         return self.first_bad is None and self.problem is None
 
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {
+            "ok": self.ok,
+            "records": self.records,
+            "first_bad": self.first_bad,
+            "problem": self.problem,
+        }
+
 
 class Ledger(Protocol):
     """An open ledger. Appends are atomic and serialized: concurrent writers never fork it."""
+
+    location: str
+    """Where the ledger is, safe to print (a URL's password is never in it)."""
 
     def append(self, kind: RecordKind, payload: Mapping[str, JSONValue]) -> Record: ...
 
@@ -70,6 +93,17 @@ class Ledger(Protocol):
     def verify(self) -> Verification: ...
 
     def close(self) -> None: ...
+
+    def __enter__(self) -> Ledger: ...
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Closes the ledger."""
+        ...
 
 
 __all__ = ["Ledger", "LedgerError", "Record", "RecordKind", "Verification"]

@@ -1,0 +1,207 @@
+"""What the release manager owns: the release checklist, sign-offs, and turning a GO into NO_GO.
+
+The checklist comes from ``[tool.gates.checklist]`` (must / should / could items). An item tied to a
+gate is checked when that gate let the latest decision for the current tree through; any other
+item is checked by a sign-off (``gates signoff ITEM --by NAME``) recorded in the ledger for the
+version being released. A production decision is NO_GO while a must-have item is unchecked. A
+person can always turn a GO into NO_GO; nothing here can turn a NO_GO into a GO.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from gates.config import ChecklistConfig, ChecklistItem, GatesConfig, Priority
+from gates.errors import ConfigError, GatesError
+from gates.ledger import Ledger, Record, RecordKind, open_ledger
+from gates.model import Decision, JSONValue, Verdict
+
+PRODUCTION = "production"
+"""The environment whose decisions the checklist's must-haves hold back."""
+
+_HEADINGS = {
+    Priority.MUST: "Must have",
+    Priority.SHOULD: "Should have",
+    Priority.COULD: "Could have",
+}
+
+
+@dataclass(frozen=True)
+class CheckedItem:
+    item: ChecklistItem
+    checked: bool
+    note: str
+    """Why it is (not) checked: the gate's status or who signed off, when, and their note."""
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {
+            "item": self.item.name,
+            "priority": self.item.priority.value,
+            "gate": self.item.gate,
+            "checked": self.checked,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Checklist:
+    version: str | None
+    decision: str | None
+    """Id of the decision gate items were checked against."""
+    items: tuple[CheckedItem, ...]
+
+    def unchecked(self, priority: Priority) -> tuple[CheckedItem, ...]:
+        return tuple(c for c in self.items if c.item.priority is priority and not c.checked)
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {
+            "version": self.version,
+            "decision": self.decision,
+            "items": [c.to_dict() for c in self.items],
+        }
+
+
+def build(
+    config: ChecklistConfig,
+    *,
+    version: str | None,
+    decision: Decision | None,
+    signoffs: Sequence[Record],
+) -> Checklist:
+    """Check every item against ``decision`` and the sign-offs recorded for ``version`` (pure)."""
+    signed: dict[str, Mapping[str, JSONValue]] = {}
+    for record in signoffs:
+        if record.kind is RecordKind.SIGNOFF and record.payload.get("version") == version:
+            signed[str(record.payload.get("item"))] = {**record.payload, "at": record.created_at}
+    outcomes = {g.name: g for g in decision.gates} if decision else {}
+    items = []
+    for item in config.items:
+        if item.gate is not None:
+            outcome = outcomes.get(item.gate)
+            if decision is None:
+                items.append(CheckedItem(item, False, "no decision for this tree yet"))
+            elif outcome is None:
+                items.append(CheckedItem(item, False, f"gate {item.gate} was not in the decision"))
+            else:
+                waived = " (waived)" if outcome.waived else ""
+                note = f"gate {item.gate}: {outcome.status.value}{waived}"
+                items.append(CheckedItem(item, outcome.status.ok, note))
+            continue
+        signoff = signed.get(item.name)
+        if signoff is None:
+            hint = f"needs: gates signoff {_quote(item.name)} --by NAME"
+            items.append(CheckedItem(item, False, hint))
+        else:
+            note = f"signed off by {signoff.get('by')} at {str(signoff['at'])[:16]}"
+            if signoff.get("note"):
+                note += f": {signoff['note']}"
+            items.append(CheckedItem(item, True, note))
+    return Checklist(version, decision.id if decision else None, tuple(items))
+
+
+def _quote(name: str) -> str:
+    return f'"{name}"' if " " in name else name
+
+
+def render(checklist: Checklist, project: str | None = None) -> str:
+    """The checklist as Markdown task lists, one section per priority."""
+    title = " ".join(x for x in (project, checklist.version) if x) or "this project"
+    lines = [f"# Release checklist: {title}", ""]
+    basis = checklist.decision or "none for this tree yet"
+    lines += [f"Gate items checked against decision: {basis}", ""]
+    if not checklist.items:
+        lines += ["No items: add must/should/could lists to [tool.gates.checklist].", ""]
+    for priority in Priority:
+        entries = [c for c in checklist.items if c.item.priority is priority]
+        if not entries:
+            continue
+        lines += [f"## {_HEADINGS[priority]}", ""]
+        for entry in entries:
+            mark = "x" if entry.checked else " "
+            lines.append(f"- [{mark}] {entry.item.name} — {entry.note}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def load(config: GatesConfig, *, version: str | None, tree: str) -> Checklist:
+    """The checklist for ``version`` (default: the project's) as the ledger has it now."""
+    with open_ledger(config) as ledger:
+        return build(
+            config.checklist,
+            version=version or config.version,
+            decision=ledger.latest_decision(tree),
+            signoffs=ledger.records(RecordKind.SIGNOFF),
+        )
+
+
+def signoff(
+    config: GatesConfig, *, item: str, by: str, note: str | None, version: str | None, tree: str
+) -> Record:
+    """Record that ``by`` signed off the manual checklist item ``item`` for ``version``."""
+    manual = [i.name for i in config.checklist.items if i.gate is None]
+    where = f"{config.file.name}: tool.gates.checklist"
+    if item not in manual:
+        known = ", ".join(repr(name) for name in manual) or "none configured"
+        raise ConfigError(f"{where}: no manual item {item!r} to sign off (items: {known})")
+    if not by.strip():
+        raise GatesError("signoff: --by needs a name")
+    payload: dict[str, JSONValue] = {
+        "item": item,
+        "by": by.strip(),
+        "note": note,
+        "version": version or config.version,
+        "project": config.project_name,
+        "tree": tree,
+    }
+    with open_ledger(config) as ledger:
+        return ledger.append(RecordKind.SIGNOFF, payload)
+
+
+def who() -> str:
+    """Who decides when nobody says: the CI run (its URL) or the local user."""
+    env = os.environ
+    if env.get("GITHUB_RUN_ID") and env.get("GITHUB_REPOSITORY"):
+        server = env.get("GITHUB_SERVER_URL", "https://github.com")
+        return f"{server}/{env['GITHUB_REPOSITORY']}/actions/runs/{env['GITHUB_RUN_ID']}"
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def release_manager(
+    decision: Decision,
+    config: GatesConfig,
+    ledger: Ledger,
+    *,
+    decided_by: str | None,
+    reason: str | None,
+    no_go: bool,
+) -> Decision:
+    """The decision as recorded: who decided and why, a manual NO_GO, the production checklist."""
+    if no_go and not (reason and reason.strip()):
+        raise GatesError("decide: --no-go needs --reason (say why the release is stopped)")
+    by = decided_by.strip() if decided_by and decided_by.strip() else who()
+    decision = replace(decision, decided_by=by, reason=reason)
+    reasons = list(decision.reasons)
+    verdict = decision.verdict
+    if no_go and verdict is not Verdict.NO_GO:
+        verdict = Verdict.NO_GO
+        reasons.append(f"turned NO_GO by {by}: {reason}")
+    if decision.environment == PRODUCTION:
+        checklist = build(
+            config.checklist,
+            version=decision.version,
+            decision=decision,
+            signoffs=ledger.records(RecordKind.SIGNOFF),
+        )
+        for missing in checklist.unchecked(Priority.MUST):
+            verdict = Verdict.NO_GO
+            what = "sign-off" if missing.item.gate is None else "gate item"
+            reasons.append(
+                f"checklist: must-have {what} missing: {missing.item.name} ({missing.note})"
+            )
+    return replace(decision, verdict=verdict, reasons=tuple(reasons))

@@ -1,0 +1,121 @@
+"""The decision ledger: an append-only, hash-chained record of decisions, sign-offs, releases.
+
+Public Python API (stable: the CLI, the release steps and users' scripts rely on it)::
+
+    from gates.ledger import RecordKind, open_ledger
+
+    with open_ledger(config) as ledger:          # a GatesConfig, a path, a URL, or None
+        record = ledger.append(RecordKind.SIGNOFF, {"item": "docs reviewed", "by": "ana"})
+        ledger.records(RecordKind.DECISION, limit=5)   # newest 5, oldest first
+        ledger.latest_decision(tree_id)                # Decision | None, hashes filled in
+        result = ledger.verify()                       # Verification(records, first_bad, problem)
+        result.ok
+
+- :func:`open_ledger` picks the store: PostgreSQL when ``GATES_LEDGER_URL`` is set (or a
+  ``postgresql://`` URL is given), else the SQLite file ``[tool.gates] ledger`` (default
+  ``.gates/ledger.db``, relative to the project root). The schema is created or migrated forward on
+  open. Every failure is a :class:`LedgerError` with a one-line message that never shows a password.
+- :class:`Ledger` (the protocol both stores implement): ``append(kind, payload) -> Record``,
+  ``records(kind=None, *, limit=None)``, ``latest_decision(tree)``, ``verify()``, ``close()``;
+  stores are context managers. Appends are atomic and serialized across processes and machines.
+- :class:`Record`: ``seq`` (from 1), ``kind``, ``created_at`` (ISO 8601 UTC), ``payload`` (JSON
+  object), ``prev_hash`` and ``hash`` (sha256 over the canonical JSON of the record, see
+  :mod:`gates.ledger.chain`). ``record.to_dict()`` is the export form.
+- :func:`record_decision` appends a :class:`~gates.model.Decision` and returns it with its chain
+  hashes; :func:`decision_of` reads one back from a record; :func:`export` writes JSON lines.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import TextIO
+
+from gates.config import GatesConfig
+from gates.errors import LedgerError
+from gates.ledger.interface import Ledger, Record, RecordKind, Verification
+from gates.ledger.store import SCHEMA_VERSION, decision_of
+from gates.model import Decision
+
+URL_VARIABLE = "GATES_LEDGER_URL"
+DEFAULT_PATH = ".gates/ledger.db"
+_POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def open_ledger(
+    location: GatesConfig | Path | str | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> Ledger:
+    """Open (creating or migrating) the ledger.
+
+    ``location``: a project's config (its ``ledger`` setting, relative to its root), a SQLite file
+    path, a ``postgresql://`` URL, or None for ``.gates/ledger.db`` in the current folder.
+    ``GATES_LEDGER_URL`` in ``environ`` (default ``os.environ``) overrides all of them.
+    """
+    env = os.environ if environ is None else environ
+    url = env.get(URL_VARIABLE, "").strip()
+    if url:
+        if not url.startswith(_POSTGRES_SCHEMES):
+            raise LedgerError(f"{URL_VARIABLE}: expected a postgresql:// URL")
+        return _postgres(url)
+    if isinstance(location, GatesConfig):
+        if location.ledger.startswith(_POSTGRES_SCHEMES):
+            raise LedgerError(
+                f"{location.file.name}: tool.gates.ledger: put a database URL in"
+                f" {URL_VARIABLE}, not in the file (it would hold the password)"
+            )
+        path = Path(location.ledger)
+        return _sqlite(path if path.is_absolute() else location.root / path)
+    if isinstance(location, str) and location.startswith(_POSTGRES_SCHEMES):
+        return _postgres(location)
+    return _sqlite(Path(location) if location is not None else Path(DEFAULT_PATH))
+
+
+def _sqlite(path: Path) -> Ledger:
+    from gates.ledger.sqlite import SqliteLedger
+
+    return SqliteLedger(path)
+
+
+def _postgres(url: str) -> Ledger:
+    from gates.ledger.postgres import PostgresLedger
+
+    return PostgresLedger(url)
+
+
+def record_decision(ledger: Ledger, decision: Decision) -> Decision:
+    """Append ``decision``; the same decision carrying its record's ``prev_hash`` and ``hash``."""
+    payload = decision.to_dict()
+    # The chain hashes belong to the record, not to what is hashed.
+    del payload["prev_hash"], payload["hash"]
+    record = ledger.append(RecordKind.DECISION, payload)
+    return replace(decision, prev_hash=record.prev_hash, hash=record.hash)
+
+
+def export(ledger: Ledger, out: TextIO) -> int:
+    """Write every record as one JSON line, oldest first; the number written."""
+    count = 0
+    for record in ledger.records():
+        out.write(json.dumps(record.to_dict(), sort_keys=True) + "\n")
+        count += 1
+    return count
+
+
+__all__ = [
+    "DEFAULT_PATH",
+    "SCHEMA_VERSION",
+    "URL_VARIABLE",
+    "Ledger",
+    "LedgerError",
+    "Record",
+    "RecordKind",
+    "Verification",
+    "decision_of",
+    "export",
+    "open_ledger",
+    "record_decision",
+]

@@ -1,0 +1,153 @@
+"""The trend over recorded decisions: the day-by-day metrics table of the plan, from real records.
+
+Numbers are read from the gate results inside each decision: ``passed``, ``failed``, ``skipped``
+from the ``tests`` result (or ``buckets`` when tests has none), ``percent_covered`` from
+``coverage``, and the blocking buckets from the ``buckets`` result's details (``blocking``: a list
+of names, or ``buckets``: entries with ``name`` and ``blocking``). Anything absent shows as ``-``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from gates.ledger.interface import Ledger, Record, RecordKind
+from gates.ledger.store import decision_of
+from gates.model import Decision, GateResult, JSONValue, MetricValue
+
+TEST_GATES = ("tests", "buckets")
+"""Where test counts are read from, first one that has them."""
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One decision's line in the trend."""
+
+    decision: str
+    date: str
+    """ISO 8601 UTC, from the decision."""
+    version: str | None
+    verdict: str
+    passed: int | None
+    failed: int | None
+    skipped: int | None
+    coverage: float | None
+    """Percent covered."""
+    blocking: tuple[str, ...] | None
+    """Blocking buckets (None when no buckets result was recorded)."""
+
+    @property
+    def pass_rate(self) -> float | None:
+        """Percent of run tests that passed (skipped tests do not count)."""
+        if self.passed is None or self.failed is None or self.passed + self.failed == 0:
+            return None
+        return 100.0 * self.passed / (self.passed + self.failed)
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {
+            "decision": self.decision,
+            "date": self.date,
+            "version": self.version,
+            "verdict": self.verdict,
+            "passed": self.passed,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "coverage": self.coverage,
+            "blocking_buckets": list(self.blocking) if self.blocking is not None else None,
+        }
+
+
+def row(decision: Decision) -> HistoryRow:
+    results = {g.name: g.result for g in decision.gates if g.result is not None}
+    counts = next(
+        (results[name].metrics for name in TEST_GATES if _has_counts(results.get(name))), {}
+    )
+    coverage = results.get("coverage")
+    return HistoryRow(
+        decision=decision.id,
+        date=decision.created_at,
+        version=decision.version,
+        verdict=decision.verdict.value,
+        passed=_int(counts.get("passed")),
+        failed=_int(counts.get("failed")),
+        skipped=_int(counts.get("skipped")),
+        coverage=_float(coverage.metrics.get("percent_covered")) if coverage else None,
+        blocking=_blocking(results.get("buckets")),
+    )
+
+
+def rows(records: Sequence[Record]) -> list[HistoryRow]:
+    """One row per decision record, oldest first."""
+    return [row(decision_of(r)) for r in records if r.kind is RecordKind.DECISION]
+
+
+def history(ledger: Ledger, *, limit: int | None = None) -> list[HistoryRow]:
+    """The newest ``limit`` decisions' rows (all when None), oldest first."""
+    return rows(ledger.records(RecordKind.DECISION, limit=limit))
+
+
+def _has_counts(result: GateResult | None) -> bool:
+    return result is not None and any(k in result.metrics for k in ("passed", "failed"))
+
+
+def _int(value: MetricValue) -> int | None:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _float(value: MetricValue) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _blocking(result: GateResult | None) -> tuple[str, ...] | None:
+    if result is None:
+        return None
+    names = result.details.get("blocking")
+    if isinstance(names, list):
+        return tuple(str(n) for n in names)
+    buckets = result.details.get("buckets")
+    if isinstance(buckets, list):
+        return tuple(
+            str(b.get("name"))
+            for b in buckets
+            if isinstance(b, Mapping) and b.get("blocking") is True
+        )
+    return ()
+
+
+HEADER = ("decision", "date", "version", "verdict", "passed", "failed", "skipped", "coverage",
+          "blocking buckets")  # fmt: skip
+
+
+def cells(entry: HistoryRow) -> tuple[str, ...]:
+    """The row as table cells, ``-`` where a figure is absent."""
+
+    def show(value: object) -> str:
+        return "-" if value is None else str(value)
+
+    coverage = (
+        "-" if entry.coverage is None else f"{entry.coverage:.2f}".rstrip("0").rstrip(".") + "%"
+    )
+    blocking = "-" if entry.blocking is None else (", ".join(entry.blocking) or "none")
+    return (
+        entry.decision,
+        entry.date[:16].replace("T", " "),
+        show(entry.version),
+        entry.verdict,
+        show(entry.passed),
+        show(entry.failed),
+        show(entry.skipped),
+        coverage,
+        blocking,
+    )
+
+
+def render(entries: Sequence[HistoryRow]) -> str:
+    """A plain aligned text table (the terminal view of ``gates history``)."""
+    if not entries:
+        return "No decisions recorded yet (run 'gates decide')."
+    table = [HEADER, *(cells(e) for e in entries)]
+    widths = [max(len(line[i]) for line in table) for i in range(len(HEADER))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in table
+    )

@@ -1,0 +1,241 @@
+"""What the SQLite and PostgreSQL stores share: schema migrations, append, queries, verify.
+
+A store subclass supplies only the driver: how to run a statement, how to start a serialized write
+transaction and a snapshot read, and the few SQL spellings that differ.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import replace
+from types import TracebackType
+from typing import Any
+
+from gates.errors import LedgerError
+from gates.ledger.chain import (
+    GENESIS,
+    Head,
+    StoredRow,
+    canonical,
+    payload_tree,
+    record_hash,
+    verify_rows,
+)
+from gates.ledger.interface import Record, RecordKind, Verification
+from gates.model import Decision, JSONValue, utcnow
+
+# Schema history. Each entry is one forward migration, applied in one transaction; never edit an
+# entry that shipped, append a new one. ``{int}`` is the store's spelling of a 64-bit integer.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: the chain. ``tree`` is hashed with the record (see gates.ledger.chain).
+    (
+        "CREATE TABLE ledger_records (seq {int} PRIMARY KEY, kind TEXT NOT NULL,"
+        " created_at TEXT NOT NULL, tree TEXT, payload TEXT NOT NULL, prev_hash TEXT NOT NULL,"
+        " hash TEXT NOT NULL)",
+    ),
+    # 2: the newest decision for a tree found without scanning.
+    ("CREATE INDEX ledger_records_kind_tree ON ledger_records (kind, tree, seq)",),
+    # 3: the head marker, so that deleting the newest records is detected too.
+    (
+        "CREATE TABLE ledger_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq {int} NOT NULL,"
+        " hash TEXT NOT NULL)",
+        "INSERT INTO ledger_head (id, seq, hash)"
+        " SELECT 1, seq, hash FROM ledger_records ORDER BY seq DESC LIMIT 1",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_COLUMNS = "seq, kind, created_at, tree, payload, prev_hash, hash"
+
+
+class SqlLedger:
+    """A ledger over a SQL database (see :class:`gates.ledger.interface.Ledger`)."""
+
+    int_type = "INTEGER"
+
+    def __init__(self, location: str, driver_errors: tuple[type[Exception], ...]) -> None:
+        self.location = location
+        """Where the ledger is, safe to print (never a password)."""
+        self._driver_errors = driver_errors
+
+    # Driver hooks ------------------------------------------------------------------------------
+
+    def _run(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Execute one statement (``?`` placeholders); the rows it returns, if any."""
+        raise NotImplementedError
+
+    def _begin_write(self) -> None:
+        """Start a transaction that holds the store's one write lock until commit."""
+        raise NotImplementedError
+
+    def _begin_read(self) -> None:
+        """Start a read-only transaction that sees one consistent snapshot."""
+        raise NotImplementedError
+
+    def _close(self) -> None:
+        raise NotImplementedError
+
+    def _message(self, error: Exception) -> str:
+        """A driver error as one safe line."""
+        return " ".join(str(error).split()) or type(error).__name__
+
+    # Shared machinery -------------------------------------------------------------------------
+
+    @contextmanager
+    def _guard(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except self._driver_errors as exc:
+            raise LedgerError(f"{self.location}: cannot {action}: {self._message(exc)}") from None
+
+    @contextmanager
+    def _transaction(self, write: bool) -> Iterator[None]:
+        if write:
+            self._begin_write()
+        else:
+            self._begin_read()
+        try:
+            yield
+        except BaseException:
+            with suppress(*self._driver_errors):
+                self._run("ROLLBACK")
+            raise
+        self._run("COMMIT")
+
+    def _migrate(self) -> None:
+        """Bring the schema to :data:`SCHEMA_VERSION`; writers racing to do it take turns."""
+        with self._guard("read the schema version"):
+            try:
+                current = self._schema_version()
+            except self._driver_errors:
+                current = None  # no schema table yet
+        if current == SCHEMA_VERSION:
+            return
+        with self._guard("migrate the schema"), self._transaction(write=True):
+            self._run("CREATE TABLE IF NOT EXISTS ledger_schema (version INTEGER NOT NULL)")
+            current = self._schema_version()
+            if current is None:
+                self._run("INSERT INTO ledger_schema (version) VALUES (0)")
+                current = 0
+            if current > SCHEMA_VERSION:
+                raise LedgerError(
+                    f"{self.location}: schema version {current} was written by a newer"
+                    f" release-gates (this one knows up to {SCHEMA_VERSION}); upgrade release-gates"
+                )
+            for statements in MIGRATIONS[current:]:
+                for statement in statements:
+                    self._run(statement.format(int=self.int_type))
+            self._run("UPDATE ledger_schema SET version = ?", (SCHEMA_VERSION,))
+
+    def _schema_version(self) -> int | None:
+        rows = self._run("SELECT version FROM ledger_schema")
+        return int(rows[0][0]) if rows else None
+
+    # The Ledger protocol -----------------------------------------------------------------------
+
+    def append(self, kind: RecordKind, payload: Mapping[str, JSONValue]) -> Record:
+        kind = RecordKind(kind)
+        try:
+            payload_text = canonical(dict(payload))
+            payload_text.encode("utf-8")  # a lone surrogate cannot be stored or hashed
+        except (TypeError, ValueError) as exc:
+            raise LedgerError(f"{self.location}: cannot append {kind.value}: {exc}") from None
+        tree = payload_tree(kind, payload)
+        with self._guard(f"append a {kind.value} record"), self._transaction(write=True):
+            # The head (not the last row) decides the next seq: a deleted tail stays a gap.
+            head = self._run("SELECT seq, hash FROM ledger_head WHERE id = 1")
+            if not head:
+                head = self._run("SELECT seq, hash FROM ledger_records ORDER BY seq DESC LIMIT 1")
+            seq, prev_hash = (int(head[0][0]) + 1, str(head[0][1])) if head else (1, GENESIS)
+            created_at = utcnow().isoformat(timespec="microseconds")
+            digest = record_hash(seq, kind.value, created_at, tree, payload_text, prev_hash)
+            self._run(
+                f"INSERT INTO ledger_records ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (seq, kind.value, created_at, tree, payload_text, prev_hash, digest),
+            )
+            self._run(
+                "INSERT INTO ledger_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id)"
+                " DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+                (seq, digest),
+            )
+        return Record(seq, kind, created_at, json.loads(payload_text), prev_hash, digest)
+
+    def records(
+        self, kind: RecordKind | None = None, *, limit: int | None = None
+    ) -> Sequence[Record]:
+        where, params = "", list[object]()
+        if kind is not None:
+            where, params = "WHERE kind = ?", [RecordKind(kind).value]
+        if limit is not None:
+            where += " ORDER BY seq DESC LIMIT ?"
+            params.append(max(limit, 0))
+        with self._guard("read records"):
+            rows = self._run(f"SELECT {_COLUMNS} FROM ledger_records {where}", params)
+        found = [self._record(_stored(row)) for row in rows]
+        return sorted(found, key=lambda record: record.seq)
+
+    def latest_decision(self, tree: str) -> Decision | None:
+        with self._guard("read decisions"):
+            rows = self._run(
+                f"SELECT {_COLUMNS} FROM ledger_records WHERE kind = ? AND tree = ?"
+                " ORDER BY seq DESC LIMIT 1",
+                (RecordKind.DECISION.value, tree),
+            )
+        if not rows:
+            return None
+        decision = decision_of(self._record(_stored(rows[0])))
+        if decision.tree != tree:
+            raise LedgerError(
+                f"{self.location}: record {rows[0][0]} was altered (run 'gates ledger verify')"
+            )
+        return decision
+
+    def verify(self) -> Verification:
+        with self._guard("read records"), self._transaction(write=False):
+            rows = self._run(f"SELECT {_COLUMNS} FROM ledger_records ORDER BY seq")
+            head = self._run("SELECT seq, hash FROM ledger_head WHERE id = 1")
+        marker = Head(int(head[0][0]), str(head[0][1])) if head else None
+        return verify_rows((_stored(row) for row in rows), marker)
+
+    def close(self) -> None:
+        with self._guard("close"):
+            self._close()
+
+    def __enter__(self) -> SqlLedger:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _record(self, row: StoredRow) -> Record:
+        try:
+            payload = json.loads(row.payload_text)
+            kind = RecordKind(row.kind)
+        except ValueError:
+            raise LedgerError(
+                f"{self.location}: record {row.seq} is unreadable (run 'gates ledger verify')"
+            ) from None
+        return Record(row.seq, kind, row.created_at, payload, row.prev_hash, row.hash)
+
+
+def _stored(row: tuple[Any, ...]) -> StoredRow:
+    seq, kind, created_at, tree, payload, prev_hash, digest = row
+    return StoredRow(
+        int(seq), str(kind), str(created_at), tree, str(payload), str(prev_hash), str(digest)
+    )
+
+
+def decision_of(record: Record) -> Decision:
+    """The Decision a decision record holds, with the record's chain hashes."""
+    try:
+        decision = Decision.from_dict(record.payload)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise LedgerError(f"ledger record {record.seq} is not a valid decision ({exc})") from None
+    return replace(decision, prev_hash=record.prev_hash, hash=record.hash)

@@ -1,0 +1,220 @@
+"""One self-contained HTML page: the verdict, the gate table, the buckets and trend charts.
+
+No network and no script: styles are inline and the trend charts (pass rate, coverage, failures
+over the last decisions in the ledger) are inline SVG, so the page opens anywhere, offline, as is.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from html import escape
+from pathlib import Path
+
+from gates.config import GatesConfig
+from gates.errors import GatesError, LedgerError
+from gates.ledger import RecordKind, decision_of, open_ledger
+from gates.ledger.history import HistoryRow, rows
+from gates.model import Decision, JSONValue, Status, Verdict
+
+TREND = 20
+"""How many of the newest decisions the charts show."""
+
+COLORS = {"pass-rate": "#1565c0", "coverage": "#2e7d32", "failures": "#c62828"}
+"""Line colour of each chart (tests look for them in a screenshot)."""
+
+_VERDICT_COLORS = {
+    Verdict.GO: "#2e7d32",
+    Verdict.GO_WITH_WAIVERS: "#ef6c00",
+    Verdict.NO_GO: "#c62828",
+}
+_STATUS_COLORS = {
+    Status.PASS: "#2e7d32",
+    Status.WARN: "#ef6c00",
+    Status.FAIL: "#c62828",
+    Status.ERROR: "#6a1b9a",
+    Status.SKIP: "#757575",
+}
+
+_STYLE = """
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
+h1 { margin-bottom: .2em; } h2 { margin-top: 1.6em; border-bottom: 1px solid #ddd; }
+.verdict { display: inline-block; color: #fff; padding: .3em .9em; border-radius: 4px;
+  font-size: 1.6em; font-weight: 600; }
+.meta { color: #555; } code { font-size: 12px; }
+table { border-collapse: collapse; margin: .6em 0; }
+th, td { border: 1px solid #ccc; padding: .3em .7em; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; } .status { font-weight: 600; }
+.charts { display: flex; flex-wrap: wrap; gap: 16px; }
+.chart { border: 1px solid #ddd; background: #fff; }
+"""
+
+
+def render(decision: Decision, trend: Sequence[HistoryRow]) -> str:
+    """The page for ``decision`` with ``trend`` (oldest first) in the charts."""
+    title = " ".join(x for x in (decision.project, decision.version) if x) or "release-gates"
+    color = _VERDICT_COLORS[decision.verdict]
+    meta = [
+        ("decision", decision.id),
+        ("date", decision.created_at),
+        ("environment", decision.environment or "-"),
+        ("decided by", decision.decided_by or "-"),
+        ("reason", decision.reason or "-"),
+        ("commit", decision.commit or "-"),
+        ("tree", decision.tree),
+        ("ledger hash", decision.hash or "-"),
+    ]
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{escape(title)}: {decision.verdict.value}</title>",
+        f"<style>{_STYLE}</style></head><body>",
+        f"<h1>{escape(title)}</h1>",
+        f'<p><span class="verdict" id="verdict" style="background:{color}">'
+        f"{decision.verdict.value}</span></p>",
+        _table(("", ""), [(escape(k), f"<code>{escape(v)}</code>") for k, v in meta], "meta"),
+    ]
+    if decision.reasons:
+        items = "".join(f"<li>{escape(r)}</li>" for r in decision.reasons)
+        parts.append(f"<h2>Why</h2><ul>{items}</ul>")
+    parts += ["<h2>Gates</h2>", _gates(decision)]
+    parts += ["<h2>Failing-test buckets</h2>", _buckets(decision)]
+    parts += [f"<h2>Trend (last {len(trend)} decisions)</h2>", '<div class="charts">']
+    labels = [f"{r.decision} ({r.verdict})" for r in trend]
+    parts.append(
+        line_chart("pass-rate", "Pass rate (%)", [r.pass_rate for r in trend], labels, 100.0)
+    )
+    parts.append(line_chart("coverage", "Coverage (%)", [r.coverage for r in trend], labels, 100.0))
+    failures = [float(r.failed) if r.failed is not None else None for r in trend]
+    parts.append(line_chart("failures", "Failing tests", failures, labels, None))
+    parts += ["</div>", "</body></html>", ""]
+    return "\n".join(parts)
+
+
+def _table(header: Sequence[str], body: Sequence[Sequence[str]], css: str = "") -> str:
+    """Cells are HTML already (escaped by the caller)."""
+    head = "".join(f"<th>{h}</th>" for h in header) if any(header) else ""
+    lines = [f'<table class="{css}">' if css else "<table>"]
+    if head:
+        lines.append(f"<tr>{head}</tr>")
+    lines += ["<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in body]
+    lines.append("</table>")
+    return "\n".join(lines)
+
+
+def _gates(decision: Decision) -> str:
+    body = []
+    for gate in decision.gates:
+        color = _STATUS_COLORS[gate.status]
+        status = f'<span class="status" style="color:{color}">{gate.status.value}</span>'
+        if gate.waived:
+            status += " (waived)"
+        body.append((escape(gate.name), escape(gate.tier.value), status, escape(gate.summary)))
+    return _table(("Gate", "Tier", "Status", "Summary"), body, "gates")
+
+
+def _buckets(decision: Decision) -> str:
+    # A failing result is falsy (GateResult.__bool__): test for None, never for truth.
+    result = next((g.result for g in decision.gates if g.name == "buckets"), None)
+    entries = result.details.get("buckets") if result is not None else None
+    if not isinstance(entries, list) or not entries:
+        return "<p>No buckets recorded in this decision.</p>"
+    body = []
+    for entry in entries:
+        if isinstance(entry, Mapping):
+            body.append(
+                (
+                    escape(str(entry.get("name", "?"))),
+                    escape(str(entry.get("severity", "-"))),
+                    escape(str(_count(entry))),
+                    "blocks" if entry.get("blocking") else "no",
+                )
+            )
+    return _table(("Bucket", "Severity", "Failures", "Blocking"), body, "buckets")
+
+
+def _count(entry: Mapping[str, JSONValue]) -> object:
+    for key in ("count", "failures", "tests"):
+        value = entry.get(key)
+        if isinstance(value, list):
+            return len(value)
+        if value is not None:
+            return value
+    return "-"
+
+
+def line_chart(
+    name: str, title: str, values: Sequence[float | None], labels: Sequence[str], top: float | None
+) -> str:
+    """An inline SVG line chart; ``top`` fixes the y-axis maximum (else the data's)."""
+    width, height, left, right, up, down = 380, 220, 44, 14, 30, 26
+    plot_w, plot_h = width - left - right, height - up - down
+    known = [v for v in values if v is not None]
+    y_max = top if top is not None else max([1.0, *known])
+    step = plot_w / (len(values) - 1) if len(values) > 1 else 0.0
+
+    def x(index: int) -> float:
+        return left + (index * step if len(values) > 1 else plot_w / 2)
+
+    def y(value: float) -> float:
+        return up + plot_h - (value / y_max) * plot_h
+
+    out = [
+        f'<svg class="chart" id="chart-{name}" xmlns="http://www.w3.org/2000/svg" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">',
+        f'<text x="{left}" y="18" font-size="14" font-weight="600">{escape(title)}</text>',
+    ]
+    for tick in (0.0, y_max / 2, y_max):
+        out.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+            'stroke="#e0e0e0"/>'
+            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" font-size="11" text-anchor="end">'
+            f"{tick:g}</text>"
+        )
+    points = [(x(i), y(v), v, labels[i]) for i, v in enumerate(values) if v is not None]
+    if not points:
+        out.append(
+            f'<text x="{left + plot_w / 2}" y="{up + plot_h / 2}" text-anchor="middle" '
+            'fill="#757575">no data</text>'
+        )
+    else:
+        path = " ".join(f"{px:.1f},{py:.1f}" for px, py, _, _ in points)
+        out.append(
+            f'<polyline points="{path}" fill="none" stroke="{COLORS[name]}" stroke-width="4" '
+            'stroke-linejoin="round"/>'
+        )
+        for px, py, value, label in points:
+            out.append(
+                f'<circle cx="{px:.1f}" cy="{py:.1f}" r="5" fill="{COLORS[name]}">'
+                f"<title>{escape(label)}: {value:g}</title></circle>"
+            )
+    out.append(
+        f'<text x="{left}" y="{height - 8}" font-size="11" fill="#555">oldest</text>'
+        f'<text x="{width - right}" y="{height - 8}" font-size="11" fill="#555" '
+        'text-anchor="end">newest</text></svg>'
+    )
+    return "\n".join(out)
+
+
+def write(config: GatesConfig, path: Path) -> Path:
+    """Render the newest decision in the project's ledger (with its trend) to ``path``."""
+    with open_ledger(config) as ledger:
+        records = ledger.records(RecordKind.DECISION, limit=TREND)
+    if not records:
+        raise LedgerError("no decision recorded yet: run 'gates decide' first")
+    page = render(decision_of(records[-1]), rows(records))
+    target = path.absolute()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(page)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise GatesError(f"{target}: cannot write the report: {exc.strerror}") from None
+    return target

@@ -1,0 +1,158 @@
+"""Both stores, the same promises: concurrent writers never fork the chain; tampering is named."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from gates.ledger import RecordKind, open_ledger
+
+REPO = Path(__file__).resolve().parents[2]
+
+WRITER = """
+import sys, time
+from pathlib import Path
+from typing import Any
+from gates.ledger import RecordKind, open_ledger
+
+location, folder, worker, count = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+with open_ledger(location, environ={}) as ledger:
+    (folder / f"ready-{worker}").touch()
+    while not (folder / "go").exists():
+        time.sleep(0.002)
+    for n in range(count):
+        ledger.append(RecordKind.RELEASE_STEP, {"worker": worker, "n": n, "step": "upload"})
+"""
+
+
+@dataclass
+class Backend:
+    name: str
+    location: str
+    """A SQLite file path or a PostgreSQL URL."""
+    sql: Callable[[str], None]
+    """Run one statement directly in the database, behind the ledger's back."""
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+    if request.param == "sqlite":
+        path = tmp_path / "ledger.db"
+
+        def sqlite_sql(statement: str) -> None:
+            with sqlite3.connect(path) as connection:
+                connection.execute(statement)
+
+        return Backend("sqlite", str(path), sqlite_sql)
+    url: str = request.getfixturevalue("postgres_url")
+
+    def postgres_sql(statement: str) -> None:
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(statement)
+
+    return Backend("postgres", url, postgres_sql)
+
+
+def writer_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "GATES_LEDGER_URL"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    return env
+
+
+def test_8_processes_appending_200_each_make_one_chain_of_1600(
+    backend: Backend, tmp_path: Path
+) -> None:
+    workers, count = 8, 200
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, backend.location, str(tmp_path), str(w), str(count)],
+            env=writer_env(),
+        )
+        for w in range(workers)
+    ]
+    # Start them together: every writer has opened the ledger before any appends.
+    while len(list(tmp_path.glob("ready-*"))) < workers:
+        assert all(p.poll() is None for p in processes), "a writer died while opening"
+        time.sleep(0.01)
+    (tmp_path / "go").touch()
+    assert [p.wait(timeout=300) for p in processes] == [0] * workers
+
+    with open_ledger(backend.location, environ={}) as ledger:
+        verification = ledger.verify()
+        records = ledger.records()
+    assert verification.ok, verification.problem
+    assert verification.records == workers * count
+    assert [r.seq for r in records] == list(range(1, workers * count + 1))
+    written = sorted((r.payload["worker"], r.payload["n"]) for r in records)
+    assert written == [(w, n) for w in range(workers) for n in range(count)]
+    assert all(r.kind is RecordKind.RELEASE_STEP for r in records)
+
+
+def _three_decisions(make_project: Any, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A project whose ledger (on ``backend``) holds three GO decisions."""
+    project = make_project()
+    if backend.name == "postgres":
+        monkeypatch.setenv("GATES_LEDGER_URL", backend.location)
+    else:
+        pyproject = project.root / "pyproject.toml"
+        setting = f"[tool.gates]\nledger = {backend.location!r}\n"
+        pyproject.write_text(pyproject.read_text().replace("[tool.gates]\n", setting))
+    project.record_run(10, 0, 1, 90.0)
+    for _ in range(3):
+        assert project.gates("decide")[0] == 0
+    return project
+
+
+@pytest.mark.parametrize(
+    ("statement", "named"),
+    [
+        (
+            'UPDATE ledger_records SET payload = replace(payload, \'"verdict":"GO"\','
+            ' \'"verdict":"NO_GO"\') WHERE seq = 2',
+            "record 2 was altered (hash does not match its content)",
+        ),
+        (
+            "UPDATE ledger_records SET payload = substr(payload, 1, 50) WHERE seq = 2",
+            "record 2 was altered (hash does not match its content)",
+        ),
+        ("DELETE FROM ledger_records WHERE seq = 2", "record 2 is missing"),
+        ("DELETE FROM ledger_records WHERE seq = 3", "record 3 is missing (head is record 3)"),
+        (
+            "UPDATE ledger_records SET tree = 'another' WHERE seq = 1",
+            "record 1 was altered (hash does not match its content)",
+        ),
+    ],
+    ids=["edit-verdict", "truncate-payload", "delete-middle", "delete-newest", "edit-tree-column"],
+)
+def test_tampering_in_sql_fails_verify_naming_the_record(
+    backend: Backend,
+    ledger_project: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    statement: str,
+    named: str,
+) -> None:
+    project = _three_decisions(ledger_project, backend, monkeypatch)
+    code, out, _ = project.gates("ledger", "verify")
+    assert code == 0
+    assert out.startswith("ledger OK: 3 records, chain intact (")
+
+    backend.sql(statement)
+
+    code, out, err = project.gates("ledger", "verify")
+    assert (code, err) == (1, "")
+    assert out.startswith(f"ledger BROKEN: {named} (")
+    code, out, _ = project.gates("ledger", "verify", "--json")
+    report = json.loads(out)
+    assert (code, report["ok"], report["problem"]) == (1, False, named)
+    assert report["first_bad"] == int(named.split()[1])
