@@ -617,3 +617,26 @@ expect = { status = 200, json = [{ path = "keys(@)", length = 1 }] }
     assert any(
         "GET /health?probe=application%2Fjson+" in line for line in service.requests_logged()
     )
+
+
+def test_request_timeout_fails_that_check_and_cleanups_still_run(
+    project: Project, service: Service
+) -> None:
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        hanging = f"""
+[[steps]]
+name = "hanging dependency"
+method = "GET"
+path = "http://127.0.0.1:{silent.getsockname()[1]}/status"
+timeout = 0.3
+"""
+        plan = write_plan(project, LOGIN + CREATE_LEAD + hanging)
+
+        code, out, _ = smoke(project, plan, service.url)
+
+    assert code == 1
+    assert "  hanging dependency: no answer: ReadTimeout" in out
+    assert "cleanup: create lead" in out and "Leftovers: none" in out
+    assert service.rows("SELECT * FROM leads") == []
