@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from gates import tools
 from gates.errors import TargetDownError
 from gates.model import Finding, GateResult, Status, Threshold, utcnow
 from gates.record import record
@@ -49,6 +50,8 @@ if TYPE_CHECKING:
     from gates.smoke.openapi import OpenApi
 
 GATE = "smoke"
+CLIENTS = ("httpx", "websockets")
+"""Recorded with the result: the clients that did the talking."""
 EXIT_INTERRUPTED = {"SIGINT": 130, "SIGTERM": 143}
 PROBE_TIMEOUT_S = 5.0
 """Connect timeout of the one probe of a plan without ``wait_for`` (``--start`` polls 30 s)."""
@@ -743,7 +746,7 @@ def run_gate(
             return GateResult(gate=GATE, status=Status.ERROR, summary=str(down[0]))
         return judge(runs[0])
 
-    result = record(workspace, GATE, produce)
+    result = record(workspace, GATE, produce, lambda: {n: tools.version(n) for n in CLIENTS})
     if down:
         raise down[0]
     run = runs[0]

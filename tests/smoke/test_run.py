@@ -67,6 +67,7 @@ def test_example_plan_passes_with_every_check_and_no_leftovers(
     result = json.loads((project.root / ".gates/results/smoke.json").read_text())
     assert result["status"] == "PASS"
     assert result["tree"]
+    assert set(result["tools"]) == {"httpx", "websockets"}
     markdown = (project.root / ".gates/evidence/smoke/report.md").read_text()
     assert "| chat: five concurrent connections | WS |" in markdown
     assert "### Leftovers\n\nNone." in markdown
