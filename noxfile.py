@@ -17,8 +17,8 @@ nox.options.sessions = ["gates"]
 
 CHAIN_FLAG = "--in-gates-chain"
 """Posarg the chain passes to each gate session it notifies."""
-CHAIN = ("lint", "typecheck", "tests_evidence", "smoke", "decide")
-"""Gate sessions in order; later issues add coverage, buckets, package before smoke."""
+CHAIN = ("lint", "typecheck", "tests_evidence", "coverage", "smoke", "decide")
+"""Gate sessions in order; later issues add buckets, package before smoke."""
 GATE_EXIT_CODES = [0, 1, 2]
 """In the chain a failed (1) or unjudgeable (2) gate is recorded; decide turns it into NO_GO.
 A smoke target that is down (3) is recorded as ERROR the same way."""
@@ -66,6 +66,12 @@ def tests_evidence(session: nox.Session) -> None:
     _install(session)
     posargs = [arg for arg in session.posargs if arg != CHAIN_FLAG]
     session.run("gates", "tests", "--evidence", "--", *posargs, success_codes=GATE_EXIT_CODES)
+
+
+@nox.session
+def coverage(session: nox.Session) -> None:
+    """Total, per-path and changed-line coverage of the tests' evidence, as a gate."""
+    _gate(session, "coverage")
 
 
 @nox.session

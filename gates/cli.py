@@ -53,10 +53,21 @@ def _run_command(args: argparse.Namespace) -> int:
 def _tests(args: argparse.Namespace) -> int:
     from gates import testrun
 
-    outcome = testrun.run(_context(args), pytest_args=args.pytest_args, evidence=args.evidence)
+    outcome = testrun.run(
+        _context(args),
+        pytest_args=args.pytest_args,
+        evidence=args.evidence,
+        output=sys.stderr if args.json else sys.stdout,  # keep --json output pure JSON
+    )
     if args.json:
         _print_json(outcome.result.to_dict())
     return outcome.exit_code
+
+
+def _coverage(args: argparse.Namespace) -> int:
+    from gates import coverage_gate
+
+    return _show_result(args, coverage_gate.run(_context(args), data=args.data))
 
 
 def _smoke(args: argparse.Namespace) -> int:
@@ -198,6 +209,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--evidence", action="store_true", help="failing tests exit 0: they are evidence"
     )
     sub.add_argument("pytest_args", nargs=argparse.REMAINDER, help="-- then pytest arguments")
+
+    sub = command("coverage", _coverage, "total, per-path and changed-line coverage thresholds")
+    sub.add_argument(
+        "--data",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="coverage data file, or folder of shard artifacts (repeatable; default from config)",
+    )
 
     sub = command("smoke", _smoke, "run a smoke plan (HTTP, WebSocket, command checks)")
     sub.add_argument("plan", help="the smoke plan (TOML)")

@@ -274,6 +274,26 @@ class TestsConfig:
 
 
 @dataclass(frozen=True)
+class CoverageConfig:
+    min_total: float | None = None
+    """Percent of statements and branches covered, over every measured file."""
+    paths: Mapping[str, float] = field(default_factory=dict)
+    """Glob (relative to the project root, ``*`` crosses folders) to its group's minimum percent."""
+    min_changed_lines: float | None = None
+    """Percent of executable lines added or changed against ``base_ref`` that must be covered."""
+    base_ref: str = "origin/main"
+    """Git ref the changed lines are computed against (from its merge base with HEAD)."""
+    data: tuple[str, ...] = (".gates/evidence",)
+    """Data files, or folders searched for them (shard artifacts), when --data is not given."""
+    worst_files: int = 10
+    """How many of the least covered files the report lists with their missing lines."""
+
+    @property
+    def has_threshold(self) -> bool:
+        return self.min_total is not None or bool(self.paths) or self.min_changed_lines is not None
+
+
+@dataclass(frozen=True)
 class CommandGate:
     name: str
     argv: tuple[str, ...]
@@ -322,6 +342,7 @@ class GatesConfig:
     lint: LintConfig = field(default_factory=LintConfig)
     typecheck: TypecheckConfig = field(default_factory=TypecheckConfig)
     tests: TestsConfig = field(default_factory=TestsConfig)
+    coverage: CoverageConfig = field(default_factory=CoverageConfig)
     commands: Mapping[str, CommandGate] = field(default_factory=dict)
     waivers: tuple[Waiver, ...] = ()
     checklist: ChecklistConfig = field(default_factory=ChecklistConfig)
@@ -384,6 +405,7 @@ def parse(document: Mapping[str, Any], *, root: Path, file: Path) -> GatesConfig
         lint=_lint(table.table("lint")),
         typecheck=_typecheck(table.table("typecheck")),
         tests=_tests(table.table("tests")),
+        coverage=_coverage(table.table("coverage")),
         commands=commands,
         waivers=tuple(_waiver(t, known) for t in table.tables("waivers")),
         checklist=_checklist(table.table("checklist"), known),
@@ -414,6 +436,29 @@ def _typecheck(table: Table) -> TypecheckConfig:
 
 def _tests(table: Table) -> TestsConfig:
     config = TestsConfig(pytest_args=table.strings("pytest_args"))
+    table.done()
+    return config
+
+
+def _coverage(table: Table) -> CoverageConfig:
+    paths_table = table.table("paths")
+    paths: dict[str, float] = {}
+    for glob, _ in paths_table.items():
+        if not glob.strip():
+            paths_table.fail(glob, "empty glob")
+        minimum = paths_table.percent(glob)
+        assert minimum is not None  # the key is present
+        paths[glob] = minimum
+    config = CoverageConfig(
+        min_total=table.percent("min_total"),
+        paths=paths,
+        min_changed_lines=table.percent("min_changed_lines"),
+        base_ref=table.string("base_ref", "origin/main"),
+        data=table.string_or_strings("data") or (".gates/evidence",),
+        worst_files=table.integer("worst_files", 10),
+    )
+    if not config.base_ref.strip():
+        table.fail("base_ref", "empty git ref")
     table.done()
     return config
 

@@ -6,11 +6,14 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TextIO
 
 from gates.errors import ToolError
 
@@ -85,6 +88,67 @@ def run(
         returncode=proc.returncode,
         stdout=proc.stdout,
         stderr=proc.stderr,
+        duration_s=time.perf_counter() - started,
+    )
+
+
+def stream(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    timeout_s: float,
+    output: TextIO,
+    env: Mapping[str, str],
+) -> ToolRun:
+    """Run ``argv`` copying its combined output to ``output`` as it comes (a test suite the user
+    watches); the returned run keeps only the last lines, in ``stdout``.
+
+    ``env`` is the whole environment, not merged with ``os.environ``, so callers can drop variables.
+    """
+    program = argv[0] if os.sep in argv[0] else find(argv[0])
+    command = (program, *argv[1:])
+    tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
+    started = time.perf_counter()
+    try:
+        proc = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        )
+    except OSError as exc:
+        raise ToolError(f"{argv[0]} could not start: {exc.strerror or exc}") from None
+    timed_out = threading.Event()
+
+    def stop() -> None:
+        timed_out.set()
+        proc.kill()
+
+    timer = threading.Timer(timeout_s, stop)
+    timer.start()
+    with proc:  # closes the pipe and reaps the process, also on KeyboardInterrupt
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                output.write(line)
+                output.flush()
+                tail.append(line)
+            returncode = proc.wait()
+        finally:
+            timer.cancel()
+            if proc.poll() is None:
+                proc.kill()
+    if timed_out.is_set():
+        raise ToolError(f"{argv[0]} timed out after {timeout_s:g}s in {cwd}")
+    return ToolRun(
+        argv=tuple(command),
+        returncode=returncode,
+        stdout="".join(tail),
+        stderr="",
         duration_s=time.perf_counter() - started,
     )
 

@@ -1,0 +1,442 @@
+"""The ``coverage`` gate: total, per-path and changed-line thresholds over coverage.py data.
+
+:func:`collect` combines every data file it is given (local evidence, or shard artifacts from CI)
+into a scratch file, so the inputs are never consumed, and takes coverage.py's own per-file
+analysis; :func:`judge` is pure arithmetic on that, with coverage.py's ``Numbers``.
+Changed lines are the lines added or changed since the merge base of ``base_ref`` and HEAD (as
+diff-cover does), in the working tree, untracked files included as the tree id includes them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import tempfile
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from functools import reduce
+from operator import add
+from pathlib import Path
+
+import coverage
+from coverage.exceptions import CoverageException, CoverageWarning
+from coverage.files import set_relative_directory
+from coverage.report_core import get_analysis_to_report
+from coverage.results import Numbers
+
+from gates import testrun, tools
+from gates.config import CoverageConfig
+from gates.errors import ConfigError, EvidenceError
+from gates.flow import Context
+from gates.model import Finding, GateResult, JSONValue, Status, Threshold
+from gates.record import record
+from gates.workspace import Workspace, git
+
+GATE = "coverage"
+CHANGED_AREA = "changed lines"
+CHANGED_RULE = "changed-lines"
+WORST_FILES_RULE = "missing-lines"
+TOTAL_AREA = "total"
+
+
+@dataclass(frozen=True)
+class FileCoverage:
+    """coverage.py's analysis of one measured file."""
+
+    path: str
+    """Relative to the project root, with ``/``."""
+    numbers: Numbers
+    """coverage.py's own counts: statements, branches, missing."""
+    statements: frozenset[int]
+    """Executable lines."""
+    missing: frozenset[int]
+    missing_text: str
+    """As ``coverage report -m`` shows it, e.g. ``3-9, 12, 14->16``."""
+
+    @property
+    def percent(self) -> float:
+        return percent(self.numbers)
+
+
+@dataclass(frozen=True)
+class ChangedLines:
+    """Lines added or changed since the merge base of ``base_ref`` and HEAD."""
+
+    base_ref: str
+    merge_base: str
+    lines: Mapping[str, frozenset[int]]
+    """Path (relative to the project root) to the added or changed line numbers."""
+    new_files: frozenset[str] = frozenset()
+    """Untracked files: every line of them is new."""
+
+    def of(self, file: FileCoverage) -> frozenset[int]:
+        """The executable changed lines of ``file``."""
+        if file.path in self.new_files:
+            return file.statements
+        return self.lines.get(file.path, frozenset()) & file.statements
+
+
+@dataclass(frozen=True)
+class CoverageEvidence:
+    """Everything :func:`judge` needs, read from coverage data and git by :func:`collect`."""
+
+    files: tuple[FileCoverage, ...]
+    data_files: tuple[str, ...]
+    """The data files combined, for the record."""
+    changed: ChangedLines | None = None
+    """Only collected when ``min_changed_lines`` is configured."""
+
+
+def percent(numbers: Numbers) -> float:
+    """coverage.py's covered ratio (branch-aware when branches were measured) as a percent,
+    floored to 2 decimals: what is shown is what is judged, and 79.999 never meets 80."""
+    covered, total = numbers.ratio_covered
+    return _floor_percent(covered, total)
+
+
+def _floor_percent(covered: int, total: int) -> float:
+    return 100.0 if total == 0 else (10000 * covered // total) / 100
+
+
+# Collect ------------------------------------------------------------------------------------
+
+
+def find_data(paths: Sequence[Path], *, missing_ok: bool = False) -> list[Path]:
+    """Data files among ``paths``: files as given, folders searched for ``.coverage*`` files.
+
+    ``missing_ok``: a path that does not exist just holds no data (the default evidence folder
+    before any run) rather than being an error (a path the user named).
+    """
+    found: list[Path] = []
+    for path in paths:
+        if path.is_file():
+            found.append(path)
+        elif path.is_dir():
+            found += sorted(
+                candidate
+                for candidate in path.rglob(f"{testrun.DATA_FILE}*")
+                if candidate.is_file()
+                and (
+                    candidate.name == testrun.DATA_FILE
+                    or candidate.name.startswith(f"{testrun.DATA_FILE}.")
+                )
+            )
+        elif not missing_ok:
+            raise EvidenceError(f"{path}: no such coverage data file or folder")
+    if not found:
+        shown = ", ".join(str(p) for p in paths)
+        raise EvidenceError(
+            f"no coverage data in {shown} (run 'gates tests' first, or pass --data)"
+        )
+    return found
+
+
+def check_trees(data_files: Sequence[Path], tree: str) -> None:
+    """Every data file must sit beside the ``meta.json`` of a finished run of this very tree."""
+    for folder in sorted({path.parent for path in data_files}):
+        meta_path = folder / testrun.META_FILE
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            measured, exit_code = str(meta["tree"]), meta["pytest_exit_code"]
+        except FileNotFoundError:
+            raise EvidenceError(
+                f"{meta_path}: missing, so the coverage data beside it cannot be tied to a tree "
+                f"(produce evidence with 'gates tests')"
+            ) from None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise EvidenceError(f"{meta_path}: unreadable ({exc})") from None
+        if measured != tree:
+            raise EvidenceError(
+                f"{folder}: coverage data is for tree {measured[:12]}, the current tree is "
+                f"{tree[:12]} (re-run 'gates tests')"
+            )
+        if exit_code not in (testrun.PytestExit.OK, testrun.PytestExit.TESTS_FAILED):
+            raise EvidenceError(
+                f"{folder}: coverage data from a pytest run that did not finish (exit {exit_code})"
+            )
+
+
+def analyse(root: Path, data_files: Sequence[Path]) -> tuple[FileCoverage, ...]:
+    """Combine ``data_files`` into a scratch file and take coverage.py's analysis of each file.
+
+    Runs in ``root`` so the project's coverage config applies and paths come out relative to it.
+    Any coverage.py warning (an unreadable data file skipped by combine, ...) fails closed.
+    """
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="gates-coverage-") as scratch,
+            contextlib.chdir(root),
+            warnings.catch_warnings(record=True) as caught,
+        ):
+            warnings.simplefilter("always", CoverageWarning)
+            files = _analyse_here(Path(scratch) / ".coverage", data_files)
+            for warning in caught:
+                if issubclass(warning.category, CoverageWarning):
+                    raise EvidenceError(f"coverage.py: {warning.message}")
+    finally:
+        # coverage.py keeps the folder it makes paths relative to in a module global, set by
+        # each new Coverage object: put back this folder's, or a coverage run of this very
+        # process (gates' own suite, relative_files = true) would record absolute paths.
+        set_relative_directory()
+    return files
+
+
+def _analyse_here(scratch: Path, data_files: Sequence[Path]) -> tuple[FileCoverage, ...]:
+    try:
+        cov = coverage.Coverage(data_file=str(scratch), messages=False)
+        cov.combine([str(path) for path in data_files], strict=True, keep=True)
+        return tuple(
+            FileCoverage(
+                path=Path(reporter.relative_filename()).as_posix(),
+                numbers=analysis.numbers,
+                statements=frozenset(analysis.statements),
+                missing=frozenset(analysis.missing),
+                missing_text=analysis.missing_formatted(branches=True),
+            )
+            for reporter, analysis in get_analysis_to_report(cov, None)
+        )
+    except CoverageException as exc:
+        raise EvidenceError(f"coverage.py: {_reason(exc, scratch)}") from None
+
+
+def _reason(exc: CoverageException, scratch: Path) -> str:
+    text = str(exc).replace(str(scratch), "<combined data>")
+    if text == "No data to report.":
+        return "the data has no measured files"
+    if text.startswith("No source for code"):
+        # Data from another checkout location records absolute paths that do not exist here.
+        return f"{text} (data from another machine? set [tool.coverage.run] relative_files = true)"
+    return text
+
+
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+
+
+def parse_diff(diff: str) -> dict[str, frozenset[int]]:
+    """Added/changed line numbers per file of a ``git diff --unified=0`` in the new version."""
+    lines: dict[str, set[int]] = {}
+    current: set[int] | None = None
+    for text in diff.splitlines():
+        if text.startswith("+++ "):
+            target = text[4:]
+            if target == "/dev/null":
+                current = None
+            else:
+                name = target[1:-1] if target.startswith('"') else target
+                current = lines.setdefault(name.removeprefix("b/"), set())
+        elif current is not None and (match := _HUNK.match(text)):
+            start, count = int(match.group(1)), int(match.group(2) or "1")
+            current.update(range(start, start + count))
+    return {path: frozenset(numbers) for path, numbers in lines.items() if numbers}
+
+
+def changed_lines(root: Path, base_ref: str) -> ChangedLines:
+    """Lines added or changed in the working tree since the merge base of ``base_ref`` and HEAD."""
+    if not git(root, "rev-parse", "--verify", "--quiet", f"{base_ref}^{{commit}}", check=False):
+        raise EvidenceError(
+            f"base_ref {base_ref!r} is not a known git ref in {root} (fetch it, or set "
+            f"[tool.gates.coverage] base_ref)"
+        )
+    merge_base = git(root, "merge-base", base_ref, "HEAD", check=False)
+    if not merge_base:
+        raise EvidenceError(f"base_ref {base_ref!r} shares no history with HEAD in {root}")
+    diff = git(
+        root,
+        *("-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff"),
+        *("--unified=0", "--relative", merge_base, "--"),
+    )
+    untracked = git(root, "ls-files", "-z", "--others", "--exclude-standard")
+    return ChangedLines(
+        base_ref=base_ref,
+        merge_base=merge_base,
+        lines=parse_diff(diff),
+        new_files=frozenset(name for name in untracked.split("\0") if name),
+    )
+
+
+def collect(
+    workspace: Workspace, config: CoverageConfig, data: Sequence[Path], *, missing_ok: bool = False
+) -> CoverageEvidence:
+    """Find, check and analyse the coverage data; diff against ``base_ref`` when it is judged."""
+    data_files = find_data(data, missing_ok=missing_ok)
+    check_trees(data_files, workspace.tree_id())
+    files = analyse(workspace.root, data_files)
+    changed = None
+    if config.min_changed_lines is not None:
+        changed = changed_lines(workspace.root, config.base_ref)
+    shown = tuple(_shown(path, workspace.root) for path in data_files)
+    return CoverageEvidence(files=files, data_files=shown, changed=changed)
+
+
+def _shown(path: Path, root: Path) -> str:
+    with contextlib.suppress(ValueError):
+        return path.resolve().relative_to(root).as_posix()
+    return str(path)
+
+
+# Judge --------------------------------------------------------------------------------------
+
+
+def judge(evidence: CoverageEvidence, config: CoverageConfig) -> GateResult:
+    """Every configured threshold against coverage.py's numbers; the total is the headline."""
+    files = evidence.files
+    if not files:
+        return GateResult(GATE, Status.ERROR, "the coverage data has no measured files")
+    total = _sum(file.numbers for file in files)
+    thresholds: list[Threshold] = []
+    if config.min_total is not None:
+        thresholds.append(Threshold(TOTAL_AREA, config.min_total, percent(total), "%"))
+    for glob, minimum in config.paths.items():
+        group = [file for file in files if fnmatchcase(file.path, glob)]
+        if not group:
+            summary = f"paths: {glob!r} matches no measured file"
+            return GateResult(GATE, Status.ERROR, summary)
+        numbers = _sum(file.numbers for file in group)
+        thresholds.append(Threshold(glob, minimum, percent(numbers), "%"))
+
+    metrics: dict[str, int | float | str | None] = {
+        "percent_covered": percent(total),
+        "files": len(files),
+        "statements": total.n_statements,
+        "missing_lines": total.n_missing,
+        "branches": total.n_branches,
+        "missing_branches": total.n_missing_branches,
+    }
+    details: dict[str, JSONValue] = {"data_files": list(evidence.data_files)}
+    findings: list[Finding] = []
+    uncovered_text = ""
+    if config.min_changed_lines is not None:
+        if evidence.changed is None:
+            raise ValueError("min_changed_lines is set but no changed lines were collected")
+        row, findings, changed_details = _changed(files, evidence.changed, config.min_changed_lines)
+        thresholds.append(row)
+        details["changed_lines"] = changed_details
+        metrics |= {
+            "changed_lines": changed_details["executable"],
+            "changed_lines_covered": changed_details["covered"],
+            "percent_changed_covered": row.current,
+        }
+        if not row.met and findings:
+            uncovered_text = ": " + ", ".join(f.location for f in findings[:5])
+            if len(findings) > 5:
+                uncovered_text += f" and {len(findings) - 5} more"
+
+    missed = [row for row in thresholds if not row.met]
+    summary = "; ".join(_describe(row) for row in missed or thresholds[:1])
+    if not missed and len(thresholds) > 1:
+        summary += f"; all {len(thresholds)} thresholds met"
+    if missed and missed[-1].area == CHANGED_AREA:
+        summary += uncovered_text
+    return GateResult(
+        GATE,
+        Status.FAIL if missed else Status.PASS,
+        summary,
+        metrics=metrics,
+        findings=(*findings, *_worst_files(files, config.worst_files)),
+        thresholds=tuple(thresholds),
+        details=details,
+    )
+
+
+def _sum(numbers: Iterable[Numbers]) -> Numbers:
+    return reduce(add, numbers, Numbers())
+
+
+def _describe(row: Threshold) -> str:
+    if row.met:
+        return f"{row.area} {row.show(row.current)} (min {row.show(row.target)})"
+    return f"{row.area} {row.show(row.current)} < {row.show(row.target)} (gap {row.show(row.gap)})"
+
+
+def _worst_files(files: Sequence[FileCoverage], count: int) -> list[Finding]:
+    """The least covered files with their missing lines and branches, as coverage.py shows them."""
+    incomplete = [file for file in files if file.missing_text]
+    worst = sorted(incomplete, key=lambda f: (f.percent, -len(f.missing), f.path))[:count]
+    return [
+        Finding(
+            f"{_show_percent(file.percent)} covered, missing {file.missing_text}",
+            file=file.path,
+            line=min(file.missing) if file.missing else None,
+            rule=WORST_FILES_RULE,
+        )
+        for file in worst
+    ]
+
+
+def _show_percent(value: float) -> str:
+    return Threshold("", 0, value, "%").show(value)
+
+
+def _changed(
+    files: Sequence[FileCoverage], changed: ChangedLines, minimum: float
+) -> tuple[Threshold, list[Finding], dict[str, JSONValue]]:
+    """The changed-lines row, one finding per run of uncovered changed lines, and the details."""
+    executable = covered = 0
+    findings: list[Finding] = []
+    uncovered: dict[str, str] = {}
+    for file in files:
+        lines = sorted(changed.of(file))
+        if not lines:
+            continue
+        executable += len(lines)
+        covered += sum(1 for line in lines if line not in file.missing)
+        runs = _runs(lines, file)
+        if runs:
+            uncovered[file.path] = ", ".join(_span(run) for run in runs)
+        for run in runs:
+            message = f"changed {'line' if len(run) == 1 else 'lines'} {_span(run)} not covered"
+            findings.append(Finding(message, file=file.path, line=run[0], rule=CHANGED_RULE))
+    row = Threshold(CHANGED_AREA, minimum, _floor_percent(covered, executable), "%")
+    details: dict[str, JSONValue] = {
+        "base_ref": changed.base_ref,
+        "merge_base": changed.merge_base,
+        "executable": executable,
+        "covered": covered,
+        "uncovered": uncovered,
+    }
+    return row, findings, details
+
+
+def _runs(lines: Sequence[int], file: FileCoverage) -> list[list[int]]:
+    """Uncovered changed lines grouped into runs of consecutive statements."""
+    order = {line: index for index, line in enumerate(sorted(file.statements))}
+    runs: list[list[int]] = []
+    for line in lines:
+        if line not in file.missing:
+            continue
+        if runs and order[line] == order[runs[-1][-1]] + 1:
+            runs[-1].append(line)
+        else:
+            runs.append([line])
+    return runs
+
+
+def _span(run: Sequence[int]) -> str:
+    return str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}"
+
+
+# Wiring -------------------------------------------------------------------------------------
+
+
+def run(context: Context, data: Sequence[str] = ()) -> GateResult:
+    """Collect, judge and record the coverage gate.
+
+    ``data``: paths given on the command line (relative to the current folder); by default the
+    ``data`` setting, relative to the project root.
+    """
+    config = context.config.coverage
+    if not config.has_threshold:
+        raise ConfigError(
+            f"{context.config.file.name}: tool.gates.coverage: no threshold configured "
+            f"(set min_total, paths or min_changed_lines)"
+        )
+    paths = [Path(p).resolve() for p in data] or [context.root / p for p in config.data]
+    return record(
+        context.workspace,
+        GATE,
+        lambda: judge(collect(context.workspace, config, paths, missing_ok=not data), config),
+        tools=lambda: {"coverage": tools.version("coverage")},
+    )

@@ -1,0 +1,271 @@
+"""``gates tests``: the test suite under coverage.py, leaving evidence in ``.gates/evidence/``.
+
+The evidence is ``junit.xml`` (xunit1, so each test keeps its file and line), coverage.py data
+files written in parallel mode (``.coverage.<host>.<pid>.<random>``: shards run on several machines
+never overwrite each other) and ``meta.json``, which binds them to the tree they measured.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass
+from enum import IntEnum
+from importlib.util import find_spec
+from pathlib import Path
+from typing import TextIO
+
+from defusedxml import ElementTree  # type: ignore[import-untyped]
+
+from gates import tools
+from gates.config import GatesConfig
+from gates.errors import EXIT_FAIL, EXIT_OK, EXIT_USAGE, EvidenceError, ToolError
+from gates.flow import Context
+from gates.model import GateResult, Status
+from gates.record import record
+from gates.workspace import write_json
+
+GATE = "tests"
+JUNIT_FILE = "junit.xml"
+META_FILE = "meta.json"
+DATA_FILE = ".coverage"
+"""Base name of the coverage data; parallel mode appends ``.<host>.<pid>.<random>``."""
+
+
+class PytestExit(IntEnum):
+    """pytest's documented exit codes."""
+
+    OK = 0
+    TESTS_FAILED = 1
+    INTERRUPTED = 2
+    INTERNAL_ERROR = 3
+    USAGE_ERROR = 4
+    NO_TESTS_COLLECTED = 5
+
+
+_CANNOT_JUDGE = {
+    PytestExit.INTERRUPTED: "was interrupted",
+    PytestExit.INTERNAL_ERROR: "hit an internal error",
+    PytestExit.USAGE_ERROR: "usage error",
+    PytestExit.NO_TESTS_COLLECTED: "collected no tests",
+}
+
+
+@dataclass(frozen=True)
+class SuiteCounts:
+    """Test outcomes counted from the JUnit file."""
+
+    tests: int
+    failed: int
+    errors: int
+    skipped: int
+
+    @property
+    def passed(self) -> int:
+        return self.tests - self.failed - self.errors - self.skipped
+
+
+@dataclass(frozen=True)
+class PytestRun:
+    """What one ``gates tests`` run left behind: the evidence :func:`judge` reads."""
+
+    exit_code: int
+    counts: SuiteCounts | None
+    """None when pytest wrote no readable JUnit file."""
+    junit_problem: str
+    """Why ``counts`` is None (empty otherwise)."""
+    argv: tuple[str, ...]
+    output_tail: str
+
+
+@dataclass(frozen=True)
+class TestsOutcome:
+    """The recorded result and the exit code ``gates tests`` ends with."""
+
+    __test__ = False  # a pytest hint: not a test class despite its name
+
+    result: GateResult
+    exit_code: int
+
+
+def evidence_paths(evidence_dir: Path) -> list[Path]:
+    """Every file a run of ``gates tests`` writes, as found in ``evidence_dir`` now."""
+    if not evidence_dir.is_dir():
+        return []
+    found = [evidence_dir / JUNIT_FILE, evidence_dir / META_FILE]
+    found += evidence_dir.glob(f"{DATA_FILE}*")
+    return [path for path in found if path.is_file()]
+
+
+def command(config: GatesConfig, pytest_args: tuple[str, ...], evidence_dir: Path) -> list[str]:
+    """The one place the command line is built: pytest under coverage.py.
+
+    The project's own ``[tool.coverage]`` config applies (source, omit, ...); branch and parallel
+    mode are forced because the coverage gate judges branches and combines shards. Our JUnit
+    options come last so the evidence always lands where the gates read it.
+    """
+    return [
+        sys.executable,
+        "-m",
+        "coverage",
+        "run",
+        "--branch",
+        "--parallel-mode",
+        f"--data-file={evidence_dir / DATA_FILE}",
+        "-m",
+        "pytest",
+        *config.tests.pytest_args,
+        *pytest_args,
+        f"--junitxml={evidence_dir / JUNIT_FILE}",
+        "-o",
+        "junit_family=xunit1",
+    ]
+
+
+def child_environment() -> dict[str, str]:
+    """This environment without ``COVERAGE_*`` variables: when gates itself runs under coverage
+    (its own test suite), those would point the child at the outer run's data or config."""
+    return {key: value for key, value in os.environ.items() if not key.startswith("COVERAGE_")}
+
+
+def read_counts(junit: Path) -> SuiteCounts:
+    """Sum the counts of every ``<testsuite>`` in a JUnit file (raises EvidenceError)."""
+    try:
+        suites = ElementTree.parse(junit).getroot().iter("testsuite")
+        totals = [0, 0, 0, 0]
+        for suite in suites:
+            for index, name in enumerate(("tests", "failures", "errors", "skipped")):
+                totals[index] += int(suite.get(name, "0"))
+    except FileNotFoundError:
+        raise EvidenceError(f"{junit}: pytest wrote no JUnit file") from None
+    except (OSError, ValueError, ElementTree.ParseError) as exc:
+        raise EvidenceError(f"{junit}: unreadable JUnit file ({exc})") from None
+    return SuiteCounts(*totals)
+
+
+def collect(context: Context, pytest_args: tuple[str, ...], output: TextIO) -> PytestRun:
+    """Clear the previous run's evidence, run pytest under coverage, count the JUnit outcomes."""
+    evidence_dir = context.workspace.evidence_dir
+    for stale in evidence_paths(evidence_dir):
+        stale.unlink()
+    evidence_dir.mkdir(parents=True, exist_ok=True)
+    argv = command(context.config, pytest_args, evidence_dir)
+    for module in ("coverage", "pytest"):
+        # `python -m coverage run -m pytest` without pytest exits 1, which reads as failing tests.
+        if find_spec(module) is None:
+            raise ToolError(
+                f"{module} not found: install it in this environment (pip install {module})"
+            )
+    run = tools.stream(
+        argv,
+        cwd=context.root,
+        timeout_s=context.config.timeout_s,
+        output=output,
+        env=child_environment(),
+    )
+    counts, problem = None, ""
+    try:
+        counts = read_counts(evidence_dir / JUNIT_FILE)
+    except EvidenceError as exc:
+        problem = str(exc)
+    return PytestRun(
+        exit_code=run.returncode,
+        counts=counts,
+        junit_problem=problem,
+        argv=run.argv,
+        output_tail=run.tail(),
+    )
+
+
+def judge(run: PytestRun) -> GateResult:
+    """PASS when pytest passed, FAIL on failing tests, ERROR when pytest could not judge them."""
+    details = {"command": list(run.argv), "output_tail": run.output_tail}
+    metrics: dict[str, int | float | str | None] = {"exit_code": run.exit_code}
+    if run.exit_code in _CANNOT_JUDGE:
+        what = _CANNOT_JUDGE[PytestExit(run.exit_code)]
+        # "no tests ran in 0.01s" adds nothing to "collected no tests".
+        reason = (
+            "" if run.exit_code == PytestExit.NO_TESTS_COLLECTED else _last_message(run.output_tail)
+        )
+        summary = f"pytest {what} (exit {run.exit_code})" + (f": {reason}" if reason else "")
+        return GateResult(GATE, Status.ERROR, summary, metrics=metrics, details=details)
+    if run.exit_code not in (PytestExit.OK, PytestExit.TESTS_FAILED):
+        summary = f"pytest ended with unexpected exit code {run.exit_code}"
+        return GateResult(GATE, Status.ERROR, summary, metrics=metrics, details=details)
+    if run.counts is None:
+        # Without the JUnit file there is no evidence, whatever the exit code said.
+        summary = f"pytest exited {run.exit_code} but {run.junit_problem}"
+        return GateResult(GATE, Status.ERROR, summary, metrics=metrics, details=details)
+    counts = run.counts
+    metrics |= {
+        "tests": counts.tests,
+        "passed": counts.passed,
+        "failed": counts.failed,
+        "errors": counts.errors,
+        "skipped": counts.skipped,
+    }
+    tally = (
+        f"{counts.failed} failed, {counts.errors} errors, "
+        f"{counts.passed} passed, {counts.skipped} skipped"
+    )
+    if run.exit_code == PytestExit.OK:
+        return GateResult(GATE, Status.PASS, tally, metrics=metrics, details=details)
+    return GateResult(GATE, Status.FAIL, tally, metrics=metrics, details=details)
+
+
+_SUMMARY_LINE = re.compile(r" in [\d.]+s( \([\d:]+\))?$")
+"""pytest's closing ``1 error in 0.12s``: its timing would make every summary differ."""
+
+
+_USAGE_PREFIX = re.compile(r"^\S.*?: error: ")
+
+
+def _last_message(output: str) -> str:
+    """The line that best says why pytest stopped: the last one naming an error, else the last."""
+    lines = [line.strip().strip("=!").strip() for line in output.splitlines()]
+    lines = [
+        line
+        for line in lines
+        if line and "CoverageWarning" not in line and not _SUMMARY_LINE.search(line)
+    ]
+    errors = [line for line in lines if "error" in line.lower()]
+    # argparse names pytest's program differently across versions: keep only its message.
+    return _USAGE_PREFIX.sub("", (errors or lines or [""])[-1])[:200]
+
+
+def exit_code(result: GateResult, *, evidence: bool) -> int:
+    """pytest's semantics: 0 pass, 1 failing tests (0 with --evidence), 2 could not judge."""
+    if result.status is Status.ERROR:
+        return EXIT_USAGE
+    if result.status is Status.FAIL and not evidence:
+        return EXIT_FAIL
+    return EXIT_OK
+
+
+def run(
+    context: Context,
+    *,
+    pytest_args: tuple[str, ...] | list[str] = (),
+    evidence: bool = False,
+    output: TextIO | None = None,
+) -> TestsOutcome:
+    """Run the suite, record the ``tests`` result and stamp the evidence with the tree id."""
+    stream = output or sys.stdout
+    result = record(
+        context.workspace,
+        GATE,
+        lambda: judge(collect(context, tuple(pytest_args), stream)),
+        tools=lambda: {"pytest": tools.version("pytest"), "coverage": tools.version("coverage")},
+    )
+    # Written last: data without a meta.json (a crashed or killed run) is never judged.
+    write_json(
+        context.workspace.evidence_dir / META_FILE,
+        {
+            "tree": result.tree,
+            "pytest_exit_code": result.metrics.get("exit_code"),
+            "started_at": result.started_at,
+            "duration_s": result.duration_s,
+        },
+    )
+    return TestsOutcome(result=result, exit_code=exit_code(result, evidence=evidence))
