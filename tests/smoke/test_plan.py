@@ -90,6 +90,109 @@ HEALTH = '[[steps]]\nname = "health"\nmethod = "GET"\npath = "/health"\n'
             id="invalid TOML",
         ),
         pytest.param("", "smoke.toml: steps: a plan needs at least one [[steps]]", id="no steps"),
+        *(
+            pytest.param(f'[[steps]]\nname = "s"\n{body}', message, id=message)
+            for body, message in [
+                (
+                    'method = "FETCH"\npath = "/"\n',
+                    "smoke.toml:3: steps[0].method: expected one "
+                    "of DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT (step 1 's')",
+                ),
+                ('method = "GET"\n', "smoke.toml:1: steps[0].path: required (step 1 's')"),
+                (
+                    'method = "POST"\npath = "/"\njson = {}\nbody = ""\n',
+                    "smoke.toml:6: "
+                    "steps[0].body: a request has one body: json or body (step 1 's')",
+                ),
+                (
+                    'method = "GET"\npath = "/"\nauth = {}\n',
+                    "smoke.toml:5: steps[0].auth: "
+                    "expected { bearer = TOKEN } or { basic = [USER, PASSWORD] } (step 1 's')",
+                ),
+                (
+                    'method = "GET"\npath = "/"\nauth = { basic = ["u"] }\n',
+                    "smoke.toml:5: steps[0].auth.basic: expected [USER, PASSWORD] (step 1 's')",
+                ),
+                (
+                    'method = "GET"\npath = "/"\nheaders = { X = [1] }\n',
+                    "smoke.toml:5: steps[0].headers.X: expected a string (step 1 's')",
+                ),
+                (
+                    'method = "GET"\npath = "/"\nexpect = { json = [{ equals = 1 }] }\n',
+                    "smoke.toml:5: steps[0].expect.json[0].path: required: a JMESPath into the "
+                    "JSON (step 1 's')",
+                ),
+                (
+                    'method = "GET"\npath = "/"\nexpect = { json = [{ path = "a", exists = true, '
+                    "length = 1 }] }\n",
+                    "smoke.toml:5: steps[0].expect.json[0].path: expected "
+                    "one of equals, exists, matches, length (step 1 's')",
+                ),
+                (
+                    'method = "GET"\npath = "/"\nexpect = { body = "(" }\n',
+                    "smoke.toml:5: "
+                    "steps[0].expect.body: bad regular expression '(': missing ), unterminated "
+                    "subpattern at position 0 (step 1 's')",
+                ),
+                (
+                    'method = "GET"\npath = "/"\ncapture = { run_id = { json = "a" } }\n',
+                    "smoke.toml:5: steps[0].capture.run_id: capture names are identifiers (and not "
+                    "run_id) (step 1 's')",
+                ),
+                (
+                    'method = "GET"\npath = "/"\ncapture = { a = "id" }\n',
+                    "smoke.toml:5: "
+                    "steps[0].capture.a: expected { json = JMESPATH } or { header = NAME } "
+                    "(step 1 's')",
+                ),
+                (
+                    'method = "GET"\npath = "/"\ncapture = { a = { json = "a", header = "b" } }\n',
+                    "smoke.toml:5: steps[0].capture.a: expected exactly one of json or header "
+                    "(step 1 's')",
+                ),
+                (
+                    'websocket = "http://x/ws"\n',
+                    "smoke.toml:3: steps[0].websocket: expected a "
+                    "ws:// or wss:// URL or a path (step 1 's')",
+                ),
+                (
+                    'websocket = "/ws"\nsend = "hi"\n',
+                    "smoke.toml:4: steps[0].send: expected a "
+                    "list of messages (tables or strings) (step 1 's')",
+                ),
+                ("command = []\n", "smoke.toml:3: steps[0].command: empty command (step 1 's')"),
+                (
+                    "command = [1]\n",
+                    "smoke.toml:3: steps[0].command: expected a command string "
+                    "or a list of strings (step 1 's')",
+                ),
+                (
+                    'command = "echo \'open"\n',
+                    "smoke.toml:3: steps[0].command: cannot split "
+                    "command: No closing quotation (step 1 's')",
+                ),
+            ]
+        ),
+        pytest.param(
+            '[vars]\nrun_id = "x"\n' + HEALTH,
+            "smoke.toml:2: vars.run_id: run_id is set by the runner, not by the plan",
+            id="run_id in vars",
+        ),
+        pytest.param(
+            "[vars]\nids = [1]\n" + HEALTH,
+            "smoke.toml:2: vars.ids: expected a string or number",
+            id="list in vars",
+        ),
+        pytest.param(
+            '[[steps]]\nmethod = "GET"\npath = "/"\n',
+            "smoke.toml:1: steps[0].name: required: every step has a name (step 1)",
+            id="step without a name",
+        ),
+        pytest.param(
+            '[expect_version]\npath = "/version"\n' + HEALTH,
+            "smoke.toml:1: expect_version.json: required",
+            id="expect_version without json",
+        ),
     ],
 )
 def test_plan_errors_exit_2_naming_step_and_key(project: Project, body: str, message: str) -> None:

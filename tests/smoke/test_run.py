@@ -641,3 +641,53 @@ timeout = 0.3
     assert "  hanging dependency: no answer: ReadTimeout" in out
     assert "cleanup: create lead" in out and "Leftovers: none" in out
     assert service.rows("SELECT * FROM leads") == []
+
+
+def test_every_expectation_kind_reports_what_it_got(project: Project, service: Service) -> None:
+    steps = """
+[[steps]]
+name = "everything wrong"
+method = "GET"
+path = "/health"
+capture = { trace = { header = "x-trace-id" } }
+
+[steps.expect]
+status = 200
+headers = { x-trace-id = "." }
+max_ms = 0
+json = [
+    { path = "status", exists = false },
+    { path = "status", matches = "^down$" },
+    { path = "status", length = 7 },
+    { path = "nothing", length = 1 },
+]
+
+[[steps]]
+name = "not JSON"
+method = "GET"
+path = "/no-such-page"
+expect = { status = 404, json = [{ path = "detail", exists = true }] }
+"""
+    plan = write_plan(project, steps)
+
+    code, out, _ = smoke(project, plan, service.url)
+
+    assert code == 1
+    failures = next(line for line in out.splitlines() if line.startswith("  everything wrong:"))
+    assert failures.startswith(
+        "  everything wrong: status: expected absent; status: expected to match '^down$', got "
+        "'ok'; status: expected length 7, got 2; nothing: expected length 1, got None; header "
+        "x-trace-id: expected to match '.', got None; took "
+    )
+    assert failures.endswith(" ms, max 0 ms; capture trace: header x-trace-id not found")
+    assert "  not JSON: body is not JSON" in out
+
+
+def test_redirect_loop_is_no_answer(project: Project, faulty: Callable[..., Service]) -> None:
+    service = faulty(SERVICE_FAULTS="health-redirect=/health")
+    plan = write_plan(project, '[[steps]]\nname = "loop"\nmethod = "GET"\npath = "/health"\n')
+
+    code, out, _ = smoke(project, plan, service.url)
+
+    assert code == 1
+    assert "  loop: no answer: TooManyRedirects: more than 5 redirects" in out
