@@ -2,8 +2,8 @@
 
 `gates smoke` (a plan of 500 `parallel = true` GET steps, `concurrency = 20`) against the baseline,
 a bare `httpx.AsyncClient` gather of the same 500 requests behind a semaphore of 20. Both run
-in-process (the HTTP work alone) and as a fresh command (interpreter start-up, imports, and for
-`gates smoke` the tree id, the recorded result and the reports). Target: ≤ 1.25x wall time.
+in-process (no interpreter start-up; `gates smoke` as the whole command through `gates.cli.main`)
+and as a fresh process (start-up and imports too). Target: ≤ 1.25x wall time.
 Client CPU time is shown too: on a busy machine it is the steadier measure of the overhead.
 Run from the repository root: `python benchmarks/bench_smoke.py` (or `nox -s bench`).
 """
