@@ -201,6 +201,7 @@ def test_production_refuses_writes_before_any_request(
         "gates: error: smoke.toml: step 'login': POST refused: --environment production "
         "without --allow-writes (nothing was sent)\n"
     )
+    assert any('"GET /health HTTP/1.1" 200' in line for line in before)  # the log does record
     assert service.requests_logged() == before
     assert not any("POST" in line for line in service.requests_logged())
 
