@@ -13,6 +13,7 @@ SERVICE_FAULTS    comma-separated faults, for testing the smoke gate against a b
     echo-headers              /health echoes the request headers in its body
     workspace-id-as-string    /api/v1/workspaces returns ids as strings (schema drift)
     health-redirect=URL       /health redirects (307) to URL
+    login-redirect=URL        /api/v1/auth/login redirects (307) to URL (auth moved elsewhere)
     ready-after=SECONDS       /ready answers 503 until SECONDS after start
     ready-fails=N             /ready answers 503 to its first N requests (a flaky dependency)
 """
@@ -146,6 +147,8 @@ def create_app() -> Starlette:
         return wrapper
 
     async def login(request: Request) -> Response:
+        if "login-redirect" in faults:
+            return RedirectResponse(faults["login-redirect"], status_code=307)
         body = await request.json()
         with database() as conn:
             user = conn.execute(

@@ -128,18 +128,35 @@ async def send(
                 url=url,
             )
         url = urljoin(url, location)
+        kwargs.pop("params", None)  # the Location carries its own query
         if response.status_code == 303 or (
             response.status_code in (301, 302) and method not in ("GET", "HEAD")
         ):
-            method = "GET"
-            kwargs = {k: v for k, v in kwargs.items() if k == "params"}
+            method, kwargs = "GET", {}
         if origin(url) != start:
+            if _carries_secret(kwargs, redactor):
+                raise httpx.RequestError(
+                    f"redirect to {urlsplit(url).netloc} refused: the request body carries a "
+                    "secret",
+                    request=response.request,
+                )
             headers = {
                 name: value
                 for name, value in headers.items()
                 if name.lower() not in _CREDENTIAL_HEADERS and value not in redactor
             }
     raise httpx.TooManyRedirects(f"more than {MAX_REDIRECTS} redirects", request=response.request)
+
+
+def _carries_secret(kwargs: Mapping[str, Any], redactor: Redactor) -> bool:
+    """Whether the body about to be re-sent (json, form data or raw content) holds a secret."""
+    if "json" in kwargs:
+        return json.dumps(kwargs["json"]) in redactor
+    if "data" in kwargs:
+        return any(value in redactor for value in kwargs["data"].values())
+    if "content" in kwargs:
+        return kwargs["content"].decode("utf-8", errors="replace") in redactor
+    return False
 
 
 def check(expect: HttpExpect, answer: Answer, values: Mapping[str, str]) -> list[str]:

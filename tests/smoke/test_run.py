@@ -689,6 +689,23 @@ expect = { status = 404, json = [{ path = "detail", exists = true }] }
     assert "  not JSON: body is not JSON" in out
 
 
+def test_secret_in_a_body_is_not_re_sent_to_another_origin(
+    project: Project, faulty: Callable[..., Service]
+) -> None:
+    other = faulty()
+    service = faulty(SERVICE_FAULTS=f"login-redirect={other.url}/api/v1/auth/login")
+    plan = write_plan(project, LOGIN)
+
+    code, out, _ = smoke(project, plan, service.url)
+
+    assert code == 1
+    assert (
+        f"  login: no answer: RequestError: redirect to 127.0.0.1:{other.port} refused: the "
+        "request body carries a secret"
+    ) in out
+    assert not any("POST" in line for line in other.requests_logged())
+
+
 def test_redirect_loop_is_no_answer(project: Project, faulty: Callable[..., Service]) -> None:
     service = faulty(SERVICE_FAULTS="health-redirect=/health")
     plan = write_plan(project, '[[steps]]\nname = "loop"\nmethod = "GET"\npath = "/health"\n')
