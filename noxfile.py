@@ -17,8 +17,8 @@ nox.options.sessions = ["gates"]
 
 CHAIN_FLAG = "--in-gates-chain"
 """Posarg the chain passes to each gate session it notifies."""
-CHAIN = ("lint", "typecheck", "tests_evidence", "coverage", "smoke", "decide")
-"""Gate sessions in order; later issues add buckets, package before smoke."""
+CHAIN = ("lint", "typecheck", "tests_evidence", "coverage", "package", "smoke", "decide")
+"""Gate sessions in order; a later issue adds buckets after coverage."""
 GATE_EXIT_CODES = [0, 1, 2]
 """In the chain a failed (1) or unjudgeable (2) gate is recorded; decide turns it into NO_GO.
 A smoke target that is down (3) is recorded as ERROR the same way."""
@@ -72,6 +72,19 @@ def tests_evidence(session: nox.Session) -> None:
 def coverage(session: nox.Session) -> None:
     """Total, per-path and changed-line coverage of the tests' evidence, as a gate."""
     _gate(session, "coverage")
+
+
+@nox.session
+def package(session: nox.Session) -> None:
+    """Build sdist + wheel, twine check --strict, install and smoke the wheel, hash the files."""
+    _gate(session, "package")
+
+
+@nox.session(default=False)
+def release(session: nox.Session) -> None:
+    """`gates release ARGS`: `-- prepare 0.2.0 --commit` or `-- publish [--dry-run]`."""
+    _install(session)
+    session.run("gates", "release", *session.posargs)
 
 
 @nox.session

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import sys
@@ -44,6 +45,12 @@ def _lint(args: argparse.Namespace) -> int:
 
 def _typecheck(args: argparse.Namespace) -> int:
     return _show_result(args, typecheck.run(_context(args), update_baseline=args.update_baseline))
+
+
+def _package(args: argparse.Namespace) -> int:
+    from gates import package
+
+    return _show_result(args, package.run(_context(args)))
 
 
 def _run_command(args: argparse.Namespace) -> int:
@@ -110,6 +117,39 @@ def _status(args: argparse.Namespace) -> int:
         from gates.report import terminal  # rich is slow to import: only when printing
 
         terminal.print_status(rows)
+    return 0
+
+
+def _release_prepare(args: argparse.Namespace) -> int:
+    from gates import release
+
+    prepared = release.prepare(
+        _context(args), args.version, commit=args.commit, today=datetime.date.today()
+    )
+    if args.json:
+        _print_json(prepared.to_dict())
+    else:
+        print(release.describe(prepared))
+    return 0
+
+
+def _release_publish(args: argparse.Namespace) -> int:
+    from contextlib import closing
+
+    from gates import release
+    from gates.ledger import open_ledger
+
+    context = _context(args)
+    with closing(open_ledger(context.config)) as ledger:
+        published = release.publish(
+            context,
+            ledger,
+            repository_url=args.repository_url,
+            dry_run=args.dry_run,
+            say=(lambda _line: None) if args.json else print,
+        )
+    if args.json:
+        _print_json(published.to_dict())
     return 0
 
 
@@ -201,6 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
             "--update-baseline", action="store_true", help="accept today's findings as the baseline"
         )
 
+    command("package", _package, "build sdist + wheel, twine check, install and smoke the wheel")
+
     sub = command("run", _run_command, "a command gate from [tool.gates.commands]")
     sub.add_argument("name", help="the command gate's name")
 
@@ -264,6 +306,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--html", required=True, metavar="FILE", help="one self-contained HTML page")
 
     command("status", _status, "every gate's latest result, fresh or stale")
+
+    release = commands.add_parser("release", help="prepare a release, or publish what a GO covered")
+    steps = release.add_subparsers(dest="step", required=True, metavar="STEP")
+    sub = steps.add_parser(
+        "prepare", parents=[common], help="bump the version, date the changelog (PEP 440)"
+    )
+    sub.add_argument("version", help="the new version, e.g. 0.2.0")
+    sub.add_argument("--commit", action="store_true", help="commit the changed files")
+    sub.set_defaults(handler=_release_prepare)
+    sub = steps.add_parser(
+        "publish", parents=[common], help="upload the gated files, tag v{version}, push the tag"
+    )
+    sub.add_argument("--repository-url", default=None, help="upload here (default: config/PyPI)")
+    sub.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    sub.set_defaults(handler=_release_publish)
     return parser
 
 

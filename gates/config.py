@@ -294,6 +294,29 @@ class CoverageConfig:
 
 
 @dataclass(frozen=True)
+class PackageConfig:
+    smoke: tuple[str, ...] = ()
+    """Command run in a fresh venv where the wheel is installed; empty: import its modules."""
+    changelog: str | None = "CHANGELOG.md"
+    """Must have a section for the version (or Unreleased); empty string: no check."""
+    isolation: bool = True
+    """Build in an isolated environment (``python -m build``'s default)."""
+
+
+PYPI_UPLOAD_URL = "https://upload.pypi.org/legacy/"
+
+
+@dataclass(frozen=True)
+class ReleaseConfig:
+    repository_url: str = PYPI_UPLOAD_URL
+    """Where ``gates release publish`` uploads (``--repository-url`` overrides)."""
+    index_url: str | None = None
+    """Simple index of that repository, to see what is already there; derived when unset."""
+    remote: str = "origin"
+    """Git remote the release tag is pushed to."""
+
+
+@dataclass(frozen=True)
 class CommandGate:
     name: str
     argv: tuple[str, ...]
@@ -343,6 +366,8 @@ class GatesConfig:
     typecheck: TypecheckConfig = field(default_factory=TypecheckConfig)
     tests: TestsConfig = field(default_factory=TestsConfig)
     coverage: CoverageConfig = field(default_factory=CoverageConfig)
+    package: PackageConfig = field(default_factory=PackageConfig)
+    release: ReleaseConfig = field(default_factory=ReleaseConfig)
     commands: Mapping[str, CommandGate] = field(default_factory=dict)
     waivers: tuple[Waiver, ...] = ()
     checklist: ChecklistConfig = field(default_factory=ChecklistConfig)
@@ -406,6 +431,8 @@ def parse(document: Mapping[str, Any], *, root: Path, file: Path) -> GatesConfig
         typecheck=_typecheck(table.table("typecheck")),
         tests=_tests(table.table("tests")),
         coverage=_coverage(table.table("coverage")),
+        package=_package(table.table("package")),
+        release=_release(table.table("release")),
         commands=commands,
         waivers=tuple(_waiver(t, known) for t in table.tables("waivers")),
         checklist=_checklist(table.table("checklist"), known),
@@ -436,6 +463,40 @@ def _typecheck(table: Table) -> TypecheckConfig:
 
 def _tests(table: Table) -> TestsConfig:
     config = TestsConfig(pytest_args=table.strings("pytest_args"))
+    table.done()
+    return config
+
+
+def _package(table: Table) -> PackageConfig:
+    smoke = table.string_or_strings("smoke")
+    if len(smoke) == 1:
+        try:
+            smoke = tuple(shlex.split(smoke[0]))
+        except ValueError as exc:
+            table.fail("smoke", f"cannot split command: {exc}")
+        if not smoke:
+            table.fail("smoke", "empty command")
+    config = PackageConfig(
+        smoke=smoke,
+        changelog=table.optional_string("changelog") if "changelog" in table else "CHANGELOG.md",
+        isolation=table.boolean("isolation", True),
+    )
+    table.done()
+    return config
+
+
+def _release(table: Table) -> ReleaseConfig:
+    urls = {}
+    for key in ("repository_url", "index_url"):
+        url = table.optional_string(key)
+        if url is not None and not re.match(r"^https?://[^/\s]+", url):
+            table.fail(key, f"expected an http(s) URL, got {url!r}")
+        urls[key] = url
+    config = ReleaseConfig(
+        repository_url=urls["repository_url"] or PYPI_UPLOAD_URL,
+        index_url=urls["index_url"],
+        remote=table.string("remote", "origin"),
+    )
     table.done()
     return config
 

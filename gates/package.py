@@ -1,0 +1,452 @@
+"""The package gate: build sdist + wheel, ``twine check --strict``, install the wheel and smoke it.
+
+The files are built into ``.gates/dist/<tree id>/`` and their sha256 recorded in the result
+(``details["artifacts"]``), which the decision carries: ``gates release publish`` uploads exactly
+those files, and only while their hashes still match.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import hashlib
+import os
+import shutil
+import sys
+import tarfile
+import tempfile
+import zipfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from packaging.version import InvalidVersion, Version
+
+from gates import changelog, tools
+from gates.config import PackageConfig
+from gates.errors import ToolError
+from gates.model import Finding, GateResult, JSONValue, Status
+from gates.record import record
+from gates.tools import ToolRun
+from gates.workspace import Workspace, git
+
+if TYPE_CHECKING:
+    from gates.flow import Context
+
+GATE = "package"
+WHEEL = "wheel"
+SDIST = "sdist"
+
+
+@dataclass(frozen=True)
+class DistFile:
+    """One built file and what its metadata says."""
+
+    name: str
+    kind: str
+    """``wheel`` or ``sdist``."""
+    sha256: str
+    size: int
+    version: str | None
+    """``Version:`` from the file's own metadata; None when it could not be read."""
+    problem: str | None = None
+    """Why the metadata could not be read."""
+    modules: tuple[str, ...] = ()
+    """Top-level importable names (wheels only)."""
+
+
+@dataclass(frozen=True)
+class PackageEvidence:
+    """Everything the package gate observed; :func:`judge` turns it into a result."""
+
+    dist_dir: str
+    """Where the files are, relative to the project root."""
+    project_version: str | None
+    """Static ``[project].version``; None when the version is dynamic."""
+    build: ToolRun
+    files: tuple[DistFile, ...] = ()
+    check: ToolRun | None = None
+    """``twine check --strict``; None when nothing was built."""
+    install: ToolRun | None = None
+    smoke: ToolRun | None = None
+    changelog_file: str | None = None
+    """Configured changelog path; None when the check is off."""
+    changelog_text: str | None = None
+    """Its content; None when the file is missing."""
+
+
+def dist_dir(workspace: Workspace, tree: str) -> Path:
+    """Where the package gate keeps the files it built for ``tree``."""
+    return workspace.gates_dir / "dist" / tree
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _metadata(path: Path) -> tuple[str | None, tuple[str, ...], str | None]:
+    """(version, top-level modules, problem) read from a wheel's METADATA or an sdist's PKG-INFO."""
+    try:
+        if path.name.endswith(".whl"):
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+                member = next(
+                    (n for n in names if n.count("/") == 1 and n.endswith(".dist-info/METADATA")),
+                    None,
+                )
+                if member is None:
+                    return None, (), "no .dist-info/METADATA in the wheel"
+                raw = archive.read(member)
+                modules = _top_level_modules(names)
+        else:
+            with tarfile.open(path) as archive:
+                info = next(
+                    (m for m in archive if m.name.count("/") == 1 and m.name.endswith("/PKG-INFO")),
+                    None,
+                )
+                handle = archive.extractfile(info) if info is not None else None
+                if handle is None:
+                    return None, (), "no PKG-INFO at the top of the sdist"
+                raw, modules = handle.read(), ()
+    except (OSError, zipfile.BadZipFile, tarfile.TarError) as exc:
+        return None, (), f"unreadable archive: {exc}"
+    headers = email.parser.BytesHeaderParser().parsebytes(raw)
+    version = headers.get("Version")
+    return (str(version) if version else None), modules, None if version else "no Version field"
+
+
+def _top_level_modules(names: list[str]) -> tuple[str, ...]:
+    found = set()
+    for name in names:
+        top, _, rest = name.partition("/")
+        if top.endswith((".dist-info", ".data")):
+            continue
+        if rest and name.endswith(".py"):
+            found.add(top)
+        elif not rest and top.endswith(".py"):
+            found.add(top.removesuffix(".py"))
+    return tuple(sorted(found))
+
+
+def read_dist(path: Path) -> DistFile:
+    """A built file: its hash, size, and what its own metadata says."""
+    version, modules, problem = _metadata(path)
+    return DistFile(
+        name=path.name,
+        kind=WHEEL if path.name.endswith(".whl") else SDIST,
+        sha256=sha256(path),
+        size=path.stat().st_size,
+        version=version,
+        problem=problem,
+        modules=modules,
+    )
+
+
+def _build_env(workspace: Workspace) -> dict[str, str]:
+    # Archives stamped with the commit time rather than "now", where the backend supports it.
+    if "SOURCE_DATE_EPOCH" in os.environ or workspace.commit() is None:
+        return {}
+    return {"SOURCE_DATE_EPOCH": git(workspace.root, "log", "-1", "--format=%ct")}
+
+
+def _snapshot(workspace: Workspace, tree: str, into: Path) -> Path:
+    """The gated tree's content alone, checked out into ``into``: what is built is what was judged.
+
+    Tool output (``.gates/`` with its ledger and earlier builds, ``.nox``), ignored files (a local
+    ``.env``) and anything else outside the tree id can never end up in the sdist.
+    """
+    prefix = git(workspace.root, "rev-parse", "--show-prefix")
+    env = {"GIT_INDEX_FILE": str(into / "index")}
+    source = into / "source"
+    git(workspace.root, "read-tree", f"{tree}:{prefix}", env=env)
+    git(workspace.root, "checkout-index", "--all", f"--prefix={source}/", env=env)
+    return source
+
+
+def _build(
+    workspace: Workspace, source: Path, config: PackageConfig, out: Path, timeout_s: float
+) -> ToolRun:
+    argv = [sys.executable, "-m", "build", "--outdir", str(out)]
+    if not config.isolation:
+        argv.append("--no-isolation")
+    elif shutil.which("uv"):
+        argv += ["--installer", "uv"]  # same isolated build, much faster environment setup
+    return tools.run(
+        [*argv, str(source)],
+        cwd=source,
+        timeout_s=timeout_s,
+        env=_build_env(workspace),
+    )
+
+
+@contextmanager
+def _fresh_venv(timeout_s: float) -> Iterator[tuple[Path, Path]]:
+    """A throw-away venv (uv when on PATH, else ``python -m venv``): (venv, scratch dir)."""
+    with tempfile.TemporaryDirectory(prefix="gates-package-") as scratch:
+        venv = Path(scratch) / "venv"
+        if shutil.which("uv"):
+            argv = ["uv", "venv", "--quiet", "--python", sys.executable, str(venv)]
+        else:
+            argv = [sys.executable, "-m", "venv", str(venv)]
+        made = tools.run(argv, cwd=Path(scratch), timeout_s=timeout_s)
+        if made.returncode != 0:
+            raise ToolError(f"cannot create a venv with {argv[0]}: {made.tail(1) or 'no output'}")
+        work = Path(scratch) / "work"
+        work.mkdir()
+        yield venv, work
+
+
+def _bin(venv: Path) -> Path:
+    return venv / ("Scripts" if os.name == "nt" else "bin")
+
+
+def _install(venv: Path, wheel: Path, cwd: Path, timeout_s: float) -> ToolRun:
+    python = str(_bin(venv) / "python")
+    if shutil.which("uv"):
+        argv = ["uv", "pip", "install", "--quiet", "--python", python, str(wheel)]
+    else:
+        argv = [python, "-m", "pip", "install", "--quiet", str(wheel)]
+    return tools.run(argv, cwd=cwd, timeout_s=timeout_s)
+
+
+def smoke_command(config: PackageConfig, files: tuple[DistFile, ...]) -> tuple[str, ...]:
+    """The configured smoke command, or ``python -c "import <every top-level module>"``."""
+    if config.smoke:
+        return config.smoke
+    modules = sorted({m for f in files if f.kind == WHEEL for m in f.modules})
+    return ("python", "-c", f"import {', '.join(modules)}") if modules else ()
+
+
+def _smoke(venv: Path, argv: tuple[str, ...], cwd: Path, timeout_s: float) -> ToolRun:
+    # Run from an empty folder with the venv first on PATH: the import must come from the wheel,
+    # never from the source tree.
+    local = _bin(venv) / argv[0]
+    program = str(local) if local.exists() else argv[0]
+    env = {
+        "PATH": os.pathsep.join([str(_bin(venv)), os.environ.get("PATH", "")]),
+        "VIRTUAL_ENV": str(venv),
+        "PYTHONPATH": "",
+    }
+    return tools.run([program, *argv[1:]], cwd=cwd, timeout_s=timeout_s, env=env)
+
+
+def _build_into(
+    workspace: Workspace,
+    config: PackageConfig,
+    tree: str,
+    dynamic: bool,
+    target: Path,
+    timeout_s: float,
+) -> ToolRun:
+    """Build into ``target``, swapped in whole: a half-built folder is never "the dist"."""
+    partial = Path(tempfile.mkdtemp(prefix=f".{tree}.", dir=target.parent))
+    partial.chmod(0o755)  # mkdtemp makes it private; the dist folder is an ordinary one
+    try:
+        with tempfile.TemporaryDirectory(prefix="gates-source-") as scratch:
+            # A dynamic version (from a VCS tag) needs the repository: those build in place.
+            source = workspace.root if dynamic else _snapshot(workspace, tree, Path(scratch))
+            built = _build(workspace, source, config, partial, timeout_s)
+        if built.returncode == 0:
+            shutil.rmtree(target, ignore_errors=True)
+            os.replace(partial, target)
+        return built
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+
+
+def collect(
+    workspace: Workspace, config: PackageConfig, project_version: str | None, timeout_s: float
+) -> PackageEvidence:
+    """Build, check, install and smoke: the only I/O of this gate."""
+    tree = workspace.tree_id()
+    target = dist_dir(workspace, tree)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    changelog_text = None
+    if config.changelog:
+        path = workspace.root / config.changelog
+        changelog_text = path.read_text(encoding="utf-8") if path.is_file() else None
+    built = _build_into(workspace, config, tree, project_version is None, target, timeout_s)
+    paths: list[Path] = []
+    if built.returncode == 0:
+        paths = sorted(target.iterdir(), key=lambda p: (not p.name.endswith(".whl"), p.name))
+    files = tuple(read_dist(p) for p in paths if p.is_file())
+    check = install = smoke = None
+    if files:
+        check = tools.run(
+            [sys.executable, "-m", "twine", "--no-color", "check", "--strict", *map(str, paths)],
+            cwd=workspace.root,
+            timeout_s=timeout_s,
+            env={"COLUMNS": "1000"},  # twine's console wraps at the terminal width: one line each
+        )
+    wheel = next((target / f.name for f in files if f.kind == WHEEL), None)
+    command = smoke_command(config, files)
+    if wheel is not None:
+        with _fresh_venv(timeout_s) as (venv, work):
+            install = _install(venv, wheel, work, timeout_s)
+            if install.returncode == 0 and command:
+                smoke = _smoke(venv, command, work, timeout_s)
+    return PackageEvidence(
+        dist_dir=target.relative_to(workspace.root).as_posix(),
+        project_version=project_version,
+        build=built,
+        files=files,
+        check=check,
+        install=install,
+        smoke=smoke,
+        changelog_file=config.changelog,
+        changelog_text=changelog_text,
+    )
+
+
+def _twine_findings(check: ToolRun) -> list[Finding]:
+    """One finding per failing file: its first ERROR/WARNING line and the detail below it."""
+    found: list[tuple[str, list[str]]] = []
+    for line in (check.stdout + "\n" + check.stderr).splitlines():
+        text = " ".join(line.split())
+        if line.startswith("Checking ") and text.endswith("FAILED"):
+            found.append((Path(text.removeprefix("Checking ").rsplit(":", 1)[0]).name, []))
+        elif found and (line.startswith(("ERROR", "WARNING")) or (found[-1][1] and text)):
+            if len(found[-1][1]) < 2:
+                found[-1][1].append(text)
+        elif found and found[-1][1] and not text:
+            found[-1][1].append("")  # a blank line ends the message
+    findings = [
+        Finding(f"twine check: {name}: {' '.join(m for m in message if m)}", rule="twine-check")
+        for name, message in found
+    ]
+    return findings or [
+        Finding(f"twine check failed: {check.tail(1) or 'no output'}", rule="twine-check")
+    ]
+
+
+def _same(a: str, b: str) -> bool:
+    try:
+        return Version(a) == Version(b)
+    except InvalidVersion:
+        return a == b
+
+
+def judge(evidence: PackageEvidence, config: PackageConfig) -> GateResult:
+    """Pure: did it build, check, install, smoke, and carry the right version and changelog?"""
+    problems: list[Finding] = []
+    files = evidence.files
+    details: dict[str, JSONValue] = {
+        "dist_dir": evidence.dist_dir,
+        "artifacts": {f.name: f.sha256 for f in files},
+        "files": [{"name": f.name, "kind": f.kind, "size": f.size} for f in files],
+    }
+    metrics: dict[str, int | float | str | None] = {
+        "files": len(files),
+        "build_s": round(evidence.build.duration_s, 3),
+    }
+    for kind in (WHEEL, SDIST):
+        metrics[f"{kind}_bytes"] = sum(f.size for f in files if f.kind == kind)
+    if evidence.build.returncode != 0 or not files:
+        details["build_output"] = evidence.build.tail()
+        reason = evidence.build.tail(1) or f"exit {evidence.build.returncode}"
+        problems.append(Finding(f"python -m build failed: {reason}", rule="build"))
+        return _result(problems, metrics, details, "")
+    for kind in (WHEEL, SDIST):
+        if not any(f.kind == kind for f in files):
+            problems.append(Finding(f"no {kind} was built", rule="build"))
+
+    if evidence.check is not None:
+        metrics["check_s"] = round(evidence.check.duration_s, 3)
+        if evidence.check.returncode != 0:
+            details["twine_output"] = evidence.check.tail()
+            problems.extend(_twine_findings(evidence.check))
+
+    versions = {f.version for f in files if f.version}
+    for f in files:
+        if f.problem:
+            problems.append(Finding(f"{f.name}: {f.problem}", rule="metadata"))
+    version = evidence.project_version or (sorted(versions)[0] if versions else None)
+    for f in files:
+        if version and f.version and not _same(f.version, version):
+            expected = "[project].version" if evidence.project_version else "the other files"
+            problems.append(
+                Finding(
+                    f"{f.name}: metadata version {f.version} != {version} ({expected})",
+                    file="pyproject.toml",
+                    rule="version",
+                )
+            )
+    details["version"] = version
+
+    if evidence.changelog_file:
+        section = (
+            changelog.section_for(evidence.changelog_text, version)
+            if evidence.changelog_text is not None and version
+            else None
+        )
+        details["changelog_section"] = section
+        if evidence.changelog_text is None:
+            problems.append(Finding(f"{evidence.changelog_file} not found", rule="changelog"))
+        elif section is None:
+            problems.append(
+                Finding(
+                    f"{evidence.changelog_file} has no section for {version} "
+                    f"and no {changelog.UNRELEASED} section",
+                    file=evidence.changelog_file,
+                    rule="changelog",
+                )
+            )
+
+    command = smoke_command(config, files)
+    details["smoke_command"] = list(command)
+    if evidence.install is not None and evidence.install.returncode != 0:
+        details["install_output"] = evidence.install.tail()
+        problems.append(
+            Finding(f"the wheel does not install: {evidence.install.tail(1)}", rule="install")
+        )
+    elif any(f.kind == WHEEL for f in files) and not command:
+        problems.append(Finding("the wheel has no importable module to smoke", rule="smoke"))
+    elif evidence.smoke is not None:
+        metrics["smoke_s"] = round(evidence.smoke.duration_s, 3)
+        details["smoke_output"] = evidence.smoke.tail()
+        if evidence.smoke.returncode != 0:
+            problems.append(
+                Finding(
+                    f"smoke command exited {evidence.smoke.returncode}: "
+                    f"{evidence.smoke.tail(1) or 'no output'}",
+                    rule="smoke",
+                )
+            )
+    return _result(problems, metrics, details, version or "")
+
+
+def _result(
+    problems: list[Finding],
+    metrics: Mapping[str, int | float | str | None],
+    details: Mapping[str, JSONValue],
+    version: str,
+) -> GateResult:
+    files = metrics["files"]
+    if problems:
+        first = problems[0].message
+        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+        return GateResult(
+            GATE, Status.FAIL, f"{first}{more}", metrics, tuple(problems), details=details
+        )
+    summary = f"{files} files for {version}: twine check --strict passed, wheel installs and smokes"
+    return GateResult(GATE, Status.PASS, summary, metrics, details=details)
+
+
+def run(context: Context) -> GateResult:
+    cfg = context.config
+
+    def produce() -> GateResult:
+        evidence = collect(context.workspace, cfg.package, cfg.version, cfg.timeout_s)
+        return judge(evidence, cfg.package)
+
+    return record(
+        context.workspace,
+        GATE,
+        produce,
+        lambda: {"build": tools.version("build"), "twine": tools.version("twine")},
+    )

@@ -1,0 +1,310 @@
+"""The package gate on a small real project: real build, twine, venv and smoke."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+from release_support import git, make_project
+
+from gates import package
+from gates.cli import main
+from gates.config import PackageConfig
+from gates.model import Status
+from gates.tools import ToolRun
+
+NO_ISOLATION = "\n[tool.gates.package]\nisolation = false\n"
+"""For tests about judging, not building: the first test covers the default isolated build."""
+
+
+def run_gate(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, object]]:
+    code = main(["package", "--root", str(root), "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_builds_checks_installs_and_hashes_every_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_project(tmp_path / "demo")
+
+    code, result = run_gate(root, capsys)
+
+    assert code == 0, result["summary"]
+    assert result["status"] == "PASS"
+    details = result["details"]
+    assert isinstance(details, dict)
+    folder = root / details["dist_dir"]
+    assert folder == root / ".gates" / "dist" / str(result["tree"])
+    on_disk = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+    assert details["artifacts"] == on_disk
+    assert sorted(on_disk) == ["gates_demo-0.1.0-py3-none-any.whl", "gates_demo-0.1.0.tar.gz"]
+    assert details["version"] == "0.1.0"
+    assert details["smoke_command"] == ["python", "-c", "import gates_demo"]
+    # Built from the gated tree alone: .gates/ (earlier builds, results) never gets in, and the
+    # same tree builds the same bytes.
+    with tarfile.open(folder / "gates_demo-0.1.0.tar.gz") as sdist:
+        assert sorted(sdist.getnames()) == [
+            "gates_demo-0.1.0/CHANGELOG.md",
+            "gates_demo-0.1.0/PKG-INFO",
+            "gates_demo-0.1.0/README.md",
+            "gates_demo-0.1.0/pyproject.toml",
+            "gates_demo-0.1.0/src/gates_demo/__init__.py",
+        ]
+    code, again = run_gate(root, capsys)
+    assert code == 0
+    assert again["details"]["artifacts"] == details["artifacts"]  # type: ignore[index]
+    # Building leaves the tree as it was: the result is not stale.
+    assert main(["status", "--root", str(root), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["gate"], r["fresh"]) for r in rows] == [("package", True)]
+
+
+def test_readme_that_does_not_render_fails_via_twine_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_project(tmp_path / "demo", extra=NO_ISOLATION)
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"README.md"', '"README.rst"'))
+    (root / "README.rst").write_text("Demo\n====\n\n.. no-such-directive:: here\n")
+
+    code, result = run_gate(root, capsys)
+
+    assert code == 1
+    assert result["status"] == "FAIL"
+    messages = [f["message"] for f in result["findings"]]  # type: ignore[attr-defined]
+    assert any(
+        m.startswith("twine check: gates_demo-0.1.0")
+        and "`long_description` has syntax errors in markup" in m
+        for m in messages
+    ), messages
+
+
+def test_missing_changelog_section_and_failing_smoke_fail_the_gate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_project(
+        tmp_path / "demo",
+        extra="""
+        [tool.gates.package]
+        smoke = "python -c 'import gates_demo, sys; sys.exit(gates_demo.hello() != \\"hi\\")'"
+        isolation = false
+        """,
+    )
+    (root / "CHANGELOG.md").write_text("# Changelog\n\n## [0.0.9] - 2025-01-01\n- old\n")
+
+    code, result = run_gate(root, capsys)
+
+    assert code == 1
+    assert [f["message"] for f in result["findings"]] == [  # type: ignore[attr-defined]
+        "CHANGELOG.md has no section for 0.1.0 and no Unreleased section",
+        "smoke command exited 1: no output",
+    ]
+    assert result["summary"] == (
+        "CHANGELOG.md has no section for 0.1.0 and no Unreleased section (+1 more)"
+    )
+
+
+def test_the_smoke_imports_the_installed_wheel_not_the_source_tree(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A module the wheel leaves out: importable from the source tree, not from the wheel.
+    root = make_project(
+        tmp_path / "demo",
+        extra="""
+        [tool.gates.package]
+        smoke = ["python", "-c", "import gates_demo.extra"]
+        changelog = ""
+        isolation = false
+        """,
+    )
+    (root / "src" / "gates_demo" / "extra.py").write_text("X = 1\n")
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            'packages = ["src/gates_demo"]',
+            'packages = ["src/gates_demo"]\nexclude = ["src/gates_demo/extra.py"]',
+        )
+    )
+    git(root, "add", "--all")
+
+    code, result = run_gate(root, capsys)
+
+    assert code == 1
+    assert "changelog_section" not in result["details"]  # type: ignore[operator]
+    [finding] = result["findings"]  # type: ignore[misc]
+    assert finding["message"].startswith("smoke command exited 1: ModuleNotFoundError")
+
+
+def test_a_dynamic_version_is_read_from_the_built_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_project(tmp_path / "demo", extra=NO_ISOLATION)
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace('version = "0.1.0"', 'dynamic = ["version"]')
+        + '\n[tool.hatch.version]\npath = "src/gates_demo/__init__.py"\n'
+    )
+    git(root, "commit", "-qam", "version from __init__")
+
+    code, result = run_gate(root, capsys)
+
+    assert code == 0, result["summary"]
+    assert result["details"]["version"] == "0.1.0"  # type: ignore[index]
+    assert result["details"]["changelog_section"] == "0.1.0"  # type: ignore[index]
+
+
+def test_bad_package_config_names_file_key_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_project(tmp_path / "demo", extra="\n[tool.gates.package]\nsmoek = 'x'\n")
+
+    assert main(["package", "--root", str(root)]) == 2
+
+    assert capsys.readouterr().err == (
+        "gates: error: pyproject.toml:20: tool.gates.package.smoek: unknown key\n"
+    )
+
+
+def _run(code: int = 0, out: str = "") -> ToolRun:
+    return ToolRun(argv=("x",), returncode=code, stdout=out, stderr="", duration_s=0.1)
+
+
+def _file(name: str, version: str) -> package.DistFile:
+    kind = package.WHEEL if name.endswith(".whl") else package.SDIST
+    modules = ("demo",) if kind == package.WHEEL else ()
+    return package.DistFile(name, kind, "0" * 64, 10, version, modules=modules)
+
+
+def test_judge_flags_metadata_version_that_is_not_the_project_version() -> None:
+    evidence = package.PackageEvidence(
+        dist_dir=".gates/dist/t",
+        project_version="0.2.0",
+        build=_run(),
+        files=(_file("demo-0.2.0-py3-none-any.whl", "0.2.0"), _file("demo-0.2.0.tar.gz", "0.2")),
+        check=_run(),
+        install=_run(),
+        smoke=_run(),
+        changelog_file="CHANGELOG.md",
+        changelog_text="## [Unreleased]\n",
+    )
+    assert package.judge(evidence, PackageConfig()).status is Status.PASS  # 0.2 == 0.2.0
+
+    tampered = package.PackageEvidence(
+        **{**evidence.__dict__, "files": (_file("demo-0.2.0-py3-none-any.whl", "0.2.1"),)}
+    )
+    result = package.judge(tampered, PackageConfig())
+
+    assert result.status is Status.FAIL
+    assert [f.message for f in result.findings] == [
+        "no sdist was built",
+        "demo-0.2.0-py3-none-any.whl: metadata version 0.2.1 != 0.2.0 ([project].version)",
+    ]
+
+
+def test_judge_reports_a_failed_build_with_its_last_line() -> None:
+    evidence = package.PackageEvidence(
+        dist_dir=".gates/dist/t",
+        project_version="1.0",
+        build=_run(1, "building...\nERROR Backend subprocess exited"),
+    )
+    result = package.judge(evidence, PackageConfig())
+    assert result.status is Status.FAIL
+    assert result.summary == "python -m build failed: ERROR Backend subprocess exited"
+
+
+def test_without_uv_the_venv_comes_from_python_m_venv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(tmp_path / "demo", extra=NO_ISOLATION)
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # git stays, uv goes
+    assert shutil.which("uv") is None
+
+    code, result = run_gate(root, capsys)
+
+    assert code == 0, result["summary"]
+    assert result["status"] == "PASS"
+
+
+def test_read_dist_reads_metadata_and_reports_archives_without_it(tmp_path: Path) -> None:
+    wheel = tmp_path / "demo-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("demo.py", "X = 1\n")
+        archive.writestr("tool/__init__.py", "")
+        archive.writestr("demo-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nVersion: 1.0\n")
+    bare = tmp_path / "bare-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(bare, "w") as archive:
+        archive.writestr("bare.py", "")
+    sdist = tmp_path / "demo-1.0.tar.gz"
+    with tarfile.open(sdist, "w:gz") as archive:
+        archive.add(wheel, arcname="demo-1.0/README")
+    broken = tmp_path / "broken-1.0.tar.gz"
+    broken.write_bytes(b"not an archive")
+
+    found = package.read_dist(wheel)
+    assert (found.kind, found.version, found.modules, found.problem) == (
+        "wheel",
+        "1.0",
+        ("demo", "tool"),
+        None,
+    )
+    assert found.sha256 == hashlib.sha256(wheel.read_bytes()).hexdigest()
+    assert package.read_dist(bare).problem == "no .dist-info/METADATA in the wheel"
+    assert package.read_dist(sdist).problem == "no PKG-INFO at the top of the sdist"
+    assert (package.read_dist(broken).problem or "").startswith("unreadable archive: ")
+
+
+def test_judge_reports_install_failures_and_unimportable_wheels() -> None:
+    wheel = package.DistFile("demo-1.0-py3-none-any.whl", package.WHEEL, "0" * 64, 1, "1.0")
+    sdist = _file("demo-1.0.tar.gz", "1.0")
+    base = package.PackageEvidence(
+        dist_dir="d", project_version="1.0", build=_run(), files=(wheel, sdist), check=_run()
+    )
+    no_module = package.judge(base, PackageConfig(changelog=None))
+    assert [f.message for f in no_module.findings] == [
+        "the wheel has no importable module to smoke"
+    ]
+    broken = package.PackageEvidence(
+        **{**base.__dict__, "install": _run(1, "ERROR: No matching distribution for nothing")}
+    )
+    assert [f.message for f in package.judge(broken, PackageConfig(changelog=None)).findings] == [
+        "the wheel does not install: ERROR: No matching distribution for nothing"
+    ]
+    twine = package.PackageEvidence(**{**base.__dict__, "check": _run(1, "boom")})
+    assert package.judge(twine, PackageConfig(changelog=None, smoke=("true",))).summary == (
+        "twine check failed: boom"
+    )
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('[tool.gates.package]\nsmoke = ""\n', "tool.gates.package.smoke: empty command"),
+        (
+            '[tool.gates.package]\nsmoke = "python -c \'x"\n',
+            "tool.gates.package.smoke: cannot split command: No closing quotation",
+        ),
+        (
+            '[tool.gates.release]\nrepository_url = "ftp://host/"\n',
+            "tool.gates.release.repository_url: expected an http(s) URL, got 'ftp://host/'",
+        ),
+        (
+            "[tool.gates.release]\nremote = 1\n",
+            "tool.gates.release.remote: expected a string, got an integer",
+        ),
+    ],
+)
+def test_package_and_release_config_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], toml: str, message: str
+) -> None:
+    root = make_project(tmp_path / "demo", extra="\n" + toml)
+
+    assert main(["status", "--root", str(root)]) == 2
+
+    err = capsys.readouterr().err
+    assert err.startswith("gates: error: pyproject.toml:")
+    assert err.rstrip("\n").endswith(message)
