@@ -260,6 +260,10 @@ expect = { status = 200, body = "never there" }
     json_code, json_out, json_err = smoke(project, plan, service.url, "--json")
 
     assert (code, json_code) == (1, 1)
+    reported = json.loads(json_out)
+    assert (reported["gate"], reported["status"]) == ("smoke", "FAIL")
+    echoed = reported["details"]["checks"][1]["excerpt"]
+    assert '"x-api-key":"***"' in echoed
     tokens = [str(row[0]) for row in service.rows("SELECT token FROM tokens")]
     assert len(tokens) == 2
     basic = base64.b64encode(f"smoke:{api_key}".encode()).decode()
