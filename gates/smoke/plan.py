@@ -519,6 +519,9 @@ class _Loader:
         path = table.string("path", "")
         if not path:
             self.fail(table, "path", "required")
+        path = self.template(table, "path", path, known)
+        if not path.startswith(("/", "http://", "https://", "{")):
+            self.fail(table, "path", f"expected /PATH or an http(s):// URL, got {path!r}")
         bodies = [key for key in ("json", "form", "body") if key in table]
         if len(bodies) > 1:
             self.fail(table, bodies[1], f"a request has one body: {' or '.join(bodies)}")
@@ -529,7 +532,7 @@ class _Loader:
         body = table.optional_string("body")
         return Request(
             method=method,
-            path=self.template(table, "path", path, known),
+            path=path,
             headers=self.str_map(table, "headers", known),
             query=self.str_map(table, "query", known),
             json=json_body,

@@ -100,6 +100,11 @@ HEALTH = '[[steps]]\nname = "health"\nmethod = "GET"\npath = "/health"\n'
                 ),
                 ('method = "GET"\n', "smoke.toml:1: steps[0].path: required (step 1 's')"),
                 (
+                    'method = "GET"\npath = "health"\n',
+                    "smoke.toml:4: steps[0].path: expected "
+                    "/PATH or an http(s):// URL, got 'health' (step 1 's')",
+                ),
+                (
                     'method = "POST"\npath = "/"\njson = {}\nbody = ""\n',
                     "smoke.toml:6: "
                     "steps[0].body: a request has one body: json or body (step 1 's')",
