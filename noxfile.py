@@ -17,8 +17,8 @@ nox.options.sessions = ["gates"]
 
 CHAIN_FLAG = "--in-gates-chain"
 """Posarg the chain passes to each gate session it notifies."""
-CHAIN = ("lint", "typecheck", "tests_evidence", "coverage", "package", "smoke", "decide")
-"""Gate sessions in order; a later issue adds buckets after coverage."""
+CHAIN = ("lint", "typecheck", "tests_evidence", "coverage", "buckets", "package", "smoke", "decide")
+"""Gate sessions in order, as in the design's flow."""
 GATE_EXIT_CODES = [0, 1, 2]
 """In the chain a failed (1) or unjudgeable (2) gate is recorded; decide turns it into NO_GO.
 A smoke target that is down (3) is recorded as ERROR the same way."""
@@ -66,6 +66,12 @@ def tests_evidence(session: nox.Session) -> None:
     _install(session)
     posargs = [arg for arg in session.posargs if arg != CHAIN_FLAG]
     session.run("gates", "tests", "--evidence", "--", *posargs, success_codes=GATE_EXIT_CODES)
+
+
+@nox.session
+def buckets(session: nox.Session) -> None:
+    """Failing tests sorted into owned buckets ([[tool.gates.buckets]]), as a gate."""
+    _gate(session, "buckets")
 
 
 @nox.session

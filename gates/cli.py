@@ -71,6 +71,17 @@ def _tests(args: argparse.Namespace) -> int:
     return outcome.exit_code
 
 
+def _buckets(args: argparse.Namespace) -> int:
+    from gates import buckets
+    from gates.report import buckets as buckets_report
+
+    baseline = Path(args.baseline) if args.baseline else None
+    result = buckets.run(_context(args), junit_patterns=args.junit, baseline=baseline)
+    print(json.dumps(result.to_dict(), indent=2) if args.json else buckets_report.markdown(result))
+    flow.annotate(result)
+    return exit_code(result)
+
+
 def _coverage(args: argparse.Namespace) -> int:
     from gates import coverage_gate
 
@@ -251,6 +262,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--evidence", action="store_true", help="failing tests exit 0: they are evidence"
     )
     sub.add_argument("pytest_args", nargs=argparse.REMAINDER, help="-- then pytest arguments")
+
+    sub = command("buckets", _buckets, "sort failing tests into owned buckets; judge them")
+    sub.add_argument(
+        "--junit",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="GLOB",
+        help="JUnit files or shard folders (repeatable; default: [tool.gates.tests] junit)",
+    )
+    sub.add_argument(
+        "--baseline", metavar="FILE", help="previous run to compare with (default: last decision)"
+    )
 
     sub = command("coverage", _coverage, "total, per-path and changed-line coverage thresholds")
     sub.add_argument(

@@ -16,9 +16,9 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TextIO
 
-from defusedxml import ElementTree  # type: ignore[import-untyped]
+from defusedxml import ElementTree
 
-from gates import tools
+from gates import pytest_plugin, tools
 from gates.config import GatesConfig
 from gates.errors import EXIT_FAIL, EXIT_OK, EXIT_USAGE, EvidenceError, ToolError
 from gates.flow import Context
@@ -95,6 +95,7 @@ def evidence_paths(evidence_dir: Path) -> list[Path]:
         return []
     found = [evidence_dir / JUNIT_FILE, evidence_dir / META_FILE]
     found += evidence_dir.glob(f"{DATA_FILE}*")
+    found += evidence_dir.glob("risky*.json")  # gates.pytest_plugin's records
     return [path for path in found if path.is_file()]
 
 
@@ -120,6 +121,12 @@ def command(config: GatesConfig, pytest_args: tuple[str, ...], evidence_dir: Pat
         f"--junitxml={evidence_dir / JUNIT_FILE}",
         "-o",
         "junit_family=xunit1",
+        # Risky tests (passed without an assertion) for the buckets gate.
+        "-p",
+        "gates.pytest_plugin",
+        "-o",
+        "enable_assertion_pass_hook=true",
+        f"--gates-evidence={evidence_dir}",
     ]
 
 
@@ -162,7 +169,10 @@ def collect(context: Context, pytest_args: tuple[str, ...], output: TextIO) -> P
         cwd=context.root,
         timeout_s=context.config.timeout_s,
         output=output,
-        env=child_environment(),
+        env={
+            **child_environment(),
+            **pytest_plugin.child_environment(context.workspace.gates_dir, os.environ),
+        },
     )
     counts, problem = None, ""
     try:

@@ -2,8 +2,8 @@
 
 Numbers are read from the gate results inside each decision: ``passed``, ``failed``, ``skipped``
 from the ``tests`` result (or ``buckets`` when tests has none), ``percent_covered`` from
-``coverage``, and the blocking buckets from the ``buckets`` result's details (``blocking``: a list
-of names, or ``buckets``: entries with ``name`` and ``blocking``). Anything absent shows as ``-``.
+``coverage``, and the blocking buckets from the ``buckets`` result's details (``buckets``: entries
+with ``name`` and ``blocks``). Anything absent shows as ``-``.
 """
 
 from __future__ import annotations
@@ -71,7 +71,9 @@ def row(decision: Decision) -> HistoryRow:
         passed=_int(counts.get("passed")),
         failed=_int(counts.get("failed")),
         skipped=_int(counts.get("skipped")),
-        coverage=_float(coverage.metrics.get("percent_covered")) if coverage else None,
+        coverage=(
+            _float(coverage.metrics.get("percent_covered")) if coverage is not None else None
+        ),
         blocking=_blocking(results.get("buckets")),
     )
 
@@ -99,19 +101,15 @@ def _float(value: MetricValue) -> float | None:
 
 
 def _blocking(result: GateResult | None) -> tuple[str, ...] | None:
+    """Buckets that blocked in that run (``blocks``: after budgets, expiry and waivers)."""
     if result is None:
         return None
-    names = result.details.get("blocking")
-    if isinstance(names, list):
-        return tuple(str(n) for n in names)
     buckets = result.details.get("buckets")
-    if isinstance(buckets, list):
-        return tuple(
-            str(b.get("name"))
-            for b in buckets
-            if isinstance(b, Mapping) and b.get("blocking") is True
-        )
-    return ()
+    if not isinstance(buckets, list):
+        return ()
+    return tuple(
+        str(b.get("name")) for b in buckets if isinstance(b, Mapping) and b.get("blocks") is True
+    )
 
 
 HEADER = ("decision", "date", "version", "verdict", "passed", "failed", "skipped", "coverage",

@@ -128,7 +128,7 @@ def _buckets(decision: Decision) -> str:
                     escape(str(entry.get("name", "?"))),
                     escape(str(entry.get("severity", "-"))),
                     escape(str(_count(entry))),
-                    "blocks" if entry.get("blocking") else "no",
+                    "blocks" if entry.get("blocks") else "no",
                 )
             )
     return _table(("Bucket", "Severity", "Failures", "Blocking"), body, "buckets")

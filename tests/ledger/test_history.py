@@ -20,9 +20,9 @@ RUNS = [
 def _five_decisions(project: Any) -> None:
     for passed, failed, skipped, covered in RUNS:
         project.record_run(passed, failed, skipped, covered)
-        buckets = [{"name": "cosmetic", "blocking": False, "severity": "low"}]
+        buckets = [{"name": "cosmetic", "blocks": False, "severity": "low"}]
         if failed:
-            buckets.append({"name": "server-init", "blocking": True, "severity": "critical"})
+            buckets.append({"name": "server-init", "blocks": True, "severity": "critical"})
         project.record(
             "buckets",
             {"passed": passed, "failed": failed},

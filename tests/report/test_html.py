@@ -45,7 +45,7 @@ def _page(ledger_project: Any) -> Path:
     for passed, failed, skipped, covered in RUNS:
         project.record_run(passed, failed, skipped, covered)
         buckets = [{"name": "server-init", "severity": "critical", "count": failed,
-                    "blocking": bool(failed)}]  # fmt: skip
+                    "blocks": bool(failed)}]  # fmt: skip
         project.record(
             "buckets", {"passed": passed, "failed": failed}, status=Status.PASS, buckets=buckets
         )

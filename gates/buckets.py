@@ -1,0 +1,582 @@
+"""The failing-test buckets gate: every failure sorted into an owned, explained bucket.
+
+``collect`` reads the JUnit evidence (and the risky-test record, and the previous run to compare
+with); ``judge`` is pure: ordered ``[[tool.gates.buckets]]`` rules (first match wins) put each
+failure in a bucket, budgets/severities/quarantines/waivers decide which buckets block, and the
+thresholds of ``[tool.gates.tests]`` apply. Failures no rule catches are ``uncategorized``, which
+blocks, and are clustered by signature with a suggested rule for each cluster.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gates import fingerprint, junit, policy
+from gates.config import (
+    UNCATEGORIZED,
+    BucketMatch,
+    BucketRule,
+    GatesConfig,
+    Table,
+    TestsConfig,
+    bucket_match,
+)
+from gates.errors import EvidenceError
+from gates.flow import Context
+from gates.junit import JUnitReport, Outcome, TestCase
+from gates.model import Finding, GateResult, JSONValue, Status, Threshold, Waiver
+from gates.record import record
+from gates.workspace import Workspace
+
+GATE = "buckets"
+TESTS_KEPT = 100
+"""Tests kept per bucket and cluster in the result's details."""
+MAX_FINDINGS = 100
+ZERO_DURATION_S = 0.005
+"""A failure faster than this (0.00 s as shown) is usually setup or collection."""
+
+
+# Evidence ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The previous run's failing and flaky tests, to show what changed."""
+
+    label: str
+    failing: frozenset[str]
+    flaky: frozenset[str]
+
+
+@dataclass(frozen=True)
+class BucketsEvidence:
+    report: JUnitReport
+    risky: tuple[str, ...] | None
+    """Tests that passed without an assertion; None when no risky-test record was found."""
+    baseline: Baseline | None = None
+    unbound: tuple[str, ...] = ()
+    """JUnit files with no ``meta.json`` beside them: not provably from this tree."""
+
+
+def find_junit(root: Path, patterns: Sequence[str]) -> list[Path]:
+    """Expand globs (relative to ``root``); a folder means every ``junit*.xml`` below it."""
+    files: dict[Path, None] = {}
+    for pattern in patterns:
+        target = root / pattern
+        if target.is_dir():
+            found = sorted(target.rglob("junit*.xml"))
+        else:
+            found = sorted(Path(p) for p in glob.glob(str(target), recursive=True))
+        found = [path for path in found if path.is_file()]
+        if not found:
+            raise EvidenceError(
+                f"{pattern}: no JUnit file matches (run 'gates tests' or pass --junit)"
+            )
+        files.update((path.resolve(), None) for path in found)
+    return list(files)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise EvidenceError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise EvidenceError(f"{path}: not valid JSON ({exc})") from None
+
+
+def check_tree(files: Sequence[Path], tree: str) -> tuple[str, ...]:
+    """Refuse evidence whose ``meta.json`` names another tree; return files with no meta.json."""
+    unbound = []
+    for folder in dict.fromkeys(path.parent for path in files):
+        meta_path = folder / "meta.json"
+        if not meta_path.exists():
+            unbound += [str(p) for p in files if p.parent == folder]
+            continue
+        meta = _read_json(meta_path)
+        judged = meta.get("tree") if isinstance(meta, dict) else None
+        if not isinstance(judged, str) or not judged:
+            raise EvidenceError(f"{meta_path}: no tree id (key 'tree')")
+        if judged != tree:
+            raise EvidenceError(
+                f"{meta_path}: evidence from another tree ({judged[:12]}, current tree is "
+                f"{tree[:12]}): re-run 'gates tests'"
+            )
+    return tuple(unbound)
+
+
+def read_risky(files: Sequence[Path]) -> tuple[str, ...] | None:
+    """Union of the plugin's ``risky*.json`` records beside the JUnit files (None: none found)."""
+    records = sorted(
+        {p for folder in {f.parent for f in files} for p in folder.glob("risky*.json")}
+    )
+    if not records:
+        return None
+    risky: set[str] = set()
+    for path in records:
+        data = _read_json(path)
+        tests = data.get("risky") if isinstance(data, dict) else None
+        if not isinstance(tests, list) or not all(isinstance(t, str) for t in tests):
+            raise EvidenceError(f"{path}: expected {{'risky': [node ids]}}")
+        risky.update(tests)
+    return tuple(sorted(risky))
+
+
+def load_baseline(path: Path) -> Baseline:
+    """A decision.json, a buckets result JSON, or a JUnit XML file of the previous run."""
+    if path.suffix.lower() == ".xml":
+        report = junit.read([path])
+        return Baseline(
+            label=str(path),
+            failing=frozenset(case.key for case in report.failures()),
+            flaky=frozenset(case.key for case in report.cases if case.flaky),
+        )
+    data = _read_json(path)
+    details: Any = None
+    label = str(path)
+    if isinstance(data, dict) and isinstance(data.get("gates"), list):
+        label = f"decision {data.get('id', '?')}"
+        for gate in data["gates"]:
+            result = gate.get("result") if isinstance(gate, dict) else None
+            if gate.get("name") == GATE and isinstance(result, dict):
+                details = result.get("details")
+    elif isinstance(data, dict) and data.get("gate") == GATE:
+        details = data.get("details")
+    if not isinstance(details, dict) or not isinstance(details.get("failing"), list):
+        raise EvidenceError(f"{path}: no buckets result with a 'failing' list to compare with")
+    return Baseline(
+        label=label,
+        failing=frozenset(str(key) for key in details["failing"]),
+        flaky=frozenset(str(key) for key in details.get("flaky") or ()),
+    )
+
+
+def previous_baseline(workspace: Workspace) -> Baseline | None:
+    """The buckets result in the last decision, when there is one."""
+    path = workspace.gates_dir / "decision.json"
+    if not path.exists():
+        return None
+    try:
+        return load_baseline(path)
+    except EvidenceError:
+        return None  # the last decision had no buckets result: nothing to compare with
+
+
+def collect(
+    workspace: Workspace,
+    config: TestsConfig,
+    *,
+    junit_patterns: Sequence[str] = (),
+    baseline: Path | None = None,
+) -> BucketsEvidence:
+    files = find_junit(workspace.root, junit_patterns or config.junit)
+    unbound = check_tree(files, workspace.tree_id())
+    report = junit.read(files)
+    return BucketsEvidence(
+        report=report,
+        risky=read_risky(files),
+        baseline=load_baseline(baseline) if baseline else previous_baseline(workspace),
+        unbound=unbound,
+    )
+
+
+# Matching ----------------------------------------------------------------------------------
+
+
+def matches(match: BucketMatch, case: TestCase) -> bool:
+    """Every given key must match; within a key any item will do. Regexes use search."""
+    if match.outcome and case.outcome.value not in match.outcome:
+        return False
+    if match.type:
+        kind = case.exception_type or ""
+        if not any(kind == t or kind.endswith("." + t) for t in match.type):
+            return False
+    if match.nodeid_pattern and not match.nodeid_pattern.match(case.nodeid):
+        return False
+    if match.message and not any(p.search(case.message) for p in match.message):
+        return False
+    return not match.trace or any(p.search(case.traceback) for p in match.trace)
+
+
+def rule_compiler(file: Path) -> fingerprint.RuleCompiler:
+    """Read a suggested ``match`` table exactly as config would, and return its predicate."""
+
+    def compile_rule(rule: Mapping[str, str | list[str]]) -> Callable[[TestCase], bool]:
+        match = bucket_match(Table(rule, ["tool", "gates", "buckets", "match"], file))
+        return lambda case: matches(match, case)
+
+    return compile_rule
+
+
+# Judging -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bucket:
+    id: str
+    name: str
+    cases: tuple[TestCase, ...]
+    rule: BucketRule | None
+    """None for ``uncategorized``."""
+    blocks: bool
+    why: str
+    """Why it blocks or only warns, one line."""
+    waiver: Waiver | None = None
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        rule = self.rule
+        return {
+            "id": self.id,
+            "name": self.name,
+            "severity": rule.severity.value if rule else "critical",
+            "count": len(self.cases),
+            "blocking": rule.blocking if rule else True,
+            "blocks": self.blocks,
+            "why": self.why,
+            "max_failures": rule.max_failures if rule else None,
+            "owner": rule.owner if rule else None,
+            "hypothesis": rule.hypothesis if rule else None,
+            "files": list(rule.files) if rule else [],
+            "estimate": rule.estimate if rule else None,
+            "issue": rule.issue if rule else None,
+            "expires": rule.expires.isoformat() if rule and rule.expires else None,
+            "waiver": self.waiver.to_dict() if self.waiver else None,
+            "tests": [_test(case) for case in self.cases[:TESTS_KEPT]],
+        }
+
+
+def _test(case: TestCase) -> dict[str, JSONValue]:
+    return {
+        "id": case.key,
+        "outcome": case.outcome.value,
+        "type": case.exception_type,
+        "message": fingerprint.summary_line(case)[:200],
+        "file": case.file,
+        "line": case.line,
+        "duration_s": case.duration_s,
+    }
+
+
+def _verdict(
+    rule: BucketRule,
+    count: int,
+    *,
+    waivers: Sequence[Waiver],
+    today: dt.date,
+    version: str | None,
+) -> tuple[bool, str, Waiver | None]:
+    """Does a bucket with ``count`` failures block, and why (before and after waivers)."""
+    if rule.expires is not None and today > rule.expires:
+        blocks, why = True, f"quarantine expired on {rule.expires.isoformat()}"
+    elif rule.max_failures is not None:
+        over = count > rule.max_failures
+        blocks = over
+        why = f"{count} failing, {'over' if over else 'within'} its budget of {rule.max_failures}"
+    elif rule.blocking:
+        blocks, why = True, f"{rule.severity.value} bucket"
+    else:
+        blocks, why = False, f"{rule.severity.value} bucket, not blocking"
+    if rule.expires is not None and not blocks:
+        why += f" (quarantined until {rule.expires.isoformat()})"
+    if not blocks:
+        return blocks, why, None
+    return _waived(rule.name, rule.id, why, waivers=waivers, today=today, version=version)
+
+
+def _waived(
+    name: str,
+    bucket_id: str,
+    why: str,
+    *,
+    waivers: Sequence[Waiver],
+    today: dt.date,
+    version: str | None,
+) -> tuple[bool, str, Waiver | None]:
+    for waiver in waivers:
+        if waiver.gate != GATE or waiver.bucket not in (name, bucket_id):
+            continue
+        expired = policy.waiver_expired(waiver, today=today, version=version)
+        if expired is None:
+            return False, f"{why}; waived by {waiver.owner}: {waiver.reason}", waiver
+        why += f"; waiver {expired}"
+    return True, why, None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    baseline: str
+    new: tuple[str, ...]
+    fixed: tuple[str, ...]
+    still_failing: tuple[str, ...]
+    new_flaky: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {
+            "baseline": self.baseline,
+            "new": list(self.new),
+            "fixed": list(self.fixed),
+            "still_failing": list(self.still_failing),
+            "new_flaky": list(self.new_flaky),
+        }
+
+
+def compare(report: JUnitReport, baseline: Baseline) -> Comparison:
+    failing = {case.key for case in report.failures()}
+    passing = {case.key for case in report.cases if not case.outcome.failing}
+    flaky = {case.key for case in report.cases if case.flaky}
+    return Comparison(
+        baseline=baseline.label,
+        new=tuple(sorted(failing - baseline.failing)),
+        fixed=tuple(sorted(baseline.failing & passing)),
+        still_failing=tuple(sorted(failing & baseline.failing)),
+        new_flaky=tuple(sorted(flaky - baseline.flaky)),
+    )
+
+
+def sort_into_buckets(
+    failures: Iterable[TestCase], rules: Sequence[BucketRule]
+) -> tuple[dict[str, list[TestCase]], list[TestCase]]:
+    """First matching rule wins: cases per rule id, and the uncategorized rest."""
+    caught: dict[str, list[TestCase]] = {rule.id: [] for rule in rules}
+    rest = []
+    for case in failures:
+        for rule in rules:
+            if matches(rule.match, case):
+                caught[rule.id].append(case)
+                break
+        else:
+            rest.append(case)
+    return caught, rest
+
+
+def judge(
+    evidence: BucketsEvidence,
+    config: GatesConfig,
+    *,
+    today: dt.date,
+) -> GateResult:
+    """Pure: the evidence against the rules, budgets, waivers and thresholds."""
+    report, settings, rules = evidence.report, config.tests, config.buckets
+    totals = report.totals
+    failures = report.failures()
+    caught, rest = sort_into_buckets(failures, rules)
+
+    buckets: list[Bucket] = []
+    for rule in rules:
+        cases = caught[rule.id]
+        if not cases:
+            continue
+        blocks, why, waiver = _verdict(
+            rule, len(cases), waivers=config.waivers, today=today, version=config.version
+        )
+        buckets.append(Bucket(rule.id, rule.name, tuple(cases), rule, blocks, why, waiver))
+    if rest:
+        blocks, why, waiver = _waived(
+            UNCATEGORIZED,
+            UNCATEGORIZED,
+            "no rule catches these failures",
+            waivers=config.waivers,
+            today=today,
+            version=config.version,
+        )
+        buckets.append(Bucket(UNCATEGORIZED, UNCATEGORIZED, tuple(rest), None, blocks, why, waiver))
+    dead = [rule.name for rule in rules if not caught[rule.id]]
+
+    problems: list[str] = []
+    """Why the gate fails, one line each."""
+    warnings: list[str] = []
+    for bucket in buckets:
+        line = f"{bucket.name}: {len(bucket.cases)} failing ({bucket.why})"
+        (problems if bucket.blocks else warnings).append(line)
+
+    mass = mass_failure(failures, totals, settings.max_failure_ratio)
+    if mass is not None:
+        problems.append(
+            f"{mass['percent']:.0f}% of executed tests fail: the environment is likely broken "
+            f"(dominant signature, {mass['count']} of {len(failures)}: {mass['signature']})"
+        )
+
+    risky = _risky(evidence, report)
+    blocking = sum(len(b.cases) for b in buckets if b.blocks)
+    thresholds = _thresholds(settings, totals, blocking, risky)
+    for threshold in thresholds[1:]:
+        if not threshold.met:
+            problems.append(
+                f"{threshold.area} {threshold.show(threshold.current)} misses "
+                f"{threshold.show(threshold.target)}"
+            )
+
+    zero = [case for case in failures if case.duration_s < ZERO_DURATION_S]
+    if zero:
+        warnings.append(
+            f"{len(zero)} failure(s) took 0.00 s: usually setup or collection, not the code "
+            "under test"
+        )
+    flaky = [case for case in report.cases if case.flaky]
+    if flaky:
+        warnings.append(f"{len(flaky)} flaky test(s): failed and passed on this tree")
+    if dead:
+        warnings.append(f"{len(dead)} rule(s) matched nothing (dead): {', '.join(dead)}")
+    if risky:
+        warnings.append(f"{len(risky)} risky test(s) passed without a single assertion")
+    known = {UNCATEGORIZED, *(rule.name for rule in rules), *(rule.id for rule in rules)}
+    for waiver in config.waivers:
+        if waiver.gate == GATE and waiver.bucket and waiver.bucket not in known:
+            warnings.append(f"waiver for unknown bucket {waiver.bucket!r} ({waiver.owner})")
+    if evidence.unbound:
+        warnings.append(
+            f"{len(evidence.unbound)} JUnit file(s) with no meta.json: not provably from this tree"
+        )
+
+    clusters = fingerprint.cluster(
+        rest, rule_compiler(config.file), others=[c for b in buckets if b.rule for c in b.cases]
+    )
+    comparison = compare(report, evidence.baseline) if evidence.baseline else None
+    waivers_used = [b.waiver for b in buckets if b.waiver is not None]
+
+    status = Status.FAIL if problems else Status.WARN if warnings or waivers_used else Status.PASS
+    metrics = {
+        "passed": totals.passed,
+        "failed": totals.failed,
+        "errors": totals.errors,
+        "skipped": totals.skipped,
+        "xfailed": totals.xfailed,
+        "xpassed": totals.xpassed,
+        "flaky": totals.flaky,
+        "total": totals.total,
+        "pass_rate": round(totals.pass_rate, 2),
+        "skip_rate": round(totals.skip_rate, 2),
+        "blocking_failures": thresholds[0].current,
+        "uncategorized": len(rest),
+        "dead_rules": len(dead),
+        "zero_duration_failures": len(zero),
+        "risky": len(risky) if risky is not None else None,
+    }
+    details: dict[str, JSONValue] = {
+        "files": list(report.files),
+        "totals": {**metrics, "executed": totals.executed},
+        "comparison": comparison.to_dict() if comparison else None,
+        "mass_failure": mass,
+        "buckets": [bucket.to_dict() for bucket in buckets],
+        "dead_rules": dead,
+        "clusters": [c.to_dict(TESTS_KEPT) for c in clusters],
+        "flaky": [case.key for case in flaky],
+        "risky": list(risky) if risky is not None else None,
+        "zero_duration": [case.key for case in zero[:TESTS_KEPT]],
+        "problems": problems,
+        "warnings": warnings,
+        "failing": sorted(case.key for case in failures),
+        "waivers_used": [w.to_dict() for w in waivers_used],
+    }
+    findings = tuple(
+        Finding(
+            message=f"{case.key}: {case.exception_type or case.outcome.value}: "
+            f"{fingerprint.summary_line(case)[:200]}",
+            file=case.file,
+            line=case.line,
+            rule=bucket.id,
+        )
+        for bucket in buckets
+        if bucket.blocks
+        for case in bucket.cases
+    )[:MAX_FINDINGS]
+    return GateResult(
+        gate=GATE,
+        status=status,
+        summary=_summary(totals, buckets, problems, warnings),
+        metrics=metrics,
+        findings=findings,
+        thresholds=tuple(thresholds),
+        details=details,
+    )
+
+
+def mass_failure(
+    failures: Sequence[TestCase], totals: junit.Totals, max_failure_ratio: float
+) -> dict[str, JSONValue] | None:
+    """The breaker: so many failures that the environment, not the code, is the likely cause."""
+    percent = 100.0 * totals.failing / totals.executed if totals.executed else 0.0
+    if not failures or percent <= max_failure_ratio:
+        return None
+    dominant, count = Counter(fingerprint.signature(c) for c in failures).most_common(1)[0]
+    return {"percent": round(percent, 1), "signature": str(dominant), "count": count}
+
+
+def _thresholds(
+    settings: TestsConfig, totals: junit.Totals, blocking: int, risky: Sequence[str] | None
+) -> list[Threshold]:
+    """The headline (blocking failures, target 0) and the configured rate and risky limits."""
+    thresholds = [Threshold("blocking failures", 0, blocking, higher_is_better=False)]
+    if settings.min_pass_rate is not None:
+        thresholds.append(Threshold("pass rate", settings.min_pass_rate, totals.pass_rate, "%"))
+    if settings.max_skip_rate is not None:
+        skip = totals.skip_rate
+        thresholds.append(
+            Threshold("skip rate", settings.max_skip_rate, skip, "%", higher_is_better=False)
+        )
+    if settings.max_risky is not None:
+        if risky is None:
+            raise EvidenceError(
+                "max_risky is set but no risky-test record (risky*.json) was found beside the "
+                "JUnit files: run the tests with 'gates tests'"
+            )
+        thresholds.append(
+            Threshold("risky tests", settings.max_risky, len(risky), higher_is_better=False)
+        )
+    return thresholds
+
+
+def _risky(evidence: BucketsEvidence, report: JUnitReport) -> list[str] | None:
+    if evidence.risky is None:
+        return None
+    passed = {case.nodeid for case in report.cases if case.outcome is Outcome.PASSED}
+    return [nodeid for nodeid in evidence.risky if nodeid in passed]
+
+
+def _summary(
+    totals: junit.Totals,
+    buckets: Sequence[Bucket],
+    problems: Sequence[str],
+    warnings: Sequence[str],
+) -> str:
+    if not totals.failing:
+        head = f"{totals.passed + totals.flaky} of {totals.executed} executed tests pass"
+    else:
+        blocking = [b for b in buckets if b.blocks]
+        head = (
+            f"{totals.failing} failing in {len(buckets)} bucket(s), "
+            f"{len(blocking)} blocking; pass rate {totals.pass_rate:.1f}%"
+        )
+    if totals.flaky:
+        head += f", {totals.flaky} flaky"
+    other = [p for p in problems if not any(p.startswith(f"{b.name}: ") for b in buckets)]
+    if not totals.failing and not other:
+        other = list(warnings)  # why a run without failures is only a WARN
+    return "; ".join([head, *other])
+
+
+def run(
+    context: Context,
+    *,
+    junit_patterns: Sequence[str] = (),
+    baseline: Path | None = None,
+) -> GateResult:
+    """Collect, judge and record the buckets gate for the current tree."""
+
+    def produce() -> GateResult:
+        evidence = collect(
+            context.workspace,
+            context.config.tests,
+            junit_patterns=junit_patterns,
+            baseline=baseline,
+        )
+        return judge(evidence, context.config, today=dt.date.today())
+
+    return record(context.workspace, GATE, produce)

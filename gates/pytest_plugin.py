@@ -1,0 +1,115 @@
+"""pytest plugin: record the tests that passed without a single assertion ("risky", after PHPUnit).
+
+Loaded by ``gates tests`` as ``-p gates.pytest_plugin -o enable_assertion_pass_hook=true``. It
+counts pytest's ``pytest_assertion_pass`` calls per test and writes the passing tests that had
+none to ``.gates/evidence/risky.json`` (``risky-<worker>.json`` under pytest-xdist), where the
+buckets gate reads them.
+
+Only assertions in modules pytest rewrites (test modules, conftest files) are seen: a test that
+checks through a helper in a plain module, or only through ``pytest.raises``, is listed too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+EVIDENCE_OPTION = "--gates-evidence"
+RECORD = "risky"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        EVIDENCE_OPTION,
+        default=None,
+        help="folder for release-gates evidence (default: <rootdir>/.gates/evidence)",
+    )
+
+
+def _enabled(config: pytest.Config) -> bool:
+    return bool(config.getini("enable_assertion_pass_hook"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    # pytest caches rewritten modules without noting whether the pass hook was compiled in: a
+    # cache from a run without the hook would make every test look risky. Keep a separate one.
+    if _enabled(early_config) and sys.pycache_prefix is None:
+        sys.pycache_prefix = str(early_config.rootpath / ".gates" / "pycache")
+
+
+class RiskyRecorder:
+    """Counts passing assertions per test and remembers the passing tests that had none."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.current: str | None = None
+        self.assertions = 0
+        self.checked = 0
+        self.risky: list[str] = []
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> object:
+        self.current, self.assertions = item.nodeid, 0
+        return (yield)
+
+    def pytest_assertion_pass(self, item: pytest.Item) -> None:
+        if item.nodeid == self.current:
+            self.assertions += 1
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call" or report.nodeid != self.current:
+            return
+        self.checked += 1
+        if report.passed and not hasattr(report, "wasxfail") and self.assertions == 0:
+            self.risky.append(report.nodeid)
+        self.current = None
+
+    def pytest_sessionfinish(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = {"risky": self.risky, "checked": self.checked}
+        temporary = self.path.with_name(f".{self.path.name}.tmp")
+        temporary.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        os.replace(temporary, self.path)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not _enabled(config) or _is_xdist_controller(config):
+        return
+    folder = config.getoption(EVIDENCE_OPTION)
+    evidence = Path(folder) if folder else config.rootpath / ".gates" / "evidence"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    name = f"{RECORD}-{worker}.json" if worker else f"{RECORD}.json"
+    config.pluginmanager.register(RiskyRecorder(evidence / name), "gates-risky-recorder")
+
+
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    """Under pytest-xdist the tests run in workers: the controller records nothing."""
+    numprocesses = getattr(config.option, "numprocesses", None)
+    return bool(numprocesses) and not os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def child_environment(gates_dir: Path, environ: Mapping[str, str]) -> dict[str, str]:
+    """``PYTHONPATH`` for a pytest child process so that it loads this very plugin.
+
+    Also when gates runs from a source checkout rather than an installed distribution: the folder
+    put first holds nothing but a link to this ``gates`` package, so no other module of the
+    checkout (its ``tests``, say) can shadow the project's own.
+    """
+    folder = gates_dir / "pythonpath"
+    link = folder / "gates"
+    package = Path(__file__).resolve().parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not (link.is_symlink() and link.resolve() == package):
+            link.unlink(missing_ok=True)
+            link.symlink_to(package, target_is_directory=True)
+    except OSError:  # no symlinks here (Windows without the privilege): rely on the install
+        return {}
+    paths = [str(folder), *([environ["PYTHONPATH"]] if environ.get("PYTHONPATH") else [])]
+    return {"PYTHONPATH": os.pathsep.join(paths)}

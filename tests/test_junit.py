@@ -1,0 +1,272 @@
+"""JUnit reading of real pytest reports (with pytest-rerunfailures), and of hostile XML."""
+
+from __future__ import annotations
+
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from gates import junit
+from gates.errors import EvidenceError
+from gates.junit import Outcome, Phase
+from tests.buckets_support import make_project, run_pytest
+
+SUITE = {
+    "tests/test_kinds.py": """
+        import os
+        from pathlib import Path
+
+        import pytest
+
+        def test_passes():
+            assert 1
+
+        def test_assertion():
+            assert 1 + 1 == 3, "arithmetic is broken"
+
+        class TestApi:
+            def test_signature(self):
+                def api(a):
+                    return a
+                api(1, 2)
+
+        @pytest.fixture
+        def broken_teardown():
+            yield
+            raise RuntimeError("teardown boom")
+
+        def test_call_and_teardown(broken_teardown):
+            assert False
+
+        @pytest.fixture
+        def broken_setup():
+            raise ValueError("setup boom")
+
+        def test_setup_error(broken_setup):
+            pass
+
+        def test_skipped():
+            pytest.skip("not here")
+
+        @pytest.mark.xfail(reason="known bug")
+        def test_xfailed():
+            assert 0
+
+        COUNTER = Path(__file__).with_name("attempts")
+
+        @pytest.mark.flaky(reruns=2)
+        def test_flaky():
+            attempt = int(COUNTER.read_text()) if COUNTER.exists() else 0
+            COUNTER.write_text(str(attempt + 1))
+            assert attempt >= 1
+
+        @pytest.mark.flaky(reruns=1)
+        def test_always_fails():
+            assert os.sep == "nope"
+    """,
+    "tests/test_collection.py": "import module_that_does_not_exist\n",
+}
+
+
+@pytest.fixture(scope="module")
+def xunit1(tmp_path_factory: pytest.TempPathFactory) -> junit.JUnitReport:
+    root = make_project(tmp_path_factory.mktemp("kinds"), SUITE)
+    path = root / ".gates/evidence/junit.xml"
+    run_pytest(root, path, bind=False)
+    return junit.read([path])
+
+
+def by_key(report: junit.JUnitReport) -> dict[str, junit.TestCase]:
+    return {case.key: case for case in report.cases}
+
+
+def test_every_outcome_of_a_real_pytest_run(xunit1: junit.JUnitReport) -> None:
+    cases = by_key(xunit1)
+    outcomes = {key: (case.outcome, case.exception_type) for key, case in cases.items()}
+    assert outcomes == {
+        "tests/test_collection.py": (Outcome.ERROR, "ModuleNotFoundError"),
+        "tests/test_kinds.py::test_passes": (Outcome.PASSED, None),
+        "tests/test_kinds.py::test_assertion": (Outcome.FAILED, "AssertionError"),
+        "tests/test_kinds.py::TestApi::test_signature": (Outcome.FAILED, "TypeError"),
+        "tests/test_kinds.py::test_call_and_teardown": (Outcome.FAILED, "AssertionError"),
+        "tests/test_kinds.py::test_call_and_teardown [teardown]": (Outcome.ERROR, "RuntimeError"),
+        "tests/test_kinds.py::test_setup_error": (Outcome.ERROR, "ValueError"),
+        "tests/test_kinds.py::test_skipped": (Outcome.SKIPPED, None),
+        "tests/test_kinds.py::test_xfailed": (Outcome.XFAILED, None),
+        "tests/test_kinds.py::test_flaky": (Outcome.PASSED, None),
+        "tests/test_kinds.py::test_always_fails": (Outcome.FAILED, "AssertionError"),
+    }
+    assert cases["tests/test_collection.py"].phase is Phase.COLLECT
+    assert cases["tests/test_kinds.py::test_setup_error"].phase is Phase.SETUP
+
+
+def test_reruns_collapse_and_the_last_attempt_decides(xunit1: junit.JUnitReport) -> None:
+    cases = by_key(xunit1)
+    flaky = cases["tests/test_kinds.py::test_flaky"]
+    assert (flaky.flaky, flaky.attempts) == (True, 2)
+    always = cases["tests/test_kinds.py::test_always_fails"]
+    assert (always.flaky, always.attempts, always.outcome) == (False, 2, Outcome.FAILED)
+    assert xunit1.totals == junit.Totals(
+        passed=1, failed=4, errors=3, skipped=1, xfailed=1, xpassed=0, flaky=1
+    )
+    assert xunit1.totals.executed == 10
+    assert xunit1.totals.pass_rate == pytest.approx(30.0)
+
+
+def test_keeps_file_line_message_and_traceback(xunit1: junit.JUnitReport) -> None:
+    case = by_key(xunit1)["tests/test_kinds.py::test_assertion"]
+    source = Path(xunit1.files[0]).parents[2] / "tests/test_kinds.py"
+    assert case.file == "tests/test_kinds.py"
+    assert source.read_text().splitlines()[case.line - 1] == "def test_assertion():"
+    assert case.message.startswith("AssertionError: arithmetic is broken")
+    assert "assert (1 + 1) == 3" in case.traceback
+    assert case.duration_s >= 0
+
+
+def test_xunit2_has_no_file_but_node_ids_are_rebuilt(tmp_path: Path) -> None:
+    root = make_project(tmp_path, {"tests/test_two.py": SUITE["tests/test_kinds.py"]})
+    path = root / "junit.xml"
+    run_pytest(root, path, "tests/test_two.py::TestApi", family="xunit2", bind=False)
+    (case,) = junit.read([path]).cases
+    assert (case.nodeid, case.file, case.exception_type) == (
+        "tests/test_two.py::TestApi::test_signature",
+        None,
+        "TypeError",
+    )
+
+
+SHARDED = {
+    "tests/test_shard.py": """
+        import os
+
+        def test_depends_on_shard():
+            assert os.environ["SHARD"] == "2"
+
+        def test_stable():
+            assert True
+    """
+}
+
+
+def test_failing_in_one_shard_and_passing_in_another_is_flaky(tmp_path: Path) -> None:
+    root = make_project(tmp_path, SHARDED)
+    first, second = root / "shard-1/junit.xml", root / "shard-2/junit.xml"
+    run_pytest(root, first, env={"SHARD": "1"}, bind=False)
+    run_pytest(root, second, env={"SHARD": "2"}, bind=False)
+    report = junit.read([first, second])
+    case = by_key(report)["tests/test_shard.py::test_depends_on_shard"]
+    assert (case.outcome, case.flaky, case.attempts) == (Outcome.PASSED, True, 2)
+    assert case.exception_type == "AssertionError"  # the failed attempt is kept for the report
+    assert report.totals == junit.Totals(passed=1, flaky=1)
+    assert report.failures() == []
+
+
+def test_exception_type_from_pytest_text() -> None:
+    assert junit.exception_type("assert 1 == 2", "") == "AssertionError"
+    assert junit.exception_type('failed on setup with "OSError: x"', "") == "OSError"
+    assert junit.exception_type("x", "", declared="java.io.IOException") == "java.io.IOException"
+    trace = "def f():\n>   g()\n\npkg/mod.py:3: in f\n    g()\nE   KeyError: 'k'\n\n"
+    trace += "pkg/m.py:9: KeyError"
+    assert junit.exception_type("KeyError: 'k'", trace) == "KeyError"
+    assert junit.exception_type("boom", trace) == "KeyError"
+    native = 'Traceback (most recent call last):\n  File "a.py", line 1\nhttpx.ConnectError: no'
+    assert junit.exception_type("", native) == "httpx.ConnectError"
+    assert junit.exception_type("no idea", "") is None
+
+
+def test_surefire_flaky_failure_elements(tmp_path: Path) -> None:
+    path = tmp_path / "TEST-surefire.xml"
+    path.write_text(
+        '<testsuite name="com.example.ShopTest">'
+        '<testcase classname="com.example.ShopTest" name="buys" time="0.2">'
+        '<flakyFailure message="timeout" type="java.net.SocketTimeoutException"/></testcase>'
+        '<testcase classname="com.example.ShopTest" name="sells" time="0.1">'
+        '<rerunFailure message="x"/>'
+        '<failure message="boom" type="java.lang.IllegalStateException"/>'
+        "</testcase></testsuite>"
+    )
+    cases = by_key(junit.read([path]))
+    assert cases["com.example.ShopTest::buys"].flaky
+    sells = cases["com.example.ShopTest::sells"]
+    assert (sells.outcome, sells.exception_type, sells.attempts) == (
+        Outcome.FAILED,
+        "java.lang.IllegalStateException",
+        2,
+    )
+
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<testsuite><testcase classname="a" name="b"><failure message="&lol9;"/></testcase></testsuite>
+"""
+EXTERNAL_ENTITY = """<?xml version="1.0"?>
+<!DOCTYPE testsuite [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<testsuite><testcase classname="a" name="b"><failure message="&secret;"/></testcase></testsuite>
+"""
+
+
+@pytest.mark.parametrize(
+    ("content", "kind"),
+    [(BILLION_LAUGHS, "EntitiesForbidden"), (EXTERNAL_ENTITY, "EntitiesForbidden")],
+    ids=["billion-laughs", "external-entity"],
+)
+def test_hostile_xml_is_refused_before_expansion(tmp_path: Path, content: str, kind: str) -> None:
+    path = tmp_path / "junit.xml"
+    path.write_text(content)
+    tracemalloc.start()
+    try:
+        with pytest.raises(EvidenceError) as caught:
+            junit.read([path])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert str(caught.value) == (
+        f"{path}: refused unsafe XML ({kind}: entity declarations and external references are "
+        "not allowed in test reports)"
+    )
+    assert "root:" not in str(caught.value)
+    assert peak < 5_000_000  # nothing was expanded
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("", "empty file (the test run wrote no report)"),
+        (
+            '<testsuites><testsuite name="pytest"><testcase classname="a" name="b"',
+            "not well-formed XML (truncated?): unclosed token: line 1, column 37",
+        ),
+        (
+            '<testsuites><testsuite name="pytest" tests="0"></testsuite></testsuites>',
+            "no test cases (the run collected nothing or was aborted)",
+        ),
+        ("<coverage><packages/></coverage>", "not JUnit XML (root element <coverage>)"),
+    ],
+    ids=["empty", "truncated", "zero-testcases", "not-junit"],
+)
+def test_unusable_files_are_evidence_errors(tmp_path: Path, content: str, problem: str) -> None:
+    path = tmp_path / "junit.xml"
+    path.write_text(content)
+    with pytest.raises(EvidenceError) as caught:
+        junit.read([path])
+    assert str(caught.value) == f"{path}: {problem}"
+
+
+def test_truncated_real_report(tmp_path: Path, xunit1: junit.JUnitReport) -> None:
+    data = Path(xunit1.files[0]).read_bytes()
+    path = tmp_path / "junit.xml"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(EvidenceError) as caught:
+        junit.read([path])
+    assert str(caught.value).startswith(f"{path}: not well-formed XML (truncated?): ")

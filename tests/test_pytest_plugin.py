@@ -1,0 +1,77 @@
+"""The risky-test plugin inside real pytest runs (plain and under pytest-xdist)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.buckets_support import make_project, run_pytest
+
+SUITE = {
+    "tests/test_mixed.py": """
+        import pytest
+
+        def test_asserts():
+            assert [1, 2] == [1, 2]
+
+        def test_no_assertion():
+            sorted([3, 1])
+
+        @pytest.mark.parametrize("n", [1, 2])
+        def test_param(n):
+            assert n
+
+        def test_fails():
+            assert 1 == 2
+
+        @pytest.mark.xfail(reason="known")
+        def test_xfail():
+            pass
+    """
+}
+PLUGIN = ("-p", "gates.pytest_plugin", "-o", "enable_assertion_pass_hook=true")
+
+
+def test_passing_tests_without_assertions_are_recorded(tmp_path: Path) -> None:
+    root = make_project(tmp_path, SUITE)
+    run_pytest(root, root / ".gates/evidence/junit.xml", *PLUGIN, bind=False)
+    record = json.loads((root / ".gates/evidence/risky.json").read_text())
+    assert record == {"risky": ["tests/test_mixed.py::test_no_assertion"], "checked": 6}
+
+
+def test_evidence_folder_option(tmp_path: Path) -> None:
+    root = make_project(tmp_path, SUITE)
+    run_pytest(root, root / "out/junit.xml", *PLUGIN, "--gates-evidence=out", bind=False)
+    assert json.loads((root / "out/risky.json").read_text())["risky"] == [
+        "tests/test_mixed.py::test_no_assertion"
+    ]
+
+
+def test_without_the_assertion_hook_nothing_is_recorded(tmp_path: Path) -> None:
+    root = make_project(tmp_path, SUITE)
+    run_pytest(root, root / ".gates/evidence/junit.xml", "-p", "gates.pytest_plugin", bind=False)
+    assert not (root / ".gates/evidence/risky.json").exists()
+
+
+def test_xdist_workers_each_write_their_record(tmp_path: Path) -> None:
+    root = make_project(tmp_path, SUITE)
+    run_pytest(
+        root, root / ".gates/evidence/junit.xml", *PLUGIN, "-p", "xdist", "-n", "2", bind=False
+    )
+    records = sorted((root / ".gates/evidence").glob("risky*.json"))
+    assert [p.name for p in records] == ["risky-gw0.json", "risky-gw1.json"]
+    risky = [t for p in records for t in json.loads(p.read_text())["risky"]]
+    assert risky == ["tests/test_mixed.py::test_no_assertion"]
+
+
+def test_a_bytecode_cache_without_the_hook_does_not_make_tests_risky(tmp_path: Path) -> None:
+    # pytest caches rewritten test modules without noting whether the assertion-pass hook was
+    # compiled in; the plugin keeps its own cache, so a plain run before does not blind it.
+    root = make_project(tmp_path, SUITE)
+    writes_bytecode = {"PYTHONDONTWRITEBYTECODE": ""}
+    run_pytest(root, root / "plain.xml", env=writes_bytecode, bind=False)
+    assert list((root / "tests/__pycache__").glob("test_mixed*pytest*.pyc"))
+    run_pytest(root, root / ".gates/evidence/junit.xml", *PLUGIN, env=writes_bytecode, bind=False)
+    record = json.loads((root / ".gates/evidence/risky.json").read_text())
+    assert record["risky"] == ["tests/test_mixed.py::test_no_assertion"]
+    assert list((root / ".gates/pycache").rglob("test_mixed*pytest*.pyc"))
