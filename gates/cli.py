@@ -88,6 +88,20 @@ def _coverage(args: argparse.Namespace) -> int:
     return _show_result(args, coverage_gate.run(_context(args), data=args.data))
 
 
+def _smoke(args: argparse.Namespace) -> int:
+    from gates.smoke import run as smoke
+
+    environment = smoke.Environment(args.environment)
+    options = smoke.Options(environment, args.allow_writes, args.base_url, args.start)
+    outcome = smoke.run_gate(_context(args).workspace, Path(args.plan), options)
+    if args.json:
+        _print_json(outcome.result.to_dict())
+    else:
+        print(outcome.terminal, end="")
+    flow.annotate(outcome.result)
+    return outcome.exit_code
+
+
 def _decide(args: argparse.Namespace) -> int:
     decision = flow.decide(
         _context(args),
@@ -281,6 +295,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="coverage data file, or folder of shard artifacts (repeatable; default from config)",
     )
+
+    sub = command("smoke", _smoke, "run a smoke plan (HTTP, WebSocket, command checks)")
+    sub.add_argument("plan", help="the smoke plan (TOML)")
+    sub.add_argument("--base-url", default=None, help="target URL, instead of the plan's base_url")
+    sub.add_argument(
+        "--environment",
+        choices=("staging", "production"),
+        default="staging",
+        help="production refuses unsafe methods unless --allow-writes",
+    )
+    sub.add_argument("--allow-writes", action="store_true", help="allow writes in production")
+    sub.add_argument("--start", default=None, metavar="CMD", help="start the target for the run")
 
     sub = command("decide", _decide, "apply the policy to every gate's result: GO or NO_GO")
     sub.add_argument("--environment", default=None, help="e.g. staging or production")

@@ -198,6 +198,11 @@ class Table:
         """A table below this one whose content was already read with :meth:`items`."""
         return Table(data, [*self._path, key], self._file)
 
+    def raw(self, key: str) -> Any:
+        """The value of ``key`` whatever its TOML type (None when absent), marked as read."""
+        self._seen.add(key)
+        return self._data.get(key)
+
     def items(self) -> list[tuple[str, Any]]:
         """All entries of a free-form table (marks them read)."""
         self._seen.update(self._data)
@@ -219,11 +224,13 @@ def _find_line(file: Path, path: Sequence[str | int | None]) -> int | None:
     except OSError:
         return None
     names = [str(p) for p in path if p is not None and not isinstance(p, int)]
-    indexes = [p for p in path if isinstance(p, int)]
-    occurrence = indexes[-1] if indexes else 0
+    # Position in ``path`` of each name: the index right after a name picks its [[array]] item.
+    positions = [i for i, p in enumerate(path) if p is not None and not isinstance(p, int)]
     # Longest table header that is a prefix of the path, then the key below it.
     for cut in range(len(names), 0, -1):
         header, rest = ".".join(names[:cut]), names[cut:]
+        after = positions[cut - 1] + 1
+        occurrence = path[after] if after < len(path) and isinstance(path[after], int) else 0
         seen = -1
         for number, text in enumerate(lines):
             match = _HEADER.match(text)

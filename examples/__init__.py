@@ -1,0 +1,1 @@
+"""Example projects: ``examples.service`` is the smoke gate's default local target."""

@@ -1,0 +1,1 @@
+"""The example web service (see ``app``); ``python -m examples.service`` serves it."""

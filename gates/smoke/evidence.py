@@ -1,0 +1,157 @@
+"""What a smoke run produced: one :class:`Check` per step (and cleanup), leftovers, timings.
+
+Everything here is already redacted when it is built (see :mod:`gates.smoke.run`), plain and
+JSON-round-trippable, so the pure ``judge`` and the reports can work from a recorded run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+EXCERPT_CHARS = 300
+"""Body excerpts in reports stop here: enough to see the error, not a whole page."""
+
+
+class Outcome(StrEnum):
+    PASSED = "passed"
+    FLAKY = "flaky"
+    """Passed, but only after a retry."""
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    """Not run: fail-fast, deadline or interrupt."""
+
+    @property
+    def ok(self) -> bool:
+        return self in (Outcome.PASSED, Outcome.FLAKY)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One row of the report."""
+
+    name: str
+    kind: str
+    """``http``, ``websocket``, ``command``, ``cleanup``, ``wait_for``, ``openapi`` or ``p95``."""
+    method: str
+    target: str
+    """The path (or URL, or command) as sent."""
+    expected: str
+    actual: str
+    ms: float
+    outcome: Outcome
+    failures: tuple[str, ...] = ()
+    excerpt: str = ""
+    """Start of the response body when the check failed."""
+    attempts: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "method": self.method,
+            "target": self.target,
+            "expected": self.expected,
+            "actual": self.actual,
+            "ms": round(self.ms, 1),
+            "outcome": self.outcome.value,
+            "failures": list(self.failures),
+            "excerpt": self.excerpt,
+            "attempts": self.attempts,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Check:
+        return cls(
+            name=str(data["name"]),
+            kind=str(data["kind"]),
+            method=str(data["method"]),
+            target=str(data["target"]),
+            expected=str(data["expected"]),
+            actual=str(data["actual"]),
+            ms=float(data["ms"]),
+            outcome=Outcome(data["outcome"]),
+            failures=tuple(str(f) for f in data.get("failures", ())),
+            excerpt=str(data.get("excerpt", "")),
+            attempts=int(data.get("attempts", 1)),
+        )
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """Something the run created and could not remove."""
+
+    artifact: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"artifact": self.artifact, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class SmokeRun:
+    """The evidence of one run of one plan against one target."""
+
+    plan: str
+    base_url: str
+    environment: str
+    run_id: str
+    started_at: str
+    """ISO 8601 UTC."""
+    finished_at: str
+    checks: tuple[Check, ...]
+    cleanups: tuple[Check, ...] = ()
+    leftovers: tuple[Leftover, ...] = ()
+    timings_ms: tuple[float, ...] = ()
+    """Every HTTP request's duration, for p50/p95."""
+    p95_limit_ms: float | None = None
+    interrupted: str | None = None
+    """``SIGINT``, ``SIGTERM``, ``deadline`` or ``fail-fast`` when the steps stopped early."""
+
+    @property
+    def p50_ms(self) -> float | None:
+        return percentile(self.timings_ms, 50)
+
+    @property
+    def p95_ms(self) -> float | None:
+        return percentile(self.timings_ms, 95)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "plan": self.plan,
+            "base_url": self.base_url,
+            "environment": self.environment,
+            "run_id": self.run_id,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "interrupted": self.interrupted,
+            "checks": [c.to_dict() for c in self.checks],
+            "cleanups": [c.to_dict() for c in self.cleanups],
+            "leftovers": [item.to_dict() for item in self.leftovers],
+            "p50_ms": _round(self.p50_ms),
+            "p95_ms": _round(self.p95_ms),
+            "p95_limit_ms": self.p95_limit_ms,
+            "requests": len(self.timings_ms),
+        }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def percentile(values: Sequence[float], pct: float) -> float | None:
+    """Nearest-rank percentile (None for no values)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(pct / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """One line, at most ``limit`` characters, marked when cut."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -1,0 +1,171 @@
+"""The smoke report in three forms: terminal text, Markdown and JUnit XML.
+
+Inputs are already redacted; :func:`write` redacts once more on the way to disk, because a file
+that leaks a token cannot be taken back.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from pathlib import Path
+
+from gates.model import GateResult
+from gates.smoke.evidence import Check, Outcome, SmokeRun
+from gates.smoke.redact import Redactor
+
+COLUMNS = ("check", "method", "path", "expected", "actual", "ms", "result")
+_MARK = {
+    Outcome.PASSED: "PASS",
+    Outcome.FLAKY: "FLAKY",
+    Outcome.FAILED: "FAIL",
+    Outcome.SKIPPED: "SKIP",
+}
+
+
+def _row(check: Check) -> tuple[str, ...]:
+    return (
+        check.name,
+        check.method,
+        check.target,
+        check.expected,
+        check.actual,
+        f"{check.ms:.0f}",
+        _MARK[check.outcome],
+    )
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f} ms"
+
+
+def _header(run: SmokeRun, result: GateResult) -> list[str]:
+    rows = (*run.checks, *run.cleanups)
+    counts = {outcome: sum(1 for c in rows if c.outcome is outcome) for outcome in Outcome}
+    lines = [
+        f"Smoke {result.status.value}: {result.summary}",
+        f"Target: {run.base_url} ({run.environment}), plan {run.plan}, run {run.run_id}",
+        f"Run window (UTC): {run.started_at} → {run.finished_at}",
+        f"Totals: {len(rows)} checks: {counts[Outcome.PASSED]} passed, "
+        f"{counts[Outcome.FLAKY]} flaky, {counts[Outcome.FAILED]} failed, "
+        f"{counts[Outcome.SKIPPED]} not run; {len(run.leftovers)} leftover(s)",
+        f"Latency: p50 {_ms(run.p50_ms)}, p95 {_ms(run.p95_ms)} over "
+        f"{len(run.timings_ms)} requests",
+    ]
+    if run.interrupted:
+        lines.append(f"Stopped early: {run.interrupted} (cleanups ran)")
+    return lines
+
+
+def _failures(run: SmokeRun) -> list[tuple[Check, str]]:
+    return [
+        (check, "; ".join(check.failures) or check.outcome.value)
+        for check in (*run.checks, *run.cleanups)
+        if not check.outcome.ok
+    ]
+
+
+def terminal(run: SmokeRun, result: GateResult) -> str:
+    rows = [_row(c) for c in (*run.checks, *run.cleanups)]
+    widths = [min(max(len(col), *(len(r[i]) for r in rows)), 48) for i, col in enumerate(COLUMNS)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            (cell if len(cell) <= w else cell[: w - 1] + "…").ljust(w)
+            for cell, w in zip(cells, widths, strict=True)
+        ).rstrip()
+
+    out = [*_header(run, result), "", line(COLUMNS), line(["-" * w for w in widths])]
+    out += [line(r) for r in rows]
+    failures = _failures(run)
+    if failures:
+        out += ["", "Failures:"]
+        for check, why in failures:
+            out.append(f"  {check.name}: {why}")
+            if check.excerpt:
+                out.append(f"    body: {check.excerpt}")
+    out += ["", "Leftovers:" if run.leftovers else "Leftovers: none"]
+    out += [f"  {item.artifact}: {item.reason}" for item in run.leftovers]
+    return "\n".join(out) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ") or " "
+
+
+def markdown(run: SmokeRun, result: GateResult) -> str:
+    out = ["## Smoke", ""]
+    out += [f"- {line}" for line in _header(run, result)]
+    out += ["", "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    out += [
+        "| " + " | ".join(_cell(cell) for cell in _row(c)) + " |"
+        for c in (*run.checks, *run.cleanups)
+    ]
+    failures = _failures(run)
+    if failures:
+        out += ["", "### Failures", ""]
+        for check, why in failures:
+            out.append(f"- **{_cell(check.name)}** ({check.method} `{check.target}`): {why}")
+            if check.excerpt:
+                out.append(f"  ```\n  {check.excerpt}\n  ```")
+    out += ["", "### Leftovers", ""]
+    out += [f"- `{item.artifact}`: {item.reason}" for item in run.leftovers] or ["None."]
+    return "\n".join(out) + "\n"
+
+
+def junit(run: SmokeRun) -> str:
+    rows = (*run.checks, *run.cleanups)
+    suite = ET.Element(
+        "testsuite",
+        name="smoke",
+        tests=str(len(rows)),
+        failures=str(sum(1 for c in rows if c.outcome is Outcome.FAILED)),
+        skipped=str(sum(1 for c in rows if c.outcome is Outcome.SKIPPED)),
+        errors="0",
+        timestamp=run.started_at,
+        time=f"{sum(c.ms for c in rows) / 1000:.3f}",
+    )
+    properties = ET.SubElement(suite, "properties")
+    for name, value in (
+        ("base_url", run.base_url),
+        ("environment", run.environment),
+        ("run_id", run.run_id),
+    ):
+        ET.SubElement(properties, "property", name=name, value=value)
+    for check in rows:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"smoke.{check.kind}",
+            name=check.name,
+            time=f"{check.ms / 1000:.3f}",
+        )
+        detail = f"{check.method} {check.target}: expected {check.expected}, got {check.actual}"
+        if check.outcome is Outcome.FAILED:
+            failure = ET.SubElement(case, "failure", message="; ".join(check.failures))
+            failure.text = detail + (f"\n{check.excerpt}" if check.excerpt else "")
+        elif check.outcome is Outcome.SKIPPED:
+            ET.SubElement(case, "skipped", message="; ".join(check.failures))
+        elif check.outcome is Outcome.FLAKY:
+            ET.SubElement(
+                case, "system-out"
+            ).text = f"flaky: passed after {check.attempts} attempts"
+    for item in run.leftovers:
+        case = ET.SubElement(suite, "testcase", classname="smoke.leftover", name=item.artifact)
+        ET.SubElement(case, "failure", message=item.reason)
+    suite.set("tests", str(len(rows) + len(run.leftovers)))
+    suite.set("failures", str(int(suite.get("failures", "0")) + len(run.leftovers)))
+    ET.indent(suite)
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
+    )
+
+
+def write(folder: Path, run: SmokeRun, result: GateResult, redactor: Redactor) -> None:
+    """``report.md`` and ``junit.xml`` in ``folder`` (the gate's evidence folder)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in (("report.md", markdown(run, result)), ("junit.xml", junit(run))):
+        path = folder / name
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(redactor.text(text), encoding="utf-8")
+        tmp.replace(path)
