@@ -24,7 +24,7 @@ import tomlkit
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from gates import changelog, config, flow, lint, templates, tools, typecheck
-from gates.errors import ConfigError, GatesError, WorkspaceError
+from gates.errors import ConfigError, WorkspaceError
 from gates.model import Status
 from gates.workspace import GATES_DIR, Workspace
 
@@ -179,12 +179,15 @@ def _install(document: dict[str, Any]) -> tuple[str, ...]:
     return ('"-e"', '"."')
 
 
-def _pythons(document: dict[str, Any]) -> tuple[str, ...]:
+def _pythons(root: Path, document: dict[str, Any]) -> tuple[str, ...]:
+    """Versions of :data:`PYTHONS` that ``requires-python`` allows (else the newest one)."""
     text = document.get("project", {}).get("requires-python", "")
     try:
         spec = SpecifierSet(text if isinstance(text, str) else "")
     except InvalidSpecifier:
-        spec = SpecifierSet()
+        raise ConfigError(
+            f"{root / 'pyproject.toml'}: project.requires-python: not a version specifier: {text!r}"
+        ) from None
     found = tuple(v for v in PYTHONS if spec.contains(f"{v}.0"))
     return found or PYTHONS[-1:]
 
@@ -224,7 +227,7 @@ def detect(root: Path) -> Project:
         src_layout=src_layout,
         tests=tests,
         install=_install(document),
-        pythons=_pythons(document),
+        pythons=_pythons(root, document),
         ruff_configured=_has_section(root, document, "ruff", ("ruff.toml", ".ruff.toml")),
         mypy_configured=_has_section(root, document, "mypy", ("mypy.ini", ".mypy.ini")),
         coverage_configured=_has_section(root, document, "coverage", (".coveragerc",)),
@@ -266,13 +269,9 @@ def measure(project: Project, *, timeout_s: float = 900.0) -> Measurement:
     The package is found through PYTHONPATH (``src/`` or the root), so the measurement needs the
     project's runtime dependencies importable here, as running its tests always does.
     """
-    format_clean = True
-    try:
-        paths = [project.source, *([project.tests] if project.tests else [])]
-        check = tools.run(["ruff", "format", "--check", *paths], cwd=project.root, timeout_s=120)
-        format_clean = check.returncode == 0
-    except GatesError:
-        format_clean = False
+    paths = [project.source, *([project.tests] if project.tests else [])]
+    check = tools.run(["ruff", "format", "--check", *paths], cwd=project.root, timeout_s=120)
+    format_clean = check.returncode == 0
     problem = changelog_problem(project.root, project.version)
     if project.tests is None:
         return Measurement(None, "no test folder found", format_clean, problem)
@@ -296,10 +295,10 @@ def measure(project: Project, *, timeout_s: float = 900.0) -> Measurement:
             reason = f"pytest exited {tests.returncode}: {tests.tail(1)}"
             return Measurement(None, reason, format_clean, problem)
         report = tools.run([*coverage, "json", data, "-o", "-"], cwd=project.root, timeout_s=120)
-    try:
-        total = float(json.loads(report.stdout)["totals"]["percent_covered"])
-    except (ValueError, KeyError, TypeError):
-        return Measurement(None, f"coverage json: {report.tail(1)}", format_clean, problem)
+    if report.returncode != 0:
+        reason = f"coverage json exited {report.returncode}: {report.tail(1)}"
+        return Measurement(None, reason, format_clean, problem)
+    total = float(json.loads(report.stdout)["totals"]["percent_covered"])
     note = "some tests fail today: thresholds measured anyway" if tests.returncode == 1 else ""
     return Measurement(total, note, format_clean, problem)
 
@@ -313,8 +312,8 @@ def gates_table(project: Project, measurement: Measurement) -> tomlkit.items.Tab
     lint = tomlkit.table()
     lint.add("paths", [project.source, *([project.tests] if project.tests else [])])
     if not measurement.format_clean:
-        lint.add("format", False)
-        lint["format"].comment("ruff format --check failed at adoption: turn on once formatted")
+        note = "ruff format --check failed at adoption: turn on once formatted"
+        lint.add("format", tomlkit.item(False).comment(note))
     table.add("lint", lint)
     typecheck = tomlkit.table()
     typecheck.add("paths", [project.source])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -219,12 +220,111 @@ def test_gitignore_entry_added_once(tmp_path: Path) -> None:
     assert (tmp_path / ".gitignore").read_text().count(".gates/") == 1
 
 
+def _minimal(root: Path, pyproject: str, files: dict[str, str]) -> None:
+    """A git project with exactly ``pyproject`` and ``files``."""
+    for relative, text in {"pyproject.toml": pyproject, **files}.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    init_repo(root)
+
+
+MINIMAL = '[project]\nname = "mini"\nversion = "1.0"\nrequires-python = ">=3.99"\n'
+
+
+def test_tests_that_cannot_run_and_unformatted_code_start_switched_off(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _minimal(tmp_path, MINIMAL, {"mini/__init__.py": "x=1\n", "tests/test_x.py": "import nope\n"})
+    code, out, err = _run(capsys, tmp_path, "--json")
+    assert (code, err) == (0, "")
+    outcome = json.loads(out)
+    assert outcome["found"].startswith("mini: flat layout, package mini in mini/, tests in tests/")
+    assert outcome["thresholds"] == {"coverage.min_total": None, "lint.format": False}
+    assert any(n.startswith("pytest exited 2: ") for n in outcome["notes"]), outcome["notes"]
+    gates = tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]["gates"]
+    assert gates["lint"]["format"] is False
+    assert "coverage" not in gates
+    # A requires-python beyond every version the workflow knows: the newest one.
+    assert 'python: ["3.13"]' in (tmp_path / ".github/workflows/gates.yml").read_text()
+
+
+def test_tests_that_measure_nothing_leave_no_coverage_threshold(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = {
+        "mini/__init__.py": "X = 1\n",
+        "tests/test_x.py": "def test_x():\n    pass\n",
+        ".coveragerc": "[run]\nsource = elsewhere\n",  # the project's own settings apply
+    }
+    _minimal(tmp_path, MINIMAL, files)
+    outcome = init.run(tmp_path)
+    assert outcome.thresholds["coverage.min_total"] is None
+    assert "coverage json exited 1: No data to report." in outcome.notes, outcome.notes
+    assert "coverage settings" in outcome.found and "no coverage settings" not in outcome.found
+
+
+def test_no_test_folder_is_noted_and_no_tool_table_is_created(tmp_path: Path) -> None:
+    _minimal(tmp_path, MINIMAL, {"mini/__init__.py": "X = 1\n", "ruff.toml": ""})
+    outcome = init.run(tmp_path)
+    assert "no test folder found" in outcome.notes
+    assert "ruff settings, no mypy settings" in outcome.found
+    document = tomllib.loads((tmp_path / "pyproject.toml").read_text())
+    assert document["tool"]["coverage"]["run"]["source"] == ["mini"]
+    assert "tests" not in document["tool"]["gates"]["lint"]["paths"]
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "files", "message"),
+    [
+        ("[project\n", {}, "pyproject.toml: invalid TOML: "),
+        ('[project]\nversion = "1"\n', {}, "project.name: required by gates init"),
+        (
+            '[project]\nname = "mini"\nrequires-python = "3.x"\n',
+            {"mini/__init__.py": ""},
+            "project.requires-python: not a version specifier: '3.x'",
+        ),
+        (
+            '[project]\nname = "mini"\n',
+            {"src/readme.txt": ""},
+            "project 'mini': no package folder found "
+            "(looked for src/*/__init__.py and */__init__.py)",
+        ),
+    ],
+)
+def test_unusable_pyproject_exits_2_naming_the_problem(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    pyproject: str,
+    files: dict[str, str],
+    message: str,
+) -> None:
+    _minimal(tmp_path, pyproject, files)
+    code, out, err = _run(capsys, tmp_path, "--no-measure")
+    assert (code, out) == (2, "")
+    assert message in err and err.count("\n") == 1
+
+
+def test_broken_setup_cfg_is_not_a_tool_setting(tmp_path: Path) -> None:
+    _minimal(tmp_path, MINIMAL, {"mini/__init__.py": "", "setup.cfg": "no section header\n"})
+    assert not init.detect(tmp_path).mypy_configured
+
+
 # The templates against this repository: what init writes is what this repo runs.
 
 
 def test_workflow_template_is_this_repos_workflow() -> None:
     rendered = templates.workflow(project="release-gates", pythons=("3.11", "3.12", "3.13"))
     assert rendered == (REPO / ".github/workflows/gates.yml").read_text(encoding="utf-8")
+
+
+def test_every_placeholder_is_filled() -> None:
+    rendered = (
+        templates.workflow(project="p", pythons=("3.12",))
+        + templates.noxfile(project="p", install=['"."'])
+        + templates.smoke_plan(package="p")
+    )
+    assert not re.search(r"@[A-Z_]+@", rendered)
 
 
 def _definitions(source: str) -> dict[str, str]:

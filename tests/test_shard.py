@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,23 +23,36 @@ def _suite(root: Path, files: int = 5) -> None:
         )
 
 
-def _collected(root: Path, *args: str) -> tuple[int, list[str], str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "gates.shard", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+class _Collected:
+    """Records the items a nested pytest session kept."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.ids = [item.nodeid for item in session.items]
+
+
+def _collected(
+    root: Path, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, list[str], str]:
+    """Collect ``root``'s tests in-process (so the plugin is measured) with ``args``."""
+    collected = _Collected()
+    options = ["--collect-only", "-q", "-p", "no:cacheprovider", "--import-mode=importlib"]
+    code = pytest.main(
+        [*options, "--rootdir", str(root), "-p", "gates.shard", *args, str(root)],
+        plugins=[collected],
     )
-    ids = [line for line in proc.stdout.splitlines() if "::" in line]
-    return proc.returncode, ids, proc.stdout + proc.stderr
+    out, err = capsys.readouterr()
+    return int(code), collected.ids, out + err
 
 
-def test_shards_are_disjoint_and_cover_the_suite(tmp_path: Path) -> None:
+def test_shards_are_disjoint_and_cover_the_suite(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _suite(tmp_path)
-    _, everything, _ = _collected(tmp_path)
-    shards = [_collected(tmp_path, f"--shard={k}/2")[1] for k in (1, 2)]
+    _, everything, _ = _collected(tmp_path, capsys)
+    shards = [_collected(tmp_path, capsys, f"--shard={k}/2")[1] for k in (1, 2)]
     assert len(everything) == 10
     assert sorted(shards[0] + shards[1]) == sorted(everything)
     assert not set(shards[0]) & set(shards[1])
@@ -49,9 +61,11 @@ def test_shards_are_disjoint_and_cover_the_suite(tmp_path: Path) -> None:
     assert {i.split("::")[0] for i in shards[1]} == {"test_1.py", "test_3.py"}
 
 
-def test_more_shards_than_files_leaves_some_empty(tmp_path: Path) -> None:
+def test_more_shards_than_files_leaves_some_empty(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _suite(tmp_path, files=1)
-    code, ids, _ = _collected(tmp_path, "--shard=2/2")
+    code, ids, _ = _collected(tmp_path, capsys, "--shard=2/2")
     assert (code, ids) == (5, [])  # pytest's "no tests collected"
 
 
@@ -63,9 +77,11 @@ def test_more_shards_than_files_leaves_some_empty(tmp_path: Path) -> None:
         ("half", "--shard: expected K/N (e.g. 1/2), got 'half'"),
     ],
 )
-def test_bad_spec_is_a_usage_error(tmp_path: Path, spec: str, message: str) -> None:
+def test_bad_spec_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], spec: str, message: str
+) -> None:
     _suite(tmp_path, files=1)
-    code, _, output = _collected(tmp_path, f"--shard={spec}")
+    code, _, output = _collected(tmp_path, capsys, f"--shard={spec}")
     assert code == 4
     assert message in output
 
