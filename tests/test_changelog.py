@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pytest
 
@@ -58,5 +57,6 @@ def test_release_dates_the_section_adds_a_fresh_unreleased_and_updates_links() -
     ],
 )
 def test_release_refuses(text: str, problem: str) -> None:
-    with pytest.raises(ValueError, match=re.escape(problem)):
+    with pytest.raises(ValueError) as refused:
         changelog.release(text, "0.2.0", dt.date(2026, 11, 23))
+    assert problem in str(refused.value)

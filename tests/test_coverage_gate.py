@@ -544,8 +544,9 @@ def test_evidence_without_files_is_an_error() -> None:
 
 def test_changed_lines_must_have_been_collected_when_judged() -> None:
     evidence = CoverageEvidence(files=(file_coverage("a.py", 1, set()),), data_files=())
-    with pytest.raises(ValueError, match="no changed lines were collected"):
+    with pytest.raises(ValueError) as refused:
         coverage_gate.judge(evidence, CoverageConfig(min_changed_lines=90))
+    assert "no changed lines were collected" in str(refused.value)
 
 
 def test_no_changed_executable_lines_meets_the_target() -> None:
