@@ -108,10 +108,19 @@ def test_server_killed_mid_run_leaves_named_leftovers(
     project: Project, faulty: Callable[..., Service]
 ) -> None:
     service = faulty()
+    # kill -9, then wait until the port refuses connections: os.kill returns before the process
+    # is gone, and a connection queued in its backlog meanwhile would fail differently.
+    die = (
+        f"import os, socket, time; os.kill({service.proc.pid}, 9)\n"
+        "for _ in range(500):\n"
+        f"    try: socket.create_connection(('127.0.0.1', {service.port}), 0.1).close()\n"
+        "    except ConnectionRefusedError: break\n"
+        "    time.sleep(0.01)\n"
+    )
     kill = f"""
 [[steps]]
 name = "the server dies"
-command = ["{sys.executable}", "-c", "import os; os.kill({service.proc.pid}, 9)"]
+command = ["{sys.executable}", "-c", {json.dumps(die)}]
 
 [[steps]]
 name = "health after"
