@@ -6,26 +6,17 @@ Run by `nox -s bench` (or `python benchmarks/bench_foundation.py`); prints Markd
 from __future__ import annotations
 
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
+
+from timing import median_s
 
 from gates.workspace import Workspace
 
 RUNS = 7
-
-
-def median_s(action: Callable[[], object], runs: int = RUNS) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def git(root: Path, *args: str) -> None:
@@ -59,7 +50,7 @@ def bench_tree_id(scratch: Path) -> list[tuple[str, str, str]]:
     rows.append(
         (
             "5,000 tracked files, 20 edited + 20 untracked",
-            f"{median_s(workspace.tree_id):.3f} s",
+            f"{median_s(workspace.tree_id, RUNS):.3f} s",
             "≤ 0.5 s",
         )
     )
@@ -68,7 +59,11 @@ def bench_tree_id(scratch: Path) -> list[tuple[str, str, str]]:
     make_repo(untracked, 5000, commit=False)
     workspace = Workspace.at(untracked)
     rows.append(
-        ("5,000 untracked files (no index yet)", f"{median_s(workspace.tree_id):.3f} s", "≤ 0.5 s")
+        (
+            "5,000 untracked files (no index yet)",
+            f"{median_s(workspace.tree_id, RUNS):.3f} s",
+            "≤ 0.5 s",
+        )
     )
     return rows
 
@@ -85,18 +80,19 @@ def bench_lint(scratch: Path) -> list[tuple[str, str, str]]:
     def run(*argv: str) -> Callable[[], object]:
         return lambda: subprocess.run(argv, cwd=project, capture_output=True, check=False)
 
-    check = median_s(run(ruff, "check", "--no-cache", "."))
+    check = median_s(run(ruff, "check", "--no-cache", "."), RUNS)
     both = median_s(
         lambda: (
             run(ruff, "check", "--no-cache", ".")(),
             run(ruff, "format", "--check", "--no-cache", ".")(),
-        )
+        ),
+        RUNS,
     )
-    gated = median_s(run(*gates, "lint"))
+    gated = median_s(run(*gates, "lint"), RUNS)
     (project / "pyproject.toml").write_text(
         '[project]\nname = "b"\nversion = "0"\n[tool.gates.lint]\nformat = false\n'
     )
-    gated_check_only = median_s(run(*gates, "lint"))
+    gated_check_only = median_s(run(*gates, "lint"), RUNS)
     return [
         ("bare `ruff check` (baseline)", f"{check:.3f} s", "1.00x"),
         (

@@ -8,25 +8,16 @@ table.
 from __future__ import annotations
 
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
+from timing import median_s
+
 RUNS = 3
 REPO = Path(__file__).resolve().parents[1]
-
-
-def median_s(action: Callable[[], object], runs: int = RUNS) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def run(*argv: str, cwd: Path) -> None:
@@ -66,7 +57,7 @@ def main() -> None:
             ),
             ("`gates package` (build, check, fresh venv, install, smoke, hashes)", gate(clone)),
         ]
-        times = [(label, median_s(action)) for label, action in rows]
+        times = [(label, median_s(action, RUNS)) for label, action in rows]
     base = times[0][1]
     print(f"### `gates package` on this repository (median of {RUNS})\n")
     print("| command | median | ratio to the baseline |")
