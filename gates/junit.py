@@ -4,6 +4,9 @@ Facts about the producers this handles:
 
 - pytest writes xunit2 by default, which has no ``file``/``line``; ``gates tests`` writes xunit1.
   pytest's ``line`` is 0-based (the test's ``def`` is one line below).
+- ``classname`` + ``name`` is pytest's node id; ``file``/``line`` are where the test function is
+  defined, which for a method inherited from a mixin in another file (cachetools' suite: one
+  ``tests/__init__.py`` mixin in a dozen classes) is the same for every class that inherits it.
 - ``<failure>`` carries no exception type: it is read from the message / traceback text.
 - A call failure plus a teardown error is two ``<testcase>`` elements with the same name; the
   teardown one says ``failed on teardown with "..."``. They stay two test cases.
@@ -204,13 +207,22 @@ def nodeid(classname: str, name: str, file: str | None) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _prefix(classname: str, file: str | None) -> str:
-    """The node id up to the test name (module path and classes): shared by many tests."""
+    """The node id up to the test name (module path and classes): shared by many tests.
+
+    pytest's classname is the node id itself (path and classes joined by dots), so it alone tells
+    tests apart. ``file`` is where the test function is *defined*: for a method inherited from a
+    mixin or base class in another file (``tests/__init__.py``) it is not the test's module, and
+    the module path is then read from the classname like xunit2's.
+    """
     if file:
         file = file.replace("\\", "/")
-        module = file[:-3].replace("/", ".") if file.endswith(".py") else None
-        if module and classname.startswith(module + "."):
+        if not file.endswith(".py"):  # a non-Python item (text doctest, plugin file)
+            return file
+        module = file[:-3].replace("/", ".")
+        if classname == module:
+            return file
+        if classname.startswith(module + "."):
             return "::".join([file, *classname[len(module) + 1 :].split(".")])
-        return file
     parts = classname.split(".")
     # pytest's modules are test_*.py / *_test.py: the parts up to that one are the path.
     module_end = max(

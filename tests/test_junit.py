@@ -162,6 +162,96 @@ def test_failing_in_one_shard_and_passing_in_another_is_flaky(tmp_path: Path) ->
     assert report.failures() == []
 
 
+# Test methods inherited by several classes (cachetools' suite: a mixin in tests/__init__.py),
+# a base class inherited within one module, and a test function imported by two modules: xunit1
+# writes the *defining* file for each, so only the classname tells them apart.
+INHERITED = {
+    "tests/__init__.py": """
+        import os
+        from pathlib import Path
+
+        import pytest
+
+        class CacheMixin:
+            size = 0
+
+            def test_defaults(self):
+                assert self.size >= 0
+
+            @pytest.mark.flaky(reruns=1)
+            def test_once_flaky(self):
+                marker = Path(__file__).with_name(f"ran-{type(self).__name__}")
+                first = not marker.exists()
+                marker.touch()
+                assert not (first and self.size == 2), "first attempt of the big cache"
+
+            def test_fails_everywhere(self):
+                assert self.size < 0
+    """,
+    "tests/helpers.py": """
+        def test_shared():
+            assert True
+    """,
+    "tests/test_lru.py": """
+        import unittest
+
+        from tests import CacheMixin
+        from tests.helpers import test_shared
+
+        class LRUCacheTest(unittest.TestCase, CacheMixin):
+            size = 1
+
+            def test_lru(self):
+                assert True
+
+        class TestBase:
+            def test_base(self):
+                assert True
+
+        class TestOne(TestBase):
+            pass
+
+        class TestTwo(TestBase):
+            pass
+    """,
+    "tests/test_ttl.py": """
+        from tests import CacheMixin
+        from tests.helpers import test_shared
+
+        class TestTTLCache(CacheMixin):
+            size = 2
+    """,
+}
+
+
+def test_inherited_tests_are_told_apart_and_only_reruns_collapse(tmp_path: Path) -> None:
+    root = make_project(tmp_path, INHERITED)
+    path = root / "junit.xml"
+    run_pytest(root, path, "tests/test_lru.py", "tests/test_ttl.py", bind=False)
+    report = junit.read([path])
+    cases = by_key(report)
+    assert {key: (case.outcome, case.flaky, case.attempts) for key, case in cases.items()} == {
+        "tests/test_lru.py::test_shared": (Outcome.PASSED, False, 1),
+        "tests/test_lru.py::LRUCacheTest::test_defaults": (Outcome.PASSED, False, 1),
+        "tests/test_lru.py::LRUCacheTest::test_once_flaky": (Outcome.PASSED, False, 1),
+        "tests/test_lru.py::LRUCacheTest::test_fails_everywhere": (Outcome.FAILED, False, 1),
+        "tests/test_lru.py::LRUCacheTest::test_lru": (Outcome.PASSED, False, 1),
+        "tests/test_lru.py::TestBase::test_base": (Outcome.PASSED, False, 1),
+        "tests/test_lru.py::TestOne::test_base": (Outcome.PASSED, False, 1),
+        "tests/test_lru.py::TestTwo::test_base": (Outcome.PASSED, False, 1),
+        "tests/test_ttl.py::test_shared": (Outcome.PASSED, False, 1),
+        "tests/test_ttl.py::TestTTLCache::test_defaults": (Outcome.PASSED, False, 1),
+        "tests/test_ttl.py::TestTTLCache::test_once_flaky": (Outcome.PASSED, True, 2),
+        "tests/test_ttl.py::TestTTLCache::test_fails_everywhere": (Outcome.FAILED, False, 1),
+    }
+    assert report.totals == junit.Totals(passed=9, failed=2, flaky=1)
+    # file and line still point at the code that ran: the mixin's method.
+    inherited = cases["tests/test_ttl.py::TestTTLCache::test_defaults"]
+    source = (root / "tests/__init__.py").read_text().splitlines()
+    assert inherited.file == "tests/__init__.py"
+    assert source[inherited.line - 1].strip() == "def test_defaults(self):"
+
+
 def test_exception_type_from_pytest_text() -> None:
     assert junit.exception_type("assert 1 == 2", "") == "AssertionError"
     assert junit.exception_type('failed on setup with "OSError: x"', "") == "OSError"
