@@ -7,6 +7,8 @@ buckets gate reads them.
 
 Only assertions in modules pytest rewrites (test modules, conftest files) are seen: a test that
 checks through a helper in a plain module, or only through ``pytest.raises``, is listed too.
+``unittest.TestCase`` tests are not judged: their ``self.assert*`` methods never reach the hook,
+so every one of them would look risky.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import unittest
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -55,7 +58,9 @@ class RiskyRecorder:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> object:
-        self.current, self.assertions = item.nodeid, 0
+        cls = getattr(item, "cls", None)
+        unittest_style = isinstance(cls, type) and issubclass(cls, unittest.TestCase)
+        self.current, self.assertions = (None if unittest_style else item.nodeid), 0
         return (yield)
 
     def pytest_assertion_pass(self, item: pytest.Item) -> None:

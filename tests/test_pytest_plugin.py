@@ -27,7 +27,15 @@ SUITE = {
         @pytest.mark.xfail(reason="known")
         def test_xfail():
             pass
-    """
+    """,
+    # unittest's assert methods never reach pytest's hook: such tests are not judged at all.
+    "tests/test_unittest_style.py": """
+        import unittest
+
+        class TestOld(unittest.TestCase):
+            def test_assert_method(self):
+                self.assertEqual(sorted([2, 1]), [1, 2])
+    """,
 }
 PLUGIN = ("-p", "gates.pytest_plugin", "-o", "enable_assertion_pass_hook=true")
 
