@@ -6,15 +6,24 @@ with a count, so a second copy of a known finding in the same file is new.
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import json
+from abc import abstractmethod
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from gates.config import GatesConfig
 from gates.errors import ConfigError
+from gates.gate import Gate
 from gates.model import Finding, GateResult, Status, Threshold
 from gates.workspace import write_json
+
+if TYPE_CHECKING:
+    from gates.project import Project
 
 Key = tuple[str, str, str]
 
@@ -102,4 +111,47 @@ def judge(
         findings=found,
         thresholds=(Threshold("new findings", 0, len(new), higher_is_better=False),),
         details={"baseline": baseline_used},
+    )
+
+
+@dataclass(frozen=True)
+class FindingsEvidence:
+    """What a findings tool reported, and what the baseline already knew."""
+
+    findings: tuple[Finding, ...]
+    known: Counter[Key]
+    baseline_used: bool
+
+
+class FindingsGate(Gate[FindingsEvidence]):
+    """A gate whose tool reports findings (ruff, mypy), judged against the committed baseline."""
+
+    update_baseline: bool
+
+    @abstractmethod
+    def find(self, project: Project) -> tuple[Finding, ...]:
+        """Run the tool: its findings, paths relative to the project root."""
+
+    def collect(self, project: Project, tree: str) -> FindingsEvidence:
+        found = self.find(project)
+        baseline_file = getattr(project.config, self.name).baseline
+        counts = known(
+            found,
+            section=self.name,
+            baseline_file=baseline_file,
+            root=project.root,
+            update=self.update_baseline,
+        )
+        return FindingsEvidence(found, counts, baseline_used=baseline_file is not None)
+
+    def judge(self, evidence: FindingsEvidence, config: GatesConfig, today: dt.date) -> GateResult:
+        return judge(
+            self.name, evidence.findings, evidence.known, baseline_used=evidence.baseline_used
+        )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The findings gates' one option."""
+    parser.add_argument(
+        "--update-baseline", action="store_true", help="accept today's findings as the baseline"
     )

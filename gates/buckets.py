@@ -9,6 +9,7 @@ blocks, and are clustered by signature with a suggested rule for each cluster.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import glob
 import json
@@ -16,9 +17,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gates import fingerprint, junit, policy
+from gates import evidence, fingerprint, junit
 from gates.config import (
     UNCATEGORIZED,
     BucketMatch,
@@ -29,11 +30,13 @@ from gates.config import (
     bucket_match,
 )
 from gates.errors import EvidenceError
-from gates.flow import Context
+from gates.gate import Gate
 from gates.junit import JUnitReport, Outcome, TestCase
 from gates.model import Finding, GateResult, JSONValue, Status, Threshold, Waiver
-from gates.record import record
 from gates.workspace import Workspace
+
+if TYPE_CHECKING:
+    from gates.project import Project
 
 GATE = "buckets"
 TESTS_KEPT = 100
@@ -90,26 +93,6 @@ def _read_json(path: Path) -> Any:
         raise EvidenceError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except ValueError as exc:
         raise EvidenceError(f"{path}: not valid JSON ({exc})") from None
-
-
-def check_tree(files: Sequence[Path], tree: str) -> tuple[str, ...]:
-    """Refuse evidence whose ``meta.json`` names another tree; return files with no meta.json."""
-    unbound = []
-    for folder in dict.fromkeys(path.parent for path in files):
-        meta_path = folder / "meta.json"
-        if not meta_path.exists():
-            unbound += [str(p) for p in files if p.parent == folder]
-            continue
-        meta = _read_json(meta_path)
-        judged = meta.get("tree") if isinstance(meta, dict) else None
-        if not isinstance(judged, str) or not judged:
-            raise EvidenceError(f"{meta_path}: no tree id (key 'tree')")
-        if judged != tree:
-            raise EvidenceError(
-                f"{meta_path}: evidence from another tree ({judged[:12]}, current tree is "
-                f"{tree[:12]}): re-run 'gates tests'"
-            )
-    return tuple(unbound)
 
 
 def read_risky(files: Sequence[Path]) -> tuple[str, ...] | None:
@@ -172,18 +155,19 @@ def previous_baseline(workspace: Workspace) -> Baseline | None:
 def collect(
     workspace: Workspace,
     config: TestsConfig,
+    tree: str,
     *,
     junit_patterns: Sequence[str] = (),
     baseline: Path | None = None,
 ) -> BucketsEvidence:
     files = find_junit(workspace.root, junit_patterns or config.junit)
-    unbound = check_tree(files, workspace.tree_id())
+    unbound = evidence.bound_to(files, tree, what="JUnit", unbound_ok=config.unbound_junit)
     report = junit.read(files)
     return BucketsEvidence(
         report=report,
         risky=read_risky(files),
         baseline=load_baseline(baseline) if baseline else previous_baseline(workspace),
-        unbound=unbound,
+        unbound=tuple(str(path) for path in unbound),
     )
 
 
@@ -302,7 +286,7 @@ def _waived(
     for waiver in waivers:
         if waiver.gate != GATE or waiver.bucket not in (name, bucket_id):
             continue
-        expired = policy.waiver_expired(waiver, today=today, version=version)
+        expired = waiver.why_expired(today=today, version=version)
         if expired is None:
             return False, f"{why}; waived by {waiver.owner}: {waiver.reason}", waiver
         why += f"; waiver {expired}"
@@ -474,6 +458,7 @@ def judge(
         "warnings": warnings,
         "failing": sorted(case.key for case in failures),
         "waivers_used": [w.to_dict() for w in waivers_used],
+        "unbound": list(evidence.unbound),
     }
     findings = tuple(
         Finding(
@@ -562,21 +547,46 @@ def _summary(
     return "; ".join([head, *other])
 
 
-def run(
-    context: Context,
-    *,
-    junit_patterns: Sequence[str] = (),
-    baseline: Path | None = None,
-) -> GateResult:
-    """Collect, judge and record the buckets gate for the current tree."""
+@dataclass(frozen=True)
+class BucketsGate(Gate[BucketsEvidence]):
+    """``junit_patterns``/``baseline``: the command line's, instead of the configured ones."""
 
-    def produce() -> GateResult:
-        evidence = collect(
-            context.workspace,
-            context.config.tests,
-            junit_patterns=junit_patterns,
-            baseline=baseline,
+    junit_patterns: tuple[str, ...] = ()
+    baseline: Path | None = None
+    name: str = GATE
+
+    def collect(self, project: Project, tree: str) -> BucketsEvidence:
+        return collect(
+            project.workspace,
+            project.config.tests,
+            tree,
+            junit_patterns=self.junit_patterns,
+            baseline=self.baseline,
         )
-        return judge(evidence, context.config, today=dt.date.today())
 
-    return record(context.workspace, GATE, produce)
+    def judge(self, evidence: BucketsEvidence, config: GatesConfig, today: dt.date) -> GateResult:
+        return judge(evidence, config, today=today)
+
+    def render(self, result: GateResult) -> str | None:
+        from gates.report import buckets as buckets_report
+
+        return buckets_report.markdown(result)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--junit",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="GLOB",
+        help="JUnit files or shard folders (repeatable; default: [tool.gates.tests] junit)",
+    )
+    parser.add_argument(
+        "--baseline", metavar="FILE", help="previous run to compare with (default: last decision)"
+    )
+
+
+def from_args(args: argparse.Namespace) -> BucketsGate:
+    baseline = Path(args.baseline) if args.baseline else None
+    return BucketsGate(junit_patterns=tuple(args.junit), baseline=baseline)

@@ -10,12 +10,13 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from gates import __version__, checklist, config, flow, lint, typecheck
-from gates.errors import EXIT_USAGE, GatesError
+from gates import __version__, checklist, config
+from gates.errors import Exit, GatesError
+from gates.gate import BUILTIN, GateModule, Runnable
 from gates.ledger import commands as ledger_commands
 from gates.ledger import history
 from gates.model import GateResult, JSONValue
-from gates.record import exit_code
+from gates.project import Project
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -24,119 +25,89 @@ def _print_json(data: JSONValue) -> None:
     print(json.dumps(data, indent=2))
 
 
-def _show_result(args: argparse.Namespace, result: GateResult) -> int:
+def _project(args: argparse.Namespace) -> Project:
+    return Project.load(Path(args.root))
+
+
+def _show(args: argparse.Namespace, gate: Runnable, result: GateResult) -> None:
     if args.json:
         _print_json(result.to_dict())
     else:
-        from gates.report import terminal  # rich is slow to import: only when printing
+        text = gate.render(result)
+        if text is not None:
+            print(text, end="" if text.endswith("\n") else "\n")
+        else:
+            from gates.report import terminal  # rich is slow to import: only when printing
 
-        terminal.print_result(result)
-    flow.annotate(result)
-    return exit_code(result)
+            terminal.print_result(result)
+    if result.status.exit_code is not Exit.OK or result.status.value == "WARN":
+        from gates.report import github
 
-
-def _context(args: argparse.Namespace) -> flow.Context:
-    return flow.Context.load(Path(args.root))
-
-
-def _lint(args: argparse.Namespace) -> int:
-    return _show_result(args, lint.run(_context(args), update_baseline=args.update_baseline))
+        github.annotate(result)
 
 
-def _typecheck(args: argparse.Namespace) -> int:
-    return _show_result(args, typecheck.run(_context(args), update_baseline=args.update_baseline))
+def _run(args: argparse.Namespace, gate: Runnable) -> int:
+    from gates.runner import run_gate
+
+    with _project(args) as project:
+        result = run_gate(project, gate)
+    _show(args, gate, result)
+    return gate.exit_code(result)
 
 
-def _package(args: argparse.Namespace) -> int:
-    from gates import package
-
-    return _show_result(args, package.run(_context(args)))
+def _gate_handler(module: GateModule) -> Handler:
+    return lambda args: _run(args, module.from_args(args))
 
 
 def _run_command(args: argparse.Namespace) -> int:
-    return _show_result(args, flow.run_command_gate(_context(args), args.name))
+    from gates.command_gate import CommandGate
 
-
-def _tests(args: argparse.Namespace) -> int:
-    from gates import testrun
-
-    outcome = testrun.run(
-        _context(args),
-        pytest_args=args.pytest_args,
-        evidence=args.evidence,
-        output=sys.stderr if args.json else sys.stdout,  # keep --json output pure JSON
-    )
-    if args.json:
-        _print_json(outcome.result.to_dict())
-    return outcome.exit_code
-
-
-def _buckets(args: argparse.Namespace) -> int:
-    from gates import buckets
-    from gates.report import buckets as buckets_report
-
-    baseline = Path(args.baseline) if args.baseline else None
-    result = buckets.run(_context(args), junit_patterns=args.junit, baseline=baseline)
-    print(json.dumps(result.to_dict(), indent=2) if args.json else buckets_report.markdown(result))
-    flow.annotate(result)
-    return exit_code(result)
-
-
-def _coverage(args: argparse.Namespace) -> int:
-    from gates import coverage_gate
-
-    return _show_result(args, coverage_gate.run(_context(args), data=args.data))
-
-
-def _smoke(args: argparse.Namespace) -> int:
-    from gates.smoke import run as smoke
-
-    environment = smoke.Environment(args.environment)
-    options = smoke.Options(environment, args.allow_writes, args.base_url, args.start)
-    outcome = smoke.run_gate(_context(args).workspace, Path(args.plan), options)
-    if args.json:
-        _print_json(outcome.result.to_dict())
-    else:
-        print(outcome.terminal, end="")
-    flow.annotate(outcome.result)
-    return outcome.exit_code
+    return _run(args, CommandGate(args.name))
 
 
 def _decide(args: argparse.Namespace) -> int:
-    decision = flow.decide(
-        _context(args),
-        environment=args.environment,
-        decided_by=args.by,
-        reason=args.reason,
-        no_go=args.no_go,
-    )
+    from gates import decide
+    from gates.report import github, markdown
+
+    with _project(args) as project:
+        decision = decide.decide(
+            project,
+            environment=args.environment,
+            decided_by=args.by,
+            reason=args.reason,
+            no_go=args.no_go,
+        )
     if args.json:
         _print_json(decision.to_dict())
     else:
         from gates.report import terminal  # rich is slow to import: only when printing
 
         terminal.print_decision(decision)
-    flow.publish_decision(decision)
-    return 0 if decision.verdict.ships else 1
+    github.publish(decision, markdown.decision(decision))
+    return Exit.OK if decision.verdict.ships else Exit.FAIL
 
 
 def _status(args: argparse.Namespace) -> int:
-    rows = flow.status(_context(args))
+    from gates import decide
+
+    with _project(args) as project:
+        rows = decide.status(project)
     if args.json:
         _print_json([row.to_dict() for row in rows])
     else:
         from gates.report import terminal  # rich is slow to import: only when printing
 
         terminal.print_status(rows)
-    return 0
+    return Exit.OK
 
 
 def _release_prepare(args: argparse.Namespace) -> int:
     from gates import release
 
-    prepared = release.prepare(
-        _context(args), args.version, commit=args.commit, today=datetime.date.today()
-    )
+    with _project(args) as project:
+        prepared = release.prepare(
+            project, args.version, commit=args.commit, today=datetime.date.today()
+        )
     if args.json:
         _print_json(prepared.to_dict())
     else:
@@ -145,16 +116,12 @@ def _release_prepare(args: argparse.Namespace) -> int:
 
 
 def _release_publish(args: argparse.Namespace) -> int:
-    from contextlib import closing
-
     from gates import release
-    from gates.ledger import open_ledger
 
-    context = _context(args)
-    with closing(open_ledger(context.config)) as ledger:
+    with _project(args) as project:
         published = release.publish(
-            context,
-            ledger,
+            project,
+            project.ledger,
             repository_url=args.repository_url,
             dry_run=args.dry_run,
             say=(lambda _line: None) if args.json else print,
@@ -194,25 +161,27 @@ def _ledger_export(args: argparse.Namespace) -> int:
 
 
 def _checklist(args: argparse.Namespace) -> int:
-    context = _context(args)
-    found = checklist.load(context.config, version=args.version, tree=context.workspace.tree_id())
+    with _project(args) as project:
+        found = checklist.load(
+            project.config, version=args.version, tree=project.workspace.tree_id()
+        )
     if args.json:
         _print_json(found.to_dict())
     else:
-        print(checklist.render(found, context.config.project_name))
+        print(checklist.render(found, project.config.project_name))
     return 0
 
 
 def _signoff(args: argparse.Namespace) -> int:
-    context = _context(args)
-    record = checklist.signoff(
-        context.config,
-        item=args.item,
-        by=args.by,
-        note=args.note,
-        version=args.version,
-        tree=context.workspace.tree_id(),
-    )
+    with _project(args) as project:
+        record = checklist.signoff(
+            project.config,
+            item=args.item,
+            by=args.by,
+            note=args.note,
+            version=args.version,
+            tree=project.workspace.tree_id(),
+        )
     if args.json:
         _print_json(record.to_dict())
     else:
@@ -239,7 +208,12 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _not_loaded(args: argparse.Namespace) -> int:
+    raise GatesError(f"{args.command}: this gate's options were not loaded")
+
+
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The parser; ``argv`` names the command, whose gate module alone is imported."""
     parser = argparse.ArgumentParser(
         prog="gates", description="Release quality gates: may this exact code ship?"
     )
@@ -254,59 +228,16 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
-    for name, handler, text in (
-        ("lint", _lint, "ruff check and ruff format --check"),
-        ("typecheck", _typecheck, "mypy"),
-    ):
-        sub = command(name, handler, text)
-        sub.add_argument(
-            "--update-baseline", action="store_true", help="accept today's findings as the baseline"
-        )
-
-    command("package", _package, "build sdist + wheel, twine check, install and smoke the wheel")
+    chosen = argv[0] if argv else None
+    for spec in BUILTIN:
+        sub = command(spec.name, _not_loaded, spec.help)
+        if spec.name == chosen:  # only the gate that runs is imported: startup stays fast
+            module = spec.load()
+            module.add_arguments(sub)
+            sub.set_defaults(handler=_gate_handler(module))
 
     sub = command("run", _run_command, "a command gate from [tool.gates.commands]")
     sub.add_argument("name", help="the command gate's name")
-
-    sub = command("tests", _tests, "pytest under coverage, writing .gates/evidence/")
-    sub.add_argument(
-        "--evidence", action="store_true", help="failing tests exit 0: they are evidence"
-    )
-    sub.add_argument("pytest_args", nargs=argparse.REMAINDER, help="-- then pytest arguments")
-
-    sub = command("buckets", _buckets, "sort failing tests into owned buckets; judge them")
-    sub.add_argument(
-        "--junit",
-        action="extend",
-        nargs="+",
-        default=[],
-        metavar="GLOB",
-        help="JUnit files or shard folders (repeatable; default: [tool.gates.tests] junit)",
-    )
-    sub.add_argument(
-        "--baseline", metavar="FILE", help="previous run to compare with (default: last decision)"
-    )
-
-    sub = command("coverage", _coverage, "total, per-path and changed-line coverage thresholds")
-    sub.add_argument(
-        "--data",
-        action="append",
-        default=[],
-        metavar="PATH",
-        help="coverage data file, or folder of shard artifacts (repeatable; default from config)",
-    )
-
-    sub = command("smoke", _smoke, "run a smoke plan (HTTP, WebSocket, command checks)")
-    sub.add_argument("plan", help="the smoke plan (TOML)")
-    sub.add_argument("--base-url", default=None, help="target URL, instead of the plan's base_url")
-    sub.add_argument(
-        "--environment",
-        choices=("staging", "production"),
-        default="staging",
-        help="production refuses unsafe methods unless --allow-writes",
-    )
-    sub.add_argument("--allow-writes", action="store_true", help="allow writes in production")
-    sub.add_argument("--start", default=None, metavar="CMD", help="start the target for the run")
 
     sub = command("decide", _decide, "apply the policy to every gate's result: GO or NO_GO")
     sub.add_argument("--environment", default=None, help="e.g. staging or production")
@@ -367,13 +298,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: returns the exit code (0 pass/GO, 1 fail/NO_GO, 2 usage/config/environment)."""
-    parser = build_parser()
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(arguments)
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(arguments)
     except SystemExit as exc:  # argparse reports usage errors itself
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    if getattr(args, "pytest_args", None) and args.pytest_args[0] == "--":
-        args.pytest_args = args.pytest_args[1:]
+        return exc.code if isinstance(exc.code, int) else Exit.USAGE
     handler: Handler = args.handler
     try:
         code = handler(args)
@@ -382,11 +312,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         print("gates: interrupted", file=sys.stderr)
-        return 130
+        return Exit.INTERRUPTED
     except BrokenPipeError:
         # The reader went away (``gates ledger export | head``): stop quietly, like cat does.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+        return Exit.FAIL
     return code
 
 

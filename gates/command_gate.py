@@ -2,17 +2,44 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shlex
-from pathlib import Path
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gates import tools
-from gates.config import CommandGate
+from gates.config import GatesConfig
+from gates.errors import ConfigError
+from gates.gate import Gate
 from gates.model import GateResult, Status
 from gates.tools import ToolRun
 
+if TYPE_CHECKING:
+    from gates.project import Project
 
-def collect(gate: CommandGate, root: Path, timeout_s: float) -> ToolRun:
-    return tools.run(gate.argv, cwd=root, timeout_s=timeout_s)
+
+@dataclass(frozen=True)
+class CommandGate(Gate[ToolRun]):
+    """The configured command gate ``name`` (``gates run NAME``)."""
+
+    name: str
+
+    def collect(self, project: Project, tree: str) -> ToolRun:
+        settings = project.config
+        command = settings.commands.get(self.name)
+        if command is None:
+            known = ", ".join(settings.commands) or "none configured"
+            where = f"{settings.file.name}: tool.gates.commands"
+            raise ConfigError(f"{where}: no command gate {self.name!r} ({known})")
+        timeout = command.timeout_s or settings.timeout_s
+        return tools.run(command.argv, cwd=project.root, timeout_s=timeout)
+
+    def judge(self, evidence: ToolRun, config: GatesConfig, today: dt.date) -> GateResult:
+        return judge(self.name, evidence)
+
+    def tools(self) -> Mapping[str, str]:
+        return {}
 
 
 def judge(name: str, run: ToolRun) -> GateResult:

@@ -17,10 +17,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, NoReturn
 
+from gates import gate
 from gates.errors import ConfigError
 from gates.model import Waiver
 
-BUILTIN_GATES = ("lint", "typecheck", "tests", "coverage", "buckets", "package", "smoke")
+BUILTIN_GATES = gate.NAMES
 """Gates this package implements, in chain order."""
 
 _TYPE_NAMES = {
@@ -282,6 +283,8 @@ class TestsConfig:
     """How many tests may pass without a single assertion (needs ``gates tests``' plugin)."""
     max_failure_ratio: float = 50.0
     """Above this percent of executed tests failing, the run is called a broken environment."""
+    unbound_junit: bool = False
+    """Accept JUnit files with no ``meta.json`` (from another producer): listed in the decision."""
 
 
 class Severity(StrEnum):
@@ -537,6 +540,7 @@ def _tests(table: Table) -> TestsConfig:
         max_skip_rate=table.percent("max_skip_rate"),
         max_risky=None if max_risky < 0 else max_risky,
         max_failure_ratio=table.percent("max_failure_ratio", 50.0) or 0.0,
+        unbound_junit=table.boolean("unbound_junit", False),
     )
     table.done()
     return config

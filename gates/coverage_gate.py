@@ -9,8 +9,9 @@ diff-cover does), in the working tree, untracked files included as the tree id i
 
 from __future__ import annotations
 
+import argparse
 import contextlib
-import json
+import datetime as dt
 import re
 import tempfile
 import warnings
@@ -20,6 +21,7 @@ from fnmatch import fnmatchcase
 from functools import reduce
 from operator import add
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import coverage
 from coverage.exceptions import CoverageException, CoverageWarning
@@ -27,13 +29,15 @@ from coverage.files import set_relative_directory
 from coverage.report_core import get_analysis_to_report
 from coverage.results import Numbers
 
-from gates import testrun, tools
-from gates.config import CoverageConfig
+from gates import evidence, testrun, tools
+from gates.config import CoverageConfig, GatesConfig
 from gates.errors import ConfigError, EvidenceError
-from gates.flow import Context
+from gates.gate import Gate
 from gates.model import Finding, GateResult, JSONValue, Status, Threshold
-from gates.record import record
 from gates.workspace import Workspace, git
+
+if TYPE_CHECKING:
+    from gates.project import Project
 
 GATE = "coverage"
 CHANGED_AREA = "changed lines"
@@ -135,27 +139,14 @@ def find_data(paths: Sequence[Path], *, missing_ok: bool = False) -> list[Path]:
 
 
 def check_trees(data_files: Sequence[Path], tree: str) -> None:
-    """Every data file must sit beside the ``meta.json`` of a finished run of this very tree."""
+    """Every data file must sit beside the stamp of a finished run of this very tree."""
+    evidence.bound_to(data_files, tree, what="coverage data")
     for folder in sorted({path.parent for path in data_files}):
-        meta_path = folder / testrun.META_FILE
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            measured, exit_code = str(meta["tree"]), meta["pytest_exit_code"]
-        except FileNotFoundError:
+        stamp = evidence.read_stamp(folder)
+        code = stamp.pytest_exit_code if stamp else None
+        if code not in (testrun.PytestExit.OK, testrun.PytestExit.TESTS_FAILED):
             raise EvidenceError(
-                f"{meta_path}: missing, so the coverage data beside it cannot be tied to a tree "
-                f"(produce evidence with 'gates tests')"
-            ) from None
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise EvidenceError(f"{meta_path}: unreadable ({exc})") from None
-        if measured != tree:
-            raise EvidenceError(
-                f"{folder}: coverage data is for tree {measured[:12]}, the current tree is "
-                f"{tree[:12]} (re-run 'gates tests')"
-            )
-        if exit_code not in (testrun.PytestExit.OK, testrun.PytestExit.TESTS_FAILED):
-            raise EvidenceError(
-                f"{folder}: coverage data from a pytest run that did not finish (exit {exit_code})"
+                f"{folder}: coverage data from a pytest run that did not finish (exit {code})"
             )
 
 
@@ -258,11 +249,16 @@ def changed_lines(root: Path, base_ref: str) -> ChangedLines:
 
 
 def collect(
-    workspace: Workspace, config: CoverageConfig, data: Sequence[Path], *, missing_ok: bool = False
+    workspace: Workspace,
+    config: CoverageConfig,
+    data: Sequence[Path],
+    tree: str,
+    *,
+    missing_ok: bool = False,
 ) -> CoverageEvidence:
     """Find, check and analyse the coverage data; diff against ``base_ref`` when it is judged."""
     data_files = find_data(data, missing_ok=missing_ok)
-    check_trees(data_files, workspace.tree_id())
+    check_trees(data_files, tree)
     files = analyse(workspace.root, data_files)
     changed = None
     if config.min_changed_lines is not None:
@@ -288,14 +284,16 @@ def judge(evidence: CoverageEvidence, config: CoverageConfig) -> GateResult:
     total = _sum(file.numbers for file in files)
     thresholds: list[Threshold] = []
     if config.min_total is not None:
-        thresholds.append(Threshold(TOTAL_AREA, config.min_total, percent(total), "%"))
+        thresholds.append(
+            Threshold(TOTAL_AREA, config.min_total, percent(total), "%", key="min_total")
+        )
     for glob, minimum in config.paths.items():
         group = [file for file in files if fnmatchcase(file.path, glob)]
         if not group:
             summary = f"paths: {glob!r} matches no measured file"
             return GateResult(GATE, Status.ERROR, summary)
         numbers = _sum(file.numbers for file in group)
-        thresholds.append(Threshold(glob, minimum, percent(numbers), "%"))
+        thresholds.append(Threshold(glob, minimum, percent(numbers), "%", key=glob))
 
     metrics: dict[str, int | float | str | None] = {
         "percent_covered": percent(total),
@@ -389,7 +387,9 @@ def _changed(
         for run in runs:
             message = f"changed {'line' if len(run) == 1 else 'lines'} {_span(run)} not covered"
             findings.append(Finding(message, file=file.path, line=run[0], rule=CHANGED_RULE))
-    row = Threshold(CHANGED_AREA, minimum, _floor_percent(covered, executable), "%")
+    row = Threshold(
+        CHANGED_AREA, minimum, _floor_percent(covered, executable), "%", key="min_changed_lines"
+    )
     details: dict[str, JSONValue] = {
         "base_ref": changed.base_ref,
         "merge_base": changed.merge_base,
@@ -421,22 +421,40 @@ def _span(run: Sequence[int]) -> str:
 # Wiring -------------------------------------------------------------------------------------
 
 
-def run(context: Context, data: Sequence[str] = ()) -> GateResult:
-    """Collect, judge and record the coverage gate.
+@dataclass(frozen=True)
+class CoverageGate(Gate[CoverageEvidence]):
+    """``data``: paths given on the command line (relative to the current folder); by default
+    the ``data`` setting, relative to the project root."""
 
-    ``data``: paths given on the command line (relative to the current folder); by default the
-    ``data`` setting, relative to the project root.
-    """
-    config = context.config.coverage
-    if not config.has_threshold:
-        raise ConfigError(
-            f"{context.config.file.name}: tool.gates.coverage: no threshold configured "
-            f"(set min_total, paths or min_changed_lines)"
-        )
-    paths = [Path(p).resolve() for p in data] or [context.root / p for p in config.data]
-    return record(
-        context.workspace,
-        GATE,
-        lambda: judge(collect(context.workspace, config, paths, missing_ok=not data), config),
-        tools=lambda: {"coverage": tools.version("coverage")},
+    data: tuple[str, ...] = ()
+    name: str = GATE
+
+    def collect(self, project: Project, tree: str) -> CoverageEvidence:
+        config = project.config.coverage
+        if not config.has_threshold:
+            raise ConfigError(
+                f"{project.config.file.name}: tool.gates.coverage: no threshold configured "
+                f"(set min_total, paths or min_changed_lines)"
+            )
+        paths = [Path(p).resolve() for p in self.data] or [project.root / p for p in config.data]
+        return collect(project.workspace, config, paths, tree, missing_ok=not self.data)
+
+    def judge(self, evidence: CoverageEvidence, config: GatesConfig, today: dt.date) -> GateResult:
+        return judge(evidence, config.coverage)
+
+    def tools(self) -> Mapping[str, str]:
+        return {"coverage": tools.version("coverage")}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="coverage data file, or folder of shard artifacts (repeatable; default from config)",
     )
+
+
+def from_args(args: argparse.Namespace) -> CoverageGate:
+    return CoverageGate(data=tuple(args.data))

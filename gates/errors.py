@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
-EXIT_OK = 0
-EXIT_FAIL = 1
-EXIT_USAGE = 2
-EXIT_TARGET_DOWN = 3
+from enum import IntEnum
+
+
+class Exit(IntEnum):
+    """Every exit code of the ``gates`` command (DESIGN.md, "Conventions")."""
+
+    OK = 0
+    """Pass / GO / GO_WITH_WAIVERS."""
+    FAIL = 1
+    """A gate failed, NO_GO, or a check (``ledger verify``) found a problem."""
+    USAGE = 2
+    """Usage, config, evidence or environment error, or a gate that could not judge."""
+    TARGET_DOWN = 3
+    """The smoke target is unreachable."""
+    INTERRUPTED = 130
+    TERMINATED = 143
+
+
+EXIT_OK = Exit.OK
+EXIT_FAIL = Exit.FAIL
+EXIT_USAGE = Exit.USAGE
+EXIT_TARGET_DOWN = Exit.TARGET_DOWN
 
 
 class GatesError(Exception):
     """Base error: its ``str`` is the user-facing one-line message."""
 
-    exit_code = EXIT_USAGE
+    exit_code: Exit = Exit.USAGE
 
     def __str__(self) -> str:
         # Never let a multi-line message (e.g. tool stderr) through: one line, always.
@@ -42,4 +60,4 @@ class LedgerError(GatesError):
 class TargetDownError(GatesError):
     """The smoke target is unreachable or never became ready: environment, not regression."""
 
-    exit_code = EXIT_TARGET_DOWN
+    exit_code = Exit.TARGET_DOWN

@@ -23,9 +23,11 @@ from typing import Any
 import tomlkit
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from gates import changelog, config, flow, lint, templates, tools, typecheck
+from gates import changelog, config, gate, lint, templates, tools, typecheck
 from gates.errors import ConfigError, WorkspaceError
 from gates.model import Status
+from gates.project import Project as LoadedProject
+from gates.runner import run_gate
 from gates.workspace import GATES_DIR, Workspace
 
 PYTHONS = ("3.10", "3.11", "3.12", "3.13")
@@ -36,7 +38,7 @@ TEST_EXTRAS = ("test", "tests", "testing", "dev")
 LINT_BASELINE = ".gates-baseline/lint.json"
 TYPECHECK_BASELINE = ".gates-baseline/typecheck.json"
 WORKFLOW = ".github/workflows/gates.yml"
-REQUIRED = ("lint", "typecheck", "coverage", "buckets", "package")
+REQUIRED = gate.INIT_REQUIRED
 """Required from the start (thresholds are what the project achieves today). ``smoke`` joins once
 the project has a deployment to check: ``nox -s smoke`` skips while GATES_SMOKE_URL is unset."""
 NOXFILE = "noxfile.py"
@@ -398,12 +400,14 @@ def apply(project: Project, measurement: Measurement) -> list[str]:
 
 def _ratchet(root: Path, gate: str, baseline_file: str) -> str | None:
     """Run ``gate`` once; when today's code has findings, record them as its baseline."""
-    module = lint if gate == "lint" else typecheck
-    result = module.run(flow.Context.load(root))
+    findings_gate = lint.LintGate if gate == "lint" else typecheck.TypecheckGate
+    with LoadedProject.load(root) as project:
+        result = run_gate(project, findings_gate())
     if result.status is not Status.FAIL:
         return None
     set_baseline(root, gate, baseline_file)
-    module.run(flow.Context.load(root), update_baseline=True)
+    with LoadedProject.load(root) as project:
+        run_gate(project, findings_gate(update_baseline=True))
     count = result.metrics.get("findings", "some")
     return f"{gate}: {count} findings today, kept in {baseline_file}"
 
@@ -423,8 +427,8 @@ def run(root: Path, *, force: bool = False, measure_project: bool = True) -> Out
     notes = [note for note in (measurement.coverage_note,) if note]
     if measurement.changelog_problem is not None:
         notes.append(f"package: changelog check off ({measurement.changelog_problem})")
-    for gate, baseline_file in (("lint", LINT_BASELINE), ("typecheck", TYPECHECK_BASELINE)):
-        note = _ratchet(root, gate, baseline_file) if measure_project else None
+    for name, baseline_file in (("lint", LINT_BASELINE), ("typecheck", TYPECHECK_BASELINE)):
+        note = _ratchet(root, name, baseline_file) if measure_project else None
         if note is not None:
             notes.append(note)
             written.append(baseline_file)

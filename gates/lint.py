@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
-from collections import Counter
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gates import baseline, tools
 from gates.config import LintConfig
 from gates.errors import ToolError
-from gates.flow import Context
-from gates.model import Finding, GateResult, JSONValue
-from gates.record import record
+from gates.model import Finding, JSONValue
+
+if TYPE_CHECKING:
+    from gates.project import Project
 
 GATE = "lint"
 
@@ -83,27 +86,21 @@ def findings(evidence: LintEvidence, root: Path) -> tuple[Finding, ...]:
     return tuple(sorted(found, key=lambda f: (f.file or "", f.line or 0, f.rule or "")))
 
 
-def judge(
-    evidence: LintEvidence, config: LintConfig, root: Path, known: Counter[baseline.Key]
-) -> GateResult:
-    """Pure: ruff's diagnostics against the baseline's known findings."""
-    return baseline.judge(
-        GATE, findings(evidence, root), known, baseline_used=config.baseline is not None
-    )
+@dataclass(frozen=True)
+class LintGate(baseline.FindingsGate):
+    update_baseline: bool = False
+    name: str = GATE
+
+    def find(self, project: Project) -> tuple[Finding, ...]:
+        settings = project.config
+        return findings(collect(settings.lint, project.root, settings.timeout_s), project.root)
+
+    def tools(self) -> Mapping[str, str]:
+        return {"ruff": tools.version("ruff")}
 
 
-def run(context: Context, *, update_baseline: bool = False) -> GateResult:
-    config, root = context.config.lint, context.root
+add_arguments = baseline.add_arguments
 
-    def produce() -> GateResult:
-        evidence = collect(config, root, context.config.timeout_s)
-        known = baseline.known(
-            findings(evidence, root),
-            section=GATE,
-            baseline_file=config.baseline,
-            root=root,
-            update=update_baseline,
-        )
-        return judge(evidence, config, root, known)
 
-    return record(context.workspace, GATE, produce, lambda: {"ruff": tools.version("ruff")})
+def from_args(args: argparse.Namespace) -> LintGate:
+    return LintGate(update_baseline=bool(args.update_baseline))

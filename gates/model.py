@@ -12,6 +12,10 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from packaging.version import InvalidVersion, Version
+
+from gates.errors import Exit
+
 JSONValue = Any
 """A value that ``json.dumps`` accepts (kept loose on purpose: gate details are gate-specific)."""
 
@@ -34,6 +38,13 @@ class Status(StrEnum):
     def ok(self) -> bool:
         """True for the statuses that let a release through on their own."""
         return self in (Status.PASS, Status.WARN)
+
+    @property
+    def exit_code(self) -> Exit:
+        """A gate command's exit code: a gate that could not judge never reads as 'failed'."""
+        if self is Status.FAIL:
+            return Exit.FAIL
+        return Exit.USAGE if self is Status.ERROR else Exit.OK
 
 
 class Tier(StrEnum):
@@ -107,6 +118,10 @@ class Threshold:
     unit: str = ""
     """Appended to numbers when shown, e.g. ``%``."""
     higher_is_better: bool = True
+    key: str | None = None
+    """The config key that set the target (``min_total``): a waiver may ``accept`` a lower one."""
+    accepted: float | None = None
+    """The lower target a waiver accepted at decide time (set by the policy only)."""
 
     @property
     def met(self) -> bool:
@@ -131,6 +146,8 @@ class Threshold:
             "higher_is_better": self.higher_is_better,
             "gap": self.gap,
             "met": self.met,
+            "key": self.key,
+            "accepted": self.accepted,
         }
 
     @classmethod
@@ -141,6 +158,8 @@ class Threshold:
             current=float(data["current"]),
             unit=str(data.get("unit", "")),
             higher_is_better=bool(data.get("higher_is_better", True)),
+            key=str(data["key"]) if data.get("key") is not None else None,
+            accepted=float(data["accepted"]) if data.get("accepted") is not None else None,
         )
 
 
@@ -227,6 +246,8 @@ class Waiver:
     """The waiver holds only for project versions below this one."""
     bucket: str | None = None
     """When set, waives one failing-test bucket rather than a whole gate."""
+    accept: Mapping[str, float] = field(default_factory=dict)
+    """Lower thresholds the waiver accepts (``{"min_total": 80}``) instead of any failure."""
 
     def to_dict(self) -> dict[str, JSONValue]:
         return {
@@ -236,6 +257,7 @@ class Waiver:
             "owner": self.owner,
             "expires": self.expires.isoformat() if self.expires else None,
             "expires_version": self.expires_version,
+            "accept": dict(self.accept),
         }
 
     @classmethod
@@ -248,7 +270,20 @@ class Waiver:
             expires=dt.date.fromisoformat(expires) if expires else None,
             expires_version=data.get("expires_version"),
             bucket=data.get("bucket"),
+            accept={str(k): float(v) for k, v in (data.get("accept") or {}).items()},
         )
+
+    def why_expired(self, *, today: dt.date, version: str | None) -> str | None:
+        """Why the waiver no longer holds on ``today`` for ``version``, or None while it does."""
+        if self.expires is not None and today > self.expires:
+            return f"expired on {self.expires.isoformat()}"
+        if self.expires_version is not None:
+            try:
+                if version is None or Version(version) >= Version(self.expires_version):
+                    return f"expired at version {self.expires_version} (project is {version})"
+            except InvalidVersion:
+                return f"cannot compare version {version!r} with {self.expires_version!r}"
+        return None
 
     @property
     def label(self) -> str:
@@ -372,6 +407,32 @@ class Decision:
             prev_hash=data.get("prev_hash"),
             hash=data.get("hash"),
         )
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """One gate in ``gates status``: its tier and latest result, fresh or stale."""
+
+    gate: str
+    tier: Tier
+    result: GateResult | None
+    fresh: bool
+
+    @property
+    def status(self) -> str:
+        if self.result is None:
+            return "not run"
+        return self.result.status.value if self.fresh else f"{self.result.status.value} (stale)"
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {
+            "gate": self.gate,
+            "tier": self.tier.value,
+            "status": self.result.status.value if self.result is not None else None,
+            "fresh": self.fresh,
+            "summary": self.result.summary if self.result is not None else None,
+            "started_at": self.result.started_at if self.result is not None else None,
+        }
 
 
 def utcnow() -> dt.datetime:

@@ -7,6 +7,8 @@ those files, and only while their hashes still match.
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import email.parser
 import hashlib
 import os
@@ -24,15 +26,15 @@ from typing import TYPE_CHECKING
 from packaging.version import InvalidVersion, Version
 
 from gates import changelog, tools
-from gates.config import PackageConfig
+from gates.config import GatesConfig, PackageConfig
 from gates.errors import ToolError
+from gates.gate import Gate
 from gates.model import Finding, GateResult, JSONValue, Status
-from gates.record import record
 from gates.tools import ToolRun
 from gates.workspace import Workspace, git
 
 if TYPE_CHECKING:
-    from gates.flow import Context
+    from gates.project import Project
 
 GATE = "package"
 WHEEL = "wheel"
@@ -260,10 +262,13 @@ def _build_into(
 
 
 def collect(
-    workspace: Workspace, config: PackageConfig, project_version: str | None, timeout_s: float
+    workspace: Workspace,
+    config: PackageConfig,
+    project_version: str | None,
+    timeout_s: float,
+    tree: str,
 ) -> PackageEvidence:
     """Build, check, install and smoke: the only I/O of this gate."""
-    tree = workspace.tree_id()
     target = dist_dir(workspace, tree)
     target.parent.mkdir(parents=True, exist_ok=True)
     changelog_text = None
@@ -437,16 +442,26 @@ def _result(
     return GateResult(GATE, Status.PASS, summary, metrics, details=details)
 
 
-def run(context: Context) -> GateResult:
-    cfg = context.config
+@dataclass(frozen=True)
+class PackageGate(Gate[PackageEvidence]):
+    name: str = GATE
 
-    def produce() -> GateResult:
-        evidence = collect(context.workspace, cfg.package, cfg.version, cfg.timeout_s)
-        return judge(evidence, cfg.package)
+    def collect(self, project: Project, tree: str) -> PackageEvidence:
+        settings = project.config
+        return collect(
+            project.workspace, settings.package, settings.version, settings.timeout_s, tree
+        )
 
-    return record(
-        context.workspace,
-        GATE,
-        produce,
-        lambda: {"build": tools.version("build"), "twine": tools.version("twine")},
-    )
+    def judge(self, evidence: PackageEvidence, config: GatesConfig, today: dt.date) -> GateResult:
+        return judge(evidence, config.package)
+
+    def tools(self) -> Mapping[str, str]:
+        return {"build": tools.version("build"), "twine": tools.version("twine")}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """No options of its own."""
+
+
+def from_args(args: argparse.Namespace) -> PackageGate:
+    return PackageGate()

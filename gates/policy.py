@@ -1,115 +1,249 @@
-"""Results + tiers + waivers → verdict. Pure: no I/O, today's date is an argument.
+"""Every verdict rule, in one pure function: results + config + sign-offs + today → Decision.
 
 Rules (DESIGN.md, "Statuses and verdicts"):
 - a configured gate (required or advisory) that did not run for this tree, ran for another tree
-  (stale), was skipped, or could not judge (ERROR) makes the decision NO_GO, and no waiver helps;
-- a required gate that FAILed is NO_GO unless a valid waiver covers it (then GO_WITH_WAIVERS);
-- an advisory gate that FAILed only warns;
-- an expired waiver is reported and ignored.
+  (stale), was skipped, could not judge (ERROR) or whose result does not match its ledger record
+  makes the decision NO_GO, and no waiver helps;
+- a required gate that FAILed is NO_GO unless a valid waiver covers it (then GO_WITH_WAIVERS); a
+  waiver that ``accept``s lower thresholds covers it only while every missed threshold still meets
+  the accepted floor;
+- waivers are checked on the day of the decision: a bucket waiver that held when the buckets gate
+  ran but has lapsed since makes the gate FAIL again;
+- an advisory gate that FAILed only warns; evidence from another producer (an explicit opt-in) is
+  listed like a waiver;
+- in production every must-have checklist item must be checked; a person can turn any verdict
+  into NO_GO (``--no-go``), never the reverse.
+The first reason always names a real blocker; waived and advisory notes come after.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from packaging.version import InvalidVersion, Version
-
-from gates.model import GateOutcome, GateResult, Status, Tier, Verdict, Waiver
+from gates.checklist import PRODUCTION, build
+from gates.config import GatesConfig, Priority
+from gates.details import BucketsDetails, PackageDetails
+from gates.ledger import Record
+from gates.model import (
+    Decision,
+    GateOutcome,
+    GateResult,
+    Status,
+    Threshold,
+    Tier,
+    Verdict,
+    Waiver,
+)
 
 
 @dataclass(frozen=True)
-class Judgement:
-    """What the policy concluded; :mod:`gates.flow` wraps it into a recorded Decision."""
+class Request:
+    """What is being decided, and by whom (everything a Decision needs besides the verdict)."""
 
-    verdict: Verdict
-    gates: tuple[GateOutcome, ...]
-    waivers: tuple[Waiver, ...]
-    """Waivers used (gate waivers applied here, bucket waivers reported by the buckets gate)."""
-    expired_waivers: tuple[Waiver, ...]
-    reasons: tuple[str, ...]
+    id: str
+    created_at: str
+    tree: str
+    commit: str | None
+    branch: str | None
+    environment: str | None
+    decided_by: str
+    reason: str | None = None
+    no_go: bool = False
 
 
-def waiver_expired(waiver: Waiver, *, today: dt.date, version: str | None) -> str | None:
-    """Why ``waiver`` no longer holds, or None while it does."""
-    if waiver.expires is not None and today > waiver.expires:
-        return f"expired on {waiver.expires.isoformat()}"
-    if waiver.expires_version is not None:
-        try:
-            if version is None or Version(version) >= Version(waiver.expires_version):
-                return f"expired at version {waiver.expires_version} (project is {version})"
-        except InvalidVersion:
-            return f"cannot compare version {version!r} with {waiver.expires_version!r}"
-    return None
+@dataclass
+class _Tally:
+    blockers: list[str]
+    notes: list[str]
+    used: list[Waiver]
 
 
 def decide(
     results: Mapping[str, GateResult | None],
-    *,
-    required: Sequence[str],
-    advisory: Sequence[str],
-    waivers: Sequence[Waiver],
-    tree: str,
+    config: GatesConfig,
+    signoffs: Sequence[Record],
+    request: Request,
     today: dt.date,
-    version: str | None,
-) -> Judgement:
-    """Judge the recorded results of every configured gate for ``tree``."""
+) -> Decision:
+    """Judge the recorded results of every configured gate for ``request.tree``."""
     valid: list[Waiver] = []
     expired: list[Waiver] = []
-    reasons: list[str] = []
-    for waiver in waivers:
-        why = waiver_expired(waiver, today=today, version=version)
+    tally = _Tally([], [], [])
+    for waiver in config.waivers:
+        why = waiver.why_expired(today=today, version=config.version)
         if why is None:
             valid.append(waiver)
         else:
             expired.append(waiver)
-            reasons.append(f"waiver ignored: {waiver.label} {why}")
+            tally.notes.append(f"waiver ignored: {waiver.label} {why}")
 
-    outcomes: list[GateOutcome] = []
-    used: list[Waiver] = []
-    blocked = False
-    tiers = [(name, Tier.REQUIRED) for name in required]
-    tiers += [(name, Tier.ADVISORY) for name in advisory if name not in required]
-    for name, tier in tiers:
-        result = results.get(name)
-        if result is None:
-            blocked = True
-            reasons.append(f"{name}: did not run for this tree (run 'gates {name}')")
-            outcomes.append(GateOutcome(name, tier, Status.ERROR, "not run"))
-            continue
-        if result.tree != tree:
-            blocked = True
-            summary = f"stale: judged tree {result.tree[:12]}, current tree is {tree[:12]}"
-            reasons.append(f"{name}: {summary} (re-run 'gates {name}')")
-            outcomes.append(GateOutcome(name, tier, Status.ERROR, summary))
-            continue
-        status, waived = result.status, False
-        if status in (Status.ERROR, Status.SKIP):
-            blocked = True
-            reasons.append(f"{name}: {status.value} ({result.summary})")
-        elif status is Status.FAIL and tier is Tier.ADVISORY:
-            status = Status.WARN
-            reasons.append(f"{name}: advisory gate failed ({result.summary})")
-        elif status is Status.FAIL:
-            cover = next((w for w in valid if w.gate == name and w.bucket is None), None)
-            if cover is None:
-                blocked = True
-                reasons.append(f"{name}: FAIL ({result.summary})")
-            else:
-                status, waived = Status.WARN, True
-                used.append(cover)
-                reasons.append(f"{name}: FAIL waived by {cover.label}")
-        # Gates that waive parts of themselves (buckets) report the waivers they used.
-        for data in result.details.get("waivers_used", ()):
-            used.append(Waiver.from_dict(data))
+    tiers = [(name, Tier.REQUIRED) for name in config.required]
+    tiers += [(name, Tier.ADVISORY) for name in config.advisory if name not in config.required]
+    if not tiers:
+        tally.blockers.append("no gate is required or advisory: nothing was judged")
+    outcomes = tuple(
+        _outcome(name, tier, results.get(name), request.tree, valid, tally) for name, tier in tiers
+    )
+    verdict = (
+        Verdict.NO_GO if tally.blockers else Verdict.GO_WITH_WAIVERS if tally.used else Verdict.GO
+    )
+    decision = Decision(
+        id=request.id,
+        verdict=verdict,
+        tree=request.tree,
+        commit=request.commit,
+        version=config.version,
+        created_at=request.created_at,
+        gates=outcomes,
+        waivers=tuple(tally.used),
+        expired_waivers=tuple(expired),
+        project=config.project_name,
+        branch=request.branch,
+        environment=request.environment,
+        decided_by=request.decided_by,
+        reason=request.reason,
+        artifacts=_artifacts(outcomes),
+    )
+    if request.no_go:
+        tally.blockers.insert(0, f"turned NO_GO by {request.decided_by}: {request.reason}")
+    if request.environment == PRODUCTION:
+        checklist = build(
+            config.checklist, version=config.version, decision=decision, signoffs=signoffs
+        )
+        for missing in checklist.unchecked(Priority.MUST):
+            what = "sign-off" if missing.item.gate is None else "gate item"
+            tally.blockers.append(
+                f"checklist: must-have {what} missing: {missing.item.name} ({missing.note})"
+            )
+    return replace(
+        decision,
+        verdict=Verdict.NO_GO if tally.blockers else decision.verdict,
+        reasons=(*tally.blockers, *tally.notes),
+    )
+
+
+def _outcome(
+    name: str,
+    tier: Tier,
+    result: GateResult | None,
+    tree: str,
+    waivers: Sequence[Waiver],
+    tally: _Tally,
+) -> GateOutcome:
+    if result is None:
+        tally.blockers.append(f"{name}: did not run for this tree (run 'gates {name}')")
+        return GateOutcome(name, tier, Status.ERROR, "not run")
+    if result.tree != tree:
+        summary = f"stale: judged tree {result.tree[:12]}, current tree is {tree[:12]}"
+        tally.blockers.append(f"{name}: {summary} (re-run 'gates {name}')")
+        return GateOutcome(name, tier, Status.ERROR, summary)
+    status, summary = result.status, result.summary
+    if status in (Status.ERROR, Status.SKIP):
+        tally.blockers.append(f"{name}: {status.value} ({summary})")
+        return GateOutcome(name, tier, status, summary, result)
+    lapsed = _lapsed_bucket_waivers(result, waivers)
+    if lapsed:
+        status = Status.FAIL
+        summary = f"{summary}; " + "; ".join(lapsed)
+    waived = False
+    if status is Status.FAIL and tier is Tier.ADVISORY:
+        tally.notes.append(f"{name}: advisory gate failed ({summary})")
+        return GateOutcome(name, tier, Status.WARN, summary, result)
+    if status is Status.FAIL:
+        cover, result = _cover(name, result, waivers)
+        if cover is None:
+            tally.blockers.append(f"{name}: FAIL ({summary})")
+            return GateOutcome(name, tier, Status.FAIL, summary, result)
+        status, waived = Status.WARN, True
+        tally.used.append(cover)
+        accepted = _accepted_text(result)
+        summary = f"{summary} (accepted: {accepted})" if accepted else summary
+        tally.notes.append(f"{name}: FAIL waived by {cover.label}")
+    if not lapsed and result.gate == "buckets":
+        details = BucketsDetails.from_result(result)
+        for bucket_waiver in details.waivers_used:
+            tally.used.append(bucket_waiver)
             waived = True
-        outcomes.append(GateOutcome(name, tier, status, result.summary, result, waived))
+        if details.unbound:
+            tally.used.append(
+                Waiver(
+                    gate=name,
+                    reason=f"{len(details.unbound)} JUnit file(s) from another producer, not "
+                    "bound to this tree",
+                    owner="tool.gates.tests.unbound_junit",
+                )
+            )
+            tally.notes.append(f"{name}: unbound JUnit accepted (tool.gates.tests.unbound_junit)")
+            waived = True
+    return GateOutcome(name, tier, status, summary, result, waived)
 
-    if blocked:
-        verdict = Verdict.NO_GO
-    elif used:
-        verdict = Verdict.GO_WITH_WAIVERS
-    else:
-        verdict = Verdict.GO
-    return Judgement(verdict, tuple(outcomes), tuple(used), tuple(expired), tuple(reasons))
+
+def _lapsed_bucket_waivers(result: GateResult, valid: Sequence[Waiver]) -> list[str]:
+    """Bucket waivers the gate used that do not hold today (expired, or no longer configured)."""
+    if result.gate != "buckets":
+        return []
+    lapsed = []
+    for used in BucketsDetails.from_result(result).waivers_used:
+        if not any(_same_waiver(used, waiver) for waiver in valid):
+            lapsed.append(f"bucket waiver {used.label} no longer holds at decide time")
+    return lapsed
+
+
+def _same_waiver(a: Waiver, b: Waiver) -> bool:
+    return (a.gate, a.bucket, a.owner, a.reason) == (b.gate, b.bucket, b.owner, b.reason)
+
+
+def _cover(
+    name: str, result: GateResult, waivers: Sequence[Waiver]
+) -> tuple[Waiver | None, GateResult]:
+    """The first valid gate waiver that covers the failure, and the result as it was accepted.
+
+    A waiver without ``accept`` covers any failure. One with ``accept`` covers it only when every
+    missed threshold has an accepted floor there and meets it; the thresholds then carry it.
+    """
+    for waiver in waivers:
+        if waiver.gate != name or waiver.bucket is not None:
+            continue
+        if not waiver.accept:
+            return waiver, result
+        accepted = _accept(result.thresholds, waiver.accept)
+        if accepted is not None:
+            return waiver, replace(result, thresholds=accepted)
+    return None, result
+
+
+def _accept(
+    thresholds: Sequence[Threshold], floors: Mapping[str, float]
+) -> tuple[Threshold, ...] | None:
+    out = []
+    for threshold in thresholds:
+        if threshold.met:
+            out.append(threshold)
+            continue
+        floor = floors.get(threshold.key or "")
+        if floor is None:
+            return None
+        lowered = replace(threshold, target=floor)
+        if not lowered.met:
+            return None
+        out.append(replace(threshold, accepted=floor))
+    return tuple(out)
+
+
+def _accepted_text(result: GateResult) -> str:
+    return ", ".join(
+        f"{t.area} {t.show(t.current)} ≥ accepted {t.show(t.accepted)} (target {t.show(t.target)})"
+        for t in result.thresholds
+        if t.accepted is not None
+    )
+
+
+def _artifacts(outcomes: Sequence[GateOutcome]) -> dict[str, str]:
+    """Artifact hashes the gates recorded (file name → sha256), from trusted results only."""
+    found: dict[str, str] = {}
+    for outcome in outcomes:
+        if outcome.result is not None and outcome.result.gate == "package":
+            found.update(PackageDetails.from_result(outcome.result).artifacts)
+    return found

@@ -36,7 +36,7 @@ from gates.model import Decision, JSONValue
 from gates.workspace import Workspace, git
 
 if TYPE_CHECKING:
-    from gates.flow import Context
+    from gates.project import Project
 
 TAG_PREFIX = "v"
 PYPI_UPLOAD_HOST = urllib.parse.urlsplit(PYPI_UPLOAD_URL).hostname
@@ -125,37 +125,37 @@ def _version_files(root: Path, old: str) -> list[Path]:
     return found
 
 
-def prepare(context: Context, version: str, *, commit: bool, today: dt.date) -> Prepared:
+def prepare(project: Project, version: str, *, commit: bool, today: dt.date) -> Prepared:
     """Bump ``[project].version`` and ``__version__``, date the changelog; optionally commit."""
-    root = context.root
+    root = project.root
     previous = last_tag(root)
     _check_new_version(version, previous)
-    pyproject = context.config.file
+    pyproject = project.config.file
     document = tomlkit.parse(pyproject.read_text(encoding="utf-8"))
-    project = document.get("project")
-    if not isinstance(project, dict):
+    table = document.get("project")
+    if not isinstance(table, dict):
         raise ReleaseError(f"{pyproject.name}: no [project] table to take the version from")
-    dynamic = "version" in (project.get("dynamic") or [])
+    dynamic = "version" in (table.get("dynamic") or [])
     writes: dict[Path, str] = {}
     if not dynamic:
-        old = project.get("version")
+        old = table.get("version")
         if not isinstance(old, str):
             raise ReleaseError(f"{pyproject.name}: project.version: missing (and not dynamic)")
-        project["version"] = version
+        table["version"] = version
         writes[pyproject] = tomlkit.dumps(document)
         for path in _version_files(root, old):
             text = path.read_text(encoding="utf-8")
             writes[path] = _DUNDER_VERSION.sub(
                 lambda m: f"{m.group('lead')}{m.group('q')}{version}{m.group('q')}", text, count=1
             )
-    if context.config.package.changelog:
-        path = root / context.config.package.changelog
+    if project.config.package.changelog:
+        path = root / project.config.package.changelog
         if not path.is_file():
-            raise ReleaseError(f"{context.config.package.changelog}: not found")
+            raise ReleaseError(f"{project.config.package.changelog}: not found")
         try:
             writes[path] = changelog.release(path.read_text(encoding="utf-8"), version, today)
         except ValueError as exc:
-            raise ReleaseError(f"{context.config.package.changelog}: {exc}") from None
+            raise ReleaseError(f"{project.config.package.changelog}: {exc}") from None
     changed = tuple(p.relative_to(root).as_posix() for p in writes)
     if commit and changed:
         dirty = git(root, "diff", "--name-only", "HEAD", "--", *changed).splitlines()
@@ -502,9 +502,9 @@ class _Plan:
     steps: tuple[Step, ...]
 
 
-def _plan(context: Context, ledger: Ledger, repository_url: str, redact: Redactor) -> _Plan:
+def _plan(project: Project, ledger: Ledger, repository_url: str, redact: Redactor) -> _Plan:
     """Every refusal happens here, before anything is uploaded, tagged or pushed."""
-    workspace, cfg = context.workspace, context.config
+    workspace, cfg = project.workspace, project.config
     tree = workspace.tree_id()
     _require_clean(workspace, tree)
     decision = _decision(ledger, tree)
@@ -512,15 +512,15 @@ def _plan(context: Context, ledger: Ledger, repository_url: str, redact: Redacto
     production = urllib.parse.urlsplit(repository_url).hostname == PYPI_UPLOAD_HOST
     if production or decision.environment == checklist.PRODUCTION:
         _require_production(decision, cfg, ledger, redact.url(repository_url), version)
-    project = cfg.project_name or decision.project or ""
-    if not project:
+    name = cfg.project_name or decision.project or ""
+    if not name:
         raise ReleaseError(f"{cfg.file.name}: project.name: missing")
     files = _verify_files(workspace, decision)
 
     tag = tag_name(version)
     head = workspace.commit()
-    local = _tag_commit(context.root, tag)
-    remote = _remote_tag_commit(context.root, cfg.release.remote, tag)
+    local = _tag_commit(project.root, tag)
+    remote = _remote_tag_commit(project.root, cfg.release.remote, tag)
     for where, commit in (("", local), (f" on {cfg.release.remote}", remote)):
         if commit is not None and commit != head:
             raise ReleaseError(
@@ -530,8 +530,8 @@ def _plan(context: Context, ledger: Ledger, repository_url: str, redact: Redacto
 
     where = index_url(repository_url, cfg.release.index_url)
     index = Index(where, _credentials(repository_url, where), redact)
-    on_index = index.files(project)
-    before = _uploaded_before(ledger, project, version, redact.url(repository_url))
+    on_index = index.files(name)
+    before = _uploaded_before(ledger, name, version, redact.url(repository_url))
     steps = []
     for path in files:
         digest = decision.artifacts[path.name]
@@ -556,7 +556,7 @@ def _plan(context: Context, ledger: Ledger, repository_url: str, redact: Redacto
     else:
         steps.append(Step(StepKind.TAG, tag, StepState.TODO))
     steps.append(Step(StepKind.PUSH, tag, StepState.ALREADY if remote else StepState.TODO))
-    return _Plan(project, version, decision, repository_url, tuple(files), tuple(steps))
+    return _Plan(name, version, decision, repository_url, tuple(files), tuple(steps))
 
 
 def _require_production(
@@ -584,7 +584,7 @@ def _require_production(
 
 
 def publish(
-    context: Context,
+    project: Project,
     ledger: Ledger,
     *,
     repository_url: str | None = None,
@@ -592,9 +592,9 @@ def publish(
     say: Callable[[str], None] = print,
 ) -> Published:
     """Upload the gated files, tag HEAD ``v{version}`` citing the decision, push the tag."""
-    url = repository_url or context.config.release.repository_url
+    url = repository_url or project.config.release.repository_url
     redact = Redactor([os.environ.get("TWINE_PASSWORD"), urllib.parse.urlsplit(url).password])
-    plan = _plan(context, ledger, url, redact)
+    plan = _plan(project, ledger, url, redact)
     shown_url = redact.url(url)
     journal = _Journal(ledger, plan, shown_url, redact)
     done: list[Step] = []
@@ -611,7 +611,7 @@ def publish(
             continue
         journal.record(step, "started")
         try:
-            _run_step(context, plan, step, url, redact)
+            _run_step(project, plan, step, url, redact)
         except GatesError as exc:
             journal.record(step, "failed", str(exc))
             raise
@@ -655,8 +655,8 @@ class _Journal:
         self.ledger.append(RecordKind.RELEASE_STEP, payload)
 
 
-def _run_step(context: Context, plan: _Plan, step: Step, url: str, redact: Redactor) -> None:
-    root = context.root
+def _run_step(project: Project, plan: _Plan, step: Step, url: str, redact: Redactor) -> None:
+    root = project.root
     match step.kind:
         case StepKind.UPLOAD:
             path = next(p for p in plan.files if p.name == step.target)
@@ -674,7 +674,7 @@ def _run_step(context: Context, plan: _Plan, step: Step, url: str, redact: Redac
                     str(path),
                 ],
                 cwd=root,
-                timeout_s=context.config.timeout_s,
+                timeout_s=project.config.timeout_s,
                 env={"COLUMNS": "1000"},
             )
             if run.returncode != 0:
@@ -689,6 +689,6 @@ def _run_step(context: Context, plan: _Plan, step: Step, url: str, redact: Redac
             message = tag_message(plan.version, plan.decision, plan.files)
             git(root, "tag", "--annotate", "--no-sign", "-m", message, step.target, "HEAD")
         case StepKind.PUSH:
-            git(root, "push", "--quiet", context.config.release.remote, f"refs/tags/{step.target}")
+            git(root, "push", "--quiet", project.config.release.remote, f"refs/tags/{step.target}")
         case _:
             assert_never(step.kind)

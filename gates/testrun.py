@@ -7,28 +7,32 @@ never overwrite each other) and ``meta.json``, which binds them to the tree they
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import os
 import re
 import sys
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import IntEnum
 from importlib.util import find_spec
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from defusedxml import ElementTree
 
 from gates import pytest_plugin, tools
 from gates.config import GatesConfig
-from gates.errors import EXIT_FAIL, EXIT_OK, EXIT_USAGE, EvidenceError, ToolError
-from gates.flow import Context
+from gates.errors import EvidenceError, Exit, ToolError
+from gates.evidence import META_FILE, Stamp
+from gates.gate import Gate
 from gates.model import GateResult, Status
-from gates.record import record
-from gates.workspace import write_json
+
+if TYPE_CHECKING:
+    from gates.project import Project
 
 GATE = "tests"
 JUNIT_FILE = "junit.xml"
-META_FILE = "meta.json"
 DATA_FILE = ".coverage"
 """Base name of the coverage data; parallel mode appends ``.<host>.<pid>.<random>``."""
 
@@ -77,16 +81,6 @@ class PytestRun:
     """Why ``counts`` is None (empty otherwise)."""
     argv: tuple[str, ...]
     output_tail: str
-
-
-@dataclass(frozen=True)
-class TestsOutcome:
-    """The recorded result and the exit code ``gates tests`` ends with."""
-
-    __test__ = False  # a pytest hint: not a test class despite its name
-
-    result: GateResult
-    exit_code: int
 
 
 def evidence_paths(evidence_dir: Path) -> list[Path]:
@@ -151,13 +145,14 @@ def read_counts(junit: Path) -> SuiteCounts:
     return SuiteCounts(*totals)
 
 
-def collect(context: Context, pytest_args: tuple[str, ...], output: TextIO) -> PytestRun:
-    """Clear the previous run's evidence, run pytest under coverage, count the JUnit outcomes."""
-    evidence_dir = context.workspace.evidence_dir
+def collect(project: Project, tree: str, pytest_args: tuple[str, ...], output: TextIO) -> PytestRun:
+    """Clear the previous run's evidence, run pytest under coverage, count the JUnit outcomes,
+    and stamp the evidence with ``tree`` — last, so a crashed or killed run is never judged."""
+    evidence_dir = project.workspace.evidence_dir
     for stale in evidence_paths(evidence_dir):
         stale.unlink()
     evidence_dir.mkdir(parents=True, exist_ok=True)
-    argv = command(context.config, pytest_args, evidence_dir)
+    argv = command(project.config, pytest_args, evidence_dir)
     for module in ("coverage", "pytest"):
         # `python -m coverage run -m pytest` without pytest exits 1, which reads as failing tests.
         if find_spec(module) is None:
@@ -166,12 +161,12 @@ def collect(context: Context, pytest_args: tuple[str, ...], output: TextIO) -> P
             )
     run = tools.stream(
         argv,
-        cwd=context.root,
-        timeout_s=context.config.timeout_s,
+        cwd=project.root,
+        timeout_s=project.config.timeout_s,
         output=output,
         env={
             **child_environment(),
-            **pytest_plugin.child_environment(context.workspace.gates_dir, os.environ),
+            **pytest_plugin.child_environment(project.workspace.gates_dir, os.environ),
         },
     )
     counts, problem = None, ""
@@ -179,6 +174,7 @@ def collect(context: Context, pytest_args: tuple[str, ...], output: TextIO) -> P
         counts = read_counts(evidence_dir / JUNIT_FILE)
     except EvidenceError as exc:
         problem = str(exc)
+    Stamp(tree, run.returncode, duration_s=round(run.duration_s, 3)).write(evidence_dir)
     return PytestRun(
         exit_code=run.returncode,
         counts=counts,
@@ -244,38 +240,44 @@ def _last_message(output: str) -> str:
     return _USAGE_PREFIX.sub("", (errors or lines or [""])[-1])[:200]
 
 
-def exit_code(result: GateResult, *, evidence: bool) -> int:
-    """pytest's semantics: 0 pass, 1 failing tests (0 with --evidence), 2 could not judge."""
-    if result.status is Status.ERROR:
-        return EXIT_USAGE
-    if result.status is Status.FAIL and not evidence:
-        return EXIT_FAIL
-    return EXIT_OK
+@dataclass(frozen=True)
+class TestsGate(Gate[PytestRun]):
+    """``evidence``: failing tests are evidence for the buckets gate, not a failed command."""
+
+    __test__ = False  # a pytest hint: not a test class despite its name
+
+    pytest_args: tuple[str, ...] = ()
+    evidence: bool = False
+    output: TextIO = field(default=sys.stdout, compare=False)
+    name: str = GATE
+
+    def collect(self, project: Project, tree: str) -> PytestRun:
+        return collect(project, tree, self.pytest_args, self.output)
+
+    def judge(self, evidence: PytestRun, config: GatesConfig, today: dt.date) -> GateResult:
+        return judge(evidence)
+
+    def tools(self) -> Mapping[str, str]:
+        return {"pytest": tools.version("pytest"), "coverage": tools.version("coverage")}
+
+    def exit_code(self, result: GateResult) -> Exit:
+        """pytest's semantics: 0 pass, 1 failing tests (0 with --evidence), 2 could not judge."""
+        if result.status is Status.FAIL and self.evidence:
+            return Exit.OK
+        return result.status.exit_code
 
 
-def run(
-    context: Context,
-    *,
-    pytest_args: tuple[str, ...] | list[str] = (),
-    evidence: bool = False,
-    output: TextIO | None = None,
-) -> TestsOutcome:
-    """Run the suite, record the ``tests`` result and stamp the evidence with the tree id."""
-    stream = output or sys.stdout
-    result = record(
-        context.workspace,
-        GATE,
-        lambda: judge(collect(context, tuple(pytest_args), stream)),
-        tools=lambda: {"pytest": tools.version("pytest"), "coverage": tools.version("coverage")},
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--evidence", action="store_true", help="failing tests exit 0: they are evidence"
     )
-    # Written last: data without a meta.json (a crashed or killed run) is never judged.
-    write_json(
-        context.workspace.evidence_dir / META_FILE,
-        {
-            "tree": result.tree,
-            "pytest_exit_code": result.metrics.get("exit_code"),
-            "started_at": result.started_at,
-            "duration_s": result.duration_s,
-        },
-    )
-    return TestsOutcome(result=result, exit_code=exit_code(result, evidence=evidence))
+    parser.add_argument("pytest_args", nargs=argparse.REMAINDER, help="-- then pytest arguments")
+
+
+def from_args(args: argparse.Namespace) -> TestsGate:
+    pytest_args = list(args.pytest_args)
+    if pytest_args[:1] == ["--"]:
+        pytest_args = pytest_args[1:]
+    # Keep --json output pure JSON: pytest's own output goes to stderr then.
+    output = sys.stderr if args.json else sys.stdout
+    return TestsGate(tuple(pytest_args), evidence=bool(args.evidence), output=output)

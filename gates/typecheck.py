@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
 import json
-from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gates import baseline, tools
 from gates.config import TypecheckConfig
 from gates.errors import ToolError
-from gates.flow import Context
-from gates.model import Finding, GateResult
-from gates.record import record
+from gates.model import Finding
+
+if TYPE_CHECKING:
+    from gates.project import Project
 
 GATE = "typecheck"
 
@@ -56,25 +59,21 @@ def collect(config: TypecheckConfig, root: Path, timeout_s: float) -> TypecheckE
     return TypecheckEvidence(errors=tuple(errors))
 
 
-def judge(
-    evidence: TypecheckEvidence, config: TypecheckConfig, known: Counter[baseline.Key]
-) -> GateResult:
-    """Pure: mypy's errors against the baseline's known findings."""
-    return baseline.judge(GATE, evidence.errors, known, baseline_used=config.baseline is not None)
+@dataclass(frozen=True)
+class TypecheckGate(baseline.FindingsGate):
+    update_baseline: bool = False
+    name: str = GATE
+
+    def find(self, project: Project) -> tuple[Finding, ...]:
+        settings = project.config
+        return collect(settings.typecheck, project.root, settings.timeout_s).errors
+
+    def tools(self) -> Mapping[str, str]:
+        return {"mypy": tools.version("mypy")}
 
 
-def run(context: Context, *, update_baseline: bool = False) -> GateResult:
-    config, root = context.config.typecheck, context.root
+add_arguments = baseline.add_arguments
 
-    def produce() -> GateResult:
-        evidence = collect(config, root, context.config.timeout_s)
-        known = baseline.known(
-            evidence.errors,
-            section=GATE,
-            baseline_file=config.baseline,
-            root=root,
-            update=update_baseline,
-        )
-        return judge(evidence, config, known)
 
-    return record(context.workspace, GATE, produce, lambda: {"mypy": tools.version("mypy")})
+def from_args(args: argparse.Namespace) -> TypecheckGate:
+    return TypecheckGate(update_baseline=bool(args.update_baseline))

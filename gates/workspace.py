@@ -171,15 +171,19 @@ class Workspace:
                 yield result
 
 
-def write_json(path: Path, data: JSONValue) -> None:
-    """Write JSON atomically: a reader never sees half a file, a crash leaves no partial one."""
+def write_text(path: Path, text: str) -> None:
+    """Write atomically: a reader never sees half a file, a crash leaves no partial one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o644)  # every report file alike, whatever mkstemp's 0600
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, sort_keys=False)
-            handle.write("\n")
+            handle.write(text)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_json(path: Path, data: JSONValue) -> None:
+    write_text(path, json.dumps(data, indent=2, sort_keys=False) + "\n")

@@ -27,6 +27,7 @@ Public Python API (stable: the CLI, the release steps and users' scripts rely on
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Mapping
@@ -36,9 +37,10 @@ from typing import TextIO
 
 from gates.config import GatesConfig
 from gates.errors import LedgerError
+from gates.ledger.chain import canonical
 from gates.ledger.interface import Ledger, Record, RecordKind, Verification
 from gates.ledger.store import SCHEMA_VERSION, decision_of
-from gates.model import Decision
+from gates.model import Decision, GateResult
 
 URL_VARIABLE = "GATES_LEDGER_URL"
 DEFAULT_PATH = ".gates/ledger.db"
@@ -96,6 +98,25 @@ def record_decision(ledger: Ledger, decision: Decision) -> Decision:
     return replace(decision, prev_hash=record.prev_hash, hash=record.hash)
 
 
+def result_digest(result: GateResult) -> str:
+    """sha256 of the result's canonical JSON: what binds a results file to its ledger record."""
+    return hashlib.sha256(canonical(result.to_dict()).encode("utf-8")).hexdigest()
+
+
+def record_result(ledger: Ledger, result: GateResult) -> Record:
+    """Append the digest of a recorded result, so an edited results file is detected."""
+    return ledger.append(
+        RecordKind.RESULT,
+        {
+            "gate": result.gate,
+            "tree": result.tree,
+            "status": result.status.value,
+            "started_at": result.started_at,
+            "digest": result_digest(result),
+        },
+    )
+
+
 def export(ledger: Ledger, out: TextIO) -> int:
     """Write every record as one JSON line, oldest first; the number written."""
     count = 0
@@ -118,4 +139,6 @@ __all__ = [
     "export",
     "open_ledger",
     "record_decision",
+    "record_result",
+    "result_digest",
 ]

@@ -46,8 +46,8 @@ def record_hash(
 
 
 def payload_tree(kind: str, payload: Mapping[str, JSONValue]) -> str | None:
-    """The tree id a record is indexed by: a decision's ``tree``, None for other kinds."""
-    if kind != RecordKind.DECISION:
+    """The tree id a record is indexed by: a decision's or result's ``tree``, else None."""
+    if kind not in (RecordKind.DECISION, RecordKind.RESULT):
         return None
     tree = payload.get("tree")
     return tree if isinstance(tree, str) else None

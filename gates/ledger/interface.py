@@ -22,6 +22,7 @@ class RecordKind(StrEnum):
     DECISION = "decision"
     SIGNOFF = "signoff"
     RELEASE_STEP = "release_step"
+    RESULT = "result"
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,10 @@ class Ledger(Protocol):
 
     def latest_decision(self, tree: str) -> Decision | None:
         """The newest decision recorded for ``tree``."""
+        ...
+
+    def latest_result(self, gate: str, tree: str) -> Mapping[str, JSONValue] | None:
+        """The payload of the newest RESULT record of ``gate`` for ``tree``."""
         ...
 
     def verify(self) -> Verification: ...

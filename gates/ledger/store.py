@@ -192,6 +192,19 @@ class SqlLedger:
             )
         return decision
 
+    def latest_result(self, gate: str, tree: str) -> Mapping[str, JSONValue] | None:
+        with self._guard("read results"):
+            rows = self._run(
+                f"SELECT {_COLUMNS} FROM ledger_records WHERE kind = ? AND tree = ?"
+                " ORDER BY seq DESC",
+                (RecordKind.RESULT.value, tree),
+            )
+        for row in rows:
+            payload = self._record(_stored(row)).payload
+            if payload.get("gate") == gate:
+                return payload
+        return None
+
     def verify(self) -> Verification:
         with self._guard("read records"), self._transaction(write=False):
             rows = self._run(f"SELECT {_COLUMNS} FROM ledger_records ORDER BY seq")

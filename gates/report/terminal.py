@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from gates.model import Decision, GateResult, Status, Verdict
+from gates.model import Decision, GateResult, Status, StatusRow, Verdict
 from gates.report.markdown import MAX_FINDINGS, threshold_cells
-
-if TYPE_CHECKING:
-    from gates.flow import StatusRow
 
 STYLES = {
     Status.PASS: "green",

@@ -18,17 +18,14 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from gates import tools
 from gates.errors import TargetDownError
 from gates.model import Finding, GateResult, Status, Threshold, utcnow
-from gates.record import record
-from gates.smoke import command, http, report, server
+from gates.smoke import command, http, server
 from gates.smoke.evidence import Check, Leftover, Outcome, SmokeRun, excerpt, percentile
 from gates.smoke.plan import (
     CONNECTION,
@@ -40,11 +37,9 @@ from gates.smoke.plan import (
     PlanError,
     Step,
     WebSocketStep,
-    load,
     render,
 )
 from gates.smoke.redact import Redactor
-from gates.workspace import Workspace
 
 if TYPE_CHECKING:
     from gates.smoke.openapi import OpenApi
@@ -52,7 +47,6 @@ if TYPE_CHECKING:
 GATE = "smoke"
 CLIENTS = ("httpx", "websockets")
 """Recorded with the result: the clients that did the talking."""
-EXIT_INTERRUPTED = {"SIGINT": 130, "SIGTERM": 143}
 PROBE_TIMEOUT_S = 5.0
 """Connect timeout of the one probe of a plan without ``wait_for`` (``--start`` polls 30 s)."""
 
@@ -69,14 +63,6 @@ class Options:
     base_url: str | None = None
     start: str | None = None
     """A command that starts the target locally for the run."""
-
-
-@dataclass(frozen=True)
-class SmokeOutcome:
-    result: GateResult
-    exit_code: int
-    terminal: str
-    """The report for the terminal (redacted)."""
 
 
 def refuse_writes(plan: Plan, options: Options) -> None:
@@ -715,42 +701,3 @@ def judge(run: SmokeRun) -> GateResult:
         thresholds=thresholds,
         details=run.to_dict(),
     )
-
-
-# The gate --------------------------------------------------------------------------------------
-
-
-def run_gate(
-    workspace: Workspace,
-    plan_path: Path,
-    options: Options,
-    environ: Mapping[str, str] | None = None,
-) -> SmokeOutcome:
-    """Load, refuse, collect, judge, record and write the reports; the CLI prints the outcome.
-
-    A target that is down is recorded as ERROR (a stale PASS must never stand in for it) and
-    then raised as :class:`TargetDownError` (exit 3).
-    """
-    plan = load(plan_path, os.environ if environ is None else environ, base_url=options.base_url)
-    refuse_writes(plan, options)
-    redactor = Redactor(plan.secrets)
-    redactor.add(urlsplit(plan.base_url).password or "")  # https://user:PASSWORD@host
-    runs: list[SmokeRun] = []
-    down: list[TargetDownError] = []
-
-    def produce() -> GateResult:
-        try:
-            runs.append(collect(plan, options, redactor))
-        except TargetDownError as exc:
-            down.append(TargetDownError(redactor.text(str(exc))))
-            return GateResult(gate=GATE, status=Status.ERROR, summary=str(down[0]))
-        return judge(runs[0])
-
-    result = record(workspace, GATE, produce, lambda: {n: tools.version(n) for n in CLIENTS})
-    if down:
-        raise down[0]
-    run = runs[0]
-    folder = workspace.evidence_dir / GATE
-    report.write(folder, run, result, redactor)
-    code = EXIT_INTERRUPTED.get(run.interrupted or "", 1 if result.status is Status.FAIL else 0)
-    return SmokeOutcome(result, code, redactor.text(report.terminal(run, result)))

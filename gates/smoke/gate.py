@@ -1,0 +1,88 @@
+"""``gates smoke PLAN``: the smoke plan as a gate (load and refuse before anything is sent)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from gates import tools
+from gates.config import GatesConfig
+from gates.errors import Exit, TargetDownError
+from gates.gate import Gate
+from gates.model import GateResult
+from gates.smoke import report
+from gates.smoke.evidence import SmokeRun
+from gates.smoke.plan import Plan, load
+from gates.smoke.redact import Redactor
+from gates.smoke.run import CLIENTS, GATE, Environment, Options, collect, judge, refuse_writes
+
+if TYPE_CHECKING:
+    from gates.project import Project
+
+INTERRUPTED: Mapping[str, Exit] = {"SIGINT": Exit.INTERRUPTED, "SIGTERM": Exit.TERMINATED}
+
+
+class SmokeGate(Gate[SmokeRun]):
+    """One run of a loaded plan. The plan is loaded and its writes refused on construction."""
+
+    name = GATE
+
+    def __init__(
+        self, plan_path: Path, options: Options, environ: Mapping[str, str] | None = None
+    ) -> None:
+        env = os.environ if environ is None else environ
+        self.plan: Plan = load(plan_path, env, base_url=options.base_url)
+        refuse_writes(self.plan, options)
+        self.options = options
+        self.redactor = Redactor(self.plan.secrets)
+        self.redactor.add(urlsplit(self.plan.base_url).password or "")  # https://user:PASSWORD@
+        self.run: SmokeRun | None = None
+
+    def collect(self, project: Project, tree: str) -> SmokeRun:
+        try:
+            self.run = collect(self.plan, self.options, self.redactor)
+        except TargetDownError as exc:
+            raise TargetDownError(self.redactor.text(str(exc))) from None
+        return self.run
+
+    def judge(self, evidence: SmokeRun, config: GatesConfig, today: dt.date) -> GateResult:
+        return judge(evidence)
+
+    def tools(self) -> Mapping[str, str]:
+        return {name: tools.version(name) for name in CLIENTS}
+
+    def recorded(self, project: Project, result: GateResult) -> None:
+        if self.run is not None:
+            report.write(project.workspace.evidence_dir / GATE, self.run, result, self.redactor)
+
+    def render(self, result: GateResult) -> str | None:
+        if self.run is None:
+            return None
+        return self.redactor.text(report.terminal(self.run, result))
+
+    def exit_code(self, result: GateResult) -> Exit:
+        signal = self.run.interrupted if self.run is not None else None
+        return INTERRUPTED.get(signal or "", result.status.exit_code)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("plan", help="the smoke plan (TOML)")
+    parser.add_argument("--base-url", default=None, help="target URL, instead of the plan's")
+    parser.add_argument(
+        "--environment",
+        choices=("staging", "production"),
+        default="staging",
+        help="production refuses unsafe methods unless --allow-writes",
+    )
+    parser.add_argument("--allow-writes", action="store_true", help="allow writes in production")
+    parser.add_argument("--start", default=None, metavar="CMD", help="start the target for the run")
+
+
+def from_args(args: argparse.Namespace) -> SmokeGate:
+    options = Options(Environment(args.environment), args.allow_writes, args.base_url, args.start)
+    return SmokeGate(Path(args.plan), options)
