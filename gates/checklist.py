@@ -12,12 +12,12 @@ from __future__ import annotations
 import getpass
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from gates.config import ChecklistConfig, ChecklistItem, GatesConfig, Priority
 from gates.errors import ConfigError, GatesError
-from gates.ledger import Ledger, Record, RecordKind, open_ledger
-from gates.model import Decision, JSONValue, Verdict
+from gates.ledger import Record, RecordKind, open_ledger
+from gates.model import Decision, JSONValue
 
 PRODUCTION = "production"
 """The environment whose decisions the checklist's must-haves hold back."""
@@ -86,9 +86,10 @@ def build(
             elif outcome is None:
                 items.append(CheckedItem(item, False, f"gate {item.gate} was not in the decision"))
             else:
+                # A waived gate let the release through, but its item is not done: not ticked.
                 waived = " (waived)" if outcome.waived else ""
                 note = f"gate {item.gate}: {outcome.status.value}{waived}"
-                items.append(CheckedItem(item, outcome.status.ok, note))
+                items.append(CheckedItem(item, outcome.status.ok and not outcome.waived, note))
             continue
         signoff = signed.get(item.name)
         if signoff is None:
@@ -170,38 +171,3 @@ def who() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
-
-
-def release_manager(
-    decision: Decision,
-    config: GatesConfig,
-    ledger: Ledger,
-    *,
-    decided_by: str | None,
-    reason: str | None,
-    no_go: bool,
-) -> Decision:
-    """The decision as recorded: who decided and why, a manual NO_GO, the production checklist."""
-    if no_go and not (reason and reason.strip()):
-        raise GatesError("decide: --no-go needs --reason (say why the release is stopped)")
-    by = decided_by.strip() if decided_by and decided_by.strip() else who()
-    decision = replace(decision, decided_by=by, reason=reason)
-    reasons = list(decision.reasons)
-    verdict = decision.verdict
-    if no_go and verdict is not Verdict.NO_GO:
-        verdict = Verdict.NO_GO
-        reasons.append(f"turned NO_GO by {by}: {reason}")
-    if decision.environment == PRODUCTION:
-        checklist = build(
-            config.checklist,
-            version=decision.version,
-            decision=decision,
-            signoffs=ledger.records(RecordKind.SIGNOFF),
-        )
-        for missing in checklist.unchecked(Priority.MUST):
-            verdict = Verdict.NO_GO
-            what = "sign-off" if missing.item.gate is None else "gate item"
-            reasons.append(
-                f"checklist: must-have {what} missing: {missing.item.name} ({missing.note})"
-            )
-    return replace(decision, verdict=verdict, reasons=tuple(reasons))

@@ -88,15 +88,22 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     folder = config.getoption(EVIDENCE_OPTION)
     evidence = Path(folder) if folder else config.rootpath / ".gates" / "evidence"
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    worker = _xdist_worker(config)
     name = f"{RECORD}-{worker}.json" if worker else f"{RECORD}.json"
     config.pluginmanager.register(RiskyRecorder(evidence / name), "gates-risky-recorder")
+
+
+def _xdist_worker(config: pytest.Config) -> str | None:
+    """This process's pytest-xdist worker id, read from the config (not ``PYTEST_XDIST_WORKER``,
+    which a pytest run started from inside an xdist worker inherits without being one)."""
+    workerinput = getattr(config, "workerinput", None)
+    return str(workerinput["workerid"]) if isinstance(workerinput, dict) else None
 
 
 def _is_xdist_controller(config: pytest.Config) -> bool:
     """Under pytest-xdist the tests run in workers: the controller records nothing."""
     numprocesses = getattr(config.option, "numprocesses", None)
-    return bool(numprocesses) and not os.environ.get("PYTEST_XDIST_WORKER")
+    return bool(numprocesses) and _xdist_worker(config) is None
 
 
 def child_environment(gates_dir: Path, environ: Mapping[str, str]) -> dict[str, str]:

@@ -58,13 +58,16 @@ def trusted_result(project: Project, gate: str, tree: str) -> GateResult | None:
     None when the gate never ran here. A result for another tree is returned as it is (the policy
     calls it stale); one for this tree must match the digest its run appended to the ledger.
     """
-    result = project.workspace.read_result(gate)
-    if result is None or result.tree != tree:
+    read = project.workspace.read_result_data(gate)
+    if read is None:
+        return None
+    result, data = read
+    if result.tree != tree:
         return result
     record = project.ledger.latest_result(gate, tree)
     if record is None:
         why = "not in the ledger (results are only trusted when recorded by 'gates' itself)"
-    elif record.get("digest") != result_digest(result):
+    elif record.get("digest") != result_digest(data):
         why = "edited after it was recorded (its digest does not match the ledger)"
     else:
         return result

@@ -154,12 +154,20 @@ class Workspace:
 
     def read_result(self, gate: str) -> GateResult | None:
         """The recorded result of ``gate``, or None when it never ran here."""
+        read = self.read_result_data(gate)
+        return None if read is None else read[0]
+
+    def read_result_data(self, gate: str) -> tuple[GateResult, dict[str, JSONValue]] | None:
+        """The recorded result of ``gate`` and the JSON read (what its ledger digest covers)."""
         path = self.result_path(gate)
         if not path.exists():
             return None
         try:
-            return GateResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError(f"expected a JSON object, got {type(data).__name__}")
+            return GateResult.from_dict(data), data
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise EvidenceError(f"{path}: unreadable result ({exc})") from None
 
     def results(self) -> Iterator[GateResult]:

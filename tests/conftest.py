@@ -16,9 +16,10 @@ import psycopg
 import pytest
 from pg_cluster import cluster, server_bindir
 
+from gates import runner
 from gates.cli import main
 from gates.model import GateResult, Status
-from gates.workspace import Workspace
+from gates.project import Project as GatesProject
 
 CLEAN_MODULE = '''\
 """Demo package."""
@@ -125,16 +126,17 @@ class LedgerProject(Project):
         self, gate: str, metrics: Mapping[str, Any], *, status: Status = Status.PASS, **details: Any
     ) -> None:
         """Record ``gate``'s result (with ``details``) for the current tree."""
-        workspace = Workspace.at(self.root)
         result = GateResult(gate, status, f"{gate} {status.value}", dict(metrics), details=details)
-        workspace.write_result(
-            result.stamped(
-                tree=workspace.tree_id(),
-                started_at=dt.datetime.now(dt.UTC),
-                duration_s=0.1,
-                tools={},
+        with GatesProject.load(self.root) as project:
+            runner.record(
+                project,
+                result.stamped(
+                    tree=project.workspace.tree_id(),
+                    started_at=dt.datetime.now(dt.UTC),
+                    duration_s=0.1,
+                    tools={},
+                ),
             )
-        )
 
     def record_run(self, passed: int, failed: int, skipped: int, covered: float) -> None:
         """A tests result and a coverage result with these figures."""

@@ -327,7 +327,7 @@ def test_evidence_from_another_tree_is_an_error(
     bind_to_tree(shop, shop / ".gates/evidence", tree="0" * 40)
     assert gates(shop) == 2
     assert capsys.readouterr().err.startswith(
-        f"gates: error: {shop / '.gates/evidence/meta.json'}: evidence from another tree "
+        f"gates: error: {shop / '.gates/evidence/meta.json'}: JUnit from another tree "
         "(000000000000, current tree is "
     )
     recorded = json.loads((shop / ".gates/results/buckets.json").read_text())

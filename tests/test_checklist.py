@@ -11,8 +11,9 @@ from gates.ledger import RecordKind, open_ledger
 
 
 def _records(project: Any) -> list[Any]:
+    """The ledger's decisions and sign-offs (not the digests of recorded results)."""
     with open_ledger(project.root / ".gates" / "ledger.db", environ={}) as ledger:
-        return list(ledger.records())
+        return [r for r in ledger.records() if r.kind is not RecordKind.RESULT]
 
 
 def test_missing_must_have_signoff_makes_production_no_go_naming_it(ledger_project: Any) -> None:
@@ -29,7 +30,7 @@ def test_missing_must_have_signoff_makes_production_no_go_naming_it(ledger_proje
     ]
 
     code, out, _ = project.gates("signoff", "CHANGELOG reviewed", "--by", "ana", "--note", "ok")
-    assert (code, out) == (0, "signed off: CHANGELOG reviewed by ana (ledger record 2)\n")
+    assert (code, out) == (0, "signed off: CHANGELOG reviewed by ana (ledger record 4)\n")
 
     code, out, _ = project.gates("decide", "--environment", "production", "--json")
     assert (code, json.loads(out)["verdict"], json.loads(out)["reasons"]) == (0, "GO", [])

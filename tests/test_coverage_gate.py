@@ -111,6 +111,8 @@ def test_total_below_target_fails_with_target_current_and_gap(measured_80: Path)
             "higher_is_better": True,
             "gap": 10.0,
             "met": False,
+            "key": "min_total",
+            "accepted": None,
         }
     ]
     metrics = result["metrics"]
@@ -310,8 +312,8 @@ def test_data_for_another_tree_is_an_error(copy_80: Path) -> None:
     write(copy_80, "pkg/mod.py", MOD_70 + "W = 3\n")
     current = Workspace.at(copy_80).tree_id()
     reason = (
-        f"{copy_80}/.gates/evidence: coverage data is for tree {measured[:12]}, the current tree "
-        f"is {current[:12]} (re-run 'gates tests')"
+        f"{copy_80}/.gates/evidence/meta.json: coverage data from another tree ({measured[:12]}, "
+        f"current tree is {current[:12]}): re-run 'gates tests'"
     )
     run = gates(copy_80, "coverage")
     assert (run.code, run.err) == (2, f"gates: error: {reason}\n")
@@ -322,7 +324,7 @@ def test_data_without_meta_is_an_error(copy_80: Path) -> None:
     (copy_80 / ".gates/evidence/meta.json").unlink()
     reason = (
         f"{copy_80}/.gates/evidence/meta.json: missing, so the coverage data beside it cannot be "
-        f"tied to a tree (produce evidence with 'gates tests')"
+        f"tied to this tree (produce evidence with 'gates tests')"
     )
     run = gates(copy_80, "coverage")
     assert (run.code, run.err) == (2, f"gates: error: {reason}\n")
@@ -332,7 +334,7 @@ def test_data_without_meta_is_an_error(copy_80: Path) -> None:
 def test_unreadable_meta_is_an_error(copy_80: Path) -> None:
     meta_path = copy_80 / ".gates/evidence/meta.json"
     meta_path.write_text("{}")
-    reason = f"{meta_path}: unreadable ('tree')"
+    reason = f"{meta_path}: no tree id (key 'tree')"
     run = gates(copy_80, "coverage")
     assert (run.code, run.err) == (2, f"gates: error: {reason}\n")
     assert_no_go(copy_80, reason)

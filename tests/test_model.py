@@ -58,6 +58,8 @@ def test_decision_round_trip() -> None:
         "higher_is_better": True,
         "gap": 10,
         "met": False,
+        "key": None,
+        "accepted": None,
     }
 
 

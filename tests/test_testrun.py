@@ -277,7 +277,7 @@ def test_exit_0_without_a_junit_file_is_an_error_not_a_pass() -> None:
         "ERROR",
         "pytest exited 0 but junit.xml: pytest wrote no JUnit file",
     )
-    assert testrun.exit_code(result, evidence=True) == 2
+    assert testrun.TestsGate(evidence=True).exit_code(result) == 2
 
 
 def test_unexpected_exit_code_is_an_error() -> None:

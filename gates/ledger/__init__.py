@@ -40,7 +40,7 @@ from gates.errors import LedgerError
 from gates.ledger.chain import canonical
 from gates.ledger.interface import Ledger, Record, RecordKind, Verification
 from gates.ledger.store import SCHEMA_VERSION, decision_of
-from gates.model import Decision, GateResult
+from gates.model import Decision, GateResult, JSONValue
 
 URL_VARIABLE = "GATES_LEDGER_URL"
 DEFAULT_PATH = ".gates/ledger.db"
@@ -98,9 +98,13 @@ def record_decision(ledger: Ledger, decision: Decision) -> Decision:
     return replace(decision, prev_hash=record.prev_hash, hash=record.hash)
 
 
-def result_digest(result: GateResult) -> str:
-    """sha256 of the result's canonical JSON: what binds a results file to its ledger record."""
-    return hashlib.sha256(canonical(result.to_dict()).encode("utf-8")).hexdigest()
+def result_digest(data: Mapping[str, JSONValue]) -> str:
+    """sha256 of a result's canonical JSON: what binds a results file to its ledger record.
+
+    Taken over the JSON as written and as read back (not over a parsed GateResult), so parsing
+    that normalises a value (an int target read as a float) cannot break the binding.
+    """
+    return hashlib.sha256(canonical(data).encode("utf-8")).hexdigest()
 
 
 def record_result(ledger: Ledger, result: GateResult) -> Record:
@@ -112,7 +116,7 @@ def record_result(ledger: Ledger, result: GateResult) -> Record:
             "tree": result.tree,
             "status": result.status.value,
             "started_at": result.started_at,
-            "digest": result_digest(result),
+            "digest": result_digest(result.to_dict()),
         },
     )
 

@@ -178,12 +178,17 @@ def test_export_writes_json_lines_that_re_hash(ledger_project: Any) -> None:
     code, out, _ = project.gates("ledger", "export")
     lines = [json.loads(line) for line in out.splitlines()]
     assert code == 0
-    assert [(x["seq"], x["kind"]) for x in lines] == [(1, "decision"), (2, "signoff")]
+    assert [(x["seq"], x["kind"]) for x in lines] == [
+        (1, "result"),
+        (2, "result"),
+        (3, "decision"),
+        (4, "signoff"),
+    ]
     for line in lines:
-        tree = line["payload"]["tree"] if line["kind"] == "decision" else None
+        tree = line["payload"]["tree"] if line["kind"] in ("decision", "result") else None
         expected = record_hash(
             line["seq"], line["kind"], line["created_at"], tree, canonical(line["payload"]),
             line["prev_hash"],
         )  # fmt: skip
         assert line["hash"] == expected
-    assert lines[1]["prev_hash"] == lines[0]["hash"]
+    assert [x["prev_hash"] for x in lines[1:]] == [x["hash"] for x in lines[:-1]]

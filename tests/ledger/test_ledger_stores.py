@@ -100,7 +100,7 @@ def test_8_processes_appending_200_each_make_one_chain_of_1600(
 
 
 def _three_decisions(make_project: Any, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """A project whose ledger (on ``backend``) holds three GO decisions."""
+    """A project whose ledger (on ``backend``) holds two result digests, then three GO decisions."""
     project = make_project()
     if backend.name == "postgres":
         monkeypatch.setenv("GATES_LEDGER_URL", backend.location)
@@ -119,15 +119,15 @@ def _three_decisions(make_project: Any, backend: Backend, monkeypatch: pytest.Mo
     [
         (
             'UPDATE ledger_records SET payload = replace(payload, \'"verdict":"GO"\','
-            ' \'"verdict":"NO_GO"\') WHERE seq = 2',
-            "record 2 was altered (hash does not match its content)",
+            ' \'"verdict":"NO_GO"\') WHERE seq = 4',
+            "record 4 was altered (hash does not match its content)",
         ),
         (
-            "UPDATE ledger_records SET payload = substr(payload, 1, 50) WHERE seq = 2",
-            "record 2 was altered (hash does not match its content)",
+            "UPDATE ledger_records SET payload = substr(payload, 1, 50) WHERE seq = 4",
+            "record 4 was altered (hash does not match its content)",
         ),
-        ("DELETE FROM ledger_records WHERE seq = 2", "record 2 is missing"),
-        ("DELETE FROM ledger_records WHERE seq = 3", "record 3 is missing (head is record 3)"),
+        ("DELETE FROM ledger_records WHERE seq = 4", "record 4 is missing"),
+        ("DELETE FROM ledger_records WHERE seq = 5", "record 5 is missing (head is record 5)"),
         (
             "UPDATE ledger_records SET tree = 'another' WHERE seq = 1",
             "record 1 was altered (hash does not match its content)",
@@ -145,7 +145,7 @@ def test_tampering_in_sql_fails_verify_naming_the_record(
     project = _three_decisions(ledger_project, backend, monkeypatch)
     code, out, _ = project.gates("ledger", "verify")
     assert code == 0
-    assert out.startswith("ledger OK: 3 records, chain intact (")
+    assert out.startswith("ledger OK: 5 records, chain intact (")
 
     backend.sql(statement)
 
