@@ -28,7 +28,7 @@ import tomlkit
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from gates import changelog, checklist, package, tools
+from gates import changelog, checklist, dist, package, tools
 from gates.config import PYPI_UPLOAD_URL, GatesConfig, Priority
 from gates.details import PackageDetails
 from gates.errors import EXIT_FAIL, GatesError
@@ -432,7 +432,7 @@ def _verify_files(workspace: Workspace, decision: Decision) -> list[Path]:
         shown = path.relative_to(workspace.root).as_posix()
         if not path.is_file():
             raise ReleaseRefused(f"{shown}: gated by decision {decision.id} but missing")
-        actual = package.sha256(path)
+        actual = dist.sha256(path)
         if actual != expected:
             raise ReleaseRefused(
                 f"{shown}: sha256 {actual[:12]} is not the gated {expected[:12]} "
