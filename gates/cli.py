@@ -162,9 +162,7 @@ def _ledger_export(args: argparse.Namespace) -> int:
 
 def _checklist(args: argparse.Namespace) -> int:
     with _project(args) as project:
-        found = checklist.load(
-            project.config, version=args.version, tree=project.workspace.tree_id()
-        )
+        found = checklist.load(project, version=args.version)
     if args.json:
         _print_json(found.to_dict())
     else:
@@ -175,12 +173,7 @@ def _checklist(args: argparse.Namespace) -> int:
 def _signoff(args: argparse.Namespace) -> int:
     with _project(args) as project:
         record = checklist.signoff(
-            project.config,
-            item=args.item,
-            by=args.by,
-            note=args.note,
-            version=args.version,
-            tree=project.workspace.tree_id(),
+            project, item=args.item, by=args.by, note=args.note, version=args.version
         )
     if args.json:
         _print_json(record.to_dict())
@@ -192,7 +185,8 @@ def _signoff(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from gates.report import html
 
-    path = html.write(_config(args), Path(args.html))
+    with _project(args) as project:
+        path = html.write(project.ledger, Path(args.html))
     print(f"wrote {path}")
     return 0
 

@@ -10,10 +10,9 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
-from gates.config import GatesConfig
 from gates.details import BUCKETS, BucketsDetails
 from gates.errors import GatesError, LedgerError
-from gates.ledger import RecordKind, decision_of, open_ledger
+from gates.ledger import Ledger, RecordKind, decision_of
 from gates.ledger.history import HistoryRow, rows
 from gates.model import Decision, Status, Verdict
 from gates.workspace import write_text
@@ -180,10 +179,9 @@ def line_chart(
     return "\n".join(out)
 
 
-def write(config: GatesConfig, path: Path) -> Path:
+def write(ledger: Ledger, path: Path) -> Path:
     """Render the newest decision in the project's ledger (with its trend) to ``path``."""
-    with open_ledger(config) as ledger:
-        records = ledger.records(RecordKind.DECISION, limit=TREND)
+    records = ledger.records(RecordKind.DECISION, limit=TREND)
     if not records:
         raise LedgerError("no decision recorded yet: run 'gates decide' first")
     page = render(decision_of(records[-1]), rows(records))
