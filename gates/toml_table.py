@@ -42,16 +42,21 @@ def describe(value: object) -> str:
 
 
 def _show(value: float) -> str:
-    """A number for a one-line message: a 4000-digit integer is not printed whole."""
+    """A number for a one-line message: whole numbers without ``.0``, huge integers by size."""
     if isinstance(value, int) and abs(value) >= 10**15:
         return f"an integer of {len(str(abs(value)))} digits"
+    if abs(value) < 10**15 and value == int(value):
+        return str(int(value))
     return f"{value:g}"
 
 
 def _range(low: float | None, high: float | None) -> str:
     if low is not None and high is not None:
-        return f"between {low:g} and {high:g}"
-    return f"at least {low:g}" if low is not None else f"at most {high:g}"
+        return f"between {_show(low)} and {_show(high)}"
+    if low is not None:
+        return f"at least {_show(low)}"
+    assert high is not None  # callers check a range only when it has a bound
+    return f"at most {_show(high)}"
 
 
 class Table:
