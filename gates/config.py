@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import shlex
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -19,7 +18,7 @@ from gates import gate
 from gates.bucket_rules import BucketRule, bucket_rules
 from gates.errors import ConfigError
 from gates.model import Waiver
-from gates.toml_table import COUNT_LIMIT, Table, describe
+from gates.toml_table import COUNT_LIMIT, Table, describe, read_document
 
 BUILTIN_GATES = gate.NAMES
 """Gates this package implements, in chain order."""
@@ -177,23 +176,9 @@ def load(root: Path) -> GatesConfig:
     """Read ``root/pyproject.toml``; a missing ``[tool.gates]`` section means the defaults."""
     file = root / "pyproject.toml"
     try:
-        data = file.read_bytes()
+        document = read_document(file)
     except FileNotFoundError:
         raise ConfigError(f"{file}: not found (release-gates reads [tool.gates] from it)") from None
-    except OSError as exc:
-        raise ConfigError(f"{file}: cannot read: {exc.strerror}") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        bad = data[exc.start : exc.end].hex(" ")
-        raise ConfigError(f"{file.name}:{line}: not UTF-8 text (byte {bad})") from None
-    try:
-        document = tomllib.loads(text)
-    except RecursionError:
-        raise ConfigError(f"{file.name}: invalid TOML: nested too deeply") from None
-    except ValueError as exc:  # TOMLDecodeError, or an integer past Python's 4300 digits
-        raise ConfigError(f"{file.name}: invalid TOML: {str(exc).split(';')[0]}") from None
     return parse(document, root=root, file=file)
 
 

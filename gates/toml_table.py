@@ -1,4 +1,4 @@
-"""Reading a parsed TOML table with typed getters whose every error names file, key path and line.
+"""Reading TOML: a file into a document, a table with typed getters naming file, key and line.
 
 Shared by ``[tool.gates]`` (:mod:`gates.config`) and smoke plans. A getter either returns a value
 of the promised type within its range or raises :class:`ConfigError` with one line:
@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, overload
@@ -270,6 +271,31 @@ class Table:
         unknown = sorted(set(self._data) - self._seen)
         if unknown:
             self.fail(unknown[0], "unknown key")
+
+
+def read_document(file: Path) -> dict[str, Any]:
+    """Parse a TOML file; every problem but a missing file is a one-line :class:`ConfigError`.
+
+    A missing file raises :class:`FileNotFoundError`: only the caller knows what it means.
+    """
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        bad = data[exc.start : exc.end].hex(" ")
+        raise ConfigError(f"{file.name}:{line}: not UTF-8 text (byte {bad})") from None
+    try:
+        return tomllib.loads(text)
+    except RecursionError:
+        raise ConfigError(f"{file.name}: invalid TOML: nested too deeply") from None
+    except ValueError as exc:  # TOMLDecodeError, or an integer past Python's 4300 digits
+        raise ConfigError(f"{file.name}: invalid TOML: {str(exc).split(';')[0]}") from None
 
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")

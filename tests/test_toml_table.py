@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import tomllib
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from gates.errors import ConfigError
-from gates.toml_table import COUNT_LIMIT, Table, describe
+from gates.toml_table import COUNT_LIMIT, Table, describe, read_document
 
 TOML = """\
 [tool.x]
@@ -237,3 +238,38 @@ def test_a_symlink_loop_and_a_nul_byte_are_one_line_errors(root: Path) -> None:
     assert inside_error(root, "a\0b").startswith(
         "pyproject.toml: tool.gates.p: cannot resolve 'a\\x00b': "
     )
+
+
+# Reading the file ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b'a = "caf\xe9"\n', "settings.toml:1: not UTF-8 text (byte e9)"),
+        (b"a = 1\nb = 2\n# \xc3\n", "settings.toml:3: not UTF-8 text (byte c3)"),
+        (b"a = ", "settings.toml: invalid TOML: Invalid value (at end of document)"),
+        (
+            b"a = " + b"{b = " * 2000 + b"1" + b"}" * 2000,
+            "settings.toml: invalid TOML: nested too deeply",
+        ),
+        (
+            b"a = " + b"1" * 4301,
+            "settings.toml: invalid TOML: Exceeds the limit (4300 digits) for integer string "
+            "conversion: value has 4301 digits",
+        ),
+    ],
+)
+def test_read_document_errors_are_one_line(tmp_path: Path, data: bytes, message: str) -> None:
+    file = tmp_path / "settings.toml"
+    file.write_bytes(data)
+    assert error_of(lambda: read_document(file)) == message
+
+
+def test_read_document_parses_and_leaves_a_missing_file_to_the_caller(tmp_path: Path) -> None:
+    file = tmp_path / "settings.toml"
+    with pytest.raises(FileNotFoundError):
+        read_document(file)
+    file.write_text("[s]\nt = nan\n", encoding="utf-8")
+    assert math.isnan(read_document(file)["s"]["t"])
+    assert error_of(lambda: read_document(tmp_path)) == f"{tmp_path}: cannot read: Is a directory"
