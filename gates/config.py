@@ -19,6 +19,7 @@ from gates.bucket_rules import BucketRule, bucket_rules
 from gates.errors import ConfigError
 from gates.model import Waiver
 from gates.toml_table import COUNT_LIMIT, Table, describe, read_document
+from gates.workspace import GATES_DIR
 
 BUILTIN_GATES = gate.NAMES
 """Gates this package implements, in chain order."""
@@ -197,8 +198,7 @@ def parse(document: Mapping[str, Any], *, root: Path, file: Path) -> GatesConfig
     commands = _commands(table.table("commands"))
     known = (*BUILTIN_GATES, *commands)
     required, advisory = _tiers(table, known)
-    ledger = table.string("ledger", GatesConfig.ledger)
-    table.inside("ledger", [ledger], root)
+    ledger = _ledger(table, root)
 
     config = GatesConfig(
         root=root,
@@ -240,6 +240,16 @@ def _tiers(table: Table, known: Sequence[str]) -> tuple[tuple[str, ...], tuple[s
     if not required and not advisory:
         table.fail("required", "names no gate and advisory is empty: nothing would be judged")
     return required, advisory
+
+
+def _ledger(table: Table, root: Path) -> str:
+    """The SQLite file: inside the root, and neither a folder nor gates' own ``.gates/``."""
+    ledger = table.string("ledger", GatesConfig.ledger)
+    table.inside("ledger", [ledger], root)
+    target = (root / ledger).resolve()
+    if ledger.endswith(("/", "\\")) or target.is_dir() or target == (root / GATES_DIR).resolve():
+        table.fail("ledger", f"expected a database file, got {ledger!r}")
+    return ledger
 
 
 def _paths(table: Table, key: str, root: Path, default: Sequence[str] = ()) -> tuple[str, ...]:

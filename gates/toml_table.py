@@ -253,7 +253,7 @@ class Table:
             tables.append(Table(item, [*self._path, key, index], self._file))
         return tables
 
-    def child(self, key: str | int, data: Mapping[str, Any]) -> Table:
+    def child(self, key: str, data: Mapping[str, Any]) -> Table:
         """A table below this one whose content was already read with :meth:`items`."""
         return Table(data, [*self._path, key], self._file)
 

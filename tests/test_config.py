@@ -389,6 +389,15 @@ def test_an_absolute_ledger_path_inside_the_root_is_kept(tmp_path: Path) -> None
     assert load(tmp_path).ledger == str(ledger)
 
 
+@pytest.mark.parametrize("ledger", ["", ".", ".gates", "./.gates/", "state/", "demo"])
+def test_the_ledger_is_a_file_not_a_folder(tmp_path: Path, ledger: str) -> None:
+    (tmp_path / "demo").mkdir()
+    gates_toml = f"[tool.gates]\nledger = {json.dumps(ledger)}\n"
+    assert _load_error(tmp_path, gates_toml) == (
+        f"pyproject.toml:10: tool.gates.ledger: expected a database file, got {ledger!r}"
+    )
+
+
 # The file itself ----------------------------------------------------------------------------
 
 

@@ -30,6 +30,11 @@ def assert_refused(project: Project, message: str) -> None:
             id="ledger-dotdot",
         ),
         pytest.param(
+            '[tool.gates]\nledger = ".gates"\n',
+            "pyproject.toml:10: tool.gates.ledger: expected a database file, got '.gates'",
+            id="ledger-over-the-gates-folder",
+        ),
+        pytest.param(
             '[tool.gates.lint]\nbaseline = "../../baseline.json"\n',
             "pyproject.toml:10: tool.gates.lint.baseline: '../../baseline.json' is outside the "
             "project root",
