@@ -433,44 +433,66 @@ def test_a_command_list_with_an_unclosed_quote(tmp_path: Path) -> None:
 
 # Any [tool.gates] table: it loads, or it is one line and exit 2 -------------------------------
 
-SECTIONS = {
-    "lint": ["paths", "baseline", "format"],
-    "typecheck": ["paths", "baseline", "args"],
-    "tests": [
-        "pytest_args",
-        "junit",
-        "min_pass_rate",
-        "max_skip_rate",
-        "max_risky",
-        "max_failure_ratio",
-        "unbound_junit",
-    ],
-    "coverage": ["min_total", "paths", "min_changed_lines", "base_ref", "data", "worst_files"],
-    "package": ["smoke", "changelog", "isolation"],
-    "release": ["repository_url", "index_url", "remote"],
-    "commands": ["docs", "lint", "bad name", "run", "timeout"],
-    "checklist": ["must", "should", "could", "item", "gate"],
+TOP: dict[str, list[Any]] = {
+    "required": [["lint"], [], ["tests", "coverage"], ["docs"]],
+    "advisory": [["buckets"], ["docs"]],
+    "ledger": [".gates/decisions.db", "state/ledger.db"],
+    "timeout": [1, 60.5, 86_400],
 }
-"""Sections of [tool.gates] and the keys worth generating in them (some wrong on purpose)."""
-ARRAYS = {
-    "waivers": ["gate", "reason", "owner", "expires", "expires_version", "bucket"],
-    "buckets": [
-        "name",
-        "id",
-        "severity",
-        "match",
-        "blocking",
-        "max_failures",
-        "owner",
-        "files",
-        "expires",
-        "nodeid",
-        "type",
-        "message",
-        "outcome",
-    ],
+"""Keys of [tool.gates] with values that are valid alone: the fuzzer mixes them with junk."""
+SECTIONS: dict[str, dict[str, list[Any]]] = {
+    "lint": {"paths": [["."], "demo"], "baseline": ["lint.json"], "format": [False]},
+    "typecheck": {"paths": [["demo"]], "baseline": ["mypy.json"], "args": [["--strict"]]},
+    "tests": {
+        "pytest_args": [["-q"]],
+        "junit": ["reports/*.xml", [".gates/evidence"]],
+        "min_pass_rate": [100, 99.5],
+        "max_skip_rate": [10],
+        "max_risky": [0, 3],
+        "max_failure_ratio": [50],
+        "unbound_junit": [True],
+    },
+    "coverage": {
+        "min_total": [80],
+        "paths": [{"demo/*": 90}],
+        "min_changed_lines": [95.5],
+        "base_ref": ["main"],
+        "data": [".gates/evidence"],
+        "worst_files": [0, 5],
+    },
+    "package": {
+        "smoke": ["python -c pass"],
+        "changelog": ["CHANGELOG.md", ""],
+        "isolation": [False],
+    },
+    "release": {
+        "repository_url": ["https://test.pypi.org/legacy/"],
+        "index_url": ["https://test.pypi.org/simple/"],
+        "remote": ["upstream"],
+    },
+    "commands": {"docs": ["make docs", {"run": ["make", "docs"], "timeout": 60}]},
+    "checklist": {"must": [["CHANGELOG reviewed"]], "should": [[{"item": "i", "gate": "lint"}]]},
 }
-TOP_KEYS = ["required", "advisory", "ledger", "timeout"]
+ARRAYS: dict[str, dict[str, list[Any]]] = {
+    "waivers": {
+        "gate": ["lint"],
+        "reason": ["flaky runner"],
+        "owner": ["ana"],
+        "expires": [dt.date(2030, 1, 31), "2030-01-31"],
+        "expires_version": ["2.0"],
+        "bucket": ["b"],
+    },
+    "buckets": {
+        "name": ["db down"],
+        "severity": ["low", "critical"],
+        "match": [{"type": "OSError"}, {"nodeid": ["tests/*"], "outcome": "error"}],
+        "blocking": [False],
+        "max_failures": [0, 2],
+        "files": [["demo/db.py"]],
+        "expires": [dt.date(2030, 1, 31)],
+    },
+}
+"""Arrays of tables: each generated entry starts from the first value of every key."""
 
 ODD_STRINGS = [
     "",
@@ -517,20 +539,32 @@ JUNK = st.recursive(
 )
 
 
-def _table(keys: list[str]) -> st.SearchStrategy[dict[str, Any]]:
-    return st.dictionaries(st.sampled_from(keys) | st.text(max_size=6), JUNK, max_size=4)
+def _entry(keys: dict[str, list[Any]]) -> st.SearchStrategy[tuple[str, Any]]:
+    """A known key with a valid or a junk value, or a junk key."""
+    known = st.sampled_from(sorted(keys)).flatmap(
+        lambda key: st.tuples(st.just(key), st.sampled_from(keys[key]) | JUNK)
+    )
+    return known | st.tuples(st.text(max_size=6), JUNK)
+
+
+def _table(
+    keys: dict[str, list[Any]], base: dict[str, Any] | None = None
+) -> st.SearchStrategy[Any]:
+    return st.lists(_entry(keys), max_size=3).map(lambda pairs: {**(base or {}), **dict(pairs)})
 
 
 def _section(name: str) -> st.SearchStrategy[dict[str, Any]]:
     """``{name: table}``, or an array of tables for ``waivers`` and ``buckets``."""
     if name in ARRAYS:
-        return st.lists(_table(ARRAYS[name]), max_size=2).map(lambda tables: {name: tables})
+        valid = {key: values[0] for key, values in ARRAYS[name].items()}
+        entries = st.lists(_table(ARRAYS[name], valid), max_size=2)
+        return entries.map(lambda tables: {name: tables})
     return _table(SECTIONS[name]).map(lambda table: {name: table})
 
 
 GATES_TABLES = st.builds(
     lambda top, sections: {k: v for part in (top, *sections) for k, v in part.items()},
-    _table(TOP_KEYS),
+    _table(TOP),
     st.lists(st.sampled_from([*SECTIONS, *ARRAYS]).flatmap(_section), max_size=3),
 )
 
