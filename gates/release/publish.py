@@ -149,13 +149,37 @@ def _gated_version(decision: Decision) -> str:
     return version
 
 
+def _require_intact(ledger: Ledger) -> None:
+    """The decision is trusted only while the chain holding it checks out: an edited record (its
+    artifact hashes rewritten to match altered files) must not ship."""
+    check = ledger.verify()
+    if not check.ok:
+        raise ReleaseRefused(
+            f"the ledger does not verify: {check.problem} (run 'gates ledger verify')"
+        )
+
+
 def _verify_files(workspace: Workspace, decision: Decision) -> list[Path]:
+    """The gated folder holds exactly the decision's files, each with the sha256 it recorded.
+
+    A file the decision does not list is refused too (not skipped): nothing in the folder the
+    release reads from may be there without the gates having judged it.
+    """
     folder = package.dist_dir(workspace, decision.tree)
+    shown_folder = folder.relative_to(workspace.root).as_posix()
+    present = {entry.name: entry for entry in folder.iterdir()} if folder.is_dir() else {}
     paths = []
-    for name, expected in decision.artifacts.items():
-        path = folder / name
-        shown = path.relative_to(workspace.root).as_posix()
-        if not path.is_file():
+    for name in sorted(present.keys() | decision.artifacts.keys()):
+        shown, path, expected = (
+            f"{shown_folder}/{name}",
+            present.get(name),
+            decision.artifacts.get(name),
+        )
+        if expected is None:
+            raise ReleaseRefused(
+                f"{shown}: not a file decision {decision.id} gated: re-run the gates chain"
+            )
+        if path is None or not path.is_file():
             raise ReleaseRefused(f"{shown}: gated by decision {decision.id} but missing")
         actual = package.sha256(path)
         if actual != expected:
@@ -202,6 +226,7 @@ class _Plan:
 def _plan(project: Project, ledger: Ledger, repository_url: str, redact: Redactor) -> _Plan:
     """Every refusal happens here, before anything is uploaded, tagged or pushed."""
     workspace, cfg = project.workspace, project.config
+    _require_intact(ledger)
     tree = workspace.tree_id()
     _require_clean(workspace, tree)
     decision = _decision(ledger, tree)
