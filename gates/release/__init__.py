@@ -5,28 +5,8 @@
 - :mod:`gates.release.publish`: the plan (every refusal happens before anything is sent), the
   steps, and their ledger records.
 - :mod:`gates.release.tags`: the ``v<version>`` tag, locally and on the remote.
+- :mod:`gates.release.errors`: ``ReleaseError`` (exit 2) and ``ReleaseRefused`` (exit 1).
+
+The submodules are imported by name (``from gates.release import publish``): this package
+re-exports nothing, so a module is never shadowed by the function it is named after.
 """
-
-from __future__ import annotations
-
-from gates.release.errors import ReleaseError, ReleaseRefused
-from gates.release.index import Redactor, index_url
-from gates.release.prepare import Prepared, describe, prepare
-from gates.release.publish import Published, Step, StepKind, StepState, publish
-from gates.release.tags import tag_name
-
-__all__ = [
-    "Prepared",
-    "Published",
-    "Redactor",
-    "ReleaseError",
-    "ReleaseRefused",
-    "Step",
-    "StepKind",
-    "StepState",
-    "describe",
-    "index_url",
-    "prepare",
-    "publish",
-    "tag_name",
-]

@@ -166,15 +166,12 @@ def _verify_files(workspace: Workspace, decision: Decision) -> list[Path]:
     release reads from may be there without the gates having judged it.
     """
     folder = package.dist_dir(workspace, decision.tree)
-    shown_folder = folder.relative_to(workspace.root).as_posix()
     present = {entry.name: entry for entry in folder.iterdir()} if folder.is_dir() else {}
     paths = []
     for name in sorted(present.keys() | decision.artifacts.keys()):
-        shown, path, expected = (
-            f"{shown_folder}/{name}",
-            present.get(name),
-            decision.artifacts.get(name),
-        )
+        # Joined as text: a name from a forged record ("../x") is shown, never resolved.
+        shown = f"{folder.relative_to(workspace.root).as_posix()}/{name}"
+        path, expected = present.get(name), decision.artifacts.get(name)
         if expected is None:
             raise ReleaseRefused(
                 f"{shown}: not a file decision {decision.id} gated: re-run the gates chain"

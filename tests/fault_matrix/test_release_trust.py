@@ -1,8 +1,9 @@
 """Fault matrix: what ``gates release publish`` trusts. Only the ledger's decision for this tree
 says what may ship: a file in ``.gates/`` edited to match altered files, an extra file beside the
-gated ones, a decision for another tree, a NO_GO, or a ledger record rewritten in place must
-each stop the release before anything is uploaded or tagged. A real pypiserver on 127.0.0.1, a
-bare git remote, the real SQLite ledger."""
+gated ones, a decision for another tree, a NO_GO, a ledger record rewritten in place, or an
+appended one naming a file outside the gated folder must each stop the release before anything
+is uploaded or tagged. A real pypiserver on 127.0.0.1, a bare git remote, the real SQLite
+ledger."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import json
 import shutil
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -28,7 +30,7 @@ from release_support import (
 
 from gates import config
 from gates.cli import main
-from gates.ledger import open_ledger
+from gates.ledger import open_ledger, record_decision
 from gates.model import Decision
 
 PROJECT = "demo-trust"
@@ -257,3 +259,29 @@ def test_a_decision_record_rewritten_in_the_ledger_is_refused(
             db.execute("UPDATE ledger_records SET payload = ? WHERE seq = ?", (payload, seq))
         db.close()
         wheel.write_bytes(kept)
+
+
+def test_a_forged_decision_naming_a_file_outside_the_gated_folder_is_refused(
+    capsys: pytest.CaptureFixture[str], go: tuple[Path, Decision], index: IndexServer
+) -> None:
+    # Appended through the ledger's own API, so the chain verifies: only the name is hostile.
+    root, decision = go
+    outside = root / "pyproject.toml"
+    forged = replace(
+        decision,
+        id=decision.id + "-forged",
+        artifacts={"../../../pyproject.toml": hashlib.sha256(outside.read_bytes()).hexdigest()},
+    )
+    with open_ledger(config.load(root)) as ledger:
+        record_decision(ledger, forged)
+    try:
+        assert_refused(
+            capsys,
+            root,
+            index,
+            1,
+            f".gates/dist/{decision.tree}/../../../pyproject.toml: gated by decision "
+            f"{forged.id} but missing",
+        )
+    finally:
+        decide(root)
