@@ -17,8 +17,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, assert_never
 
-from gates import changelog, checklist, package
+from gates import changelog, checklist, dist, package
 from gates.config import GatesConfig, Priority
+from gates.details import PackageDetails
 from gates.errors import GatesError
 from gates.ledger.interface import Ledger, RecordKind
 from gates.model import Decision, JSONValue
@@ -136,11 +137,11 @@ def _gated_version(decision: Decision) -> str:
             f"decision {decision.id} covers no package files: add {package.GATE!r} to "
             f"[tool.gates] required"
         )
-    details = outcome.result.details
-    version = str(details.get("version") or decision.version or "")
+    details = PackageDetails.from_result(outcome.result)
+    version = details.version or decision.version or ""
     if not version:
         raise ReleaseRefused(f"decision {decision.id}: the package gate recorded no version")
-    section = details.get("changelog_section")
+    section = details.changelog_section
     if section is not None and section.lower() == changelog.UNRELEASED.lower():
         raise ReleaseRefused(
             f"the gated changelog has no section for {version}: "
@@ -178,7 +179,7 @@ def _verify_files(workspace: Workspace, decision: Decision) -> list[Path]:
             )
         if path is None or not path.is_file():
             raise ReleaseRefused(f"{shown}: gated by decision {decision.id} but missing")
-        actual = package.sha256(path)
+        actual = dist.sha256(path)
         if actual != expected:
             raise ReleaseRefused(
                 f"{shown}: sha256 {actual[:12]} is not the gated {expected[:12]} "
