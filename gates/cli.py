@@ -102,24 +102,24 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _release_prepare(args: argparse.Namespace) -> int:
-    from gates import release
+    from gates.release import prepare
 
     with _project(args) as project:
-        prepared = release.prepare(
+        prepared = prepare.prepare(
             project, args.version, commit=args.commit, today=datetime.date.today()
         )
     if args.json:
         _print_json(prepared.to_dict())
     else:
-        print(release.describe(prepared))
-    return 0
+        print(prepare.describe(prepared))
+    return Exit.OK
 
 
 def _release_publish(args: argparse.Namespace) -> int:
-    from gates import release
+    from gates.release import publish
 
     with _project(args) as project:
-        published = release.publish(
+        published = publish.publish(
             project,
             project.ledger,
             repository_url=args.repository_url,
@@ -128,7 +128,7 @@ def _release_publish(args: argparse.Namespace) -> int:
         )
     if args.json:
         _print_json(published.to_dict())
-    return 0
+    return Exit.OK
 
 
 def _config(args: argparse.Namespace) -> config.GatesConfig:
