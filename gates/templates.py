@@ -246,11 +246,13 @@ NOXFILE = '''\
 # ///
 """Release gates for @PROJECT@ (written by `gates init`; edit freely).
 
-`nox` runs every gate in order even when one fails, then records the decision: exit 0 for GO /
-GO_WITH_WAIVERS, 1 for NO_GO. `nox -s <gate>` runs one gate alone and fails when it fails.
+`nox` runs every gate in order even when one fails, then records the decision:
+exit 0 for GO / GO_WITH_WAIVERS, 1 for NO_GO. `nox -s <gate>` runs one gate alone
+and fails when it fails.
 
-The sessions come from release-gates itself (gates.chain), which nox installs from the block
-above when it is not installed beside nox: `nox --script-mode fresh` upgrades it, and the chain.
+The sessions come from release-gates itself (gates.chain): nox installs it from the
+block above unless it is installed beside nox. `nox --script-mode fresh` upgrades
+it, and with it the chain.
 """
 
 from __future__ import annotations
@@ -263,10 +265,11 @@ nox.needs_version = ">=2025.2"
 
 try:
     from gates import chain
-except ImportError as missing:  # nox without script mode, and no release-gates beside it
+except ImportError as missing:  # script mode off, no release-gates beside nox
     print(
-        f"noxfile.py: error: {missing}: the gate sessions come from release-gates; run nox in "
-        "script mode (the default), or install both: uv tool install nox --with release-gates",
+        f"noxfile.py: error: {missing}: the gate sessions come from release-gates; "
+        "run nox in script mode (the default), or install both: "
+        "uv tool install nox --with release-gates",
         file=sys.stderr,
     )
     raise SystemExit(2) from None
@@ -276,8 +279,9 @@ except ImportError as missing:  # nox without script mode, and no release-gates 
 
 chain.register(install=[*PROJECT, chain.release_gates()], smoke_plan="@SMOKE_PLAN@")
 
-# Your own sessions go below. To change one of the chain's, name it in register(own=[...]) and
-# define it here with the methods of the Chain that register returns: the chain still runs it.
+# Your own sessions go below. To change one of the chain's sessions, name it in
+# register(own=[...]) and define it here with the methods of the Chain that
+# register returns: the chain still runs it, by name.
 '''
 
 SMOKE = """\
