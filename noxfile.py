@@ -24,12 +24,28 @@ CHAIN = chain.register(
 )
 
 
+SLOW = "slow"
+"""Marker of the end-to-end tests that adopt real PyPI projects (minutes each): `nox -s e2e`."""
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The test suite under coverage, then the workflow lint; fails on any failing test."""
+    """The test suite under coverage (not the slow end-to-end ones), then the workflow lint.
+
+    Fails on any failing test. Arguments replace the default `-m "not slow"`.
+    """
     # A session of its own (not a step here): its linters stay out of the test venv, and
     # `nox -s tests` still exits non-zero when it fails.
     session.notify("workflow", posargs=[])
+    if not session.posargs:
+        session.posargs.extend(["-m", f"not {SLOW}"])
+    CHAIN.tests(session)
+
+
+@nox.session(default=False)
+def e2e(session: nox.Session) -> None:
+    """The slow end-to-end tests: real projects from PyPI adopted with `gates init` and gated."""
+    session.posargs.extend(["-m", SLOW])
     CHAIN.tests(session)
 
 
