@@ -14,6 +14,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from gates import shape
 from gates.errors import Exit
 
 JSONValue = Any
@@ -93,11 +94,11 @@ class Finding:
     @classmethod
     def from_dict(cls, data: Mapping[str, JSONValue]) -> Finding:
         return cls(
-            message=str(data["message"]),
-            file=data.get("file"),
-            line=data.get("line"),
-            rule=data.get("rule"),
-            new=bool(data.get("new", True)),
+            message=shape.field(data, "message", (str,)),
+            file=shape.field(data, "file", (str,), None),
+            line=shape.field(data, "line", (int,), None),
+            rule=shape.field(data, "rule", (str,), None),
+            new=shape.field(data, "new", (bool,), True),
         )
 
     @property
@@ -153,13 +154,13 @@ class Threshold:
     @classmethod
     def from_dict(cls, data: Mapping[str, JSONValue]) -> Threshold:
         return cls(
-            area=str(data["area"]),
-            target=float(data["target"]),
-            current=float(data["current"]),
-            unit=str(data.get("unit", "")),
-            higher_is_better=bool(data.get("higher_is_better", True)),
-            key=str(data["key"]) if data.get("key") is not None else None,
-            accepted=float(data["accepted"]) if data.get("accepted") is not None else None,
+            area=shape.field(data, "area", (str,)),
+            target=shape.number(data, "target"),
+            current=shape.number(data, "current"),
+            unit=shape.field(data, "unit", (str,), ""),
+            higher_is_better=shape.field(data, "higher_is_better", (bool,), True),
+            key=shape.field(data, "key", (str,), None),
+            accepted=shape.number(data, "accepted", None),
         )
 
 
@@ -219,17 +220,17 @@ class GateResult:
     @classmethod
     def from_dict(cls, data: Mapping[str, JSONValue]) -> GateResult:
         return cls(
-            gate=str(data["gate"]),
-            status=Status(data["status"]),
-            summary=str(data.get("summary", "")),
-            metrics=dict(data.get("metrics") or {}),
-            findings=tuple(Finding.from_dict(f) for f in data.get("findings") or ()),
-            thresholds=tuple(Threshold.from_dict(t) for t in data.get("thresholds") or ()),
-            details=dict(data.get("details") or {}),
-            tree=str(data.get("tree", "")),
-            started_at=str(data.get("started_at", "")),
-            duration_s=float(data.get("duration_s", 0.0)),
-            tools={str(k): str(v) for k, v in (data.get("tools") or {}).items()},
+            gate=shape.field(data, "gate", (str,)),
+            status=shape.choice(data, "status", Status),
+            summary=shape.field(data, "summary", (str,), ""),
+            metrics=shape.mapping(data, "metrics", (int, float, str, type(None))),
+            findings=shape.objects(data, "findings", Finding.from_dict),
+            thresholds=shape.objects(data, "thresholds", Threshold.from_dict),
+            details=shape.mapping(data, "details", None),
+            tree=shape.field(data, "tree", (str,), ""),
+            started_at=shape.field(data, "started_at", (str,), ""),
+            duration_s=shape.number(data, "duration_s", 0.0),
+            tools=shape.mapping(data, "tools", (str,)),
         )
 
 
@@ -262,15 +263,19 @@ class Waiver:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, JSONValue]) -> Waiver:
-        expires = data.get("expires")
+        expires = shape.field(data, "expires", (str,), None)
+        try:
+            expiry = dt.date.fromisoformat(expires) if expires else None
+        except ValueError:
+            raise shape.ShapeError("expires", f"{expires!r} is not a date (YYYY-MM-DD)") from None
         return cls(
-            gate=str(data["gate"]),
-            reason=str(data["reason"]),
-            owner=str(data["owner"]),
-            expires=dt.date.fromisoformat(expires) if expires else None,
-            expires_version=data.get("expires_version"),
-            bucket=data.get("bucket"),
-            accept={str(k): float(v) for k, v in (data.get("accept") or {}).items()},
+            gate=shape.field(data, "gate", (str,)),
+            reason=shape.field(data, "reason", (str,)),
+            owner=shape.field(data, "owner", (str,)),
+            expires=expiry,
+            expires_version=shape.field(data, "expires_version", (str,), None),
+            bucket=shape.field(data, "bucket", (str,), None),
+            accept={k: float(v) for k, v in shape.mapping(data, "accept", (int, float)).items()},
         )
 
     def why_expired(self, *, today: dt.date, version: str | None) -> str | None:
@@ -325,14 +330,13 @@ class GateOutcome:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, JSONValue]) -> GateOutcome:
-        result = data.get("result")
         return cls(
-            name=str(data["name"]),
-            tier=Tier(data.get("tier", Tier.REQUIRED.value)),
-            status=Status(data["status"]),
-            summary=str(data.get("summary", "")),
-            result=GateResult.from_dict(result) if result else None,
-            waived=bool(data.get("waived", False)),
+            name=shape.field(data, "name", (str,)),
+            tier=shape.choice(data, "tier", Tier, Tier.REQUIRED.value),
+            status=shape.choice(data, "status", Status),
+            summary=shape.field(data, "summary", (str,), ""),
+            result=shape.nested(data, "result", GateResult.from_dict),
+            waived=shape.field(data, "waived", (bool,), False),
         )
 
 
@@ -388,24 +392,24 @@ class Decision:
     @classmethod
     def from_dict(cls, data: Mapping[str, JSONValue]) -> Decision:
         return cls(
-            id=str(data["id"]),
-            verdict=Verdict(data["verdict"]),
-            tree=str(data["tree"]),
-            commit=data.get("commit"),
-            version=data.get("version"),
-            created_at=str(data.get("created_at", "")),
-            gates=tuple(GateOutcome.from_dict(g) for g in data.get("gates") or ()),
-            waivers=tuple(Waiver.from_dict(w) for w in data.get("waivers") or ()),
-            expired_waivers=tuple(Waiver.from_dict(w) for w in data.get("expired_waivers") or ()),
-            reasons=tuple(str(r) for r in data.get("reasons") or ()),
-            project=data.get("project"),
-            branch=data.get("branch"),
-            environment=data.get("environment"),
-            decided_by=data.get("decided_by"),
-            reason=data.get("reason"),
-            artifacts={str(k): str(v) for k, v in (data.get("artifacts") or {}).items()},
-            prev_hash=data.get("prev_hash"),
-            hash=data.get("hash"),
+            id=shape.field(data, "id", (str,)),
+            verdict=shape.choice(data, "verdict", Verdict),
+            tree=shape.field(data, "tree", (str,)),
+            commit=shape.field(data, "commit", (str,), None),
+            version=shape.field(data, "version", (str,), None),
+            created_at=shape.field(data, "created_at", (str,), ""),
+            gates=shape.objects(data, "gates", GateOutcome.from_dict),
+            waivers=shape.objects(data, "waivers", Waiver.from_dict),
+            expired_waivers=shape.objects(data, "expired_waivers", Waiver.from_dict),
+            reasons=shape.texts(data, "reasons"),
+            project=shape.field(data, "project", (str,), None),
+            branch=shape.field(data, "branch", (str,), None),
+            environment=shape.field(data, "environment", (str,), None),
+            decided_by=shape.field(data, "decided_by", (str,), None),
+            reason=shape.field(data, "reason", (str,), None),
+            artifacts=shape.mapping(data, "artifacts", (str,)),
+            prev_hash=shape.field(data, "prev_hash", (str,), None),
+            hash=shape.field(data, "hash", (str,), None),
         )
 
 
