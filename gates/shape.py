@@ -54,7 +54,9 @@ def _matches(value: object, kinds: tuple[type, ...]) -> bool:
 
 
 def _expected(kinds: tuple[type, ...]) -> str:
-    return " or ".join(_NAMES[kind] for kind in kinds)
+    # "a number" says it all where an integer or a float will do.
+    names = [_NAMES[kind] for kind in kinds if not (kind is int and float in kinds)]
+    return " or ".join(names)
 
 
 def as_object(value: object) -> JSONObject:

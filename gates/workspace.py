@@ -42,15 +42,8 @@ EXCLUDED = (
 """gitignore patterns."""
 EXCLUDED_TRACKED = (f"{GATES_DIR}/**", ".nox/**", "**/__pycache__/**", "**/*.pyc")
 """The same as pathspecs, for the rare project that tracks them."""
-WHOLE_TREE = (
-    "-c",
-    "core.sparseCheckout=false",  # else git add skips what a sparse checkout leaves out
-    "-c",
-    "index.sparse=false",  # a sparse index's folder entries are expanded to files
-    "-c",
-    "core.fsmonitor=false",  # a file-system monitor's "unchanged" is not a hash of the bytes
-)
-"""git options under which the scratch index covers every file of the working tree."""
+WHOLE_TREE = ("-c", "core.sparseCheckout=false")
+"""Else ``git add`` skips what a sparse checkout leaves out (a sparse index is expanded too)."""
 
 
 def git(
