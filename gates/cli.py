@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from gates import __version__, checklist, config
+from gates import __version__, checklist
 from gates.errors import Exit, GatesError
 from gates.gate import BUILTIN, GateModule, Runnable
 from gates.ledger import commands as ledger_commands
@@ -131,10 +131,6 @@ def _release_publish(args: argparse.Namespace) -> int:
     return 0
 
 
-def _config(args: argparse.Namespace) -> config.GatesConfig:
-    return config.load(Path(args.root).resolve())
-
-
 def _history(args: argparse.Namespace) -> int:
     with _project(args) as project:
         rows = ledger_commands.history(project, limit=args.limit)
@@ -195,7 +191,8 @@ def _signoff(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from gates.report import html
 
-    path = html.write(_config(args), Path(args.html))
+    with _project(args) as project:
+        path = html.write(project.config, Path(args.html))
     print(f"wrote {path}")
     return 0
 
