@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from gates.config import GatesConfig
 from gates.errors import ConfigError
 from gates.gate import Gate
-from gates.model import Finding, GateResult, Status, Threshold
+from gates.model import Finding, GateResult, JSONValue, Status, Threshold
 from gates.workspace import write_json
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def mark_new(findings: Iterable[Finding], known: Counter[Key]) -> tuple[Finding,
 
 def write(path: Path, tool: str, findings: Iterable[Finding]) -> None:
     counts = Counter(_key(f) for f in findings)
-    entries = [
+    entries: list[JSONValue] = [
         {"file": file, "rule": rule, "message": message, "count": count}
         for (file, rule, message), count in sorted(counts.items())
     ]

@@ -10,15 +10,13 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from gates import shape
 from gates.errors import Exit
+from gates.jsonfields import Fields, JSONValue
 
-JSONValue = Any
-"""A value that ``json.dumps`` accepts (kept loose on purpose: gate details are gate-specific)."""
+__all__ = ["JSONValue"]  # re-exported: the domain's JSON type
 
 MetricValue = int | float | str | None
 
@@ -92,13 +90,14 @@ class Finding:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, JSONValue]) -> Finding:
+    def from_dict(cls, data: object, where: str = "finding") -> Finding:
+        fields = Fields(data, where)
         return cls(
-            message=shape.field(data, "message", (str,)),
-            file=shape.field(data, "file", (str,), None),
-            line=shape.field(data, "line", (int,), None),
-            rule=shape.field(data, "rule", (str,), None),
-            new=shape.field(data, "new", (bool,), True),
+            message=fields.text("message"),
+            file=fields.optional_text("file"),
+            line=fields.optional_integer("line"),
+            rule=fields.optional_text("rule"),
+            new=fields.flag("new", True),
         )
 
     @property
@@ -152,15 +151,16 @@ class Threshold:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, JSONValue]) -> Threshold:
+    def from_dict(cls, data: object, where: str = "threshold") -> Threshold:
+        fields = Fields(data, where)
         return cls(
-            area=shape.field(data, "area", (str,)),
-            target=shape.number(data, "target"),
-            current=shape.number(data, "current"),
-            unit=shape.field(data, "unit", (str,), ""),
-            higher_is_better=shape.field(data, "higher_is_better", (bool,), True),
-            key=shape.field(data, "key", (str,), None),
-            accepted=shape.number(data, "accepted", None),
+            area=fields.text("area"),
+            target=fields.number("target"),
+            current=fields.number("current"),
+            unit=fields.text("unit", ""),
+            higher_is_better=fields.flag("higher_is_better", True),
+            key=fields.optional_text("key"),
+            accepted=fields.optional_number("accepted"),
         )
 
 
@@ -218,19 +218,22 @@ class GateResult:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, JSONValue]) -> GateResult:
+    def from_dict(cls, data: object, where: str = "result") -> GateResult:
+        fields = Fields(data, where)
         return cls(
-            gate=shape.field(data, "gate", (str,)),
-            status=shape.choice(data, "status", Status),
-            summary=shape.field(data, "summary", (str,), ""),
-            metrics=shape.mapping(data, "metrics", (int, float, str, type(None))),
-            findings=shape.objects(data, "findings", Finding.from_dict),
-            thresholds=shape.objects(data, "thresholds", Threshold.from_dict),
-            details=shape.mapping(data, "details", None),
-            tree=shape.field(data, "tree", (str,), ""),
-            started_at=shape.field(data, "started_at", (str,), ""),
-            duration_s=shape.number(data, "duration_s", 0.0),
-            tools=shape.mapping(data, "tools", (str,)),
+            gate=fields.text("gate"),
+            status=fields.choice("status", Status),
+            summary=fields.text("summary", ""),
+            metrics=fields.scalar_map("metrics"),
+            findings=tuple(Finding.from_dict(f.data, f.where) for f in fields.objects("findings")),
+            thresholds=tuple(
+                Threshold.from_dict(t.data, t.where) for t in fields.objects("thresholds")
+            ),
+            details=fields.raw_object("details"),
+            tree=fields.text("tree", ""),
+            started_at=fields.text("started_at", ""),
+            duration_s=fields.number("duration_s", 0.0),
+            tools=fields.text_map("tools"),
         )
 
 
@@ -262,20 +265,21 @@ class Waiver:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, JSONValue]) -> Waiver:
-        expires = shape.field(data, "expires", (str,), None)
+    def from_dict(cls, data: object, where: str = "waiver") -> Waiver:
+        fields = Fields(data, where)
+        expires = fields.optional_text("expires")
         try:
-            expiry = dt.date.fromisoformat(expires) if expires else None
+            until = dt.date.fromisoformat(expires) if expires else None
         except ValueError:
-            raise shape.ShapeError("expires", f"{expires!r} is not a date (YYYY-MM-DD)") from None
+            raise ValueError(f"{where}.expires: not a date: {expires!r}") from None
         return cls(
-            gate=shape.field(data, "gate", (str,)),
-            reason=shape.field(data, "reason", (str,)),
-            owner=shape.field(data, "owner", (str,)),
-            expires=expiry,
-            expires_version=shape.field(data, "expires_version", (str,), None),
-            bucket=shape.field(data, "bucket", (str,), None),
-            accept={k: float(v) for k, v in shape.mapping(data, "accept", (int, float)).items()},
+            gate=fields.text("gate"),
+            reason=fields.text("reason"),
+            owner=fields.text("owner"),
+            expires=until,
+            expires_version=fields.optional_text("expires_version"),
+            bucket=fields.optional_text("bucket"),
+            accept=fields.number_map("accept"),
         )
 
     def why_expired(self, *, today: dt.date, version: str | None) -> str | None:
@@ -329,14 +333,16 @@ class GateOutcome:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, JSONValue]) -> GateOutcome:
+    def from_dict(cls, data: object, where: str = "gate") -> GateOutcome:
+        fields = Fields(data, where)
+        result = fields.data.get("result")
         return cls(
-            name=shape.field(data, "name", (str,)),
-            tier=shape.choice(data, "tier", Tier, Tier.REQUIRED.value),
-            status=shape.choice(data, "status", Status),
-            summary=shape.field(data, "summary", (str,), ""),
-            result=shape.nested(data, "result", GateResult.from_dict),
-            waived=shape.field(data, "waived", (bool,), False),
+            name=fields.text("name"),
+            tier=fields.choice("tier", Tier, Tier.REQUIRED),
+            status=fields.choice("status", Status),
+            summary=fields.text("summary", ""),
+            result=GateResult.from_dict(result, f"{where}.result") if result else None,
+            waived=fields.flag("waived", False),
         )
 
 
@@ -390,26 +396,31 @@ class Decision:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, JSONValue]) -> Decision:
+    def from_dict(cls, data: object, where: str = "decision") -> Decision:
+        fields = Fields(data, where)
+
+        def waivers(key: str) -> tuple[Waiver, ...]:
+            return tuple(Waiver.from_dict(w.data, w.where) for w in fields.objects(key))
+
         return cls(
-            id=shape.field(data, "id", (str,)),
-            verdict=shape.choice(data, "verdict", Verdict),
-            tree=shape.field(data, "tree", (str,)),
-            commit=shape.field(data, "commit", (str,), None),
-            version=shape.field(data, "version", (str,), None),
-            created_at=shape.field(data, "created_at", (str,), ""),
-            gates=shape.objects(data, "gates", GateOutcome.from_dict),
-            waivers=shape.objects(data, "waivers", Waiver.from_dict),
-            expired_waivers=shape.objects(data, "expired_waivers", Waiver.from_dict),
-            reasons=shape.texts(data, "reasons"),
-            project=shape.field(data, "project", (str,), None),
-            branch=shape.field(data, "branch", (str,), None),
-            environment=shape.field(data, "environment", (str,), None),
-            decided_by=shape.field(data, "decided_by", (str,), None),
-            reason=shape.field(data, "reason", (str,), None),
-            artifacts=shape.mapping(data, "artifacts", (str,)),
-            prev_hash=shape.field(data, "prev_hash", (str,), None),
-            hash=shape.field(data, "hash", (str,), None),
+            id=fields.text("id"),
+            verdict=fields.choice("verdict", Verdict),
+            tree=fields.text("tree"),
+            commit=fields.optional_text("commit"),
+            version=fields.optional_text("version"),
+            created_at=fields.text("created_at", ""),
+            gates=tuple(GateOutcome.from_dict(g.data, g.where) for g in fields.objects("gates")),
+            waivers=waivers("waivers"),
+            expired_waivers=waivers("expired_waivers"),
+            reasons=fields.texts("reasons"),
+            project=fields.optional_text("project"),
+            branch=fields.optional_text("branch"),
+            environment=fields.optional_text("environment"),
+            decided_by=fields.optional_text("decided_by"),
+            reason=fields.optional_text("reason"),
+            artifacts=fields.text_map("artifacts"),
+            prev_hash=fields.optional_text("prev_hash"),
+            hash=fields.optional_text("hash"),
         )
 
 

@@ -30,6 +30,7 @@ from packaging.version import InvalidVersion, Version
 
 from gates import changelog, checklist, package, tools
 from gates.config import PYPI_UPLOAD_URL, GatesConfig, Priority
+from gates.details import PackageDetails
 from gates.errors import EXIT_FAIL, GatesError
 from gates.ledger.interface import Ledger, RecordKind
 from gates.model import Decision, JSONValue
@@ -410,11 +411,11 @@ def _gated_version(decision: Decision) -> str:
             f"decision {decision.id} covers no package files: add {package.GATE!r} to "
             f"[tool.gates] required"
         )
-    details = outcome.result.details
-    version = str(details.get("version") or decision.version or "")
+    details = PackageDetails.from_result(outcome.result)
+    version = details.version or decision.version or ""
     if not version:
         raise ReleaseRefused(f"decision {decision.id}: the package gate recorded no version")
-    section = details.get("changelog_section")
+    section = details.changelog_section
     if section is not None and section.lower() == changelog.UNRELEASED.lower():
         raise ReleaseRefused(
             f"the gated changelog has no section for {version}: "

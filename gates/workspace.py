@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from gates import shape
 from gates.errors import EvidenceError, WorkspaceError
 from gates.model import Decision, GateResult, JSONValue
 
@@ -198,9 +197,7 @@ class Workspace:
 
     def read_result_data(self, gate: str) -> tuple[GateResult, dict[str, JSONValue]] | None:
         """The recorded result of ``gate`` and the JSON read (what its ledger digest covers)."""
-        path = self.result_path(gate)
-        data = read_object(path)
-        return None if data is None else (_parsed(path, GateResult.from_dict, data), data)
+        return _read(self.result_path(gate), "result", GateResult.from_dict)
 
     @property
     def decision_path(self) -> Path:
@@ -208,8 +205,8 @@ class Workspace:
 
     def read_decision(self) -> Decision | None:
         """The decision ``gates decide`` last wrote here, or None when there is none."""
-        data = read_object(self.decision_path)
-        return None if data is None else _parsed(self.decision_path, Decision.from_dict, data)
+        read = _read(self.decision_path, "decision", Decision.from_dict)
+        return None if read is None else read[0]
 
     def results(self) -> Iterator[GateResult]:
         if not self.results_dir.is_dir():
@@ -220,33 +217,22 @@ class Workspace:
                 yield result
 
 
-def read_object(path: Path) -> dict[str, JSONValue] | None:
-    """The JSON object in ``path``, None when there is no such file (EvidenceError naming it)."""
+def _read(
+    path: Path, what: str, parse: Callable[[object, str], T]
+) -> tuple[T, dict[str, JSONValue]] | None:
+    """``parse`` of the JSON object in ``path``, and the object; None when there is no such file.
+
+    Anything else is one EvidenceError naming the file and, through ``parse``, the key.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return parse(data, what), data
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise EvidenceError(f"{path}: cannot read: {why}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise EvidenceError(f"{path}: line {exc.lineno}: not valid JSON ({exc.msg})") from None
-    except RecursionError:
-        raise EvidenceError(f"{path}: not valid JSON (nested too deeply)") from None
-    if not isinstance(data, dict):
-        raise EvidenceError(f"{path}: expected a JSON object, got {shape.json_type(data)}")
-    return data
-
-
-def _parsed(
-    path: Path, parse: Callable[[dict[str, JSONValue]], T], data: dict[str, JSONValue]
-) -> T:
-    try:
-        return parse(data)
-    except shape.ShapeError as exc:
-        raise EvidenceError(f"{path}: {exc}") from None
+    except OSError as exc:
+        raise EvidenceError(f"{path}: cannot read: {exc.strerror}") from None
+    except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, nested too deep, bad key
+        raise EvidenceError(f"{path}: unreadable {what} ({exc})") from None
 
 
 def _check_gates_dir(folder: Path) -> None:

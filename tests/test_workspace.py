@@ -262,35 +262,42 @@ RESULT = {"gate": "lint", "status": "PASS", "summary": "clean", "tree": "t"}
 @pytest.mark.parametrize(
     ("content", "problem"),
     [
-        ("{not json", "line 1: not valid JSON (Expecting property name enclosed in double quotes)"),
-        ("[1, 2]", "expected a JSON object, got a list"),
-        ("[" * 100_000, "not valid JSON (nested too deeply)"),
-        (json.dumps({"status": "PASS"}), "gate: missing"),
+        (
+            "{not json",
+            "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+        ),
+        ("[1, 2]", "result: expected an object, got a list"),
+        (json.dumps({"status": "PASS"}), "result.gate: expected a string, got null"),
         (
             json.dumps(RESULT | {"status": "MAYBE"}),
-            ("status: 'MAYBE' is not one of PASS, WARN, FAIL, ERROR, SKIP"),
+            "result.status: expected one of PASS, WARN, FAIL, ERROR, SKIP, got 'MAYBE'",
         ),
-        (json.dumps(RESULT | {"gate": None}), "gate: expected text, got null"),
-        (json.dumps(RESULT | {"findings": {}}), "findings: expected a list, got an object"),
-        (json.dumps(RESULT | {"findings": [None]}), "findings[0]: expected an object, got null"),
+        (json.dumps(RESULT | {"gate": None}), "result.gate: expected a string, got null"),
+        (json.dumps(RESULT | {"findings": {}}), "result.findings: expected a list, got an object"),
+        (
+            json.dumps(RESULT | {"findings": [None]}),
+            "result.findings[0]: expected an object, got null",
+        ),
         (
             json.dumps(RESULT | {"thresholds": [{"area": "total", "target": None, "current": 1}]}),
-            "thresholds[0].target: expected a number, got null",
+            "result.thresholds[0].target: expected a number, got null",
         ),
         (
             json.dumps(RESULT | {"metrics": {"passed": [1]}}),
-            ("metrics.passed: expected a number or text or null, got a list"),
+            ("result.metrics.passed: expected a number, a string or null, got a list"),
         ),
         (
             json.dumps(RESULT | {"duration_s": True}),
-            "duration_s: expected a number, got true/false",
+            "result.duration_s: expected a number, got a boolean",
         ),
-        (json.dumps(RESULT | {"tools": {"ruff": None}}), "tools.ruff: expected text, got null"),
+        (
+            json.dumps(RESULT | {"tools": {"ruff": None}}),
+            "result.tools.ruff: expected a string, got null",
+        ),
     ],
     ids=[
         "not-json",
         "list",
-        "deep",
         "missing-gate",
         "status-maybe",
         "null-gate",
@@ -311,7 +318,17 @@ def test_a_malformed_result_is_an_evidence_error_naming_file_and_key(
     path.write_text(content)
     with pytest.raises(EvidenceError) as raised:
         workspace.read_result("lint")
-    assert str(raised.value) == f"{path}: {problem}"
+    assert str(raised.value) == f"{path}: unreadable result ({problem})"
+
+
+def test_a_result_nested_too_deeply_is_one_line(repo: Path) -> None:
+    workspace = Workspace.at(repo)
+    path = workspace.result_path("lint")
+    path.parent.mkdir(parents=True)
+    path.write_text("[" * 100_000)
+    with pytest.raises(EvidenceError) as raised:
+        workspace.read_result("lint")
+    assert str(raised.value).startswith(f"{path}: unreadable result (maximum recursion depth")
 
 
 def test_a_result_that_is_not_utf8_is_named(repo: Path) -> None:
@@ -321,7 +338,10 @@ def test_a_result_that_is_not_utf8_is_named(repo: Path) -> None:
     path.write_bytes(b'{"gate": "\xff"}')
     with pytest.raises(EvidenceError) as raised:
         workspace.read_result("lint")
-    assert str(raised.value) == f"{path}: cannot read: not UTF-8 text"
+    assert str(raised.value) == (
+        f"{path}: unreadable result ('utf-8' codec can't decode byte 0xff in position 10:"
+        " invalid start byte)"
+    )
 
 
 DECISION = {"id": "d1", "verdict": "GO", "tree": "t", "gates": [], "hash": "h"}
@@ -330,28 +350,31 @@ DECISION = {"id": "d1", "verdict": "GO", "tree": "t", "gates": [], "hash": "h"}
 @pytest.mark.parametrize(
     ("data", "problem"),
     [
-        ({"verdict": "GO", "tree": "t"}, "id: missing"),
+        ({"verdict": "GO", "tree": "t"}, "decision.id: expected a string, got null"),
         (
             DECISION | {"verdict": "MAYBE"},
-            "verdict: 'MAYBE' is not one of GO, GO_WITH_WAIVERS, NO_GO",
+            "decision.verdict: expected one of GO, GO_WITH_WAIVERS, NO_GO, got 'MAYBE'",
         ),
-        (DECISION | {"gates": "lint"}, "gates: expected a list, got text"),
-        (DECISION | {"gates": [None]}, "gates[0]: expected an object, got null"),
+        (DECISION | {"gates": "lint"}, "decision.gates: expected a list, got a string"),
+        (DECISION | {"gates": [None]}, "decision.gates[0]: expected an object, got null"),
         (
             DECISION | {"gates": [{"name": "lint", "status": "MAYBE"}]},
-            "gates[0].status: 'MAYBE' is not one of PASS, WARN, FAIL, ERROR, SKIP",
+            "decision.gates[0].status: expected one of PASS, WARN, FAIL, ERROR, SKIP, got 'MAYBE'",
         ),
         (
             DECISION
             | {"gates": [{"name": "lint", "status": "PASS", "result": RESULT | {"findings": [7]}}]},
-            "gates[0].result.findings[0]: expected an object, got an integer",
+            "decision.gates[0].result.findings[0]: expected an object, got a number",
         ),
-        (DECISION | {"reasons": [None]}, "reasons[0]: expected text, got null"),
+        (
+            DECISION | {"reasons": [None]},
+            "decision.reasons: expected a list of strings, got a list",
+        ),
         (
             DECISION | {"waivers": [{"gate": "x", "reason": "r", "owner": "o", "expires": "soon"}]},
-            "waivers[0].expires: 'soon' is not a date (YYYY-MM-DD)",
+            "decision.waivers[0].expires: not a date: 'soon'",
         ),
-        (DECISION | {"hash": 7}, "hash: expected text, got an integer"),
+        (DECISION | {"hash": 7}, "decision.hash: expected a string or null, got a number"),
     ],
     ids=[
         "missing-id",
@@ -373,7 +396,7 @@ def test_a_malformed_decision_is_an_evidence_error_naming_file_and_key(
     workspace.decision_path.write_text(json.dumps(data))
     with pytest.raises(EvidenceError) as raised:
         workspace.read_decision()
-    assert str(raised.value) == f"{workspace.decision_path}: {problem}"
+    assert str(raised.value) == f"{workspace.decision_path}: unreadable decision ({problem})"
 
 
 def test_no_decision_yet_reads_as_none(repo: Path) -> None:

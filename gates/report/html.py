@@ -6,8 +6,6 @@ over the last decisions in the ledger) are inline SVG, so the page opens anywher
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
@@ -17,6 +15,7 @@ from gates.errors import GatesError, LedgerError
 from gates.ledger import RecordKind, decision_of, open_ledger
 from gates.ledger.history import HistoryRow, rows
 from gates.model import Decision, JSONValue, Status, Verdict
+from gates.workspace import write_text
 
 TREND = 20
 """How many of the newest decisions the charts show."""
@@ -206,15 +205,7 @@ def write(config: GatesConfig, path: Path) -> Path:
     page = render(decision_of(records[-1]), rows(records))
     target = path.absolute()
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(page)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_text(target, page)
     except OSError as exc:
         raise GatesError(f"{target}: cannot write the report: {exc.strerror}") from None
     return target

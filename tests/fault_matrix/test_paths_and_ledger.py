@@ -216,28 +216,32 @@ def test_a_text_head_seq_stops_decide_with_one_line_and_appends_nothing(
 # Malformed results and decision.json ------------------------------------------------------------
 
 RESULT_SHAPES = [
-    ("not-json", "{", "line 1: not valid JSON (Expecting property name enclosed in double quotes)"),
-    ("list", '[{"gate": "tests"}]', "expected a JSON object, got a list"),
-    ("missing-keys", '{"summary": "fine"}', "gate: missing"),
+    (
+        "not-json",
+        "{",
+        "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+    ),
+    ("list", '[{"gate": "tests"}]', "result: expected an object, got a list"),
+    ("missing-keys", '{"summary": "fine"}', "result.gate: expected a string, got null"),
     (
         "status-maybe",
         '{"gate": "tests", "status": "MAYBE"}',
-        "status: 'MAYBE' is not one of PASS, WARN, FAIL, ERROR, SKIP",
+        "result.status: expected one of PASS, WARN, FAIL, ERROR, SKIP, got 'MAYBE'",
     ),
     (
         "findings-not-a-list",
         '{"gate": "tests", "status": "PASS", "findings": "none"}',
-        "findings: expected a list, got text",
+        "result.findings: expected a list, got a string",
     ),
     (
         "nested-null",
         '{"gate": "tests", "status": "PASS", "thresholds": [null]}',
-        "thresholds[0]: expected an object, got null",
+        "result.thresholds[0]: expected an object, got null",
     ),
     (
         "nested-null-value",
         '{"gate": "tests", "status": "PASS", "findings": [{"message": null}]}',
-        "findings[0].message: expected text, got null",
+        "result.findings[0].message: expected a string, got null",
     ),
 ]
 
@@ -255,35 +259,35 @@ def test_a_malformed_result_is_one_line_naming_the_file_and_never_a_go(
     project.record_run(10, 0, 1, 90.0)
     path = project.root / ".gates/results/tests.json"
     path.write_text(content)
-    _refused(project, command, f"{path}: {problem}")
+    _refused(project, command, f"{path}: unreadable result ({problem})")
     with open_ledger(project.root / ".gates/ledger.db", environ={}) as ledger:
         assert ledger.records(RecordKind.DECISION) == []
     assert not (project.root / ".gates/decision.json").exists()
 
 
 DECISION_SHAPES = [
-    ("not-json", "GO", "line 1: not valid JSON (Expecting value)"),
-    ("list", '["GO"]', "expected a JSON object, got a list"),
-    ("missing-keys", '{"verdict": "GO"}', "id: missing"),
+    ("not-json", "GO", "Expecting value: line 1 column 1 (char 0)"),
+    ("list", '["GO"]', "decision: expected an object, got a list"),
+    ("missing-keys", '{"verdict": "GO"}', "decision.id: expected a string, got null"),
     (
         "verdict-maybe",
         '{"id": "d", "verdict": "MAYBE", "tree": "t"}',
-        "verdict: 'MAYBE' is not one of GO, GO_WITH_WAIVERS, NO_GO",
+        "decision.verdict: expected one of GO, GO_WITH_WAIVERS, NO_GO, got 'MAYBE'",
     ),
     (
         "gates-not-a-list",
         '{"id": "d", "verdict": "GO", "tree": "t", "gates": {"lint": "PASS"}}',
-        "gates: expected a list, got an object",
+        "decision.gates: expected a list, got an object",
     ),
     (
         "nested-null",
         '{"id": "d", "verdict": "GO", "tree": "t", "gates": [{"name": "lint", "status": null}]}',
-        "gates[0].status: expected text, got null",
+        "decision.gates[0].status: expected one of PASS, WARN, FAIL, ERROR, SKIP, got None",
     ),
     (
         "hash-wrong-type",
         '{"id": "d", "verdict": "GO", "tree": "t", "hash": 12}',
-        "hash: expected text, got an integer",
+        "decision.hash: expected a string or null, got a number",
     ),
 ]
 
@@ -299,7 +303,7 @@ def test_a_malformed_decision_json_stops_ledger_verify_with_one_line(
     project = _decided(ledger_project)
     path = project.root / ".gates/decision.json"
     path.write_text(content)
-    _refused(project, ("ledger", "verify"), f"{path}: {problem}")
+    _refused(project, ("ledger", "verify"), f"{path}: unreadable decision ({problem})")
 
 
 def test_a_forged_go_in_decision_json_is_not_what_decide_or_status_trust(

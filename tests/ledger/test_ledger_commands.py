@@ -108,7 +108,10 @@ def test_a_malformed_decision_json_stops_verify_with_one_line(decided: Any) -> N
     path.write_text(json.dumps(_decision(decided) | {"hash": ["x"]}))
     code, out, err = decided.gates("ledger", "verify")
     assert (code, out) == (2, "")
-    assert err == f"gates: error: {path}: hash: expected text, got a list\n"
+    assert err == (
+        f"gates: error: {path}: unreadable decision"
+        " (decision.hash: expected a string or null, got a list)\n"
+    )
 
 
 @pytest.mark.parametrize(
