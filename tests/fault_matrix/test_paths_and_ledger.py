@@ -319,3 +319,22 @@ def test_a_forged_go_in_decision_json_is_not_what_decide_or_status_trust(
     code, decision = project.gates_json("decide")
     assert (code, decision["verdict"]) == (1, "NO_GO")
     assert json.loads((project.root / ".gates/decision.json").read_text())["id"] != "forged"
+
+
+def test_commands_that_read_the_ledger_not_the_files_are_untouched_by_malformed_files(
+    ledger_project: Any,
+) -> None:
+    # checklist and report read the decision from the ledger: a malformed results file or
+    # decision.json is not theirs to trust or to trip over; status reads the results file.
+    project = _decided(ledger_project)
+    (project.root / ".gates/results/tests.json").write_text('{"gate": "tests", "status": 7}')
+    (project.root / ".gates/decision.json").write_text('{"verdict": "GO"}')
+    for command in (("checklist",), ("report", "--html", str(project.root / "page.html"))):
+        code, _, err = project.gates(*command)
+        assert (code, err) == (0, "")
+    _refused(
+        project,
+        ("status",),
+        f"{project.root / '.gates/results/tests.json'}: unreadable result"
+        " (result.status: expected one of PASS, WARN, FAIL, ERROR, SKIP, got 7)",
+    )
