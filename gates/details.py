@@ -49,14 +49,25 @@ class PackageDetails:
 
 
 @dataclass(frozen=True)
+class BucketSummary:
+    """One bucket of a buckets run, as reports and the history show it."""
+
+    name: str
+    severity: str
+    count: int
+    blocks: bool
+
+
+@dataclass(frozen=True)
 class BucketsDetails:
-    """What the buckets gate relied on: the bucket waivers it applied, unbound JUnit files, and
-    the failing and flaky tests (what the next run compares with)."""
+    """What the buckets gate relied on: the bucket waivers it applied, unbound JUnit files, the
+    failing and flaky tests (what the next run compares with), and its buckets."""
 
     waivers_used: tuple[Waiver, ...]
     unbound: tuple[str, ...]
     failing: tuple[str, ...]
     flaky: tuple[str, ...]
+    buckets: tuple[BucketSummary, ...] = ()
 
     @classmethod
     def from_result(cls, result: GateResult) -> BucketsDetails:
@@ -69,5 +80,14 @@ class BucketsDetails:
                 unbound=fields.texts("unbound"),
                 failing=fields.texts("failing"),
                 flaky=fields.texts("flaky"),
+                buckets=tuple(
+                    BucketSummary(
+                        name=bucket.text("name"),
+                        severity=bucket.text("severity"),
+                        count=bucket.integer("count", 0),
+                        blocks=bucket.flag("blocks", False),
+                    )
+                    for bucket in fields.objects("buckets")
+                ),
             ),
         )
