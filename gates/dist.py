@@ -11,7 +11,10 @@ import hashlib
 import tarfile
 import zipfile
 from dataclasses import dataclass
+from email.message import Message
 from pathlib import Path
+
+from gates.index_rules import upload_problems
 
 WHEEL = "wheel"
 SDIST = "sdist"
@@ -32,6 +35,8 @@ class DistFile:
     """Why the metadata could not be read."""
     modules: tuple[str, ...] = ()
     """Top-level importable names (wheels only)."""
+    upload_problems: tuple[str, ...] = ()
+    """Why a package index would refuse the file's metadata (:mod:`gates.index_rules`)."""
 
 
 def sha256(path: Path) -> str:
@@ -42,8 +47,8 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _metadata(path: Path) -> tuple[str | None, tuple[str, ...], str | None]:
-    """(version, top-level modules, problem) read from a wheel's METADATA or an sdist's PKG-INFO."""
+def _metadata(path: Path) -> tuple[Message | None, tuple[str, ...], str | None]:
+    """(metadata, top-level modules, problem) from a wheel's METADATA or an sdist's PKG-INFO."""
     try:
         if path.name.endswith(".whl"):
             with zipfile.ZipFile(path) as archive:
@@ -69,8 +74,7 @@ def _metadata(path: Path) -> tuple[str | None, tuple[str, ...], str | None]:
     except (OSError, zipfile.BadZipFile, tarfile.TarError) as exc:
         return None, (), f"unreadable archive: {exc}"
     headers = email.parser.BytesHeaderParser().parsebytes(raw)
-    version = headers.get("Version")
-    return (str(version) if version else None), modules, None if version else "no Version field"
+    return headers, modules, None if headers.get("Version") else "no Version field"
 
 
 def _top_level_modules(names: list[str]) -> tuple[str, ...]:
@@ -88,13 +92,15 @@ def _top_level_modules(names: list[str]) -> tuple[str, ...]:
 
 def read_dist(path: Path) -> DistFile:
     """A built file: its hash, size, and what its own metadata says."""
-    version, modules, problem = _metadata(path)
+    metadata, modules, problem = _metadata(path)
+    version = metadata.get("Version") if metadata is not None else None
     return DistFile(
         name=path.name,
         kind=WHEEL if path.name.endswith(".whl") else SDIST,
         sha256=sha256(path),
         size=path.stat().st_size,
-        version=version,
+        version=str(version) if version else None,
         problem=problem,
         modules=modules,
+        upload_problems=upload_problems(metadata) if metadata is not None else (),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -220,6 +221,17 @@ def collect(
     )
 
 
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit): ")
+
+
+def _build_error(build: ToolRun) -> str:
+    """The backend's own error line: ``build`` ends with a generic "Backend subprocess exited",
+    and the cause (an unknown classifier, a missing readme) is the last exception line."""
+    lines = build.tail(200).splitlines()
+    cause = next((line for line in reversed(lines) if _EXCEPTION_LINE.match(line)), None)
+    return cause or build.tail(1)
+
+
 def _twine_findings(check: ToolRun) -> list[Finding]:
     """One finding per failing file: its first ERROR/WARNING line and the detail below it."""
     found: list[tuple[str, list[str]]] = []
@@ -265,7 +277,7 @@ def judge(evidence: PackageEvidence, config: PackageConfig) -> GateResult:
         metrics[f"{kind}_bytes"] = sum(f.size for f in files if f.kind == kind)
     if evidence.build.returncode != 0 or not files:
         details["build_output"] = evidence.build.tail()
-        reason = evidence.build.tail(1) or f"exit {evidence.build.returncode}"
+        reason = _build_error(evidence.build) or f"exit {evidence.build.returncode}"
         problems.append(Finding(f"python -m build failed: {reason}", rule="build"))
         return _result(problems, metrics, details, "")
     for kind in (WHEEL, SDIST):
@@ -282,6 +294,11 @@ def judge(evidence: PackageEvidence, config: PackageConfig) -> GateResult:
     for f in files:
         if f.problem:
             problems.append(Finding(f"{f.name}: {f.problem}", rule="metadata"))
+    refused = {problem: [f.name for f in files if problem in f.upload_problems]
+               for f in files for problem in f.upload_problems}  # fmt: skip
+    for problem, names in refused.items():
+        message = f"the index would refuse {', '.join(names)}: {problem}"
+        problems.append(Finding(message, file="pyproject.toml", rule="index"))
     version = evidence.project_version or (sorted(versions)[0] if versions else None)
     for f in files:
         if version and f.version and not _same(f.version, version):

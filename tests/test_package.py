@@ -83,6 +83,24 @@ def test_readme_that_does_not_render_fails_via_twine_check(
     ), messages
 
 
+def test_metadata_the_index_would_refuse_fails_although_build_and_twine_accept_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_project(tmp_path / "demo", extra=NO_ISOLATION)
+    pyproject = root / "pyproject.toml"
+    private = 'requires-python = ">=3.11"\nclassifiers = ["Private :: Do Not Upload"]'
+    pyproject.write_text(pyproject.read_text().replace('requires-python = ">=3.11"', private))
+
+    code, result = run_gate(root, capsys)
+
+    assert code == 1
+    assert result["summary"] == (
+        "the index would refuse gates_demo-0.1.0-py3-none-any.whl, gates_demo-0.1.0.tar.gz: "
+        "classifier 'Private :: Do Not Upload' is private: the index refuses every upload with it"
+    )
+    assert [f["rule"] for f in result["findings"]] == ["index"]  # type: ignore[attr-defined]
+
+
 def test_missing_changelog_section_and_failing_smoke_fail_the_gate(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -214,6 +232,23 @@ def test_judge_reports_a_failed_build_with_its_last_line() -> None:
     result = package.judge(evidence, PackageConfig())
     assert result.status is Status.FAIL
     assert result.summary == "python -m build failed: ERROR Backend subprocess exited"
+
+
+def test_a_failed_build_is_summarised_by_the_backends_own_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_project(tmp_path / "demo", extra=NO_ISOLATION)
+    pyproject = root / "pyproject.toml"
+    unknown = 'requires-python = ">=3.11"\nclassifiers = ["Topic :: Nope"]'
+    pyproject.write_text(pyproject.read_text().replace('requires-python = ">=3.11"', unknown))
+
+    code, result = run_gate(root, capsys)
+
+    assert (code, result["summary"]) == (
+        1,
+        "python -m build failed: ValueError: Unknown classifier in field `project.classifiers`: "
+        "Topic :: Nope",
+    )
 
 
 def test_without_uv_the_venv_comes_from_python_m_venv(
