@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from gates import __version__, checklist, config
+from gates import __version__, checklist
 from gates.errors import Exit, GatesError
 from gates.gate import BUILTIN, GateModule, Runnable
 from gates.ledger import commands as ledger_commands
@@ -131,12 +131,9 @@ def _release_publish(args: argparse.Namespace) -> int:
     return Exit.OK
 
 
-def _config(args: argparse.Namespace) -> config.GatesConfig:
-    return config.load(Path(args.root).resolve())
-
-
 def _history(args: argparse.Namespace) -> int:
-    rows = ledger_commands.history(_config(args), limit=args.limit)
+    with _project(args) as project:
+        rows = ledger_commands.history(project, limit=args.limit)
     if args.json:
         _print_json([row.to_dict() for row in rows])
     else:
@@ -145,7 +142,8 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _ledger_verify(args: argparse.Namespace) -> int:
-    location, result = ledger_commands.verify(_config(args))
+    with _project(args) as project:
+        location, result = ledger_commands.verify(project, expect_head=args.expect_head)
     if args.json:
         _print_json({"ledger": location, **result.to_dict()})
     elif result.ok:
@@ -156,7 +154,8 @@ def _ledger_verify(args: argparse.Namespace) -> int:
 
 
 def _ledger_export(args: argparse.Namespace) -> int:
-    ledger_commands.export(_config(args), sys.stdout)
+    with _project(args) as project:
+        ledger_commands.export(project, sys.stdout)
     return 0
 
 
@@ -246,12 +245,22 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
 
     ledger_parser = commands.add_parser("ledger", help="verify or export the decision ledger")
     ledger_actions = ledger_parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    for name, handler, text in (
-        ("verify", _ledger_verify, "re-compute the hash chain; exit 1 naming the first bad record"),
-        ("export", _ledger_export, "every record as JSON lines, oldest first"),
-    ):
+
+    def ledger_action(name: str, handler: Handler, text: str) -> argparse.ArgumentParser:
         sub = ledger_actions.add_parser(name, parents=[common], help=text, description=text)
         sub.set_defaults(handler=handler)
+        return sub
+
+    sub = ledger_action(
+        "verify", _ledger_verify, "re-compute the hash chain; exit 1 naming the first bad record"
+    )
+    sub.add_argument(
+        "--expect-head",
+        default=None,
+        metavar="HASH",
+        help="exit 1 unless the newest record has this hash (the head another job saw)",
+    )
+    ledger_action("export", _ledger_export, "every record as JSON lines, oldest first")
 
     sub = command("checklist", _checklist, "the release manager checklist in Markdown")
     sub.add_argument("--version", default=None, help="release version (default: the project's)")

@@ -58,7 +58,7 @@ def decide(
     signoffs = project.ledger.records(RecordKind.SIGNOFF)
     decision = policy.decide(results, settings, signoffs, request, now.date())
     decision = record_decision(project.ledger, decision)
-    write_json(workspace.gates_dir / "decision.json", decision.to_dict())
+    write_json(workspace.decision_path, decision.to_dict())
     write_text(workspace.gates_dir / "decision.md", markdown.decision(decision))
     return decision
 

@@ -8,19 +8,22 @@ whose id differs from the current one is stale.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from gates.errors import EvidenceError, WorkspaceError
-from gates.model import GateResult, JSONValue
+from gates.model import Decision, GateResult, JSONValue
 
 GATES_DIR = ".gates"
+T = TypeVar("T")
 
 # Tool output that is never source, even in a project that forgot to ignore it: without this,
 # running a gate (pytest writing __pycache__, nox making .nox) would change the tree id it judges.
@@ -38,10 +41,18 @@ EXCLUDED = (
 """gitignore patterns."""
 EXCLUDED_TRACKED = (f"{GATES_DIR}/**", ".nox/**", "**/__pycache__/**", "**/*.pyc")
 """The same as pathspecs, for the rare project that tracks them."""
+WHOLE_TREE = ("-c", "core.sparseCheckout=false")
+"""Else ``git add`` skips what a sparse checkout leaves out (a sparse index is expanded too)."""
 
 
-def git(root: Path, *args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
-    """Run git in ``root`` and return its stdout (stripped)."""
+def git(
+    root: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    check: bool = True,
+    stdin: str | None = None,
+) -> str:
+    """Run git in ``root`` (``stdin`` as its input) and return its stdout (stripped)."""
     if shutil.which("git") is None:
         raise WorkspaceError("git not found on PATH: release-gates needs git to identify the tree")
     proc = subprocess.run(
@@ -49,6 +60,8 @@ def git(root: Path, *args: str, env: dict[str, str] | None = None, check: bool =
         cwd=root,
         capture_output=True,
         text=True,
+        errors="surrogateescape",  # a file name need not be UTF-8; it round-trips through stdin
+        input=stdin,
         env={**os.environ, **(env or {})},
         check=False,
     )
@@ -67,7 +80,13 @@ class Workspace:
 
     @classmethod
     def at(cls, root: Path) -> Workspace:
-        root = root.resolve()
+        try:
+            root = root.resolve()
+        except RuntimeError:  # a symlink loop, before Python 3.13
+            raise WorkspaceError(f"{root}: symlink loop") from None
+        except OSError as exc:
+            why = "symlink loop" if exc.errno == errno.ELOOP else exc.strerror
+            raise WorkspaceError(f"{root}: {why}") from None
         if not root.is_dir():
             raise WorkspaceError(f"{root}: no such directory")
         try:
@@ -76,6 +95,7 @@ class Workspace:
             raise WorkspaceError(
                 f"{root}: not a git repository (results are bound to the git tree; run 'git init')"
             ) from None
+        _check_gates_dir(root / GATES_DIR)
         return cls(root=root, git_dir=Path(git_dir))
 
     @property
@@ -104,12 +124,14 @@ class Workspace:
             excludes = Path(scratch) / "exclude"
             excludes.write_text(self._user_excludes() + "\n".join(EXCLUDED) + "\n", "utf-8")
             env = {"GIT_INDEX_FILE": str(index)}
-            config = ("-c", f"core.excludesFile={excludes}")
+            config = ("-c", f"core.excludesFile={excludes}", *WHOLE_TREE)
+            self._unflag(config, env)
             git(self.root, *config, "add", "--all", "--", ".", env=env)
             # Excluded files that are tracked nonetheless are dropped from the scratch index.
             dropped = [f":(glob){pattern}" for pattern in EXCLUDED_TRACKED]
             git(
                 self.root,
+                *config,
                 "rm",
                 "-r",
                 "--cached",
@@ -119,7 +141,23 @@ class Workspace:
                 *dropped,
                 env=env,
             )
-            return git(self.root, "write-tree", env=env)
+            return git(self.root, *config, "write-tree", env=env)
+
+    def _unflag(self, config: tuple[str, ...], env: dict[str, str]) -> None:
+        """Clear the flags that make ``git add`` trust the index over the disk, in the scratch
+        index: a file marked assume-unchanged (``h``) or skip-worktree (``S``, as a sparse
+        checkout marks what it leaves out) is then hashed as it is on disk, and counts as
+        deleted when it is not there, because the gates judged what is on disk."""
+        listing = git(self.root, *config, "ls-files", "-v", "-z", env=env)
+        entries = [(entry[0], entry[2:]) for entry in listing.split("\0") if entry]
+        for flag, paths in (
+            ("--no-assume-unchanged", [path for tag, path in entries if tag.islower()]),
+            ("--no-skip-worktree", [path for tag, path in entries if tag in "Ss"]),
+        ):
+            # One flag per call: given both, git update-index --stdin applies only the last.
+            if paths:
+                stdin = "\0".join(paths) + "\0"
+                git(self.root, *config, "update-index", flag, "-z", "--stdin", env=env, stdin=stdin)
 
     def _user_excludes(self) -> str:
         """The user's global excludes file, which ``core.excludesFile`` above would replace."""
@@ -159,16 +197,16 @@ class Workspace:
 
     def read_result_data(self, gate: str) -> tuple[GateResult, dict[str, JSONValue]] | None:
         """The recorded result of ``gate`` and the JSON read (what its ledger digest covers)."""
-        path = self.result_path(gate)
-        if not path.exists():
-            return None
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(data, dict):
-                raise ValueError(f"expected a JSON object, got {type(data).__name__}")
-            return GateResult.from_dict(data), data
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise EvidenceError(f"{path}: unreadable result ({exc})") from None
+        return _read(self.result_path(gate), "result", GateResult.from_dict)
+
+    @property
+    def decision_path(self) -> Path:
+        return self.gates_dir / "decision.json"
+
+    def read_decision(self) -> Decision | None:
+        """The decision ``gates decide`` last wrote here, or None when there is none."""
+        read = _read(self.decision_path, "decision", Decision.from_dict)
+        return None if read is None else read[0]
 
     def results(self) -> Iterator[GateResult]:
         if not self.results_dir.is_dir():
@@ -177,6 +215,53 @@ class Workspace:
             result = self.read_result(path.stem)
             if result is not None:
                 yield result
+
+
+def _read(
+    path: Path, what: str, parse: Callable[[object, str], T]
+) -> tuple[T, dict[str, JSONValue]] | None:
+    """``parse`` of the JSON object in ``path``, and the object; None when there is no such file.
+
+    Anything else is one EvidenceError naming the file and, through ``parse``, the key.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return parse(data, what), data
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise EvidenceError(f"{path}: cannot read: {exc.strerror}") from None
+    except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, nested too deep, bad key
+        raise EvidenceError(f"{path}: unreadable {what} ({exc})") from None
+
+
+def _check_gates_dir(folder: Path) -> None:
+    """Refuse a ``.gates`` that is not a real folder, or that holds a symlink to a folder.
+
+    Everything the gates write (results, evidence, dists) and every clean-up (stale evidence, a
+    rebuilt dist) happens under ``.gates``: through a symlink it would write and delete elsewhere.
+    A symlink to a file is harmless (files are replaced, never written through).
+    """
+    if folder.is_symlink():
+        raise WorkspaceError(_symlink_refused(folder))
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise WorkspaceError(f"{folder}: is not a folder ({GATES_DIR} is where results go)")
+    try:
+        entries = list(os.scandir(folder))
+    except OSError as exc:
+        raise WorkspaceError(f"{folder}: cannot read: {exc.strerror}") from None
+    for entry in entries:
+        if entry.is_symlink() and not entry.is_file():  # to a folder, dangling, or a loop
+            raise WorkspaceError(_symlink_refused(Path(entry.path)))
+
+
+def _symlink_refused(path: Path) -> str:
+    return (
+        f"{path}: is a symlink (to {os.readlink(path)}): release-gates writes and deletes only"
+        f" inside a real {GATES_DIR} folder; replace the link with a folder"
+    )
 
 
 def write_text(path: Path, text: str) -> None:

@@ -67,6 +67,17 @@ class StoredRow:
 
 
 @dataclass(frozen=True)
+class BadRow:
+    """A stored row with a cell of the wrong SQL type (``seq = 'x'``, a payload blob): it cannot
+    be hashed, so it is reported as what is wrong with it rather than read."""
+
+    seq: int | None
+    """None when the seq cell itself is the wrong one."""
+    problem: str
+    """E.g. ``has a payload of the wrong type (integer, expected text)``."""
+
+
+@dataclass(frozen=True)
 class Head:
     """The newest record the store says it has (kept beside the chain to detect a cut-off tail)."""
 
@@ -74,22 +85,28 @@ class Head:
     hash: str
 
 
-def verify_rows(rows: Iterable[StoredRow], head: Head | None) -> Verification:
+def verify_rows(rows: Iterable[StoredRow | BadRow], head: Head | BadRow | None) -> Verification:
     """Re-compute the chain over ``rows`` (ordered by seq) and check it ends at ``head``.
 
     Names the first record that does not check out: an edited record fails its own hash, a
-    deleted one leaves a gap in ``seq`` (or a tail shorter than the head).
+    deleted one leaves a gap in ``seq`` (or a tail shorter than the head), a cell of the wrong
+    type is named as such.
     """
     expected_seq, prev_hash, count = 1, GENESIS, 0
     for row in rows:
         count += 1
-        if row.seq != expected_seq:
+        seq = expected_seq if row.seq is None else row.seq
+        if seq != expected_seq:
             return Verification(count, expected_seq, f"record {expected_seq} is missing")
+        if isinstance(row, BadRow):
+            return Verification(count, seq, f"record {seq} {row.problem}")
         problem = _row_problem(row, prev_hash)
         if problem is not None:
-            return Verification(count, row.seq, f"record {row.seq} {problem}")
-        expected_seq, prev_hash = row.seq + 1, row.hash
+            return Verification(count, seq, f"record {seq} {problem}")
+        expected_seq, prev_hash = seq + 1, row.hash
     last = expected_seq - 1
+    if isinstance(head, BadRow):
+        return Verification(count, None, f"the head marker {head.problem}")
     if head is None:
         if last:
             return Verification(count, None, "the head marker is missing")
@@ -99,7 +116,7 @@ def verify_rows(rows: Iterable[StoredRow], head: Head | None) -> Verification:
         return Verification(count, bad, f"record {bad} {what} (head is record {head.seq})")
     elif head.hash != prev_hash:
         return Verification(count, last, f"record {last} does not match the head marker")
-    return Verification(count)
+    return Verification(count, head=prev_hash if count else None)
 
 
 def _row_problem(row: StoredRow, prev_hash: str) -> str | None:

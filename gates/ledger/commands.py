@@ -1,29 +1,54 @@
-"""The ledger as the ``gates`` command uses it: each function opens the project's ledger, does one
-thing and closes it (``gates history``, ``gates ledger verify``, ``gates ledger export``)."""
+"""The ledger as the ``gates`` command uses it: each function works on the project's ledger
+(``gates history``, ``gates ledger verify``, ``gates ledger export``)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TextIO
 
-from gates.config import GatesConfig
 from gates.ledger import export as export_records
-from gates.ledger import open_ledger
 from gates.ledger.history import HistoryRow
 from gates.ledger.history import history as history_rows
 from gates.ledger.interface import Verification
+from gates.model import Decision
+from gates.project import Project
+
+LOST = "ledger lost or replaced"
 
 
-def history(config: GatesConfig, *, limit: int | None) -> list[HistoryRow]:
-    with open_ledger(config) as ledger:
-        return history_rows(ledger, limit=limit)
+def history(project: Project, *, limit: int | None) -> list[HistoryRow]:
+    return history_rows(project.ledger, limit=limit)
 
 
-def verify(config: GatesConfig) -> tuple[str, Verification]:
-    """Where the ledger is (safe to print) and what re-computing its chain found."""
-    with open_ledger(config) as ledger:
-        return ledger.location, ledger.verify()
+def verify(project: Project, *, expect_head: str | None = None) -> tuple[str, Verification]:
+    """Where the ledger is (safe to print) and what re-computing its chain found.
+
+    An intact chain can still be the wrong one: a deleted or emptied ledger file is an intact
+    chain of 0 records. So the chain must also hold the decision ``.gates/decision.json`` names,
+    and end at ``expect_head`` when given (the head another job saw).
+    """
+    decision = project.workspace.read_decision()  # unreadable: exit 2 before anything else
+    result = project.ledger.verify()
+    problem = _lost(project, result, decision, expect_head) if result.ok else None
+    if problem is not None:
+        result = replace(result, problem=problem)
+    return project.ledger.location, result
 
 
-def export(config: GatesConfig, out: TextIO) -> int:
-    with open_ledger(config) as ledger:
-        return export_records(ledger, out)
+def _lost(
+    project: Project, result: Verification, decision: Decision | None, expect_head: str | None
+) -> str | None:
+    if decision is not None and decision.hash and not project.ledger.holds(decision.hash):
+        return (
+            f"{LOST}: {project.workspace.decision_path} names decision {decision.id}"
+            f" (record {decision.hash[:12]}), which this ledger of {result.records} records"
+            " does not hold"
+        )
+    if expect_head is not None and result.head != expect_head:
+        head = result.head or "empty (no records)"
+        return f"{LOST}: its head is {head}, expected {expect_head} (--expect-head)"
+    return None
+
+
+def export(project: Project, out: TextIO) -> int:
+    return export_records(project.ledger, out)

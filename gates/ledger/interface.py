@@ -59,6 +59,8 @@ class Verification:
     first_bad: int | None = None
     """seq of the first record that does not check out."""
     problem: str | None = None
+    head: str | None = None
+    """Hash of the newest record, when the chain checks out and is not empty."""
 
     @property
     def ok(self) -> bool:
@@ -70,6 +72,7 @@ class Verification:
             "records": self.records,
             "first_bad": self.first_bad,
             "problem": self.problem,
+            "head": self.head,
         }
 
 
@@ -96,6 +99,10 @@ class Ledger(Protocol):
         ...
 
     def verify(self) -> Verification: ...
+
+    def holds(self, record_hash: str) -> bool:
+        """True when a record with this hash is in the ledger."""
+        ...
 
     def close(self) -> None: ...
 

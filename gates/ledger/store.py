@@ -16,6 +16,7 @@ from typing import Any
 from gates.errors import LedgerError
 from gates.ledger.chain import (
     GENESIS,
+    BadRow,
     Head,
     StoredRow,
     canonical,
@@ -131,7 +132,12 @@ class SqlLedger:
 
     def _schema_version(self) -> int | None:
         rows = self._run("SELECT version FROM ledger_schema")
-        return int(rows[0][0]) if rows else None
+        if not rows:
+            return None
+        version = rows[0][0]
+        if not _is_int(version):
+            raise LedgerError(f"{self.location}: the schema version {version!r} is not a number")
+        return int(version)
 
     # The Ledger protocol -----------------------------------------------------------------------
 
@@ -145,10 +151,16 @@ class SqlLedger:
         tree = payload_tree(kind, payload)
         with self._guard(f"append a {kind.value} record"), self._transaction(write=True):
             # The head (not the last row) decides the next seq: a deleted tail stays a gap.
-            head = self._run("SELECT seq, hash FROM ledger_head WHERE id = 1")
-            if not head:
-                head = self._run("SELECT seq, hash FROM ledger_records ORDER BY seq DESC LIMIT 1")
-            seq, prev_hash = (int(head[0][0]) + 1, str(head[0][1])) if head else (1, GENESIS)
+            head = _head(self._run("SELECT seq, hash FROM ledger_head WHERE id = 1"))
+            if head is None:
+                last = self._run("SELECT seq, hash FROM ledger_records ORDER BY seq DESC LIMIT 1")
+                head = _head(last)
+            if isinstance(head, BadRow):
+                raise LedgerError(
+                    f"{self.location}: cannot append: the head marker {head.problem}"
+                    " (run 'gates ledger verify')"
+                )
+            seq, prev_hash = (head.seq + 1, head.hash) if head else (1, GENESIS)
             created_at = utcnow().isoformat(timespec="microseconds")
             digest = record_hash(seq, kind.value, created_at, tree, payload_text, prev_hash)
             self._run(
@@ -209,8 +221,11 @@ class SqlLedger:
         with self._guard("read records"), self._transaction(write=False):
             rows = self._run(f"SELECT {_COLUMNS} FROM ledger_records ORDER BY seq")
             head = self._run("SELECT seq, hash FROM ledger_head WHERE id = 1")
-        marker = Head(int(head[0][0]), str(head[0][1])) if head else None
-        return verify_rows((_stored(row) for row in rows), marker)
+        return verify_rows((_stored(row) for row in rows), _head(head))
+
+    def holds(self, record_hash: str) -> bool:
+        with self._guard("read records"):
+            return bool(self._run("SELECT 1 FROM ledger_records WHERE hash = ?", (record_hash,)))
 
     def close(self) -> None:
         with self._guard("close"):
@@ -227,22 +242,68 @@ class SqlLedger:
     ) -> None:
         self.close()
 
-    def _record(self, row: StoredRow) -> Record:
+    def _record(self, row: StoredRow | BadRow) -> Record:
         try:
+            if isinstance(row, BadRow):
+                raise ValueError(row.problem)
             payload = json.loads(row.payload_text)
+            if not isinstance(payload, dict):
+                raise ValueError("its payload is not a JSON object")
             kind = RecordKind(row.kind)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise LedgerError(
                 f"{self.location}: record {row.seq} is unreadable (run 'gates ledger verify')"
             ) from None
         return Record(row.seq, kind, row.created_at, payload, row.prev_hash, row.hash)
 
 
-def _stored(row: tuple[Any, ...]) -> StoredRow:
-    seq, kind, created_at, tree, payload, prev_hash, digest = row
-    return StoredRow(
-        int(seq), str(kind), str(created_at), tree, str(payload), str(prev_hash), str(digest)
-    )
+_CELLS: tuple[tuple[str, tuple[type, ...]], ...] = (
+    ("seq", (int,)),
+    ("kind", (str,)),
+    ("created_at", (str,)),
+    ("tree", (str, type(None))),
+    ("payload", (str,)),
+    ("prev_hash", (str,)),
+    ("hash", (str,)),
+)
+"""Each column of ``_COLUMNS`` and the Python types its driver returns for the declared SQL type.
+SQLite stores any type in any column (``UPDATE ... SET payload = x'00'``): such a cell is named."""
+_HEAD_CELLS = (_CELLS[0], _CELLS[-1])
+"""``seq, hash`` of the head marker."""
+
+
+def _stored(row: Sequence[Any]) -> StoredRow | BadRow:
+    problem = _wrong_cell(_CELLS, row)
+    if problem is not None:
+        return BadRow(row[0] if _is_int(row[0]) else None, problem)
+    return StoredRow(*row)
+
+
+def _head(rows: Sequence[Sequence[Any]]) -> Head | BadRow | None:
+    """The head marker (or the newest record's seq and hash) as read, None when there is none."""
+    if not rows:
+        return None
+    problem = _wrong_cell(_HEAD_CELLS, rows[0])
+    return BadRow(None, problem) if problem is not None else Head(*rows[0])
+
+
+def _wrong_cell(columns: Sequence[tuple[str, tuple[type, ...]]], row: Sequence[Any]) -> str | None:
+    for (column, types), cell in zip(columns, row, strict=True):
+        if not isinstance(cell, types) or isinstance(cell, bool):
+            expected = " or ".join(_sql_type(kind) for kind in types)
+            return (
+                f"has a {column} of the wrong type ({_sql_type(type(cell))}, expected {expected})"
+            )
+    return None
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _sql_type(kind: type) -> str:
+    names = {int: "integer", float: "real", str: "text", bytes: "blob", type(None): "null"}
+    return names.get(kind, kind.__name__)
 
 
 def decision_of(record: Record) -> Decision:

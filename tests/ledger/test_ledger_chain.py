@@ -6,7 +6,15 @@ import hashlib
 
 import pytest
 
-from gates.ledger.chain import GENESIS, Head, StoredRow, canonical, record_hash, verify_rows
+from gates.ledger.chain import (
+    GENESIS,
+    BadRow,
+    Head,
+    StoredRow,
+    canonical,
+    record_hash,
+    verify_rows,
+)
 
 
 def test_canonical_json_sorts_keys_drops_whitespace_and_keeps_utf8() -> None:
@@ -59,3 +67,23 @@ def test_verify_rows_names_a_reordered_or_relinked_record() -> None:
         "record 3 is not covered by the head marker (head is record 2)"
     )
     assert verify_rows([], None).ok
+
+
+def test_verify_rows_names_the_first_bad_row_in_chain_order_and_reports_the_head() -> None:
+    rows = _chain(4)
+    head = Head(4, rows[3].hash)
+    assert verify_rows(rows, head).head == rows[3].hash
+    assert verify_rows([], None).head is None
+    unreadable = BadRow(3, "has a payload of the wrong type (blob, expected text)")
+    found = verify_rows([rows[0], rows[1], unreadable, rows[3]], head)
+    assert (found.first_bad, found.problem, found.head) == (
+        3,
+        "record 3 has a payload of the wrong type (blob, expected text)",
+        None,
+    )
+    # A bad seq cell is named at the position it holds in the chain.
+    assert verify_rows([rows[0], BadRow(None, "has a seq ...")], head).first_bad == 2
+    broken_head = BadRow(None, "has a seq of the wrong type (text, expected integer)")
+    assert verify_rows(rows, broken_head).problem == (
+        "the head marker has a seq of the wrong type (text, expected integer)"
+    )

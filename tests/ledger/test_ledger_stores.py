@@ -157,3 +157,111 @@ def test_tampering_in_sql_fails_verify_naming_the_record(
     report = json.loads(out)
     assert (code, report["ok"], report["problem"]) == (1, False, named)
     assert report["first_bad"] == int(named.split()[1])
+
+
+REFUSED = "refused by the database"
+
+
+@pytest.mark.parametrize(
+    ("statement", "sqlite_named", "postgres_named"),
+    [
+        # A TEXT column converts a number to text (SQLite's type affinity, PostgreSQL's
+        # assignment cast): the stored text differs, so the hash does not match.
+        (
+            "UPDATE ledger_records SET payload = 5 WHERE seq = 4",
+            "record 4 was altered (hash does not match its content)",
+            "record 4 was altered (hash does not match its content)",
+        ),
+        (
+            "UPDATE ledger_head SET hash = 5",
+            "record 5 does not match the head marker",
+            "record 5 does not match the head marker",
+        ),
+        # What SQLite keeps as it is: a blob in a TEXT column, text in an INTEGER column.
+        (
+            "UPDATE ledger_records SET payload = CAST('{}' AS BLOB) WHERE seq = 4",
+            "record 4 has a payload of the wrong type (blob, expected text)",
+            REFUSED,
+        ),
+        (
+            "UPDATE ledger_records SET tree = CAST('t' AS BLOB) WHERE seq = 1",
+            "record 1 has a tree of the wrong type (blob, expected text or null)",
+            REFUSED,
+        ),
+        (
+            "UPDATE ledger_records SET hash = CAST(hash AS BLOB) WHERE seq = 2",
+            "record 2 has a hash of the wrong type (blob, expected text)",
+            REFUSED,
+        ),
+        (
+            "UPDATE ledger_head SET seq = 'x'",
+            "the head marker has a seq of the wrong type (text, expected integer)",
+            REFUSED,
+        ),
+        # seq is an INTEGER PRIMARY KEY in SQLite, a BIGINT in PostgreSQL.
+        ("UPDATE ledger_records SET seq = 'x' WHERE seq = 4", REFUSED, REFUSED),
+    ],
+    ids=[
+        "payload-int",
+        "head-hash-int",
+        "payload-blob",
+        "tree-blob",
+        "hash-blob",
+        "head-seq-text",
+        "seq-text",
+    ],
+)
+def test_a_cell_of_the_wrong_sql_type_is_named_by_verify_never_a_traceback(
+    backend: Backend,
+    ledger_project: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    statement: str,
+    sqlite_named: str,
+    postgres_named: str,
+) -> None:
+    project = _three_decisions(ledger_project, backend, monkeypatch)
+    named = sqlite_named if backend.name == "sqlite" else postgres_named
+    if named == REFUSED:
+        with pytest.raises((sqlite3.Error, psycopg.Error)):
+            backend.sql(statement)
+        assert project.gates("ledger", "verify")[0] == 0
+        return
+    backend.sql(statement)
+
+    code, out, err = project.gates("ledger", "verify")
+    assert (code, err) == (1, "")
+    assert out.startswith(f"ledger BROKEN: {named} (")
+    # Reading (history) and appending (decide) stop with one line, never a traceback.
+    for command in (("history",), ("decide",)):
+        code, _, err = project.gates(*command)
+        assert code in (0, 1, 2) and "Traceback" not in err
+        if code == 2:
+            assert err.startswith("gates: error: ") and err.count("\n") == 1
+
+
+def test_a_schema_version_of_the_wrong_type_is_one_line(ledger_project: Any) -> None:
+    project = ledger_project()
+    assert project.gates("ledger", "verify")[0] == 0
+    path = project.root / ".gates" / "ledger.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE ledger_schema SET version = 'x'")
+    code, out, err = project.gates("ledger", "verify")
+    assert (code, out) == (2, "")
+    assert err == f"gates: error: {path}: the schema version 'x' is not a number\n"
+
+
+def test_an_emptied_ledger_is_noticed_through_decision_json(
+    backend: Backend, ledger_project: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = _three_decisions(ledger_project, backend, monkeypatch)
+    decision = json.loads((project.root / ".gates" / "decision.json").read_text())
+    backend.sql("DELETE FROM ledger_records")
+    backend.sql("DELETE FROM ledger_head")
+
+    code, out, err = project.gates("ledger", "verify")
+    assert (code, err) == (1, "")
+    assert out.startswith(
+        f"ledger BROKEN: ledger lost or replaced: {project.root / '.gates' / 'decision.json'}"
+        f" names decision {decision['id']} (record {decision['hash'][:12]}), which this ledger"
+        " of 0 records does not hold ("
+    )
