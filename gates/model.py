@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 
 from packaging.version import InvalidVersion, Version
 
 from gates.errors import Exit
-from gates.jsonfields import Fields, JSONValue
-
-__all__ = ["JSONValue"]  # re-exported: the domain's JSON type
+from gates.jsonfields import Fields
+from gates.jsonfields import JSONValue as JSONValue  # re-exported: the domain's JSON type
 
 MetricValue = int | float | str | None
 
@@ -81,13 +80,7 @@ class Finding:
     """False when a baseline already knew this finding."""
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return {
-            "message": self.message,
-            "file": self.file,
-            "line": self.line,
-            "rule": self.rule,
-            "new": self.new,
-        }
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: object, where: str = "finding") -> Finding:
