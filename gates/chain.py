@@ -106,6 +106,10 @@ def chain_order(specs: Sequence[GateSpec] = BUILTIN) -> tuple[str, ...]:
     return (*(session_name(name) for name in placed), DECIDE)
 
 
+JUDGING_GATES = frozenset(spec.name for spec in BUILTIN if spec.after)
+"""Gates that judge evidence earlier gates left (coverage, buckets): they need release-gates,
+not the project installed."""
+
 CHAIN = chain_order()
 """Gate sessions in order, as in the design's flow."""
 
@@ -170,9 +174,14 @@ class Chain:
     """``pip install`` arguments of every gate session: the project, its test requirements and
     release-gates (the ``gates`` command)."""
     smoke_plan: str = SMOKE_PLAN
+    judge_install: tuple[str, ...] | None = None
+    """What the sessions that only judge recorded evidence install (coverage, buckets, decide,
+    report): release-gates alone, so a project that no longer installs still ends the chain in a
+    recorded NO_GO instead of leaving the previous decision standing. None: ``install``."""
 
-    def setup(self, session: Session) -> None:
-        install_once(session, *self.install)
+    def setup(self, session: Session, *, judging: bool = False) -> None:
+        judge = self.judge_install if judging and self.judge_install is not None else None
+        install_once(session, *(self.install if judge is None else judge))
 
     def gate(
         self,
@@ -184,7 +193,7 @@ class Chain:
         """``gates COMMAND POSARGS``: alone it fails when the gate fails; in the chain it
         records the gate's result and goes on."""
         in_chain = CHAIN_FLAG in session.posargs
-        self.setup(session)
+        self.setup(session, judging=command[0] in JUDGING_GATES)
         codes = [*GATE_EXIT_CODES, *chain_codes] if in_chain else [int(Exit.OK)]
         session.run("gates", *command, *_without_chain_flag(session), success_codes=codes, env=env)
 
@@ -208,7 +217,7 @@ class Chain:
 
     def decide(self, session: Session) -> None:
         """GO / GO_WITH_WAIVERS (exit 0) or NO_GO (exit 1) from every gate's recorded result."""
-        self.setup(session)
+        self.setup(session, judging=True)
         session.run("gates", DECIDE, *_without_chain_flag(session))
 
     def gates(self, session: Session) -> None:
@@ -222,7 +231,7 @@ class Chain:
 
     def report(self, session: Session) -> None:
         """`gates report ARGS`, e.g. `-- --html .gates/report.html`: the decision as one page."""
-        self.setup(session)
+        self.setup(session, judging=True)
         session.run("gates", "report", *session.posargs)
 
     def release(self, session: Session) -> None:
@@ -267,17 +276,24 @@ NO_VENV = frozenset({"gates"})
 
 
 def register(
-    install: Sequence[str], *, smoke_plan: str = SMOKE_PLAN, own: Collection[str] = ()
+    install: Sequence[str],
+    *,
+    judge_install: Sequence[str] | None = None,
+    smoke_plan: str = SMOKE_PLAN,
+    own: Collection[str] = (),
 ) -> Chain:
     """Define the chain's sessions in the calling noxfile, and make ``nox`` alone run the chain.
 
     ``install``: ``pip install`` arguments of the gate sessions (the project, its test
-    requirements, :func:`release_gates`). ``own``: sessions the noxfile defines itself (with the
-    returned :class:`Chain`'s methods); the chain still notifies them by name.
+    requirements, :func:`release_gates`); ``judge_install``: those of the sessions that only judge
+    recorded evidence (:func:`release_gates` alone; default ``install``). ``own``: sessions the
+    noxfile defines itself (with the returned :class:`Chain`'s methods); the chain still notifies
+    them by name.
     """
     import nox  # nox's own process imports this module; the rest of release-gates never needs nox
 
-    chain = Chain(tuple(install), smoke_plan)
+    judge = tuple(judge_install) if judge_install is not None else None
+    chain = Chain(tuple(install), smoke_plan, judge)
     sessions = chain.sessions()
     unknown = sorted(set(own) - set(sessions))
     if unknown:

@@ -291,7 +291,12 @@ except ImportError as missing:  # script mode off, no release-gates beside nox
 @PYPROJECT@PROJECT = [@INSTALL@]
 """The project and its test requirements, as `pip install` arguments."""
 
-chain.register(install=[*PROJECT, chain.release_gates()], smoke_plan="@SMOKE_PLAN@")
+chain.register(
+    install=[*PROJECT, chain.release_gates()],
+    # Judging recorded evidence needs no project: a broken install still ends in a decision.
+    judge_install=[chain.release_gates()],
+    smoke_plan="@SMOKE_PLAN@",
+)
 
 # Your own sessions go below. To change one of the chain's sessions, name it in
 # register(own=[...]) and define it here with the methods of the Chain that

@@ -174,6 +174,28 @@ def test_a_gate_alone_fails_when_the_gate_fails(session: FakeSession) -> None:
     assert session.installs == [("-e", ".[test]")]
 
 
+@pytest.mark.parametrize(
+    ("name", "installs"),
+    [
+        ("lint", ("-e", ".", "release-gates")),
+        ("tests_evidence", ("-e", ".", "release-gates")),
+        ("package", ("-e", ".", "release-gates")),
+        ("coverage", ("release-gates",)),
+        ("buckets", ("release-gates",)),
+        ("decide", ("release-gates",)),
+        ("report", ("release-gates",)),
+    ],
+)
+def test_sessions_that_only_judge_evidence_do_not_install_the_project(
+    session: FakeSession, name: str, installs: tuple[str, ...]
+) -> None:
+    """A project that no longer installs must still end the chain in a recorded decision."""
+    judging = chain.Chain(("-e", ".", "release-gates"), judge_install=("release-gates",))
+    session.posargs = [FLAG]
+    judging.sessions()[name][1](session)
+    assert session.installs == [installs]
+
+
 def test_a_gate_in_the_chain_records_failure_as_evidence(session: FakeSession) -> None:
     session.posargs = [FLAG]
     CHAIN.sessions()["lint"][1](session)
@@ -322,7 +344,7 @@ def test_nox_lists_this_repos_sessions() -> None:
     # `--list --json` lists only the selected sessions (here: the chain session alone).
     names = re.findall(r"^[*-] (\S+) ->", listed.stdout, flags=re.MULTILINE)
     # The noxfile's own sessions (tests, smoke) are listed after the registered ones.
-    own = {"tests", "smoke", "bench"}
+    own = {"tests", "e2e", "smoke", "bench"}
     assert names[: -len(own)] == [name for name in CHAIN.sessions() if name not in own]
     assert set(names[-len(own) :]) == own
     assert "* gates ->" in listed.stdout  # `nox` alone runs the chain
