@@ -18,7 +18,7 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -33,6 +33,7 @@ from gates.config import PYPI_UPLOAD_URL, GatesConfig, Priority
 from gates.errors import EXIT_FAIL, GatesError
 from gates.ledger.interface import Ledger, RecordKind
 from gates.model import Decision, JSONValue
+from gates.redact import Redactor
 from gates.workspace import Workspace, git
 
 if TYPE_CHECKING:
@@ -256,26 +257,6 @@ class Published:
         }
 
 
-class Redactor:
-    """Replaces every known secret (the upload password, a URL's password) with ``***``."""
-
-    def __init__(self, secrets: Iterable[str | None]) -> None:
-        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
-
-    def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
-
-    def url(self, url: str) -> str:
-        parts = urllib.parse.urlsplit(url)
-        if parts.password is None and parts.username is None:
-            return url
-        host = parts.hostname or ""
-        netloc = f"{host}:{parts.port}" if parts.port else host
-        return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
-
-
 def index_url(repository_url: str, configured: str | None) -> str:
     """The simple index that shows what the upload repository already has."""
     if configured:
@@ -337,7 +318,7 @@ class Index:
         if self._credentials is not None:
             token = base64.b64encode(":".join(self._credentials).encode()).decode()
             request.add_header("Authorization", f"Basic {token}")
-        shown = self._redact.url(url)
+        shown = self._redact.url(url, "the index URL")
         try:
             with self._opener.open(request, timeout=INDEX_TIMEOUT_S) as response:
                 body: bytes = response.read()
@@ -347,7 +328,7 @@ class Index:
                 return None
             raise ReleaseError(f"cannot read the index {shown}: HTTP {exc.code}") from None
         except (urllib.error.URLError, OSError) as exc:
-            reason = self._redact(str(getattr(exc, "reason", exc)))
+            reason = self._redact.text(str(getattr(exc, "reason", exc)))
             raise ReleaseError(f"cannot read the index {shown}: {reason}") from None
 
     def files(self, project: str) -> dict[str, str]:
@@ -511,7 +492,7 @@ def _plan(project: Project, ledger: Ledger, repository_url: str, redact: Redacto
     version = _gated_version(decision)
     production = urllib.parse.urlsplit(repository_url).hostname == PYPI_UPLOAD_HOST
     if production or decision.environment == checklist.PRODUCTION:
-        _require_production(decision, cfg, ledger, redact.url(repository_url), version)
+        _require_production(decision, cfg, ledger, redact.url(repository_url, URL_NAME), version)
     name = cfg.project_name or decision.project or ""
     if not name:
         raise ReleaseError(f"{cfg.file.name}: project.name: missing")
@@ -531,7 +512,7 @@ def _plan(project: Project, ledger: Ledger, repository_url: str, redact: Redacto
     where = index_url(repository_url, cfg.release.index_url)
     index = Index(where, _credentials(repository_url, where), redact)
     on_index = index.files(name)
-    before = _uploaded_before(ledger, name, version, redact.url(repository_url))
+    before = _uploaded_before(ledger, name, version, redact.url(repository_url, URL_NAME))
     steps = []
     for path in files:
         digest = decision.artifacts[path.name]
@@ -583,6 +564,21 @@ def _require_production(
         )
 
 
+URL_NAME = "the repository URL"
+
+
+def _redactor(repository_url: str) -> Redactor:
+    """The upload password (``TWINE_PASSWORD`` or the URL's) in every spelling, and the Basic
+    token sent with it (an index may echo it)."""
+    redact = Redactor()
+    user, password = os.environ.get("TWINE_USERNAME"), os.environ.get("TWINE_PASSWORD")
+    if password is not None:
+        redact.add(password, "TWINE_PASSWORD")
+        redact.add_basic(user or "", password)
+    redact.add_url(repository_url, URL_NAME)
+    return redact
+
+
 def publish(
     project: Project,
     ledger: Ledger,
@@ -593,9 +589,9 @@ def publish(
 ) -> Published:
     """Upload the gated files, tag HEAD ``v{version}`` citing the decision, push the tag."""
     url = repository_url or project.config.release.repository_url
-    redact = Redactor([os.environ.get("TWINE_PASSWORD"), urllib.parse.urlsplit(url).password])
+    redact = _redactor(url)
     plan = _plan(project, ledger, url, redact)
-    shown_url = redact.url(url)
+    shown_url = redact.url(url, URL_NAME)
     journal = _Journal(ledger, plan, shown_url, redact)
     done: list[Step] = []
     say(
@@ -651,7 +647,7 @@ class _Journal:
         if step is None:
             payload["artifacts"] = dict(plan.decision.artifacts)
         if error is not None:
-            payload["error"] = self.redact(error)
+            payload["error"] = self.redact.text(error)
         self.ledger.append(RecordKind.RELEASE_STEP, payload)
 
 
@@ -683,7 +679,8 @@ def _run_step(project: Project, plan: _Plan, step: Step, url: str, redact: Redac
                 error = next(
                     (x for x in lines if x.startswith("ERROR")), lines[-1] if lines else ""
                 )
-                reason = redact(error.removeprefix("ERROR").strip() or f"exit {run.returncode}")
+                reason = error.removeprefix("ERROR").strip() or f"exit {run.returncode}"
+                reason = redact.text(reason)
                 raise ReleaseError(f"upload of {step.target} failed: {reason}")
         case StepKind.TAG:
             message = tag_message(plan.version, plan.decision, plan.files)

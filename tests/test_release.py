@@ -899,10 +899,3 @@ def test_the_index_is_derived_from_the_repository_url(
     repository: str, configured: str | None, expected: str
 ) -> None:
     assert release.index_url(repository, configured) == expected
-
-
-def test_redactor_hides_passwords_in_text_and_urls() -> None:
-    redact = release.Redactor(["s3cret", None, ""])
-    assert redact("twine said s3cret twice: s3cret") == "twine said *** twice: ***"
-    assert redact.url("https://me:s3cret@host:8443/legacy/") == "https://host:8443/legacy/"
-    assert redact.url("https://host/legacy/") == "https://host/legacy/"

@@ -18,8 +18,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from gates.redact import Redactor
 from gates.smoke.plan import Auth, Capture, HttpExpect, Request, render, render_value
-from gates.smoke.redact import Redactor
 
 MAX_REDIRECTS = 5
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -73,10 +73,9 @@ def auth_header(auth: Auth, values: Mapping[str, str], redactor: Redactor) -> st
         return f"Bearer {render(auth.bearer, values)}"
     assert auth.basic is not None
     user, password = (render(part, values) for part in auth.basic)
-    token = base64.b64encode(f"{user}:{password}".encode()).decode()
     if password in redactor:
-        redactor.add(token)  # the encoded form would otherwise show the password if echoed
-    return f"Basic {token}"
+        redactor.add_basic(user, password)  # the token would otherwise show it if echoed
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 def build(

@@ -28,7 +28,7 @@ import jmespath.exceptions
 
 from gates.config import Table
 from gates.errors import ConfigError
-from gates.smoke.redact import Redactor
+from gates.redact import Redactor, shown_url, too_short, url_credentials
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 """Methods that change nothing: the only ones retried, the only ones allowed read-only."""
@@ -297,7 +297,10 @@ def load(path: Path, environ: Mapping[str, str], *, base_url: str | None = None)
     try:
         return loader.plan(document, base_url)
     except ConfigError as exc:  # a message may quote a value that came from a secret
-        raise PlanError(Redactor(loader.secrets).text(str(exc))) from None
+        redactor = Redactor()
+        for secret in loader.secrets:
+            redactor.add_unchecked(secret)
+        raise PlanError(redactor.text(str(exc))) from None
 
 
 class _Loader:
@@ -323,7 +326,10 @@ class _Loader:
                 self.fail(
                     table, key, f"environment variable {name} is not set (${{{kind}:{name}}})"
                 )
-            if kind == "secret" and value:
+            if kind == "secret":
+                problem = too_short(value)
+                if problem is not None:
+                    self.fail(table, key, f"${{secret:{name}}}: {problem}")
                 self.secrets.add(value)
             return _LOOKS_LIKE_PLACEHOLDER.sub(r"{{\1}}", value)
 
@@ -395,8 +401,12 @@ class _Loader:
             if not raw_base:
                 self.fail(table, "base_url", "required (or pass --base-url)")
             base_url = self.expand(table, "base_url", raw_base)
+            self.url_password(table, base_url)
+        else:
+            self.url_password(None, base_url)
         if not re.match(r"^https?://[^/\s]+", base_url):
-            self.fail(table, "base_url", f"expected an http(s):// URL, got {base_url!r}")
+            shown = shown_url(base_url, "base_url")
+            self.fail(table, "base_url", f"expected an http(s):// URL, got {shown!r}")
         vars_table = table.table("vars")
         variables = {
             name: self.expand(vars_table, name, self._scalar(vars_table, name, value))
@@ -448,6 +458,19 @@ class _Loader:
         table.done()
         # Only now is every ${secret:…} of the plan known.
         return replace(plan, secrets=frozenset(self.secrets))
+
+    def url_password(self, table: Table | None, url: str) -> None:
+        """The password of ``https://user:PASSWORD@host`` is a secret: refused when too short
+        (``table`` None: it came from --base-url), redacted otherwise."""
+        credentials = url_credentials(url)
+        if credentials is None:
+            return
+        problem = too_short(credentials[1])
+        if problem is not None:
+            if table is None:
+                raise PlanError(f"--base-url: the URL's password: {problem}")
+            self.fail(table, "base_url", f"the URL's password: {problem}")
+        self.secrets.add(credentials[1])
 
     def _scalar(self, table: Table, key: str, value: Any) -> str:
         if isinstance(value, bool) or not isinstance(value, str | int | float):

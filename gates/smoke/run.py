@@ -25,6 +25,7 @@ import httpx
 
 from gates.errors import TargetDownError
 from gates.model import Finding, GateResult, Status, Threshold, utcnow
+from gates.redact import Redactor, too_short
 from gates.smoke import command, http, server
 from gates.smoke.evidence import Check, Leftover, Outcome, SmokeRun, excerpt, percentile
 from gates.smoke.plan import (
@@ -39,7 +40,6 @@ from gates.smoke.plan import (
     WebSocketStep,
     render,
 )
-from gates.smoke.redact import Redactor
 
 if TYPE_CHECKING:
     from gates.smoke.openapi import OpenApi
@@ -332,8 +332,13 @@ class _Runner:
         if answer is not None and 200 <= answer.status < 300:
             captured, missing = http.capture(step.captures, answer)
             for capture in step.captures:
-                if capture.secret and capture.name in captured:
-                    self.redactor.add(captured[capture.name])
+                value = captured.get(capture.name)
+                if capture.secret and value is not None:
+                    self.redactor.add_unchecked(value)  # masked even if refused: it was echoed
+                    problem = too_short(value)
+                    if problem is not None:
+                        missing.append(f"capture {capture.name}: {problem}")
+                        del captured[capture.name]
             self.values.update(captured)
             failures += missing
         if artifact is not None:
@@ -351,7 +356,7 @@ class _Runner:
             ms=answer.ms if answer is not None else 0.0,
             outcome=outcome,
             failures=tuple(failures),
-            excerpt=excerpt(answer.text) if failures and answer is not None else "",
+            excerpt=answer.text if failures and answer is not None else "",
             attempts=attempts,
         )
 
@@ -383,7 +388,7 @@ class _Runner:
             ms,
             Outcome.FAILED if failures else Outcome.PASSED,
             tuple(failures),
-            excerpt(output) if failures else "",
+            output if failures else "",
         )
 
     # Cleanups ----------------------------------------------------------------------------------
@@ -453,7 +458,7 @@ class _Runner:
                     answer.ms,
                     Outcome.PASSED if ok else Outcome.FAILED,
                     failures,
-                    "" if ok else excerpt(answer.text),
+                    "" if ok else answer.text,
                 )
             )
             if not ok:
@@ -616,10 +621,15 @@ def _not_run(step: Step, why: str) -> Check:
 
 
 def _redacted(run: SmokeRun, redactor: Redactor) -> SmokeRun:
-    """Apply every secret known at the end (a token captured late may have been echoed early)."""
+    """Apply every secret known at the end (a token captured late may have been echoed early).
+
+    Checks carry whole bodies until here: redacted first, then cut to an excerpt, since a secret
+    cut in two before redaction would match no pattern and leak all but its tail.
+    """
 
     def clean(check: Check) -> Check:
-        return Check.from_dict(redactor.deep(check.to_dict()) | {"ms": check.ms})
+        cleaned = Check.from_dict(redactor.deep(check.to_dict()) | {"ms": check.ms})
+        return replace(cleaned, excerpt=excerpt(cleaned.excerpt))
 
     return replace(
         run,
