@@ -14,6 +14,7 @@ Every error names the plan file, the step (index and name) and the key, in one l
 
 from __future__ import annotations
 
+import math
 import re
 import shlex
 import tomllib
@@ -42,6 +43,8 @@ _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _PLACEHOLDER = re.compile(rf"\{{\{{({_NAME})\}}\}}|\{{({_NAME})\}}")
 """``{{name}}`` (group 1, a literal ``{name}``) or ``{name}`` (group 2, a placeholder)."""
 _LOOKS_LIKE_PLACEHOLDER = re.compile(rf"\{{({_NAME})\}}")
+MIN_INTERVAL_S = 0.01
+"""Polls closer together than this would hammer a target that is starting up."""
 
 
 class PlanError(ConfigError):
@@ -383,6 +386,42 @@ class _Loader:
         except re.error as exc:
             self.fail(table, key, f"bad regular expression {source!r}: {exc}")
 
+    def number(
+        self,
+        table: Table,
+        key: str,
+        default: float | None,
+        *,
+        at_least: float = 0,
+        above: float | None = None,
+    ) -> float | None:
+        """A finite number, at least ``at_least`` (more than ``above`` when given)."""
+        # Table.number's range message wants both ends of a range: the bounds are checked here.
+        value = table.number(key, default)
+        if key not in table or value is None:
+            return value
+        if not math.isfinite(value):
+            self.fail(table, key, f"expected a finite number, got {value}")
+        if above is not None and value <= above:
+            self.fail(table, key, f"must be more than {above:g}, got {value:g}")
+        if value < at_least:
+            self.fail(table, key, f"must be at least {at_least:g}, got {value:g}")
+        return value
+
+    def seconds(
+        self, table: Table, key: str, default: float, *, at_least: float = 0, zero_ok: bool = False
+    ) -> float:
+        """A time limit or interval in seconds: finite, more than 0 (or 0 when ``zero_ok``)."""
+        value = self.number(table, key, default, at_least=at_least, above=None if zero_ok else 0)
+        return default if value is None else value
+
+    def path(self, table: Table, key: str, text: str) -> str:
+        """A path on the target (``${env:…}`` expanded): it starts with ``/``."""
+        path = self.expand(table, key, text)
+        if not path.startswith("/"):
+            self.fail(table, key, f"expected a path starting with /, got {path!r}")
+        return path
+
     def str_map(self, table: Table, key: str, known: set[str]) -> dict[str, str]:
         sub = table.table(key)
         values: dict[str, str] = {}
@@ -417,9 +456,9 @@ class _Loader:
         mode_text = table.string("mode", Mode.READ_WRITE.value)
         if mode_text not in {m.value for m in Mode}:
             self.fail(table, "mode", f"expected 'read-write' or 'read-only', got {mode_text!r}")
-        timeout = table.number("timeout", 10.0, low=0.001) or 10.0
+        timeout = self.seconds(table, "timeout", 10.0)
         retries = table.integer("retries", 0)
-        retry_delay = table.number("retry_delay", 0.5, low=0) or 0.0
+        retry_delay = self.seconds(table, "retry_delay", 0.5, zero_ok=True)
         known = {*variables, RUN_ID}
         steps: list[Step] = []
         names: set[str] = set()
@@ -443,17 +482,17 @@ class _Loader:
             steps=tuple(steps),
             vars=variables,
             mode=Mode(mode_text),
-            openapi=self.expand(table, "openapi", openapi) if openapi else None,
+            openapi=self.path(table, "openapi", openapi) if openapi is not None else None,
             wait_for=self.wait_for(table.table("wait_for")) if "wait_for" in table else None,
             expect_version=(
                 self.expect_version(table.table("expect_version"))
                 if "expect_version" in table
                 else None
             ),
-            p95_ms=table.number("p95_ms", None, low=0),
+            p95_ms=self.number(table, "p95_ms", None),
             concurrency=table.integer("concurrency", 10, low=1),
             fail_fast=table.boolean("fail_fast", False),
-            deadline_s=table.number("deadline", None, low=0.001),
+            deadline_s=self.number(table, "deadline", None, above=0),
         )
         table.done()
         # Only now is every ${secret:…} of the plan known.
@@ -479,10 +518,10 @@ class _Loader:
 
     def wait_for(self, table: Table) -> WaitFor:
         wait = WaitFor(
-            path=self.expand(table, "path", table.string("path", "")) or "/",
+            path=self.path(table, "path", table.string("path", "/")),
             status=table.integer("status", 200, low=100),
-            timeout_s=table.number("timeout", 60.0, low=0.001) or 60.0,
-            interval_s=table.number("interval", 0.5, low=0.01) or 0.5,
+            timeout_s=self.seconds(table, "timeout", 60.0),
+            interval_s=self.seconds(table, "interval", 0.5, at_least=MIN_INTERVAL_S),
         )
         table.done()
         return wait
@@ -494,12 +533,12 @@ class _Loader:
             if not value:
                 self.fail(table, key, "required")
         version = ExpectVersion(
-            path=self.expand(table, "path", table.string("path", "/version")),
+            path=self.path(table, "path", table.string("path", "/version")),
             json=self.jmespath(table, "json", source),
             json_source=source,
             equals=self.expand(table, "equals", equals),
-            timeout_s=table.number("timeout", 120.0, low=0.001) or 120.0,
-            interval_s=table.number("interval", 1.0, low=0.01) or 1.0,
+            timeout_s=self.seconds(table, "timeout", 120.0),
+            interval_s=self.seconds(table, "interval", 1.0, at_least=MIN_INTERVAL_S),
         )
         table.done()
         return version
@@ -562,7 +601,7 @@ class _Loader:
             form=form,
             body=self.template(table, "body", body, known) if body is not None else None,
             auth=self.auth(table, known),
-            timeout_s=table.number("timeout", timeout, low=0.001) or timeout,
+            timeout_s=self.seconds(table, "timeout", timeout),
         )
 
     def auth(self, table: Table, known: set[str]) -> Auth | None:
@@ -609,7 +648,7 @@ class _Loader:
             captures=captures,
             cleanup=cleanup,
             retries=step_retries,
-            retry_delay_s=table.number("retry_delay", retries[1], low=0) or 0.0,
+            retry_delay_s=self.seconds(table, "retry_delay", retries[1], zero_ok=True),
             parallel=table.boolean("parallel", False),
             schema=table.boolean("schema", True),
         )
@@ -627,7 +666,7 @@ class _Loader:
         return tuple(values)
 
     def http_expect(self, table: Table, known: set[str]) -> HttpExpect:
-        max_ms = table.number("max_ms", None, low=0)
+        max_ms = self.number(table, "max_ms", None)
         body = table.optional_string("body")
         expect = HttpExpect(
             statuses=self.statuses(table, (200,)),
@@ -713,7 +752,7 @@ class _Loader:
             ),
             messages=messages,
             connections=table.integer("connections", 1, low=1),
-            timeout_s=table.number("timeout", timeout, low=0.001) or timeout,
+            timeout_s=self.seconds(table, "timeout", timeout),
             parallel=table.boolean("parallel", False),
         )
         return step
@@ -738,7 +777,7 @@ class _Loader:
             argv=tuple(self.template(table, "command", part, known) for part in argv),
             exit_code=expect.integer("exit_code", 0),
             output=self.regex(expect, "output", output) if output is not None else None,
-            timeout_s=table.number("timeout", 60.0, low=0.001) or 60.0,
+            timeout_s=self.seconds(table, "timeout", 60.0),
             parallel=table.boolean("parallel", False),
         )
         expect.done()
