@@ -17,7 +17,8 @@ from gates.model import GateResult
 from gates.redact import Redactor
 from gates.smoke import report
 from gates.smoke.evidence import SmokeRun
-from gates.smoke.plan import Plan, load
+from gates.smoke.loading import load
+from gates.smoke.plan import Plan
 from gates.smoke.run import CLIENTS, GATE, Environment, Options, collect, judge, refuse_writes
 
 if TYPE_CHECKING:

@@ -19,7 +19,8 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from gates.redact import Redactor
-from gates.smoke.plan import Auth, Capture, HttpExpect, Request, render, render_value
+from gates.smoke.plan import Auth, Capture, HttpExpect, Request
+from gates.smoke.templating import render, render_value
 
 MAX_REDIRECTS = 5
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -60,6 +61,12 @@ class Answer:
     @property
     def text(self) -> str:
         return self.body.decode("utf-8", errors="replace")
+
+
+def describe(exc: BaseException) -> str:
+    """An error in one line: its type, and its message when it has one."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def origin(url: str) -> tuple[str, str, int | None]:

@@ -13,7 +13,8 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketExce
 
 from gates.redact import Redactor
 from gates.smoke.http import auth_header
-from gates.smoke.plan import CONNECTION, WebSocketStep, render, render_value
+from gates.smoke.plan import CONNECTION, WebSocketStep
+from gates.smoke.templating import render, render_value
 
 
 def url_for(step: WebSocketStep, values: Mapping[str, str], base_url: str) -> str:

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 from conftest import Project
 
-from gates.smoke.plan import HttpStep, Mode, WebSocketStep, load, render
+from gates.smoke.loading import load
+from gates.smoke.plan import HttpStep, Mode, WebSocketStep
+from gates.smoke.templating import render
 
 from .service import EXAMPLE_PLAN, write_plan
 
