@@ -64,8 +64,9 @@ class _Echo(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         received = self.headers.get("X-Token", "")
         authorization = self.headers.get("Authorization", "")
-        if self.path == "/login":
-            self._send("application/json", json.dumps({"token": SESSION}), "")
+        if self.path in ("/login", "/short-login"):
+            token = SESSION if self.path == "/login" else "abc"
+            self._send("application/json", json.dumps({"token": token, "echo": token}), "")
             return
         echoed = sorted(spellings(received) | {authorization, SESSION}) if received else []
         if self.path.startswith("/text"):
@@ -264,3 +265,26 @@ def test_an_unparsable_ledger_url_is_exit_2_without_its_password(
         'when looking for matching "]" in IPv6 host address in URI: "postgresql://u:***@[::1"\n'
     )
     assert "secretpass" not in err and "Traceback" not in err
+
+
+def test_a_short_captured_secret_fails_its_step_and_is_still_masked(
+    make_project: Callable[..., Project], echo_server: str
+) -> None:
+    project = make_project()
+    plan = project.write(
+        "smoke.toml",
+        '[[steps]]\nname = "login"\nmethod = "GET"\npath = "/short-login"\n'
+        'capture = { token = { json = "token", secret = true } }\n'
+        '[[steps]]\nname = "use"\nmethod = "GET"\npath = "/login"\n'
+        'auth = { bearer = "{token}" }\n',
+    )
+
+    code, out, err = project.gates(
+        "smoke", str(plan), "--base-url", f"http://{echo_server}", "--json"
+    )
+
+    assert (code, err) == (1, "")
+    login, use = json.loads(out)["details"]["checks"]
+    assert login["failures"] == [f"capture token: {SHORT.format(3)}"]
+    assert login["excerpt"] == '{"token": "***", "echo": "***"}'
+    assert use["failures"] == ["not run: {token} was never captured"]
