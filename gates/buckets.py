@@ -20,19 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gates import evidence, fingerprint, junit
-from gates.config import (
-    UNCATEGORIZED,
-    BucketMatch,
-    BucketRule,
-    GatesConfig,
-    Table,
-    TestsConfig,
-    bucket_match,
-)
+from gates.bucket_rules import UNCATEGORIZED, BucketMatch, BucketRule, bucket_match
+from gates.config import GatesConfig, TestsConfig
 from gates.errors import EvidenceError
 from gates.gate import Gate
 from gates.junit import JUnitReport, Outcome, TestCase
 from gates.model import Finding, GateResult, JSONValue, Status, Threshold, Waiver
+from gates.toml_table import Table
 from gates.workspace import Workspace
 
 if TYPE_CHECKING:

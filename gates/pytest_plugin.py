@@ -60,7 +60,9 @@ class RiskyRecorder:
     def pytest_runtest_call(self, item: pytest.Item) -> object:
         cls = getattr(item, "cls", None)
         unittest_style = isinstance(cls, type) and issubclass(cls, unittest.TestCase)
-        self.current, self.assertions = (None if unittest_style else item.nodeid), 0
+        # A doctest checks its expected output, not assert statements: never "risky".
+        judged = isinstance(item, pytest.Function) and not unittest_style
+        self.current, self.assertions = (item.nodeid if judged else None), 0
         return (yield)
 
     def pytest_assertion_pass(self, item: pytest.Item) -> None:
@@ -78,6 +80,8 @@ class RiskyRecorder:
     def pytest_sessionfinish(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         data = {"risky": self.risky, "checked": self.checked}
+        # Not gates.workspace.write_text: this module runs in the project's own test environment,
+        # which need not have gates' dependencies, so it imports nothing else from gates.
         temporary = self.path.with_name(f".{self.path.name}.tmp")
         temporary.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         os.replace(temporary, self.path)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-from gates.errors import EvidenceError, TargetDownError, ToolError
+from gates.errors import ConfigError, EvidenceError, TargetDownError, ToolError
 from gates.gate import Runnable
 from gates.ledger import record_result, result_digest
 from gates.model import GateResult, Status, utcnow
@@ -19,17 +19,17 @@ from gates.project import Project
 def run_gate(project: Project, gate: Runnable, *, today: dt.date | None = None) -> GateResult:
     """Collect, judge, stamp and record ``gate`` for the current tree.
 
-    Tool and evidence failures (and a smoke target that is down) are recorded as ERROR — fail
-    closed: a stale PASS must never stand in — and then re-raised so the command exits 2 (or 3);
-    config and usage errors propagate without a result.
+    Tool, evidence and gate-config failures (and a smoke target that is down) are recorded as
+    ERROR — fail closed: a stale PASS must never stand in, and the decision says what happened
+    rather than "did not run" — then re-raised so the command exits 2 (or 3).
     """
     tree = project.workspace.tree_id()
     started = utcnow()
     clock = time.perf_counter()
-    failure: ToolError | EvidenceError | TargetDownError | None = None
+    failure: ConfigError | ToolError | EvidenceError | TargetDownError | None = None
     try:
         result = gate.evaluate(project, tree, today or started.date())
-    except (ToolError, EvidenceError, TargetDownError) as exc:
+    except (ConfigError, ToolError, EvidenceError, TargetDownError) as exc:
         failure = exc
         result = GateResult(gate=gate.name, status=Status.ERROR, summary=str(exc))
     try:

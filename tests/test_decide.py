@@ -210,3 +210,20 @@ def test_annotations_are_capped(
     assert code == 1
     assert out.count("::error file=") == 50
     assert "::error::lint: 10 more findings not annotated" in out
+
+
+def test_a_gate_that_errored_on_its_config_is_named_with_its_error_not_as_never_run(
+    make_project: Callable[..., Project],
+) -> None:
+    project = make_project(gates='[tool.gates]\nrequired = ["coverage"]\n')
+    code, _, err = project.gates("coverage")
+    message = (
+        "pyproject.toml: tool.gates.coverage: no threshold configured "
+        "(set min_total, paths or min_changed_lines)"
+    )
+    assert (code, err) == (2, f"gates: error: {message}\n")
+
+    code, data = project.gates_json("decide")
+
+    assert (code, data["verdict"]) == (1, "NO_GO")
+    assert data["reasons"] == [f"coverage: ERROR ({message})"]

@@ -14,10 +14,11 @@ import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
+import nox
 import pytest
 from conftest import CLEAN_MODULE, Project, git, init_repo
 
-from gates import init, templates
+from gates import __version__, chain, init, templates
 from gates.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -147,7 +148,7 @@ def test_existing_noxfile_is_refused_with_force_hint(
 
     code, _out, err = _run(capsys, project.root, "--no-measure", "--force")
     assert code == 0
-    assert (project.root / "noxfile.py").read_text().startswith('"""Release gates for demo')
+    assert '"""Release gates for demo' in (project.root / "noxfile.py").read_text()
 
 
 def test_existing_tool_gates_is_refused(
@@ -208,10 +209,69 @@ def test_generated_noxfile_loads_in_nox_with_a_dependency_group(
         check=False,
     )
     assert listed.returncode == 0, listed.stderr
-    for session in (*templates.CHAIN, "gates", "tests", "workflow", "release"):
-        assert f"{session} " in listed.stdout or f"{session}\n" in listed.stdout, session
+    names = re.findall(r"^[*-] (\S+) ->", listed.stdout, flags=re.MULTILINE)
+    assert names == list(chain.Chain(install=()).sessions())
     noxfile = (project.root / "noxfile.py").read_text()
     assert 'PROJECT = ["-e", ".", *nox.project.dependency_groups(PYPROJECT, "dev")]' in noxfile
+
+
+def test_generated_noxfile_is_short_and_defines_no_session_itself(tmp_path: Path) -> None:
+    """Its sessions come from the installed release-gates: upgrading it upgrades the chain."""
+    text = templates.noxfile(project="p", install=['"-e"', '".[test]"'])
+    assert len(text.splitlines()) < 80
+    tree = ast.parse(text)
+    assert not [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)]
+    assert not any(f'"{name}"' in text for name in chain.CHAIN)
+    # nox reads the script block: it installs release-gates when nox's own Python lacks it.
+    (tmp_path / "noxfile.py").write_text(text)
+    script = nox.project.load_toml(tmp_path / "noxfile.py")
+    assert script["dependencies"] == ["nox>=2025.2", f"release-gates>={__version__}"]
+    # Clean under ruff's defaults, whatever the project's own settings.
+    for check in (["check"], ["format", "--check"]):
+        ruff = [sys.executable, "-m", "ruff", *check, "--isolated", "noxfile.py"]
+        ran = subprocess.run(ruff, cwd=tmp_path, capture_output=True, text=True, check=False)
+        assert ran.returncode == 0, ran.stdout + ran.stderr
+
+
+def test_generated_noxfile_without_release_gates_says_how_to_get_it(
+    make_project: Callable[..., Project], capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project()
+    assert _run(capsys, project.root, "--no-measure")[0] == 0
+    # What nox does with the file (script mode off), in a Python where gates cannot be imported.
+    hide_gates = "import runpy, sys; sys.modules['gates'] = None; runpy.run_path('noxfile.py')"
+    ran = subprocess.run(
+        [sys.executable, "-c", hide_gates],
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (ran.returncode, ran.stdout) == (2, "")
+    assert ran.stderr == (
+        "noxfile.py: error: import of gates halted; None in sys.modules: the gate sessions come "
+        "from release-gates; run nox in script mode (the default), or install both: "
+        "uv tool install nox --with release-gates\n"
+    )
+
+
+def test_generated_chain_refuses_shards_that_are_not_there(
+    make_project: Callable[..., Project], capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project()
+    assert _run(capsys, project.root, "--no-measure")[0] == 0
+    ran = subprocess.run(
+        [sys.executable, "-m", "nox", "-s", "gates", "--", "--shards", "nowhere"],
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ran.returncode == 1
+    assert "nox > Session gates aborted: --shards needs a folder of shard evidence folders" in (
+        ran.stderr
+    )
+    assert "Traceback" not in ran.stderr
 
 
 def test_gitignore_entry_added_once(tmp_path: Path) -> None:
@@ -325,41 +385,6 @@ def test_every_placeholder_is_filled() -> None:
         + templates.smoke_plan(package="p")
     )
     assert not re.search(r"@[A-Z_]+@", rendered)
-
-
-def _definitions(source: str) -> dict[str, str]:
-    tree = ast.parse(source)
-    found = {}
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef):
-            found[node.name] = ast.dump(node)
-        elif isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
-            found[node.targets[0].id] = ast.dump(node.value)
-    return found
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        "CHAIN",
-        "CHAIN_FLAG",
-        "SHARDS_FLAG",
-        "GATE_EXIT_CODES",
-        "WORKFLOW_LINTERS",
-        "_install_once",
-        "_gate",
-        "_shard_args",
-        "gates",
-        "tests_evidence",
-        "decide",
-        "workflow",
-        "report",
-    ],
-)
-def test_noxfile_template_shares_the_chain_with_this_repo(name: str) -> None:
-    ours = _definitions((REPO / "noxfile.py").read_text(encoding="utf-8"))
-    generated = _definitions(templates.noxfile(project="x", install=['"-e"', '"."']))
-    assert generated[name] == ours[name]
 
 
 # A real open-source project, end to end: cachetools' sdist ships its pytest suite (~1 s).

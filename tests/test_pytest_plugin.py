@@ -29,6 +29,15 @@ SUITE = {
             pass
     """,
     # unittest's assert methods never reach pytest's hook: such tests are not judged at all.
+    # A doctest compares output; it has no assert statement and is not judged either.
+    "tests/helpers.py": '''
+        def double(n):
+            """
+            >>> double(2)
+            4
+            """
+            return 2 * n
+    ''',
     "tests/test_unittest_style.py": """
         import unittest
 
@@ -42,9 +51,11 @@ PLUGIN = ("-p", "gates.pytest_plugin", "-o", "enable_assertion_pass_hook=true")
 
 def test_passing_tests_without_assertions_are_recorded(tmp_path: Path) -> None:
     root = make_project(tmp_path, SUITE)
-    run_pytest(root, root / ".gates/evidence/junit.xml", *PLUGIN, bind=False)
+    junit = root / ".gates/evidence/junit.xml"
+    run_pytest(root, junit, *PLUGIN, "--doctest-modules", bind=False)
     record = json.loads((root / ".gates/evidence/risky.json").read_text())
     assert record == {"risky": ["tests/test_mixed.py::test_no_assertion"], "checked": 6}
+    assert 'name="helpers.double"' in junit.read_text()  # the doctest ran, unjudged
 
 
 def test_evidence_folder_option(tmp_path: Path) -> None:

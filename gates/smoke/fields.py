@@ -16,11 +16,11 @@ from typing import Any, NoReturn
 import jmespath
 import jmespath.exceptions
 
-from gates.config import Table
 from gates.errors import ConfigError
 from gates.redact import too_short, url_credentials
 from gates.smoke.plan import Auth, PlanError
 from gates.smoke.templating import ENVIRONMENT, literal, placeholders
+from gates.toml_table import Table
 
 MIN_INTERVAL_S = 0.01
 """Polls closer together than this would hammer a target that is starting up."""

@@ -15,7 +15,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from gates.config import Table
 from gates.errors import ConfigError
 from gates.redact import Redactor, shown_url
 from gates.smoke.fields import MIN_INTERVAL_S, Fields
@@ -40,6 +39,7 @@ from gates.smoke.plan import (
     WaitFor,
     WebSocketStep,
 )
+from gates.toml_table import Table
 
 
 def load(path: Path, environ: Mapping[str, str], *, base_url: str | None = None) -> Plan:
