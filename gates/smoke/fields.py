@@ -7,7 +7,6 @@ the loader can redact them from its own errors and the run from everything it wr
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -107,16 +106,9 @@ class Fields:
         above: float | None = None,
     ) -> float | None:
         """A finite number, at least ``at_least`` (more than ``above`` when given)."""
-        # Table.number's range message wants both ends of a range: the bounds are checked here.
-        value = table.number(key, default)
-        if key not in table or value is None:
-            return value
-        if not math.isfinite(value):
-            self.fail(table, key, f"expected a finite number, got {value}")
-        if above is not None and value <= above:
+        value = table.number(key, default, low=at_least)  # finite, and at least at_least
+        if value is not None and above is not None and value <= above and key in table:
             self.fail(table, key, f"must be more than {above:g}, got {value:g}")
-        if value < at_least:
-            self.fail(table, key, f"must be at least {at_least:g}, got {value:g}")
         return value
 
     def seconds(

@@ -58,7 +58,7 @@ def _closed_port() -> str:
         ("retry_delay = -0.5\n" + STEP, "smoke.toml: retry_delay: must be at least 0, got -0.5"),
         (
             "[wait_for]\ninterval = 0\n" + STEP,
-            "smoke.toml:2: wait_for.interval: must be more than 0, got 0",
+            "smoke.toml:2: wait_for.interval: must be at least 0.01, got 0",
         ),
         (
             "[wait_for]\ninterval = 0.001\n" + STEP,
