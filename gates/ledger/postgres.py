@@ -9,37 +9,14 @@ shown is the URL with the password replaced, and driver messages are scrubbed of
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
 
 from gates.errors import LedgerError
 from gates.ledger.store import SqlLedger
+from gates.redact import Redactor
 
 LOCK_KEY = 0x6761746573_4C44  # "gates" "LD": the advisory lock every writer takes
 CONNECT_TIMEOUT_S = 10
-
-
-def redact(url: str) -> str:
-    """``url`` with its password replaced by ``***`` (all of it hidden if it cannot be parsed)."""
-    try:
-        parts = urlsplit(url)
-        password = parts.password
-        host = parts.hostname
-        port = parts.port
-    except ValueError:
-        return "GATES_LEDGER_URL (unparsable URL)"
-    if password is None:
-        return url
-    user = parts.username or ""
-    netloc = f"{user}:***@{host or ''}" + (f":{port}" if port is not None else "")
-    shown = urlunsplit(parts._replace(netloc=netloc))
-    # Even where the password also appears elsewhere (say, as the database name).
-    return _scrub(shown, _password_forms(url))
-
-
-def _scrub(text: str, secrets: tuple[str, ...]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
+URL_NAME = "GATES_LEDGER_URL"
 
 
 class PostgresLedger(SqlLedger):
@@ -55,8 +32,11 @@ class PostgresLedger(SqlLedger):
                 "GATES_LEDGER_URL names a PostgreSQL ledger but psycopg is not installed"
                 " (pip install 'release-gates[postgres]')"
             ) from None
-        super().__init__(redact(url), (psycopg.Error,))
-        self._secrets = _password_forms(url)
+        self._redactor = Redactor()
+        self._redactor.add_url(url, URL_NAME)
+        # Even where the password also appears elsewhere (say, as the database name), and in
+        # a URL urlsplit rejects but libpq may quote whole in its complaint.
+        super().__init__(self._redactor.url(url, URL_NAME), (psycopg.Error,))
         with self._guard("connect"):
             self._connection = psycopg.connect(
                 url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
@@ -68,7 +48,7 @@ class PostgresLedger(SqlLedger):
             raise
 
     def _message(self, error: Exception) -> str:
-        return _scrub(super()._message(error), self._secrets)
+        return self._redactor.text(super()._message(error))
 
     def _run(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
         cursor = self._connection.execute(sql.replace("?", "%s"), params)
@@ -83,13 +63,3 @@ class PostgresLedger(SqlLedger):
 
     def _close(self) -> None:
         self._connection.close()
-
-
-def _password_forms(url: str) -> tuple[str, ...]:
-    try:
-        password = urlsplit(url).password
-    except ValueError:
-        return ()
-    if not password:
-        return ()
-    return tuple({password, unquote(password)})

@@ -14,37 +14,33 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
 from gates import tools
 from gates.config import PYPI_UPLOAD_URL
+from gates.redact import Redactor
 from gates.release.errors import ReleaseError
 
 PYPI_UPLOAD_HOST = urllib.parse.urlsplit(PYPI_UPLOAD_URL).hostname
 INDEX_TIMEOUT_S = 60.0
 
 
-class Redactor:
-    """Replaces every known secret (the upload password, a URL's password) with ``***``."""
+REPOSITORY_URL = "the repository URL"
+"""How the upload URL is named in errors about it (a short password in it, say)."""
 
-    def __init__(self, secrets: Iterable[str | None]) -> None:
-        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
 
-    def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
-
-    def url(self, url: str) -> str:
-        parts = urllib.parse.urlsplit(url)
-        if parts.password is None and parts.username is None:
-            return url
-        host = parts.hostname or ""
-        netloc = f"{host}:{parts.port}" if parts.port else host
-        return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+def upload_redactor(repository_url: str) -> Redactor:
+    """The upload password (``TWINE_PASSWORD`` or the URL's) in every spelling, and the Basic
+    token sent with it (an index may echo it)."""
+    redact = Redactor()
+    user, password = os.environ.get("TWINE_USERNAME"), os.environ.get("TWINE_PASSWORD")
+    if password is not None:
+        redact.add(password, "TWINE_PASSWORD")
+        redact.add_basic(user or "", password)
+    redact.add_url(repository_url, REPOSITORY_URL)
+    return redact
 
 
 def index_url(repository_url: str, configured: str | None) -> str:
@@ -108,7 +104,7 @@ class Index:
         if self._credentials is not None:
             token = base64.b64encode(":".join(self._credentials).encode()).decode()
             request.add_header("Authorization", f"Basic {token}")
-        shown = self._redact.url(url)
+        shown = self._redact.url(url, "the index URL")
         try:
             with self._opener.open(request, timeout=INDEX_TIMEOUT_S) as response:
                 body: bytes = response.read()
@@ -118,7 +114,7 @@ class Index:
                 return None
             raise ReleaseError(f"cannot read the index {shown}: HTTP {exc.code}") from None
         except (urllib.error.URLError, OSError) as exc:
-            reason = self._redact(str(getattr(exc, "reason", exc)))
+            reason = self._redact.text(str(getattr(exc, "reason", exc)))
             raise ReleaseError(f"cannot read the index {shown}: {reason}") from None
 
     def files(self, project: str) -> dict[str, str]:
@@ -168,5 +164,5 @@ def upload(
         lines = run.tail().splitlines()
         # twine's "ERROR    HTTPError: 403 Forbidden from URL" says most; else the end.
         error = next((x for x in lines if x.startswith("ERROR")), lines[-1] if lines else "")
-        reason = redact(error.removeprefix("ERROR").strip() or f"exit {run.returncode}")
+        reason = redact.text(error.removeprefix("ERROR").strip() or f"exit {run.returncode}")
         raise ReleaseError(f"upload of {path.name} failed: {reason}")

@@ -9,7 +9,6 @@ where it stopped and never sends a file twice.
 
 from __future__ import annotations
 
-import os
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,8 +22,17 @@ from gates.details import PackageDetails
 from gates.errors import GatesError
 from gates.ledger.interface import Ledger, RecordKind
 from gates.model import Decision, JSONValue
+from gates.redact import Redactor
 from gates.release.errors import ReleaseError, ReleaseRefused
-from gates.release.index import PYPI_UPLOAD_HOST, Index, Redactor, credentials, index_url, upload
+from gates.release.index import (
+    PYPI_UPLOAD_HOST,
+    REPOSITORY_URL,
+    Index,
+    credentials,
+    index_url,
+    upload,
+    upload_redactor,
+)
 from gates.release.tags import remote_tag_commit, tag_commit, tag_message, tag_name
 from gates.workspace import Workspace, git
 
@@ -231,7 +239,9 @@ def _plan(project: Project, ledger: Ledger, repository_url: str, redact: Redacto
     version = _gated_version(decision)
     production = urllib.parse.urlsplit(repository_url).hostname == PYPI_UPLOAD_HOST
     if production or decision.environment == checklist.PRODUCTION:
-        _require_production(decision, cfg, ledger, redact.url(repository_url), version)
+        _require_production(
+            decision, cfg, ledger, redact.url(repository_url, REPOSITORY_URL), version
+        )
     name = cfg.project_name or decision.project or ""
     if not name:
         raise ReleaseError(f"{cfg.file.name}: project.name: missing")
@@ -251,7 +261,7 @@ def _plan(project: Project, ledger: Ledger, repository_url: str, redact: Redacto
     where = index_url(repository_url, cfg.release.index_url)
     index = Index(where, credentials(repository_url, where), redact)
     on_index = index.files(name)
-    before = _uploaded_before(ledger, name, version, redact.url(repository_url))
+    before = _uploaded_before(ledger, name, version, redact.url(repository_url, REPOSITORY_URL))
     steps = []
     for path in files:
         digest = decision.artifacts[path.name]
@@ -313,9 +323,9 @@ def publish(
 ) -> Published:
     """Upload the gated files, tag HEAD ``v{version}`` citing the decision, push the tag."""
     url = repository_url or project.config.release.repository_url
-    redact = Redactor([os.environ.get("TWINE_PASSWORD"), urllib.parse.urlsplit(url).password])
+    redact = upload_redactor(url)
     plan = _plan(project, ledger, url, redact)
-    shown_url = redact.url(url)
+    shown_url = redact.url(url, REPOSITORY_URL)
     journal = _Journal(ledger, plan, shown_url, redact)
     done: list[Step] = []
     say(
@@ -371,7 +381,7 @@ class _Journal:
         if step is None:
             payload["artifacts"] = dict(plan.decision.artifacts)
         if error is not None:
-            payload["error"] = self.redact(error)
+            payload["error"] = self.redact.text(error)
         self.ledger.append(RecordKind.RELEASE_STEP, payload)
 
 

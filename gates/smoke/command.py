@@ -9,7 +9,8 @@ import signal
 import time
 from collections.abc import Mapping
 
-from gates.smoke.plan import CommandStep, render
+from gates.smoke.plan import CommandStep
+from gates.smoke.templating import render
 
 
 async def run(step: CommandStep, values: Mapping[str, str]) -> tuple[str, int | None, str, float]:

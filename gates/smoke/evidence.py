@@ -45,7 +45,8 @@ class Check:
     outcome: Outcome
     failures: tuple[str, ...] = ()
     excerpt: str = ""
-    """Start of the response body when the check failed."""
+    """Start of the response body when the check failed (the whole body until the run redacts
+    and cuts it)."""
     attempts: int = 1
 
     def to_dict(self) -> dict[str, Any]:
@@ -152,6 +153,15 @@ def percentile(values: Sequence[float], pct: float) -> float | None:
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
-    """One line, at most ``limit`` characters, marked when cut."""
+    """One line, at most ``limit`` characters, marked when cut.
+
+    ``text`` must be redacted already (see :mod:`gates.redact`). A cut through a mask takes the
+    whole mask off, so no cut ``*`` run can be mistaken for the start of a value.
+    """
     flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    if flat[limit - 1] == "*":
+        cut = cut.rstrip("*")
+    return cut + "…"

@@ -8,17 +8,17 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from gates import tools
 from gates.config import GatesConfig
 from gates.errors import Exit, TargetDownError
 from gates.gate import Gate
 from gates.model import GateResult
+from gates.redact import Redactor
 from gates.smoke import report
 from gates.smoke.evidence import SmokeRun
-from gates.smoke.plan import Plan, load
-from gates.smoke.redact import Redactor
+from gates.smoke.loading import load
+from gates.smoke.plan import Plan
 from gates.smoke.run import CLIENTS, GATE, Environment, Options, collect, judge, refuse_writes
 
 if TYPE_CHECKING:
@@ -39,8 +39,11 @@ class SmokeGate(Gate[SmokeRun]):
         self.plan: Plan = load(plan_path, env, base_url=options.base_url)
         refuse_writes(self.plan, options)
         self.options = options
-        self.redactor = Redactor(self.plan.secrets)
-        self.redactor.add(urlsplit(self.plan.base_url).password or "")  # https://user:PASSWORD@
+        self.redactor = Redactor()
+        for secret in self.plan.secrets:  # each one's length was checked where the plan names it
+            self.redactor.add(secret, str(plan_path))
+        # https://user:PASSWORD@host: the password, and the Basic token httpx derives from it.
+        self.redactor.add_url(self.plan.base_url, "--base-url" if options.base_url else "base_url")
         self.run: SmokeRun | None = None
 
     def collect(self, project: Project, tree: str) -> SmokeRun:

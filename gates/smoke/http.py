@@ -18,8 +18,9 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from gates.smoke.plan import Auth, Capture, HttpExpect, Request, render, render_value
-from gates.smoke.redact import Redactor
+from gates.redact import Redactor
+from gates.smoke.plan import Auth, Capture, HttpExpect, Request
+from gates.smoke.templating import render, render_value
 
 MAX_REDIRECTS = 5
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -62,6 +63,12 @@ class Answer:
         return self.body.decode("utf-8", errors="replace")
 
 
+def describe(exc: BaseException) -> str:
+    """An error in one line: its type, and its message when it has one."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
     port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
@@ -73,10 +80,9 @@ def auth_header(auth: Auth, values: Mapping[str, str], redactor: Redactor) -> st
         return f"Bearer {render(auth.bearer, values)}"
     assert auth.basic is not None
     user, password = (render(part, values) for part in auth.basic)
-    token = base64.b64encode(f"{user}:{password}".encode()).decode()
     if password in redactor:
-        redactor.add(token)  # the encoded form would otherwise show the password if echoed
-    return f"Basic {token}"
+        redactor.add_basic(user, password)  # the token would otherwise show it if echoed
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 def build(

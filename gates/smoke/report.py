@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gates.model import GateResult
+from gates.redact import Redactor
 from gates.smoke.evidence import Check, Outcome, SmokeRun
-from gates.smoke.redact import Redactor
 
 COLUMNS = ("check", "method", "path", "expected", "actual", "ms", "result")
 _MARK = {

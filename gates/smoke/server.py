@@ -10,7 +10,7 @@ import subprocess
 from collections.abc import Iterator
 
 from gates.errors import TargetDownError
-from gates.smoke.redact import Redactor
+from gates.redact import Redactor
 
 START_TIMEOUT_S = 30.0
 """How long a started server has to open its port when the plan has no ``wait_for``."""

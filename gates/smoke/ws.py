@@ -11,9 +11,10 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
+from gates.redact import Redactor
 from gates.smoke.http import auth_header
-from gates.smoke.plan import CONNECTION, WebSocketStep, render, render_value
-from gates.smoke.redact import Redactor
+from gates.smoke.plan import CONNECTION, WebSocketStep
+from gates.smoke.templating import render, render_value
 
 
 def url_for(step: WebSocketStep, values: Mapping[str, str], base_url: str) -> str:

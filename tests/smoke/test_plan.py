@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 from conftest import Project
 
-from gates.smoke.plan import HttpStep, Mode, WebSocketStep, load, render
+from gates.smoke.loading import load
+from gates.smoke.plan import HttpStep, Mode, WebSocketStep
+from gates.smoke.templating import render
 
 from .service import EXAMPLE_PLAN, write_plan
 
@@ -240,12 +242,16 @@ def test_missing_plan_file(project: Project) -> None:
 
 
 def test_example_plan_loads_with_secrets_known(monkeypatch: pytest.MonkeyPatch) -> None:
-    env = {"SMOKE_BASE_URL": "http://127.0.0.1:1/", "SMOKE_EMAIL": "a@b.c", "SMOKE_PASSWORD": "pw"}
+    env = {
+        "SMOKE_BASE_URL": "http://127.0.0.1:1/",
+        "SMOKE_EMAIL": "a@b.c",
+        "SMOKE_PASSWORD": "pw-123",
+    }
 
     plan = load(EXAMPLE_PLAN, env)
 
     assert plan.base_url == "http://127.0.0.1:1"
-    assert plan.secrets == frozenset({"pw"})
+    assert plan.secrets == frozenset({"pw-123"})
     assert plan.mode is Mode.READ_WRITE
     assert [type(step) for step in plan.steps][-2:] == [WebSocketStep, WebSocketStep]
     login = plan.steps[0]
@@ -256,8 +262,8 @@ def test_environment_values_are_literal_not_placeholders(tmp_path: Path) -> None
     plan_file = tmp_path / "plan.toml"
     plan_file.write_text(HEALTH.replace('"/health"', '"/h?p=${secret:PW}"'), encoding="utf-8")
 
-    plan = load(plan_file, {"PW": "a{b}c"}, base_url="http://127.0.0.1:1")
+    plan = load(plan_file, {"PW": "pw-a{b}c"}, base_url="http://127.0.0.1:1")
 
     step = plan.steps[0]
     assert isinstance(step, HttpStep)
-    assert render(step.request.path, {}) == "/h?p=a{b}c"
+    assert render(step.request.path, {}) == "/h?p=pw-a{b}c"

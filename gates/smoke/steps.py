@@ -1,0 +1,233 @@
+"""The steps of a smoke plan, in order (``parallel`` neighbours together, at most ``concurrency``
+at a time), each becoming one :class:`~gates.smoke.evidence.Check`.
+
+Values captured by a step fill the placeholders of the later ones; a step whose placeholder was
+never captured is not run. Steps that create something register an
+:class:`~gates.smoke.cleanup.Artifact` before their request goes out, so it is cleaned up (or
+reported as a leftover) however the run ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from gates.redact import Redactor, too_short
+from gates.smoke import command, http
+from gates.smoke.cleanup import Artifact, ArtifactState
+from gates.smoke.evidence import Check, Outcome
+from gates.smoke.plan import CONNECTION, RUN_ID, CommandStep, HttpStep, Plan, Step, WebSocketStep
+from gates.smoke.templating import missing
+
+if TYPE_CHECKING:
+    from gates.smoke.openapi import OpenApi
+
+
+class StepRunner:
+    """Runs the plan's steps against one client; what they found accumulates here."""
+
+    def __init__(self, plan: Plan, redactor: Redactor, run_id: str, schema: OpenApi | None) -> None:
+        self.plan = plan
+        self.redactor = redactor
+        self.schema = schema
+        """The target's OpenAPI document, when the plan names one: responses are validated."""
+        self.values: dict[str, str] = {**plan.vars, RUN_ID: run_id}
+        self.checks: dict[int, Check] = {}
+        """By step index: steps that never ran have none."""
+        self.artifacts: list[Artifact] = []
+        self.timings: list[float] = []
+        self.stop_reason: str | None = None
+
+    async def steps(self, client: httpx.AsyncClient) -> None:
+        limit = asyncio.Semaphore(self.plan.concurrency)
+
+        async def limited(index: int) -> None:
+            async with limit:
+                await self.step(client, index)
+
+        steps = self.plan.steps
+        index = 0
+        while index < len(steps):
+            group = [index]
+            if steps[index].parallel:
+                while group[-1] + 1 < len(steps) and steps[group[-1] + 1].parallel:
+                    group.append(group[-1] + 1)
+            if len(group) == 1:
+                await self.step(client, index)
+            else:
+                await asyncio.gather(*(limited(i) for i in group))
+            index = group[-1] + 1
+            if self.plan.fail_fast and any(not self.checks[i].outcome.ok for i in group):
+                self.stop_reason = "fail-fast"
+                return
+
+    async def step(self, client: httpx.AsyncClient, index: int) -> None:
+        step = self.plan.steps[index]
+        absent = _missing_values(step, self.values)
+        if absent:
+            self.checks[index] = not_run(step, f"not run: {{{absent}}} was never captured")
+            return
+        if isinstance(step, HttpStep):
+            self.checks[index] = await self.http_step(client, step)
+        elif isinstance(step, WebSocketStep):
+            from gates.smoke import ws  # websockets only for plans that use it
+
+            url, ms, failures = await ws.run(step, self.values, self.plan.base_url, self.redactor)
+            expected = f"{len(step.messages)} message(s) on {step.connections} connection(s)"
+            ok = step.connections - len({f.split(":")[0] for f in failures})
+            self.checks[index] = Check(
+                step.name,
+                "websocket",
+                "WS",
+                url,
+                expected,
+                f"{ok}/{step.connections} connections ok",
+                ms,
+                Outcome.FAILED if failures else Outcome.PASSED,
+                tuple(failures),
+            )
+        else:
+            self.checks[index] = await self.command_step(step)
+
+    async def http_step(self, client: httpx.AsyncClient, step: HttpStep) -> Check:
+        artifact: Artifact | None = None
+        attempts = 0
+        answer: http.Answer | None = None
+        failures: list[str] = []
+        for attempts in range(1, step.retries + 2):
+            if attempts > 1:
+                await asyncio.sleep(step.retry_delay_s)
+            sent, kwargs = http.build(step.request, self.values, self.plan.base_url, self.redactor)
+            if artifact is None and (step.cleanup is not None or not step.request.safe):
+                artifact = Artifact(step, f"{step.name} ({sent.method} {sent.path})")
+                self.artifacts.append(artifact)
+            try:
+                answer = await http.send(client, step.request, sent, kwargs, self.redactor)
+            except httpx.HTTPError as exc:
+                answer, failures = None, [f"no answer: {http.describe(exc)}"]
+                continue
+            self.timings.append(answer.ms)
+            failures = http.check(step.expect, answer, self.values)
+            document = answer.json()
+            if self.schema is not None and step.schema and document is not None:
+                failures += [
+                    f"openapi: {problem}"
+                    for problem in self.schema.validate(
+                        sent.method, sent.path, answer.status, document
+                    )
+                ]
+            if not failures:
+                break
+        if answer is not None and 200 <= answer.status < 300:
+            captured, uncaptured = http.capture(step.captures, answer)
+            for capture in step.captures:
+                value = captured.get(capture.name)
+                if capture.secret and value is not None:
+                    self.redactor.add_unchecked(value)  # masked even if refused: it was echoed
+                    problem = too_short(value)
+                    if problem is not None:
+                        uncaptured.append(f"capture {capture.name}: {problem}")
+                        del captured[capture.name]
+            self.values.update(captured)
+            failures += uncaptured
+        if artifact is not None:
+            self._settle(artifact, answer)
+        outcome = Outcome.PASSED if not failures else Outcome.FAILED
+        if outcome is Outcome.PASSED and attempts > 1:
+            outcome = Outcome.FLAKY
+        return Check(
+            name=step.name,
+            kind="http",
+            method=sent.method,
+            target=sent.path,
+            expected=http.expected_status(step.expect),
+            actual=str(answer.status) if answer is not None else "no answer",
+            ms=answer.ms if answer is not None else 0.0,
+            outcome=outcome,
+            failures=tuple(failures),
+            excerpt=answer.text if failures and answer is not None else "",
+            attempts=attempts,
+        )
+
+    def _settle(self, artifact: Artifact, answer: http.Answer | None) -> None:
+        """What the answer says about the artifact: created, not created, or unknown."""
+        if answer is None:
+            artifact.state = ArtifactState.UNKNOWN
+        elif 200 <= answer.status < 300 and (artifact.step.cleanup or answer.status == 201):
+            artifact.state = ArtifactState.CREATED
+            artifact.values = dict(self.values)
+        else:
+            self.artifacts.remove(artifact)
+
+    async def command_step(self, step: CommandStep) -> Check:
+        line, code, output, ms = await command.run(step, self.values)
+        failures = []
+        if code != step.exit_code:
+            got = f"exit {code}" if code is not None else output
+            failures.append(f"{got}, expected exit {step.exit_code}")
+        if step.output is not None and not step.output.search(output):
+            failures.append(f"output does not match {step.output.pattern!r}")
+        return Check(
+            step.name,
+            "command",
+            "RUN",
+            line,
+            f"exit {step.exit_code}",
+            f"exit {code}" if code is not None else "did not finish",
+            ms,
+            Outcome.FAILED if failures else Outcome.PASSED,
+            tuple(failures),
+            output if failures else "",
+        )
+
+
+def _strings(value: Any) -> list[str]:
+    """Every string in a JSON value, keys included."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    if isinstance(value, dict):
+        return [text for k, v in value.items() for text in (str(k), *_strings(v))]
+    return []
+
+
+def _missing_values(step: Step, values: Mapping[str, str]) -> str | None:
+    if isinstance(step, HttpStep):
+        request = step.request
+        templates = [
+            request.path,
+            *request.headers.values(),
+            *request.query.values(),
+            *(_strings(request.json) if request.has_json else ()),
+            request.body or "",
+            *(request.form or {}).values(),
+        ]
+        if request.auth is not None:
+            templates += [request.auth.bearer or "", *(request.auth.basic or ())]
+    elif isinstance(step, WebSocketStep):
+        values = {**values, CONNECTION: "1"}  # filled per connection
+        templates = [step.url, *step.headers.values(), *_strings(list(step.send))]
+        if step.auth is not None:
+            templates += [step.auth.bearer or "", *(step.auth.basic or ())]
+    else:
+        templates = list(step.argv)
+    for template in templates:
+        name = missing(template, values)
+        if name:
+            return name
+    return None
+
+
+def not_run(step: Step, why: str) -> Check:
+    kind, method, target = (
+        ("http", step.request.method, step.request.path)
+        if isinstance(step, HttpStep)
+        else ("websocket", "WS", step.url)
+        if isinstance(step, WebSocketStep)
+        else ("command", "RUN", " ".join(step.argv))
+    )
+    return Check(step.name, kind, method, target, "", "not run", 0.0, Outcome.SKIPPED, (why,))
