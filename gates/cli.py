@@ -15,7 +15,7 @@ from gates.errors import Exit, GatesError
 from gates.gate import BUILTIN, GateModule, Runnable
 from gates.ledger import commands as ledger_commands
 from gates.ledger import history
-from gates.model import GateResult, JSONValue
+from gates.model import GateResult, JSONValue, Status
 from gates.project import Project
 
 Handler = Callable[[argparse.Namespace], int]
@@ -40,7 +40,7 @@ def _show(args: argparse.Namespace, gate: Runnable, result: GateResult) -> None:
             from gates.report import terminal  # rich is slow to import: only when printing
 
             terminal.print_result(result)
-    if result.status.exit_code is not Exit.OK or result.status.value == "WARN":
+    if result.status.exit_code is not Exit.OK or result.status is Status.WARN:
         from gates.report import github
 
         github.annotate(result)
@@ -138,7 +138,7 @@ def _history(args: argparse.Namespace) -> int:
         _print_json([row.to_dict() for row in rows])
     else:
         print(history.render(rows))
-    return 0
+    return Exit.OK
 
 
 def _ledger_verify(args: argparse.Namespace) -> int:
@@ -150,13 +150,13 @@ def _ledger_verify(args: argparse.Namespace) -> int:
         print(f"ledger OK: {result.records} records, chain intact ({location})")
     else:
         print(f"ledger BROKEN: {result.problem} ({location})")
-    return 0 if result.ok else 1
+    return Exit.OK if result.ok else Exit.FAIL
 
 
 def _ledger_export(args: argparse.Namespace) -> int:
     with _project(args) as project:
         ledger_commands.export(project, sys.stdout)
-    return 0
+    return Exit.OK
 
 
 def _checklist(args: argparse.Namespace) -> int:
@@ -166,7 +166,7 @@ def _checklist(args: argparse.Namespace) -> int:
         _print_json(found.to_dict())
     else:
         print(checklist.render(found, project.config.project_name))
-    return 0
+    return Exit.OK
 
 
 def _signoff(args: argparse.Namespace) -> int:
@@ -178,7 +178,7 @@ def _signoff(args: argparse.Namespace) -> int:
         _print_json(record.to_dict())
     else:
         print(f"signed off: {args.item} by {args.by} (ledger record {record.seq})")
-    return 0
+    return Exit.OK
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -187,7 +187,7 @@ def _report(args: argparse.Namespace) -> int:
     with _project(args) as project:
         path = html.write(project.ledger, Path(args.html))
     print(f"wrote {path}")
-    return 0
+    return Exit.OK
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -198,7 +198,7 @@ def _init(args: argparse.Namespace) -> int:
         _print_json(outcome.to_dict())
     else:
         print(outcome.render())
-    return 0
+    return Exit.OK
 
 
 def _not_loaded(args: argparse.Namespace) -> int:
