@@ -19,6 +19,7 @@ from gates.bucket_rules import BucketRule, bucket_rules
 from gates.errors import ConfigError
 from gates.model import Waiver
 from gates.toml_table import COUNT_LIMIT, Table, describe, read_document
+from gates.waivers import waiver
 from gates.workspace import GATES_DIR
 
 BUILTIN_GATES = gate.NAMES
@@ -199,6 +200,9 @@ def parse(document: Mapping[str, Any], *, root: Path, file: Path) -> GatesConfig
     known = (*BUILTIN_GATES, *commands)
     required, advisory = _tiers(table, known)
     ledger = _ledger(table, root)
+    coverage = _coverage(table.table("coverage"), root)
+    # What a waiver's `accept` may lower: the config keys of the gates' keyed thresholds.
+    thresholds = {"coverage": ("min_total", "min_changed_lines", *coverage.paths)}
 
     config = GatesConfig(
         root=root,
@@ -212,11 +216,11 @@ def parse(document: Mapping[str, Any], *, root: Path, file: Path) -> GatesConfig
         lint=_lint(table.table("lint"), root),
         typecheck=_typecheck(table.table("typecheck"), root),
         tests=_tests(table.table("tests"), root),
-        coverage=_coverage(table.table("coverage"), root),
+        coverage=coverage,
         package=_package(table.table("package"), root),
         release=_release(table.table("release")),
         commands=commands,
-        waivers=tuple(_waiver(t, known) for t in table.tables("waivers")),
+        waivers=tuple(waiver(t, known, thresholds) for t in table.tables("waivers")),
         buckets=bucket_rules(table.tables("buckets")),
         checklist=_checklist(table.table("checklist"), known),
     )
@@ -388,33 +392,6 @@ def _commands(table: Table) -> dict[str, CommandGate]:
             table.fail(name, "empty command")
         commands[name] = CommandGate(name=name, argv=argv, timeout_s=timeout)
     return commands
-
-
-def _waiver(table: Table, known: Sequence[str]) -> Waiver:
-    gate = table.string("gate", "")
-    if not gate:
-        table.fail("gate", "required: the gate this waiver applies to")
-    if gate not in known:
-        table.fail("gate", f"unknown gate {gate!r}")
-    reason = table.string("reason", "")
-    owner = table.string("owner", "")
-    for key, value in (("reason", reason), ("owner", owner)):
-        if not value.strip():
-            table.fail(key, "required: every waiver says why and who owns it")
-    expires = table.date("expires")
-    expires_version = table.optional_string("expires_version")
-    if expires is None and expires_version is None:
-        table.fail("expires", "required: a waiver needs an expiry date and/or expires_version")
-    waiver = Waiver(
-        gate=gate,
-        reason=reason,
-        owner=owner,
-        expires=expires,
-        expires_version=expires_version,
-        bucket=table.optional_string("bucket"),
-    )
-    table.done()
-    return waiver
 
 
 def _checklist(table: Table, known: Sequence[str]) -> ChecklistConfig:

@@ -614,3 +614,48 @@ def test_judging_in_process_leaves_an_outer_coverage_run_alone(
     data = coverage.CoverageData(basename=str(outer / ".coverage"))
     data.read()
     assert sorted(data.measured_files()) == ["helper.py", "judge.py"]
+
+
+# A waiver that accepts a lower floor ---------------------------------------------------------
+
+
+def _accepting(root: Path, accept: int, *, until: str = 'expires_version = "9.0"\n') -> Path:
+    """The 70% project gated at 80%, with a coverage waiver that accepts ``accept``%."""
+    waiver = (
+        '\n[[tool.gates.waivers]]\ngate = "coverage"\nreason = "ratchet up in 0.2"\n'
+        f'owner = "qa"\naccept = {{ min_total = {accept} }}\n{until}'
+    )
+    return measure(project_70(root, "min_total = 80\n" + waiver))
+
+
+def test_a_waiver_accepting_a_lower_floor_ships_with_both_figures(tmp_path: Path) -> None:
+    root = _accepting(tmp_path / "project", 65)
+    assert gates(root, "coverage").code == 1  # the gate itself still holds the real target
+
+    decide = gates(root, "decide", "--json")
+
+    assert (decide.code, decide.json["verdict"]) == (0, "GO_WITH_WAIVERS")
+    row = decide.json["gates"][0]
+    assert (row["status"], row["waived"]) == ("WARN", True)
+    threshold = row["result"]["thresholds"][0]
+    assert (threshold["target"], threshold["accepted"], threshold["current"]) == (80, 65, 70)
+
+
+def test_below_the_accepted_floor_is_no_go(tmp_path: Path) -> None:
+    root = _accepting(tmp_path / "project", 75)
+    assert gates(root, "coverage").code == 1
+
+    decide = gates(root, "decide", "--json")
+
+    assert (decide.code, decide.json["verdict"]) == (1, "NO_GO")
+    assert decide.json["gates"][0]["status"] == "FAIL"
+
+
+def test_an_accepting_waiver_past_its_version_is_no_go(tmp_path: Path) -> None:
+    root = _accepting(tmp_path / "project", 65, until='expires_version = "0.1.0"\n')
+    assert gates(root, "coverage").code == 1
+
+    decide = gates(root, "decide", "--json")
+
+    assert (decide.code, decide.json["verdict"]) == (1, "NO_GO")
+    assert [w["gate"] for w in decide.json["expired_waivers"]] == ["coverage"]
