@@ -43,7 +43,7 @@ def _show(args: argparse.Namespace, gate: Runnable, result: GateResult) -> None:
     if result.status.exit_code is not Exit.OK or result.status is Status.WARN:
         from gates.report import github
 
-        github.annotate(result)
+        github.annotate(result, sys.stderr if args.json else sys.stdout)
 
 
 def _run(args: argparse.Namespace, gate: Runnable) -> int:

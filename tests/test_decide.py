@@ -212,6 +212,19 @@ def test_annotations_are_capped(
     assert "::error::lint: 10 more findings not annotated" in out
 
 
+def test_with_json_the_annotations_go_to_stderr_and_stdout_stays_json(
+    make_project: Callable[..., Project], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    project = make_project(
+        gates='[tool.gates]\nrequired = ["lint"]\n[tool.gates.lint]\nformat = false\n'
+    )
+    project.write("demo/one.py", "import os\n")
+    code, out, err = project.gates("lint", "--json")
+    assert (code, json.loads(out)["status"]) == (1, "FAIL")
+    assert err.startswith("::error file=demo/one.py,line=1,title=lint F401::")
+
+
 def test_a_gate_that_errored_on_its_config_is_named_with_its_error_not_as_never_run(
     make_project: Callable[..., Project],
 ) -> None:

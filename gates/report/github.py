@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from gates.model import Decision, GateResult, Status
 
@@ -27,10 +28,12 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotate(result: GateResult) -> None:
-    """``::error``/``::warning`` lines for the (new) findings of a gate that did not pass."""
+def annotate(result: GateResult, out: TextIO | None = None) -> None:
+    """``::error``/``::warning`` lines for the (new) findings of a gate that did not pass, on
+    ``out`` (stdout; stderr when stdout carries ``--json``: the runner reads both)."""
     if not active():
         return
+    out = out or sys.stdout
     level = "warning" if result.status is Status.WARN else "error"
     findings = [f for f in result.findings if f.new]
     for finding in findings[:MAX_ANNOTATIONS]:
@@ -40,13 +43,13 @@ def annotate(result: GateResult) -> None:
             props.insert(0, f"file={_escape_property(finding.file)}")
             if finding.line is not None:
                 props.insert(1, f"line={finding.line}")
-        print(f"::{level} {','.join(props)}::{_escape_data(finding.message)}")
+        print(f"::{level} {','.join(props)}::{_escape_data(finding.message)}", file=out)
     if len(findings) > MAX_ANNOTATIONS:
         rest = len(findings) - MAX_ANNOTATIONS
-        print(f"::{level}::{result.gate}: {rest} more findings not annotated")
+        print(f"::{level}::{result.gate}: {rest} more findings not annotated", file=out)
     if not findings and result.status in (Status.FAIL, Status.ERROR):
-        print(f"::{level} title={result.gate}::{_escape_data(result.summary)}")
-    sys.stdout.flush()
+        print(f"::{level} title={result.gate}::{_escape_data(result.summary)}", file=out)
+    out.flush()
 
 
 def _append(variable: str, text: str) -> None:
