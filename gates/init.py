@@ -28,6 +28,7 @@ from gates.errors import ConfigError, WorkspaceError
 from gates.model import Status
 from gates.project import Project as LoadedProject
 from gates.runner import run_gate
+from gates.toml_table import read_document
 from gates.workspace import GATES_DIR, Workspace
 
 PYTHONS = ("3.10", "3.11", "3.12", "3.13")
@@ -135,10 +136,7 @@ def _read_pyproject(root: Path) -> tuple[Path, dict[str, Any]]:
             f"{file}: not found; gates init needs a pyproject.toml with a [project] table "
             f"(found {python_files[0].name} only)"
         )
-    try:
-        return file, tomllib.loads(file.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{file.name}: invalid TOML: {exc}") from None
+    return file, read_document(file)
 
 
 def _package(root: Path, name: str, document: dict[str, Any]) -> tuple[str, str, bool]:
@@ -259,7 +257,8 @@ def changelog_problem(root: Path, version: str | None) -> str | None:
     file = root / (config.PackageConfig().changelog or "CHANGELOG.md")
     if not file.is_file():
         return f"no {file.name}"
-    if changelog.section_for(file.read_text(encoding="utf-8"), version or "0") is None:
+    text = file.read_text(encoding="utf-8", errors="replace")  # a stray byte is not fatal here
+    if changelog.section_for(text, version or "0") is None:
         wanted = f"{version} or {changelog.UNRELEASED}" if version else changelog.UNRELEASED
         return f"{file.name} has no section for {wanted}"
     return None

@@ -187,7 +187,8 @@ def collect(
     changelog_text = None
     if config.changelog:
         path = workspace.root / config.changelog
-        changelog_text = path.read_text(encoding="utf-8") if path.is_file() else None
+        # A stray non-UTF-8 byte must not crash the gate: the section headings are still found.
+        changelog_text = path.read_text("utf-8", errors="replace") if path.is_file() else None
     built = _build_into(workspace, config, tree, project_version is None, target, timeout_s)
     paths: list[Path] = []
     if built.returncode == 0:

@@ -365,6 +365,25 @@ def test_unusable_pyproject_exits_2_naming_the_problem(
     assert message in err and err.count("\n") == 1
 
 
+def test_a_pyproject_that_is_not_utf8_exits_2_naming_line_and_byte(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _minimal(tmp_path, "", {"mini/__init__.py": ""})
+    (tmp_path / "pyproject.toml").write_bytes(b'[project]\nname = "mini"\n# caf\xe9\n')
+    code, out, err = _run(capsys, tmp_path, "--no-measure")
+    assert (code, out) == (2, "")
+    assert err == "gates: error: pyproject.toml:3: not UTF-8 text (byte e9)\n"
+
+
+def test_a_changelog_with_a_stray_byte_is_read_not_fatal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _minimal(tmp_path, MINIMAL.replace(">=3.99", ">=3.11"), {"mini/__init__.py": ""})
+    (tmp_path / "CHANGELOG.md").write_bytes(b"# Changelog\n\n## Unreleased\n- caf\xe9\n")
+    code, _, err = _run(capsys, tmp_path, "--no-measure")
+    assert (code, err) == (0, "")
+
+
 def test_broken_setup_cfg_is_not_a_tool_setting(tmp_path: Path) -> None:
     _minimal(tmp_path, MINIMAL, {"mini/__init__.py": "", "setup.cfg": "no section header\n"})
     assert not init.detect(tmp_path).mypy_configured
