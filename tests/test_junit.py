@@ -74,29 +74,32 @@ def xunit1(tmp_path_factory: pytest.TempPathFactory) -> junit.JUnitReport:
     root = make_project(tmp_path_factory.mktemp("kinds"), SUITE)
     path = root / ".gates/evidence/junit.xml"
     run_pytest(root, path, bind=False)
-    return junit.read([path])
+    return junit.read([path], keep=EVERY_OUTCOME)
 
 
 def by_key(report: junit.JUnitReport) -> dict[str, junit.TestCase]:
     return {case.key: case for case in report.cases}
 
 
+EVERY_OUTCOME = {
+    "tests/test_collection.py": (Outcome.ERROR, "ModuleNotFoundError"),
+    "tests/test_kinds.py::test_passes": (Outcome.PASSED, None),
+    "tests/test_kinds.py::test_assertion": (Outcome.FAILED, "AssertionError"),
+    "tests/test_kinds.py::TestApi::test_signature": (Outcome.FAILED, "TypeError"),
+    "tests/test_kinds.py::test_call_and_teardown": (Outcome.FAILED, "AssertionError"),
+    "tests/test_kinds.py::test_call_and_teardown [teardown]": (Outcome.ERROR, "RuntimeError"),
+    "tests/test_kinds.py::test_setup_error": (Outcome.ERROR, "ValueError"),
+    "tests/test_kinds.py::test_skipped": (Outcome.SKIPPED, None),
+    "tests/test_kinds.py::test_xfailed": (Outcome.XFAILED, None),
+    "tests/test_kinds.py::test_flaky": (Outcome.PASSED, None),
+    "tests/test_kinds.py::test_always_fails": (Outcome.FAILED, "AssertionError"),
+}
+
+
 def test_every_outcome_of_a_real_pytest_run(xunit1: junit.JUnitReport) -> None:
     cases = by_key(xunit1)
     outcomes = {key: (case.outcome, case.exception_type) for key, case in cases.items()}
-    assert outcomes == {
-        "tests/test_collection.py": (Outcome.ERROR, "ModuleNotFoundError"),
-        "tests/test_kinds.py::test_passes": (Outcome.PASSED, None),
-        "tests/test_kinds.py::test_assertion": (Outcome.FAILED, "AssertionError"),
-        "tests/test_kinds.py::TestApi::test_signature": (Outcome.FAILED, "TypeError"),
-        "tests/test_kinds.py::test_call_and_teardown": (Outcome.FAILED, "AssertionError"),
-        "tests/test_kinds.py::test_call_and_teardown [teardown]": (Outcome.ERROR, "RuntimeError"),
-        "tests/test_kinds.py::test_setup_error": (Outcome.ERROR, "ValueError"),
-        "tests/test_kinds.py::test_skipped": (Outcome.SKIPPED, None),
-        "tests/test_kinds.py::test_xfailed": (Outcome.XFAILED, None),
-        "tests/test_kinds.py::test_flaky": (Outcome.PASSED, None),
-        "tests/test_kinds.py::test_always_fails": (Outcome.FAILED, "AssertionError"),
-    }
+    assert outcomes == EVERY_OUTCOME
     assert cases["tests/test_collection.py"].phase is Phase.COLLECT
     assert cases["tests/test_kinds.py::test_setup_error"].phase is Phase.SETUP
 
@@ -224,26 +227,31 @@ INHERITED = {
 }
 
 
+INHERITED_OUTCOMES = {
+    "tests/test_lru.py::test_shared": (Outcome.PASSED, False, 1),
+    "tests/test_lru.py::LRUCacheTest::test_defaults": (Outcome.PASSED, False, 1),
+    "tests/test_lru.py::LRUCacheTest::test_once_flaky": (Outcome.PASSED, False, 1),
+    "tests/test_lru.py::LRUCacheTest::test_fails_everywhere": (Outcome.FAILED, False, 1),
+    "tests/test_lru.py::LRUCacheTest::test_lru": (Outcome.PASSED, False, 1),
+    "tests/test_lru.py::TestBase::test_base": (Outcome.PASSED, False, 1),
+    "tests/test_lru.py::TestOne::test_base": (Outcome.PASSED, False, 1),
+    "tests/test_lru.py::TestTwo::test_base": (Outcome.PASSED, False, 1),
+    "tests/test_ttl.py::test_shared": (Outcome.PASSED, False, 1),
+    "tests/test_ttl.py::TestTTLCache::test_defaults": (Outcome.PASSED, False, 1),
+    "tests/test_ttl.py::TestTTLCache::test_once_flaky": (Outcome.PASSED, True, 2),
+    "tests/test_ttl.py::TestTTLCache::test_fails_everywhere": (Outcome.FAILED, False, 1),
+}
+
+
 def test_inherited_tests_are_told_apart_and_only_reruns_collapse(tmp_path: Path) -> None:
     root = make_project(tmp_path, INHERITED)
     path = root / "junit.xml"
     run_pytest(root, path, "tests/test_lru.py", "tests/test_ttl.py", bind=False)
-    report = junit.read([path])
+    report = junit.read([path], keep=INHERITED_OUTCOMES)
     cases = by_key(report)
-    assert {key: (case.outcome, case.flaky, case.attempts) for key, case in cases.items()} == {
-        "tests/test_lru.py::test_shared": (Outcome.PASSED, False, 1),
-        "tests/test_lru.py::LRUCacheTest::test_defaults": (Outcome.PASSED, False, 1),
-        "tests/test_lru.py::LRUCacheTest::test_once_flaky": (Outcome.PASSED, False, 1),
-        "tests/test_lru.py::LRUCacheTest::test_fails_everywhere": (Outcome.FAILED, False, 1),
-        "tests/test_lru.py::LRUCacheTest::test_lru": (Outcome.PASSED, False, 1),
-        "tests/test_lru.py::TestBase::test_base": (Outcome.PASSED, False, 1),
-        "tests/test_lru.py::TestOne::test_base": (Outcome.PASSED, False, 1),
-        "tests/test_lru.py::TestTwo::test_base": (Outcome.PASSED, False, 1),
-        "tests/test_ttl.py::test_shared": (Outcome.PASSED, False, 1),
-        "tests/test_ttl.py::TestTTLCache::test_defaults": (Outcome.PASSED, False, 1),
-        "tests/test_ttl.py::TestTTLCache::test_once_flaky": (Outcome.PASSED, True, 2),
-        "tests/test_ttl.py::TestTTLCache::test_fails_everywhere": (Outcome.FAILED, False, 1),
-    }
+    assert {key: (case.outcome, case.flaky, case.attempts) for key, case in cases.items()} == (
+        INHERITED_OUTCOMES
+    )
     assert report.totals == junit.Totals(passed=9, failed=2, flaky=1)
     # file and line still point at the code that ran: the mixin's method.
     inherited = cases["tests/test_ttl.py::TestTTLCache::test_defaults"]
