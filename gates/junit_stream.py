@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
-from xml.parsers.expat import ExpatError, XMLParserType
+from xml.parsers.expat import ExpatError, XMLParserType, errors
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
@@ -43,6 +43,17 @@ _FLAKY_TAGS = frozenset({"flakyFailure", "flakyError"})
 """Surefire: failed attempts of a test that then passed."""
 _RESULT_OF = {"rerunFailure": "failure", "rerunError": "error"}
 _PASSED = Outcome.PASSED
+
+_CUT_SHORT = frozenset(
+    errors.codes[message]
+    for message in (
+        errors.XML_ERROR_NO_ELEMENTS,
+        errors.XML_ERROR_UNCLOSED_TOKEN,
+        errors.XML_ERROR_PARTIAL_CHAR,
+        errors.XML_ERROR_UNCLOSED_CDATA_SECTION,
+    )
+)
+"""Expat errors of a file that ends too early (a run killed while writing it)."""
 
 _NO_ATTRS: Mapping[str, str] = MappingProxyType({})
 _NO_TEXT: list[str] = []  # never appended to: see _Target.start
@@ -242,7 +253,8 @@ def parse_file(path: Path, notes: list[str]) -> Iterator[TestCase]:
             f"references are not allowed in test reports)"
         ) from None
     except ExpatError as exc:
-        raise EvidenceError(f"{path}: not well-formed XML (truncated?): {exc}") from None
+        hint = " (truncated?)" if exc.code in _CUT_SHORT else ""
+        raise EvidenceError(f"{path}: not well-formed XML{hint}: {exc}") from None
     except MarkupError as exc:
         raise EvidenceError(f"{path}: not well-formed XML: {exc}") from None
     for element, pytest_file in sink:
