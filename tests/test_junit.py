@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from gates import junit
 from gates.errors import EvidenceError
@@ -368,3 +371,75 @@ def test_truncated_real_report(tmp_path: Path, xunit1: junit.JUnitReport) -> Non
     with pytest.raises(EvidenceError) as caught:
         junit.read([path])
     assert str(caught.value).startswith(f"{path}: not well-formed XML (truncated?): ")
+
+
+# Memory follows the failures, not the suite ------------------------------------------------
+
+ELEMENTS = st.lists(
+    st.tuples(
+        st.integers(0, 2),  # file index step
+        st.sampled_from(["t::a", "t::b", "t::c"]),
+        st.sampled_from(list(Outcome)),
+        st.booleans(),  # a teardown error / a rerun mark
+    ),
+    max_size=25,
+)
+
+
+@given(ELEMENTS)
+@example([(0, "t::a", Outcome.PASSED, False), (1, "t::a", Outcome.FAILED, False)])  # shards
+@example([(0, "t::a", Outcome.PASSED, False), (0, "t::a", Outcome.PASSED, False)])  # a rerun
+@example(  # a CI rerun, then a failure
+    [(0, "t::a", Outcome.PASSED, False)] * 2
+    + [(1, "t::a", Outcome.SKIPPED, False), (1, "t::a", Outcome.ERROR, False)]
+)
+def test_tests_kept_whole_or_only_counted_merge_alike(elements: list[Any]) -> None:
+    files: list[tuple[int, list[junit.TestCase]]] = []
+    index = 0
+    for number, (step, node, outcome, mark) in enumerate(elements):
+        index += step
+        if not files or files[-1][0] != index:
+            files.append((index, []))
+        teardown = mark and outcome is Outcome.ERROR
+        rerun = mark and not teardown
+        files[-1][1].append(
+            junit.TestCase(
+                node,
+                outcome,
+                message=f"attempt {number}",
+                phase=Phase.TEARDOWN if teardown else Phase.CALL,
+                attempts=2 if rerun else 1,
+                flaky=rerun and not outcome.failing,
+            )
+        )
+    every_key = {case.key for _, cases in files for case in cases}
+    whole, whole_totals = junit.merge(files, keep=every_key)
+    counted, counted_totals = junit.merge(files)
+    assert counted_totals == whole_totals
+    by_key = {case.key: case for case in whole}
+    assert {case.key: case for case in counted} == {
+        key: by_key[key] for key in {case.key for case in counted}
+    }
+    assert {case.key for case in counted} >= {
+        case.key for case in whole if case.outcome.failing or case.flaky
+    }
+
+
+def test_passing_tests_are_counted_not_kept(tmp_path: Path) -> None:
+    path = tmp_path / "junit.xml"
+    with path.open("w") as out:
+        out.write('<testsuite name="pytest">')
+        for n in range(50_000):
+            out.write(f'<testcase classname="tests.test_m{n // 100}" name="test_{n}" time="0.1"/>')
+        out.write('<testcase classname="tests.test_m" name="test_x"><failure message="x"/>')
+        out.write("</testcase></testsuite>")
+    tracemalloc.start()
+    try:
+        report = junit.read([path])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert report.totals == junit.Totals(passed=50_000, failed=1)
+    assert [case.key for case in report.cases] == ["tests/test_m.py::test_x"]
+    # Kept whole, 50,000 TestCases take ~25 MB; counted, two arrays of 2 ** 17 slots take 2 MB.
+    assert peak < 8_000_000
