@@ -30,7 +30,6 @@ from array import array
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
 from gates.errors import EvidenceError
 from gates.junit_model import FAILING, Outcome, Phase, TestCase, Totals, exception_type, nodeid
@@ -74,21 +73,16 @@ _MAX_FILES = 1 << 20
 _MAX_PASSES = 0xFF
 
 
-class _Place(NamedTuple):
-    slot: int
-    full: int
-    """The id's hash (never 0: 0 marks an empty slot)."""
-    check: int
-    """Its CRC-32, shifted to where it sits in the packed value."""
-
-
 class _PlainTests:
     """Node id -> (file index, outcome, earlier passes) of tests whose attempts all looked plain.
 
-    An open-addressing table in two ``array('q')``: a test costs 16 bytes (at most half the slots
-    are used) instead of a ``TestCase`` and a dict entry (~1 KB with its strings). A slot holds
-    the id's 64-bit hash, and beside the packed value a CRC-32 of it, so two ids are taken for one
-    only when 96 bits agree (odds about 1 in 10^22 for a pair, 10^10 for two million tests).
+    An open-addressing table in two ``array('q')`` at most half full: a test costs 16 to 64 bytes
+    instead of a ``TestCase`` and a dict entry (~1 KB with its strings). A slot holds the id's
+    64-bit hash, and in the packed value beside it a CRC-32 of the id: two ids are taken for one
+    only when all 96 bits agree (about 1 in 10^16 for a suite of two million tests).
+
+    Lookups return a slot, or -1 for none: the table is used once per test case, where a tuple or
+    object per call would cost a third of the reading time.
     """
 
     def __init__(self) -> None:
@@ -97,48 +91,60 @@ class _PlainTests:
         self._mask = (1 << 10) - 1
         self._used = 0
 
-    def find(self, node: str) -> _Place:
-        """Where this id is, or would go."""
-        full = hash(node) or 1
+    def _probe(self, node: str) -> tuple[int, int, int]:
+        """The slot holding this id, or the empty one where it would go; its hash and check."""
+        full = hash(node) or 1  # 0 marks an empty slot
         check = zlib.crc32(node.encode("utf-8", "surrogatepass")) << 31
-        return _Place(self._slot(full, check), full, check)
-
-    def _slot(self, full: int, check: int) -> int:
         hashes, values, mask = self._hashes, self._values, self._mask
         slot = full & mask
         while True:
             found = hashes[slot]
             if found == 0 or (found == full and values[slot] >> 31 == check >> 31):
-                return slot
+                return slot, full, check
             slot = (slot + 1) & mask
 
-    def get(self, place: _Place) -> tuple[int, Outcome, int] | None:
-        """File index, outcome and earlier passes of the test, if it was seen."""
-        if self._hashes[place.slot] == 0:
-            return None
-        value = self._values[place.slot]
-        return (value >> 11) & (_MAX_FILES - 1), _PLAIN_OUTCOMES[(value >> 8) & 7], value & 0xFF
+    def find(self, node: str) -> int:
+        """The slot of an earlier attempt of this test, or -1."""
+        slot, _, _ = self._probe(node)
+        return slot if self._hashes[slot] else -1
 
-    def put(self, place: _Place, index: int, outcome: Outcome, passes: int) -> None:
-        """Record the test's latest attempt (``place`` from ``find``, nothing put in between)."""
-        if self._hashes[place.slot] == 0:
-            self._hashes[place.slot] = place.full
-            self._used += 1
-        self._values[place.slot] = (
-            place.check | index << 11 | _OUTCOME_CODE[outcome] << 8 | min(passes, _MAX_PASSES)
-        )
+    def add(self, node: str, index: int, outcome: Outcome) -> int:
+        """Record a first attempt and return -1; or, when there was an earlier one, its slot."""
+        slot, full, check = self._probe(node)
+        hashes = self._hashes
+        if hashes[slot]:
+            return slot
+        hashes[slot] = full
+        self._values[slot] = check | index << 11 | _OUTCOME_CODE[outcome] << 8
+        self._used += 1
         if self._used * 2 > self._mask:
             self._grow()
+        return -1
+
+    def earlier(self, slot: int) -> tuple[int, Outcome, int]:
+        """File index, outcome and earlier passes recorded at ``slot``."""
+        value = self._values[slot]
+        return (value >> 11) & (_MAX_FILES - 1), _PLAIN_OUTCOMES[(value >> 8) & 7], value & 0xFF
+
+    def replace(self, slot: int, index: int, outcome: Outcome, passes: int) -> None:
+        """A later plain attempt of the test at ``slot``."""
+        check = self._values[slot] >> 31 << 31
+        self._values[slot] = (
+            check | index << 11 | _OUTCOME_CODE[outcome] << 8 | min(passes, _MAX_PASSES)
+        )
 
     def _grow(self) -> None:
         hashes, values = self._hashes, self._values
         size = 2 * len(hashes)
         self._hashes, self._values = array("q", bytes(8 * size)), array("q", bytes(8 * size))
-        self._mask = size - 1
+        self._mask = mask = size - 1
+        new_hashes, new_values = self._hashes, self._values
         for full, value in zip(hashes, values, strict=True):
             if full:
-                slot = self._slot(full, value)
-                self._hashes[slot], self._values[slot] = full, value
+                slot = full & mask
+                while new_hashes[slot]:  # ids are distinct: the first empty slot is its place
+                    slot = (slot + 1) & mask
+                new_hashes[slot], new_values[slot] = full, value
 
 
 # Merging -----------------------------------------------------------------------------------
@@ -179,20 +185,22 @@ def merge(
                     and case.attempts == 1
                     and not (keep and case.key in keep)
                 )
-                place = plain.find(case.nodeid)
-                earlier = plain.get(place)
-                if earlier is None:
+                slot = (
+                    plain.add(case.nodeid, index, case.outcome)
+                    if looks_plain
+                    else plain.find(case.nodeid)
+                )
+                if slot < 0:
                     if looks_plain:
-                        plain.put(place, index, case.outcome, 0)
                         plain_counts[case.outcome] += 1
                     else:
                         finals[key] = (case, index)
                     continue
-                earlier_index, earlier_outcome, passes = earlier
+                earlier_index, earlier_outcome, passes = plain.earlier(slot)
                 plain_counts[earlier_outcome] -= 1
                 passes += earlier_outcome is Outcome.PASSED and earlier_index != index
                 if looks_plain and earlier_index != index:
-                    plain.put(place, index, case.outcome, passes)  # a plain later attempt
+                    plain.replace(slot, index, case.outcome, passes)  # a plain later attempt
                     plain_counts[case.outcome] += 1
                     continue
                 # From here on the test is kept whole, with what the table knew as its history.
