@@ -57,6 +57,8 @@ class Cuts:
 
 
 class _Kind:
+    """What the filter is in (plain ints: compared several times per chunk)."""
+
     TEXT = 0
     TAG = 1
     VALUE = 2
@@ -84,6 +86,8 @@ class BoundedFeed:
         self._quote = b""
         self._part = 0
         """Bytes of the current value / comment / instruction seen (kept or not)."""
+        self._depth = 0
+        """``[`` opened and not closed in the DOCTYPE (its internal subset)."""
         self._first = True
 
     def feed(self, chunk: bytes, *, final: bool = False) -> bytes:
@@ -158,7 +162,7 @@ class BoundedFeed:
     def _open(self, kind: int, opening: bytes) -> None:
         self._kind = kind
         self._held[:] = opening
-        self._part = 0
+        self._part = self._depth = 0
 
     # Tags ------------------------------------------------------------------------------------
 
@@ -260,14 +264,14 @@ class BoundedFeed:
             if mark in (b'"', b"'"):
                 self._quote = mark
             elif mark == b"[":
-                self._part += 1
+                self._depth += 1
             elif mark == b"]":
-                self._part -= 1
+                self._depth -= 1
         self._held += data[pos:stop]
         self.line += data.count(b"\n", pos, stop)
         if len(self._held) > MAX_TOKEN_BYTES:
             raise MarkupError(f"line {self.line}: a DOCTYPE longer than {MAX_TOKEN_BYTES} bytes")
-        if data[stop - 1 : stop] == b">" and not self._quote and self._part <= 0:
+        if data[stop - 1 : stop] == b">" and not self._quote and self._depth <= 0:
             out.append(bytes(self._held))
             self._held.clear()
             self._kind = _Kind.TEXT

@@ -443,3 +443,17 @@ def test_passing_tests_are_counted_not_kept(tmp_path: Path) -> None:
     assert [case.key for case in report.cases] == ["tests/test_m.py::test_x"]
     # Kept whole, 50,000 TestCases take ~25 MB; counted, two arrays of 2 ** 17 slots take 2 MB.
     assert peak < 8_000_000
+
+
+def test_counted_tests_are_still_told_apart_after_the_table_grows() -> None:
+    def shard(index: int, failing: int) -> tuple[int, list[junit.TestCase]]:
+        return index, [
+            junit.TestCase(f"t.py::test_{n}", Outcome.FAILED if n == failing else Outcome.PASSED)
+            for n in range(5_000)
+        ]
+
+    cases, totals = junit.merge([shard(0, -1), shard(1, 4_321)])
+    assert [(case.key, case.flaky, case.attempts) for case in cases] == [
+        ("t.py::test_4321", True, 2)
+    ]
+    assert totals == junit.Totals(passed=4_999, flaky=1)
