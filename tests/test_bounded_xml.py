@@ -82,7 +82,7 @@ def test_text_and_cdata_stream_through_whatever_their_length() -> None:
             b"<!DOCTYPE a [" + b" " * MAX_TOKEN_BYTES + b"]><a/>",
             "line 1: a DOCTYPE longer than 1048576 bytes",
         ),
-        (b"<a>&nbsp</a>", "line 1: '&' that starts no character reference"),
+        (b"<a>&" + b"n" * CAP_BYTES + b"</a>", "line 1: '&' that starts no character reference"),
         (b"\xff\xfe<\x00a\x00/\x00>\x00", "UTF-16 or UTF-32 encoded: JUnit XML is read as UTF-8"),
     ],
     ids=["tag", "doctype", "reference", "utf16"],
@@ -91,3 +91,14 @@ def test_what_cannot_be_bounded_is_refused(document: bytes, problem: str) -> Non
     with pytest.raises(MarkupError) as caught:
         run(document, [CAP_BYTES])
     assert str(caught.value) == problem
+
+
+@pytest.mark.parametrize("sizes", [[CAP_BYTES], [4096, 7, CAP_BYTES + 1], [3 * CAP_BYTES]])
+def test_a_large_report_passes_whole_but_for_the_one_long_value(sizes: list[int]) -> None:
+    cases = [f'<testcase classname="t.test_m" name="test_{n}" time="0.{n}"/>' for n in range(9_000)]
+    cases[4_000] = f'<testcase name="long"><failure message="{"m" * 2 * CAP_BYTES}"/></testcase>'
+    cases[6_000] = f"<!-- {'c' * 100} --><system-out>{'out &amp; ' * 20_000}</system-out>"
+    document = ("<testsuite>\n" + "\n".join(cases) + "\n</testsuite>").encode()
+    out, feed = run(document, sizes)
+    expected = document.replace(b"m" * 2 * CAP_BYTES, b"m" * CAP_BYTES)
+    assert (out, feed.cuts.count, feed.cuts.first_line, feed.line) == (expected, 1, 4_002, 9_002)

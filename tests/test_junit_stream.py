@@ -172,8 +172,8 @@ def test_short_values_are_read_untouched(tmp_path: Path) -> None:
             "not well-formed XML: line 1: a tag longer than 1048576 bytes",
         ),
         (
-            b"<testsuite>&" + b"a" * 100 + b";</testsuite>",
-            "not well-formed XML: line 1: '&' that starts no character reference",
+            b"<testsuite>\n&" + b"a" * 100_000 + b";</testsuite>",
+            "not well-formed XML: line 2: '&' that starts no character reference",
         ),
     ],
     ids=["not-utf8", "utf16", "endless-tag", "long-reference"],
