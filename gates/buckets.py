@@ -2,7 +2,7 @@
 
 ``collect`` (in ``buckets_evidence``) reads the JUnit evidence, the risky-test record and the
 previous run to compare with; ``judge`` is pure (the matching and per-bucket verdicts are in
-``bucket_rules``): ordered ``[[tool.gates.buckets]]`` rules (first match wins) put each
+``bucket_sort``): ordered ``[[tool.gates.buckets]]`` rules (first match wins) put each
 failure in a bucket, budgets/severities/quarantines/waivers decide which buckets block, and the
 thresholds of ``[tool.gates.tests]`` apply. Failures no rule catches are ``uncategorized``, which
 blocks, and are clustered by signature with a suggested rule for each cluster.
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gates import fingerprint, junit
-from gates.bucket_rules import (
+from gates.bucket_sort import (
     TESTS_KEPT,
     Bucket,
     rule_compiler,
