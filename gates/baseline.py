@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from abc import abstractmethod
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from gates.config import GatesConfig
 from gates.errors import ConfigError
 from gates.gate import Gate
-from gates.model import Finding, GateResult, Status, Threshold
+from gates.model import Finding, GateResult, JSONValue, Status, Threshold
 from gates.workspace import write_json
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def mark_new(findings: Iterable[Finding], known: Counter[Key]) -> tuple[Finding,
 
 def write(path: Path, tool: str, findings: Iterable[Finding]) -> None:
     counts = Counter(_key(f) for f in findings)
-    entries = [
+    entries: list[JSONValue] = [
         {"file": file, "rule": rule, "message": message, "count": count}
         for (file, rule, message), count in sorted(counts.items())
     ]
@@ -89,7 +89,12 @@ def known(
 
 
 def judge(
-    gate: str, findings: Iterable[Finding], baseline: Counter[Key], *, baseline_used: bool
+    gate: str,
+    findings: Iterable[Finding],
+    baseline: Counter[Key],
+    *,
+    baseline_used: bool,
+    scope: Mapping[str, int] | None = None,
 ) -> GateResult:
     """A findings gate: PASS when no finding is new (without a baseline every finding is new)."""
     found = mark_new(findings, baseline)
@@ -107,7 +112,12 @@ def judge(
         gate=gate,
         status=Status.FAIL if new else Status.PASS,
         summary=summary,
-        metrics={"findings": len(found), "new_findings": len(new), "baselined": known},
+        metrics={
+            "findings": len(found),
+            "new_findings": len(new),
+            "baselined": known,
+            **(scope or {}),
+        },
         findings=found,
         thresholds=(Threshold("new findings", 0, len(new), higher_is_better=False),),
         details={"baseline": baseline_used},
@@ -121,6 +131,8 @@ class FindingsEvidence:
     findings: tuple[Finding, ...]
     known: Counter[Key]
     baseline_used: bool
+    scope: Mapping[str, int] | None = None
+    """What the tool looked at (``files_checked``), when it can say."""
 
 
 class FindingsGate(Gate[FindingsEvidence]):
@@ -132,6 +144,10 @@ class FindingsGate(Gate[FindingsEvidence]):
     def find(self, project: Project) -> tuple[Finding, ...]:
         """Run the tool: its findings, paths relative to the project root."""
 
+    def scope(self, project: Project) -> Mapping[str, int] | None:
+        """What the tool looked at, as metrics (``files_checked``); None when it cannot say."""
+        return None
+
     def collect(self, project: Project, tree: str) -> FindingsEvidence:
         found = self.find(project)
         baseline_file = getattr(project.config, self.name).baseline
@@ -142,11 +158,17 @@ class FindingsGate(Gate[FindingsEvidence]):
             root=project.root,
             update=self.update_baseline,
         )
-        return FindingsEvidence(found, counts, baseline_used=baseline_file is not None)
+        return FindingsEvidence(
+            found, counts, baseline_used=baseline_file is not None, scope=self.scope(project)
+        )
 
     def judge(self, evidence: FindingsEvidence, config: GatesConfig, today: dt.date) -> GateResult:
         return judge(
-            self.name, evidence.findings, evidence.known, baseline_used=evidence.baseline_used
+            self.name,
+            evidence.findings,
+            evidence.known,
+            baseline_used=evidence.baseline_used,
+            scope=evidence.scope,
         )
 
 

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gates import fingerprint
+from gates.bucket_rules import BucketMatch, BucketRule, bucket_match
 from gates.buckets_evidence import GATE
-from gates.config import BucketMatch, BucketRule, Table, bucket_match
 from gates.junit import TestCase
 from gates.model import JSONValue, Waiver
+from gates.toml_table import Table
 
 TESTS_KEPT = 100
 """Tests kept per bucket and cluster in the result's details."""

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gates import fingerprint, junit
+from gates.bucket_rules import UNCATEGORIZED
 from gates.bucket_sort import (
     TESTS_KEPT,
     Bucket,
@@ -28,7 +29,7 @@ from gates.bucket_sort import (
     waived,
 )
 from gates.buckets_evidence import GATE, Baseline, BucketsEvidence, collect
-from gates.config import UNCATEGORIZED, GatesConfig, TestsConfig
+from gates.config import GatesConfig, TestsConfig
 from gates.errors import EvidenceError
 from gates.gate import Gate
 from gates.junit import JUnitReport, Outcome, TestCase

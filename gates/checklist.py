@@ -14,10 +14,11 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from gates.config import ChecklistConfig, ChecklistItem, GatesConfig, Priority
+from gates.config import ChecklistConfig, ChecklistItem, Priority
 from gates.errors import ConfigError, GatesError
-from gates.ledger import Record, RecordKind, open_ledger
+from gates.ledger import Record, RecordKind
 from gates.model import Decision, JSONValue
+from gates.project import Project
 
 PRODUCTION = "production"
 """The environment whose decisions the checklist's must-haves hold back."""
@@ -127,21 +128,22 @@ def render(checklist: Checklist, project: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def load(config: GatesConfig, *, version: str | None, tree: str) -> Checklist:
+def load(project: Project, *, version: str | None) -> Checklist:
     """The checklist for ``version`` (default: the project's) as the ledger has it now."""
-    with open_ledger(config) as ledger:
-        return build(
-            config.checklist,
-            version=version or config.version,
-            decision=ledger.latest_decision(tree),
-            signoffs=ledger.records(RecordKind.SIGNOFF),
-        )
+    config, ledger = project.config, project.ledger
+    return build(
+        config.checklist,
+        version=version or config.version,
+        decision=ledger.latest_decision(project.workspace.tree_id()),
+        signoffs=ledger.records(RecordKind.SIGNOFF),
+    )
 
 
 def signoff(
-    config: GatesConfig, *, item: str, by: str, note: str | None, version: str | None, tree: str
+    project: Project, *, item: str, by: str, note: str | None, version: str | None
 ) -> Record:
     """Record that ``by`` signed off the manual checklist item ``item`` for ``version``."""
+    config = project.config
     manual = [i.name for i in config.checklist.items if i.gate is None]
     where = f"{config.file.name}: tool.gates.checklist"
     if item not in manual:
@@ -155,10 +157,9 @@ def signoff(
         "note": note,
         "version": version or config.version,
         "project": config.project_name,
-        "tree": tree,
+        "tree": project.workspace.tree_id(),
     }
-    with open_ledger(config) as ledger:
-        return ledger.append(RecordKind.SIGNOFF, payload)
+    return project.ledger.append(RecordKind.SIGNOFF, payload)
 
 
 def who() -> str:

@@ -102,24 +102,24 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _release_prepare(args: argparse.Namespace) -> int:
-    from gates import release
+    from gates.release import prepare
 
     with _project(args) as project:
-        prepared = release.prepare(
+        prepared = prepare.prepare(
             project, args.version, commit=args.commit, today=datetime.date.today()
         )
     if args.json:
         _print_json(prepared.to_dict())
     else:
-        print(release.describe(prepared))
-    return 0
+        print(prepare.describe(prepared))
+    return Exit.OK
 
 
 def _release_publish(args: argparse.Namespace) -> int:
-    from gates import release
+    from gates.release import publish
 
     with _project(args) as project:
-        published = release.publish(
+        published = publish.publish(
             project,
             project.ledger,
             repository_url=args.repository_url,
@@ -128,7 +128,7 @@ def _release_publish(args: argparse.Namespace) -> int:
         )
     if args.json:
         _print_json(published.to_dict())
-    return 0
+    return Exit.OK
 
 
 def _config(args: argparse.Namespace) -> config.GatesConfig:
@@ -162,9 +162,7 @@ def _ledger_export(args: argparse.Namespace) -> int:
 
 def _checklist(args: argparse.Namespace) -> int:
     with _project(args) as project:
-        found = checklist.load(
-            project.config, version=args.version, tree=project.workspace.tree_id()
-        )
+        found = checklist.load(project, version=args.version)
     if args.json:
         _print_json(found.to_dict())
     else:
@@ -175,12 +173,7 @@ def _checklist(args: argparse.Namespace) -> int:
 def _signoff(args: argparse.Namespace) -> int:
     with _project(args) as project:
         record = checklist.signoff(
-            project.config,
-            item=args.item,
-            by=args.by,
-            note=args.note,
-            version=args.version,
-            tree=project.workspace.tree_id(),
+            project, item=args.item, by=args.by, note=args.note, version=args.version
         )
     if args.json:
         _print_json(record.to_dict())
@@ -192,7 +185,8 @@ def _signoff(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from gates.report import html
 
-    path = html.write(_config(args), Path(args.html))
+    with _project(args) as project:
+        path = html.write(project.ledger, Path(args.html))
     print(f"wrote {path}")
     return 0
 

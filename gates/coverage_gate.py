@@ -3,8 +3,7 @@
 :func:`collect` combines every data file it is given (local evidence, or shard artifacts from CI)
 into a scratch file, so the inputs are never consumed, and takes coverage.py's own per-file
 analysis; :func:`judge` is pure arithmetic on that, with coverage.py's ``Numbers``.
-Changed lines are the lines added or changed since the merge base of ``base_ref`` and HEAD (as
-diff-cover does), in the working tree, untracked files included as the tree id includes them.
+Changed lines come from :mod:`gates.changed_lines`.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import re
 import tempfile
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,18 +28,18 @@ from coverage.report_core import get_analysis_to_report
 from coverage.results import Numbers
 
 from gates import evidence, testrun, tools
+from gates.changed_lines import ChangedLines, changed_lines, measure_changed
 from gates.config import CoverageConfig, GatesConfig
 from gates.errors import ConfigError, EvidenceError
 from gates.gate import Gate
 from gates.model import Finding, GateResult, JSONValue, Status, Threshold
-from gates.workspace import Workspace, git
+from gates.workspace import Workspace
 
 if TYPE_CHECKING:
     from gates.project import Project
 
 GATE = "coverage"
 CHANGED_AREA = "changed lines"
-CHANGED_RULE = "changed-lines"
 WORST_FILES_RULE = "missing-lines"
 TOTAL_AREA = "total"
 
@@ -63,24 +61,6 @@ class FileCoverage:
     @property
     def percent(self) -> float:
         return percent(self.numbers)
-
-
-@dataclass(frozen=True)
-class ChangedLines:
-    """Lines added or changed since the merge base of ``base_ref`` and HEAD."""
-
-    base_ref: str
-    merge_base: str
-    lines: Mapping[str, frozenset[int]]
-    """Path (relative to the project root) to the added or changed line numbers."""
-    new_files: frozenset[str] = frozenset()
-    """Untracked files: every line of them is new."""
-
-    def of(self, file: FileCoverage) -> frozenset[int]:
-        """The executable changed lines of ``file``."""
-        if file.path in self.new_files:
-            return file.statements
-        return self.lines.get(file.path, frozenset()) & file.statements
 
 
 @dataclass(frozen=True)
@@ -203,51 +183,6 @@ def _reason(exc: CoverageException, scratch: Path) -> str:
     return text
 
 
-_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
-
-
-def parse_diff(diff: str) -> dict[str, frozenset[int]]:
-    """Added/changed line numbers per file of a ``git diff --unified=0`` in the new version."""
-    lines: dict[str, set[int]] = {}
-    current: set[int] | None = None
-    for text in diff.splitlines():
-        if text.startswith("+++ "):
-            target = text[4:]
-            if target == "/dev/null":
-                current = None
-            else:
-                name = target[1:-1] if target.startswith('"') else target
-                current = lines.setdefault(name.removeprefix("b/"), set())
-        elif current is not None and (match := _HUNK.match(text)):
-            start, count = int(match.group(1)), int(match.group(2) or "1")
-            current.update(range(start, start + count))
-    return {path: frozenset(numbers) for path, numbers in lines.items() if numbers}
-
-
-def changed_lines(root: Path, base_ref: str) -> ChangedLines:
-    """Lines added or changed in the working tree since the merge base of ``base_ref`` and HEAD."""
-    if not git(root, "rev-parse", "--verify", "--quiet", f"{base_ref}^{{commit}}", check=False):
-        raise EvidenceError(
-            f"base_ref {base_ref!r} is not a known git ref in {root} (fetch it, or set "
-            f"[tool.gates.coverage] base_ref)"
-        )
-    merge_base = git(root, "merge-base", base_ref, "HEAD", check=False)
-    if not merge_base:
-        raise EvidenceError(f"base_ref {base_ref!r} shares no history with HEAD in {root}")
-    diff = git(
-        root,
-        *("-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff"),
-        *("--unified=0", "--relative", merge_base, "--"),
-    )
-    untracked = git(root, "ls-files", "-z", "--others", "--exclude-standard")
-    return ChangedLines(
-        base_ref=base_ref,
-        merge_base=merge_base,
-        lines=parse_diff(diff),
-        new_files=frozenset(name for name in untracked.split("\0") if name),
-    )
-
-
 def collect(
     workspace: Workspace,
     config: CoverageConfig,
@@ -309,12 +244,20 @@ def judge(evidence: CoverageEvidence, config: CoverageConfig) -> GateResult:
     if config.min_changed_lines is not None:
         if evidence.changed is None:
             raise ValueError("min_changed_lines is set but no changed lines were collected")
-        row, findings, changed_details = _changed(files, evidence.changed, config.min_changed_lines)
+        changed = measure_changed(files, evidence.changed)
+        row = Threshold(
+            CHANGED_AREA,
+            config.min_changed_lines,
+            _floor_percent(changed.covered, changed.executable),
+            "%",
+            key="min_changed_lines",
+        )
+        findings = list(changed.findings)
         thresholds.append(row)
-        details["changed_lines"] = changed_details
+        details["changed_lines"] = changed.to_dict()
         metrics |= {
-            "changed_lines": changed_details["executable"],
-            "changed_lines_covered": changed_details["covered"],
+            "changed_lines": changed.executable,
+            "changed_lines_covered": changed.covered,
             "percent_changed_covered": row.current,
         }
         if not row.met and findings:
@@ -366,56 +309,6 @@ def _worst_files(files: Sequence[FileCoverage], count: int) -> list[Finding]:
 
 def _show_percent(value: float) -> str:
     return Threshold("", 0, value, "%").show(value)
-
-
-def _changed(
-    files: Sequence[FileCoverage], changed: ChangedLines, minimum: float
-) -> tuple[Threshold, list[Finding], dict[str, JSONValue]]:
-    """The changed-lines row, one finding per run of uncovered changed lines, and the details."""
-    executable = covered = 0
-    findings: list[Finding] = []
-    uncovered: dict[str, str] = {}
-    for file in files:
-        lines = sorted(changed.of(file))
-        if not lines:
-            continue
-        executable += len(lines)
-        covered += sum(1 for line in lines if line not in file.missing)
-        runs = _runs(lines, file)
-        if runs:
-            uncovered[file.path] = ", ".join(_span(run) for run in runs)
-        for run in runs:
-            message = f"changed {'line' if len(run) == 1 else 'lines'} {_span(run)} not covered"
-            findings.append(Finding(message, file=file.path, line=run[0], rule=CHANGED_RULE))
-    row = Threshold(
-        CHANGED_AREA, minimum, _floor_percent(covered, executable), "%", key="min_changed_lines"
-    )
-    details: dict[str, JSONValue] = {
-        "base_ref": changed.base_ref,
-        "merge_base": changed.merge_base,
-        "executable": executable,
-        "covered": covered,
-        "uncovered": uncovered,
-    }
-    return row, findings, details
-
-
-def _runs(lines: Sequence[int], file: FileCoverage) -> list[list[int]]:
-    """Uncovered changed lines grouped into runs of consecutive statements."""
-    order = {line: index for index, line in enumerate(sorted(file.statements))}
-    runs: list[list[int]] = []
-    for line in lines:
-        if line not in file.missing:
-            continue
-        if runs and order[line] == order[runs[-1][-1]] + 1:
-            runs[-1].append(line)
-        else:
-            runs.append([line])
-    return runs
-
-
-def _span(run: Sequence[int]) -> str:
-    return str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}"
 
 
 # Wiring -------------------------------------------------------------------------------------

@@ -6,21 +6,26 @@ through these frozen types, never by string keys, and a malformed part is an Evi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from gates.errors import EvidenceError
+from gates.jsonfields import Fields
 from gates.model import GateResult, Waiver
 
 PACKAGE = "package"
 BUCKETS = "buckets"
 
+T = TypeVar("T")
 
-def _strings(result: GateResult, key: str) -> tuple[str, ...]:
-    value = result.details.get(key) or []
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise EvidenceError(f"{result.gate} result: details.{key} is not a list of strings")
-    return tuple(value)
+
+def _read(result: GateResult, read: Callable[[Fields], T]) -> T:
+    """``read`` the result's details; a malformed part names the result and the key."""
+    try:
+        return read(Fields(result.details, f"{result.gate} result: details"))
+    except ValueError as exc:
+        raise EvidenceError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -33,40 +38,56 @@ class PackageDetails:
 
     @classmethod
     def from_result(cls, result: GateResult) -> PackageDetails:
-        raw = result.details.get("artifacts") or {}
-        if not isinstance(raw, dict) or not all(
-            isinstance(name, str) and isinstance(digest, str) for name, digest in raw.items()
-        ):
-            raise EvidenceError(f"{result.gate} result: details.artifacts is not name → sha256")
-        version = result.details.get("version")
-        section = result.details.get("changelog_section")
-        return cls(
-            artifacts=dict(raw),
-            version=str(version) if version else None,
-            changelog_section=str(section) if section is not None else None,
+        return _read(
+            result,
+            lambda fields: cls(
+                artifacts=fields.text_map("artifacts"),
+                version=fields.optional_text("version") or None,
+                changelog_section=fields.optional_text("changelog_section"),
+            ),
         )
 
 
 @dataclass(frozen=True)
+class BucketSummary:
+    """One bucket of a buckets run, as reports and the history show it."""
+
+    name: str
+    severity: str
+    count: int
+    blocks: bool
+
+
+@dataclass(frozen=True)
 class BucketsDetails:
-    """What the buckets gate relied on: the bucket waivers it applied, unbound JUnit files, and
-    the failing and flaky tests (what the next run compares with)."""
+    """What the buckets gate relied on: the bucket waivers it applied, unbound JUnit files, the
+    failing and flaky tests (what the next run compares with), and its buckets."""
 
     waivers_used: tuple[Waiver, ...]
     unbound: tuple[str, ...]
     failing: tuple[str, ...]
     flaky: tuple[str, ...]
+    buckets: tuple[BucketSummary, ...] = ()
 
     @classmethod
     def from_result(cls, result: GateResult) -> BucketsDetails:
-        raw = result.details.get("waivers_used") or []
-        try:
-            waivers = tuple(Waiver.from_dict(item) for item in raw)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise EvidenceError(f"{result.gate} result: details.waivers_used: {exc}") from None
-        return cls(
-            waivers_used=waivers,
-            unbound=_strings(result, "unbound"),
-            failing=_strings(result, "failing"),
-            flaky=_strings(result, "flaky"),
+        return _read(
+            result,
+            lambda fields: cls(
+                waivers_used=tuple(
+                    Waiver.from_dict(w.data, w.where) for w in fields.objects("waivers_used")
+                ),
+                unbound=fields.texts("unbound"),
+                failing=fields.texts("failing"),
+                flaky=fields.texts("flaky"),
+                buckets=tuple(
+                    BucketSummary(
+                        name=bucket.text("name"),
+                        severity=bucket.text("severity"),
+                        count=bucket.integer("count", 0),
+                        blocks=bucket.flag("blocks", False),
+                    )
+                    for bucket in fields.objects("buckets")
+                ),
+            ),
         )

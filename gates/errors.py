@@ -20,12 +20,6 @@ class Exit(IntEnum):
     TERMINATED = 143
 
 
-EXIT_OK = Exit.OK
-EXIT_FAIL = Exit.FAIL
-EXIT_USAGE = Exit.USAGE
-EXIT_TARGET_DOWN = Exit.TARGET_DOWN
-
-
 class GatesError(Exception):
     """Base error: its ``str`` is the user-facing one-line message."""
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from gates.junit import Phase, TestCase
+from gates.model import JSONValue
 
 # Order matters: timestamps and UUIDs contain numbers, quoted strings may contain paths.
 _MASKS: tuple[tuple[str, re.Pattern[str], str], ...] = (
@@ -160,7 +161,7 @@ class Cluster:
             )
         )
 
-    def to_dict(self, limit: int) -> dict[str, object]:
+    def to_dict(self, limit: int) -> dict[str, JSONValue]:
         return {
             "id": self.signature.id,
             "signature": str(self.signature),

@@ -10,14 +10,13 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
 from gates.errors import Exit
+from gates.jsonfields import Fields, JSONValue
 
-JSONValue = Any
-"""A value that ``json.dumps`` accepts (kept loose on purpose: gate details are gate-specific)."""
+__all__ = ["JSONValue"]  # re-exported: the domain's JSON type
 
 MetricValue = int | float | str | None
 
@@ -91,13 +90,14 @@ class Finding:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, JSONValue]) -> Finding:
+    def from_dict(cls, data: object, where: str = "finding") -> Finding:
+        fields = Fields(data, where)
         return cls(
-            message=str(data["message"]),
-            file=data.get("file"),
-            line=data.get("line"),
-            rule=data.get("rule"),
-            new=bool(data.get("new", True)),
+            message=fields.text("message"),
+            file=fields.optional_text("file"),
+            line=fields.optional_integer("line"),
+            rule=fields.optional_text("rule"),
+            new=fields.flag("new", True),
         )
 
     @property
@@ -151,15 +151,16 @@ class Threshold:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, JSONValue]) -> Threshold:
+    def from_dict(cls, data: object, where: str = "threshold") -> Threshold:
+        fields = Fields(data, where)
         return cls(
-            area=str(data["area"]),
-            target=float(data["target"]),
-            current=float(data["current"]),
-            unit=str(data.get("unit", "")),
-            higher_is_better=bool(data.get("higher_is_better", True)),
-            key=str(data["key"]) if data.get("key") is not None else None,
-            accepted=float(data["accepted"]) if data.get("accepted") is not None else None,
+            area=fields.text("area"),
+            target=fields.number("target"),
+            current=fields.number("current"),
+            unit=fields.text("unit", ""),
+            higher_is_better=fields.flag("higher_is_better", True),
+            key=fields.optional_text("key"),
+            accepted=fields.optional_number("accepted"),
         )
 
 
@@ -217,19 +218,22 @@ class GateResult:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, JSONValue]) -> GateResult:
+    def from_dict(cls, data: object, where: str = "result") -> GateResult:
+        fields = Fields(data, where)
         return cls(
-            gate=str(data["gate"]),
-            status=Status(data["status"]),
-            summary=str(data.get("summary", "")),
-            metrics=dict(data.get("metrics") or {}),
-            findings=tuple(Finding.from_dict(f) for f in data.get("findings") or ()),
-            thresholds=tuple(Threshold.from_dict(t) for t in data.get("thresholds") or ()),
-            details=dict(data.get("details") or {}),
-            tree=str(data.get("tree", "")),
-            started_at=str(data.get("started_at", "")),
-            duration_s=float(data.get("duration_s", 0.0)),
-            tools={str(k): str(v) for k, v in (data.get("tools") or {}).items()},
+            gate=fields.text("gate"),
+            status=fields.choice("status", Status),
+            summary=fields.text("summary", ""),
+            metrics=fields.scalar_map("metrics"),
+            findings=tuple(Finding.from_dict(f.data, f.where) for f in fields.objects("findings")),
+            thresholds=tuple(
+                Threshold.from_dict(t.data, t.where) for t in fields.objects("thresholds")
+            ),
+            details=fields.raw_object("details"),
+            tree=fields.text("tree", ""),
+            started_at=fields.text("started_at", ""),
+            duration_s=fields.number("duration_s", 0.0),
+            tools=fields.text_map("tools"),
         )
 
 
@@ -261,16 +265,21 @@ class Waiver:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, JSONValue]) -> Waiver:
-        expires = data.get("expires")
+    def from_dict(cls, data: object, where: str = "waiver") -> Waiver:
+        fields = Fields(data, where)
+        expires = fields.optional_text("expires")
+        try:
+            until = dt.date.fromisoformat(expires) if expires else None
+        except ValueError:
+            raise ValueError(f"{where}.expires: not a date: {expires!r}") from None
         return cls(
-            gate=str(data["gate"]),
-            reason=str(data["reason"]),
-            owner=str(data["owner"]),
-            expires=dt.date.fromisoformat(expires) if expires else None,
-            expires_version=data.get("expires_version"),
-            bucket=data.get("bucket"),
-            accept={str(k): float(v) for k, v in (data.get("accept") or {}).items()},
+            gate=fields.text("gate"),
+            reason=fields.text("reason"),
+            owner=fields.text("owner"),
+            expires=until,
+            expires_version=fields.optional_text("expires_version"),
+            bucket=fields.optional_text("bucket"),
+            accept=fields.number_map("accept"),
         )
 
     def why_expired(self, *, today: dt.date, version: str | None) -> str | None:
@@ -324,15 +333,16 @@ class GateOutcome:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, JSONValue]) -> GateOutcome:
-        result = data.get("result")
+    def from_dict(cls, data: object, where: str = "gate") -> GateOutcome:
+        fields = Fields(data, where)
+        result = fields.data.get("result")
         return cls(
-            name=str(data["name"]),
-            tier=Tier(data.get("tier", Tier.REQUIRED.value)),
-            status=Status(data["status"]),
-            summary=str(data.get("summary", "")),
-            result=GateResult.from_dict(result) if result else None,
-            waived=bool(data.get("waived", False)),
+            name=fields.text("name"),
+            tier=fields.choice("tier", Tier, Tier.REQUIRED),
+            status=fields.choice("status", Status),
+            summary=fields.text("summary", ""),
+            result=GateResult.from_dict(result, f"{where}.result") if result else None,
+            waived=fields.flag("waived", False),
         )
 
 
@@ -386,26 +396,31 @@ class Decision:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, JSONValue]) -> Decision:
+    def from_dict(cls, data: object, where: str = "decision") -> Decision:
+        fields = Fields(data, where)
+
+        def waivers(key: str) -> tuple[Waiver, ...]:
+            return tuple(Waiver.from_dict(w.data, w.where) for w in fields.objects(key))
+
         return cls(
-            id=str(data["id"]),
-            verdict=Verdict(data["verdict"]),
-            tree=str(data["tree"]),
-            commit=data.get("commit"),
-            version=data.get("version"),
-            created_at=str(data.get("created_at", "")),
-            gates=tuple(GateOutcome.from_dict(g) for g in data.get("gates") or ()),
-            waivers=tuple(Waiver.from_dict(w) for w in data.get("waivers") or ()),
-            expired_waivers=tuple(Waiver.from_dict(w) for w in data.get("expired_waivers") or ()),
-            reasons=tuple(str(r) for r in data.get("reasons") or ()),
-            project=data.get("project"),
-            branch=data.get("branch"),
-            environment=data.get("environment"),
-            decided_by=data.get("decided_by"),
-            reason=data.get("reason"),
-            artifacts={str(k): str(v) for k, v in (data.get("artifacts") or {}).items()},
-            prev_hash=data.get("prev_hash"),
-            hash=data.get("hash"),
+            id=fields.text("id"),
+            verdict=fields.choice("verdict", Verdict),
+            tree=fields.text("tree"),
+            commit=fields.optional_text("commit"),
+            version=fields.optional_text("version"),
+            created_at=fields.text("created_at", ""),
+            gates=tuple(GateOutcome.from_dict(g.data, g.where) for g in fields.objects("gates")),
+            waivers=waivers("waivers"),
+            expired_waivers=waivers("expired_waivers"),
+            reasons=fields.texts("reasons"),
+            project=fields.optional_text("project"),
+            branch=fields.optional_text("branch"),
+            environment=fields.optional_text("environment"),
+            decided_by=fields.optional_text("decided_by"),
+            reason=fields.optional_text("reason"),
+            artifacts=fields.text_map("artifacts"),
+            prev_hash=fields.optional_text("prev_hash"),
+            hash=fields.optional_text("hash"),
         )
 
 

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import email.parser
-import hashlib
 import os
+import re
 import shutil
 import sys
-import tarfile
 import tempfile
-import zipfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +24,7 @@ from packaging.version import InvalidVersion, Version
 
 from gates import changelog, tools
 from gates.config import GatesConfig, PackageConfig
+from gates.dist import SDIST, WHEEL, DistFile, read_dist
 from gates.errors import ToolError
 from gates.gate import Gate
 from gates.model import Finding, GateResult, JSONValue, Status
@@ -37,25 +35,6 @@ if TYPE_CHECKING:
     from gates.project import Project
 
 GATE = "package"
-WHEEL = "wheel"
-SDIST = "sdist"
-
-
-@dataclass(frozen=True)
-class DistFile:
-    """One built file and what its metadata says."""
-
-    name: str
-    kind: str
-    """``wheel`` or ``sdist``."""
-    sha256: str
-    size: int
-    version: str | None
-    """``Version:`` from the file's own metadata; None when it could not be read."""
-    problem: str | None = None
-    """Why the metadata could not be read."""
-    modules: tuple[str, ...] = ()
-    """Top-level importable names (wheels only)."""
 
 
 @dataclass(frozen=True)
@@ -81,72 +60,6 @@ class PackageEvidence:
 def dist_dir(workspace: Workspace, tree: str) -> Path:
     """Where the package gate keeps the files it built for ``tree``."""
     return workspace.gates_dir / "dist" / tree
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _metadata(path: Path) -> tuple[str | None, tuple[str, ...], str | None]:
-    """(version, top-level modules, problem) read from a wheel's METADATA or an sdist's PKG-INFO."""
-    try:
-        if path.name.endswith(".whl"):
-            with zipfile.ZipFile(path) as archive:
-                names = archive.namelist()
-                member = next(
-                    (n for n in names if n.count("/") == 1 and n.endswith(".dist-info/METADATA")),
-                    None,
-                )
-                if member is None:
-                    return None, (), "no .dist-info/METADATA in the wheel"
-                raw = archive.read(member)
-                modules = _top_level_modules(names)
-        else:
-            with tarfile.open(path) as archive:
-                info = next(
-                    (m for m in archive if m.name.count("/") == 1 and m.name.endswith("/PKG-INFO")),
-                    None,
-                )
-                handle = archive.extractfile(info) if info is not None else None
-                if handle is None:
-                    return None, (), "no PKG-INFO at the top of the sdist"
-                raw, modules = handle.read(), ()
-    except (OSError, zipfile.BadZipFile, tarfile.TarError) as exc:
-        return None, (), f"unreadable archive: {exc}"
-    headers = email.parser.BytesHeaderParser().parsebytes(raw)
-    version = headers.get("Version")
-    return (str(version) if version else None), modules, None if version else "no Version field"
-
-
-def _top_level_modules(names: list[str]) -> tuple[str, ...]:
-    found = set()
-    for name in names:
-        top, _, rest = name.partition("/")
-        if top.endswith((".dist-info", ".data")):
-            continue
-        if rest and name.endswith(".py"):
-            found.add(top)
-        elif not rest and top.endswith(".py"):
-            found.add(top.removesuffix(".py"))
-    return tuple(sorted(found))
-
-
-def read_dist(path: Path) -> DistFile:
-    """A built file: its hash, size, and what its own metadata says."""
-    version, modules, problem = _metadata(path)
-    return DistFile(
-        name=path.name,
-        kind=WHEEL if path.name.endswith(".whl") else SDIST,
-        sha256=sha256(path),
-        size=path.stat().st_size,
-        version=version,
-        problem=problem,
-        modules=modules,
-    )
 
 
 def _build_env(workspace: Workspace) -> dict[str, str]:
@@ -308,6 +221,17 @@ def collect(
     )
 
 
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit): ")
+
+
+def _build_error(build: ToolRun) -> str:
+    """The backend's own error line: ``build`` ends with a generic "Backend subprocess exited",
+    and the cause (an unknown classifier, a missing readme) is the last exception line."""
+    lines = build.tail(200).splitlines()
+    cause = next((line for line in reversed(lines) if _EXCEPTION_LINE.match(line)), None)
+    return cause or build.tail(1)
+
+
 def _twine_findings(check: ToolRun) -> list[Finding]:
     """One finding per failing file: its first ERROR/WARNING line and the detail below it."""
     found: list[tuple[str, list[str]]] = []
@@ -353,7 +277,7 @@ def judge(evidence: PackageEvidence, config: PackageConfig) -> GateResult:
         metrics[f"{kind}_bytes"] = sum(f.size for f in files if f.kind == kind)
     if evidence.build.returncode != 0 or not files:
         details["build_output"] = evidence.build.tail()
-        reason = evidence.build.tail(1) or f"exit {evidence.build.returncode}"
+        reason = _build_error(evidence.build) or f"exit {evidence.build.returncode}"
         problems.append(Finding(f"python -m build failed: {reason}", rule="build"))
         return _result(problems, metrics, details, "")
     for kind in (WHEEL, SDIST):
@@ -370,6 +294,11 @@ def judge(evidence: PackageEvidence, config: PackageConfig) -> GateResult:
     for f in files:
         if f.problem:
             problems.append(Finding(f"{f.name}: {f.problem}", rule="metadata"))
+    refused = {problem: [f.name for f in files if problem in f.upload_problems]
+               for f in files for problem in f.upload_problems}  # fmt: skip
+    for problem, names in refused.items():
+        message = f"the index would refuse {', '.join(names)}: {problem}"
+        problems.append(Finding(message, file="pyproject.toml", rule="index"))
     version = evidence.project_version or (sorted(versions)[0] if versions else None)
     for f in files:
         if version and f.version and not _same(f.version, version):

@@ -78,6 +78,8 @@ class RiskyRecorder:
     def pytest_sessionfinish(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         data = {"risky": self.risky, "checked": self.checked}
+        # Not gates.workspace.write_text: this module runs in the project's own test environment,
+        # which need not have gates' dependencies, so it imports nothing else from gates.
         temporary = self.path.with_name(f".{self.path.name}.tmp")
         temporary.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         os.replace(temporary, self.path)

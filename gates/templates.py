@@ -159,6 +159,7 @@ jobs:
       contents: read
     outputs:
       verdict: ${{ steps.chain.outputs.verdict }}
+      ledger_head: ${{ steps.head.outputs.ledger_head }}
     steps:
       - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
         with:
@@ -182,6 +183,12 @@ jobs:
       - name: Gate chain
         id: chain
         run: nox -s gates -- --shards "${RUNNER_TEMP}/shards"
+      # The ledger's head is the decision just recorded: the release job's ledger must end there.
+      - name: Ledger head
+        id: head
+        run: |
+          head=$(jq -er .hash .gates/decision.json)
+          echo "ledger_head=${head}" >> "$GITHUB_OUTPUT"
       - name: HTML report
         if: ${{ !cancelled() }}
         run: nox -s report -- --html .gates/report.html
@@ -241,6 +248,13 @@ jobs:
         with:
           name: gates-state
           path: .gates/
+      # Edited, swapped or cut in the artifact store: refused before anything is read from it.
+      - name: Verify the ledger
+        env:
+          LEDGER_HEAD: ${{ needs.gates.outputs.ledger_head }}
+        run: |
+          nox -s release --install-only
+          .nox/release/bin/gates ledger verify --expect-head "$LEDGER_HEAD"
       # The gates job's results are for this very tree: decide again, for production, so the
       # ledger records who released (this run) and the checklist's must-haves are enforced.
       - name: Production decision

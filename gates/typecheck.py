@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from gates.project import Project
 
 GATE = "typecheck"
+SUFFIXES = (".py", ".pyi")
 
 
 @dataclass(frozen=True)
@@ -27,9 +28,43 @@ class TypecheckEvidence:
     errors: tuple[Finding, ...]
 
 
+def source_files(config: TypecheckConfig, root: Path) -> list[Path]:
+    """The ``.py`` and ``.pyi`` files under the configured paths (hidden folders left out)."""
+    found: list[Path] = []
+    for entry in config.paths:
+        path = root / entry
+        if path.is_file() and path.suffix in SUFFIXES:
+            found.append(path)
+        elif path.is_dir():
+            found += (
+                file
+                for file in sorted(path.rglob("*.py*"))
+                if file.suffix in SUFFIXES
+                and not any(part.startswith(".") for part in file.relative_to(root).parts[:-1])
+            )
+    return found
+
+
+def behind_stubs(files: Sequence[Path]) -> list[Path]:
+    """Implementation files with a stub beside them: mypy reads ``mod.pyi`` and never
+    ``mod.py`` when both are found, so they are checked in a run of their own."""
+    stubs = {file.with_suffix("") for file in files if file.suffix == ".pyi"}
+    return [file for file in files if file.suffix == ".py" and file.with_suffix("") in stubs]
+
+
 def collect(config: TypecheckConfig, root: Path, timeout_s: float) -> TypecheckEvidence:
+    errors = _mypy([*config.args, *config.paths], root, timeout_s)
+    shadowed = behind_stubs(source_files(config, root))
+    if shadowed:
+        # Named explicitly, each file is read as its module's source instead of its stub.
+        names = [file.relative_to(root).as_posix() for file in shadowed]
+        errors += (e for e in _mypy([*config.args, *names], root, timeout_s) if e not in errors)
+    return TypecheckEvidence(errors=tuple(errors))
+
+
+def _mypy(arguments: Sequence[str], root: Path, timeout_s: float) -> list[Finding]:
     run = tools.run(
-        ["mypy", "--output", "json", "--no-color-output", *config.args, *config.paths],
+        ["mypy", "--output", "json", "--no-color-output", *arguments],
         cwd=root,
         timeout_s=timeout_s,
     )
@@ -56,7 +91,7 @@ def collect(config: TypecheckConfig, root: Path, timeout_s: float) -> TypecheckE
         )
     if run.returncode == 1 and not errors:
         raise ToolError(f"mypy exited 1 without JSON diagnostics: {run.tail(3) or 'no output'}")
-    return TypecheckEvidence(errors=tuple(errors))
+    return errors
 
 
 @dataclass(frozen=True)
@@ -67,6 +102,10 @@ class TypecheckGate(baseline.FindingsGate):
     def find(self, project: Project) -> tuple[Finding, ...]:
         settings = project.config
         return collect(settings.typecheck, project.root, settings.timeout_s).errors
+
+    def scope(self, project: Project) -> Mapping[str, int]:
+        files = source_files(project.config.typecheck, project.root)
+        return {"files_checked": len(files), "behind_stubs": len(behind_stubs(files))}
 
     def tools(self) -> Mapping[str, str]:
         return {"mypy": tools.version("mypy")}

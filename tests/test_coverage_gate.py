@@ -16,8 +16,9 @@ from coverage.results import Numbers
 from pytest_projects import build, commit, gates, recorded, without_plugin_autoload, write
 
 from gates import coverage_gate, testrun
+from gates.changed_lines import ChangedLines
 from gates.config import CoverageConfig
-from gates.coverage_gate import ChangedLines, CoverageEvidence, FileCoverage
+from gates.coverage_gate import CoverageEvidence, FileCoverage
 from gates.workspace import Workspace
 
 MOD_70 = """\
@@ -584,31 +585,6 @@ def test_the_summary_names_the_first_five_uncovered_runs() -> None:
     assert result.summary == (
         "changed lines 50% < 90% (gap 40%): a.py:1, a.py:3, a.py:5, a.py:7, a.py:9 and 2 more"
     )
-
-
-def test_parse_diff_reads_added_and_changed_lines_of_the_new_version() -> None:
-    diff = "\n".join(
-        [
-            "diff --git a/pkg/a.py b/pkg/a.py",
-            "--- a/pkg/a.py",
-            "+++ b/pkg/a.py",
-            "@@ -3 +3 @@ def f():",
-            "@@ -10,0 +11,3 @@",
-            "@@ -20,2 +23,0 @@",  # a pure deletion adds nothing
-            "diff --git a/gone.py b/gone.py",
-            "--- a/gone.py",
-            "+++ /dev/null",
-            "@@ -1,4 +0,0 @@",
-            "diff --git a/new file.py b/new file.py",
-            "--- /dev/null",
-            '+++ "b/new file.py"',
-            "@@ -0,0 +1,2 @@",
-        ]
-    )
-    assert coverage_gate.parse_diff(diff) == {
-        "pkg/a.py": frozenset({3, 11, 12, 13}),
-        "new file.py": frozenset({1, 2}),
-    }
 
 
 def test_judging_in_process_leaves_an_outer_coverage_run_alone(

@@ -6,13 +6,12 @@ import hashlib
 import json
 import shutil
 import tarfile
-import zipfile
 from pathlib import Path
 
 import pytest
 from release_support import git, make_project
 
-from gates import package
+from gates import dist, package
 from gates.cli import main
 from gates.config import PackageConfig
 from gates.model import Status
@@ -82,6 +81,24 @@ def test_readme_that_does_not_render_fails_via_twine_check(
         and "`long_description` has syntax errors in markup" in m
         for m in messages
     ), messages
+
+
+def test_metadata_the_index_would_refuse_fails_although_build_and_twine_accept_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_project(tmp_path / "demo", extra=NO_ISOLATION)
+    pyproject = root / "pyproject.toml"
+    private = 'requires-python = ">=3.11"\nclassifiers = ["Private :: Do Not Upload"]'
+    pyproject.write_text(pyproject.read_text().replace('requires-python = ">=3.11"', private))
+
+    code, result = run_gate(root, capsys)
+
+    assert code == 1
+    assert result["summary"] == (
+        "the index would refuse gates_demo-0.1.0-py3-none-any.whl, gates_demo-0.1.0.tar.gz: "
+        "classifier 'Private :: Do Not Upload' is private: the index refuses every upload with it"
+    )
+    assert [f["rule"] for f in result["findings"]] == ["index"]  # type: ignore[attr-defined]
 
 
 def test_missing_changelog_section_and_failing_smoke_fail_the_gate(
@@ -174,10 +191,10 @@ def _run(code: int = 0, out: str = "") -> ToolRun:
     return ToolRun(argv=("x",), returncode=code, stdout=out, stderr="", duration_s=0.1)
 
 
-def _file(name: str, version: str) -> package.DistFile:
-    kind = package.WHEEL if name.endswith(".whl") else package.SDIST
-    modules = ("demo",) if kind == package.WHEEL else ()
-    return package.DistFile(name, kind, "0" * 64, 10, version, modules=modules)
+def _file(name: str, version: str) -> dist.DistFile:
+    kind = dist.WHEEL if name.endswith(".whl") else dist.SDIST
+    modules = ("demo",) if kind == dist.WHEEL else ()
+    return dist.DistFile(name, kind, "0" * 64, 10, version, modules=modules)
 
 
 def test_judge_flags_metadata_version_that_is_not_the_project_version() -> None:
@@ -217,6 +234,23 @@ def test_judge_reports_a_failed_build_with_its_last_line() -> None:
     assert result.summary == "python -m build failed: ERROR Backend subprocess exited"
 
 
+def test_a_failed_build_is_summarised_by_the_backends_own_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_project(tmp_path / "demo", extra=NO_ISOLATION)
+    pyproject = root / "pyproject.toml"
+    unknown = 'requires-python = ">=3.11"\nclassifiers = ["Topic :: Nope"]'
+    pyproject.write_text(pyproject.read_text().replace('requires-python = ">=3.11"', unknown))
+
+    code, result = run_gate(root, capsys)
+
+    assert (code, result["summary"]) == (
+        1,
+        "python -m build failed: ValueError: Unknown classifier in field `project.classifiers`: "
+        "Topic :: Nope",
+    )
+
+
 def test_without_uv_the_venv_comes_from_python_m_venv(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -230,36 +264,8 @@ def test_without_uv_the_venv_comes_from_python_m_venv(
     assert result["status"] == "PASS"
 
 
-def test_read_dist_reads_metadata_and_reports_archives_without_it(tmp_path: Path) -> None:
-    wheel = tmp_path / "demo-1.0-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w") as archive:
-        archive.writestr("demo.py", "X = 1\n")
-        archive.writestr("tool/__init__.py", "")
-        archive.writestr("demo-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nVersion: 1.0\n")
-    bare = tmp_path / "bare-1.0-py3-none-any.whl"
-    with zipfile.ZipFile(bare, "w") as archive:
-        archive.writestr("bare.py", "")
-    sdist = tmp_path / "demo-1.0.tar.gz"
-    with tarfile.open(sdist, "w:gz") as archive:
-        archive.add(wheel, arcname="demo-1.0/README")
-    broken = tmp_path / "broken-1.0.tar.gz"
-    broken.write_bytes(b"not an archive")
-
-    found = package.read_dist(wheel)
-    assert (found.kind, found.version, found.modules, found.problem) == (
-        "wheel",
-        "1.0",
-        ("demo", "tool"),
-        None,
-    )
-    assert found.sha256 == hashlib.sha256(wheel.read_bytes()).hexdigest()
-    assert package.read_dist(bare).problem == "no .dist-info/METADATA in the wheel"
-    assert package.read_dist(sdist).problem == "no PKG-INFO at the top of the sdist"
-    assert (package.read_dist(broken).problem or "").startswith("unreadable archive: ")
-
-
 def test_judge_reports_install_failures_and_unimportable_wheels() -> None:
-    wheel = package.DistFile("demo-1.0-py3-none-any.whl", package.WHEEL, "0" * 64, 1, "1.0")
+    wheel = dist.DistFile("demo-1.0-py3-none-any.whl", dist.WHEEL, "0" * 64, 1, "1.0")
     sdist = _file("demo-1.0.tar.gz", "1.0")
     base = package.PackageEvidence(
         dist_dir="d", project_version="1.0", build=_run(), files=(wheel, sdist), check=_run()

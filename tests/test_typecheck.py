@@ -62,3 +62,37 @@ def test_missing_path_is_error(make_project: Callable[..., Project]) -> None:
     code, _, err = project.gates("typecheck")
     assert code == 2
     assert err.startswith("gates: error: mypy exited 2:")
+
+
+def test_an_implementation_behind_a_stub_is_checked_too(
+    make_project: Callable[..., Project],
+) -> None:
+    """mypy reads ``mod.pyi`` and never ``mod.py`` when both sit in a checked folder."""
+    stubbed = {
+        "demo/__init__.py": CLEAN_MODULE,
+        "demo/mod.py": '"""Doc."""\n\n\ndef size() -> int:\n    return "big"\n',
+        "demo/mod.pyi": "def size() -> int: ...\n",
+    }
+    project = make_project(gates=GATES, files=stubbed)
+
+    code, data = project.gates_json("typecheck")
+
+    assert code == 1
+    assert [(f["file"], f["line"], f["rule"]) for f in data["findings"]] == [
+        ("demo/mod.py", 5, "return-value")
+    ]
+    metrics = data["metrics"]
+    assert isinstance(metrics, dict)
+    assert (metrics["files_checked"], metrics["behind_stubs"]) == (3, 1)
+
+
+def test_a_stub_without_an_implementation_is_checked_as_before(
+    make_project: Callable[..., Project],
+) -> None:
+    files = {"demo/__init__.py": CLEAN_MODULE, "demo/native.pyi": "def fast() -> int: ...\n"}
+    project = make_project(gates=GATES, files=files)
+    code, data = project.gates_json("typecheck")
+    assert (code, data["status"]) == (0, "PASS")
+    metrics = data["metrics"]
+    assert isinstance(metrics, dict)
+    assert (metrics["files_checked"], metrics["behind_stubs"]) == (2, 0)

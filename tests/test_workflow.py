@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import yaml
+from release_support import git, make_project
+
+from gates import config
+from gates.cli import main
+from gates.ledger import open_ledger
 
 WORKFLOW = Path(__file__).resolve().parent.parent / ".github/workflows/gates.yml"
 TEXT = WORKFLOW.read_text(encoding="utf-8")
@@ -58,3 +66,68 @@ def test_release_runs_in_the_protected_environment_after_a_go() -> None:
     assert "startsWith(github.ref, 'refs/tags/v')" in release["if"]
     assert "needs.gates.outputs.verdict != 'NO_GO'" in release["if"]
     assert release["steps"][-1]["run"] == "nox -s release -- publish"
+
+
+def _step(job: str, name: str) -> dict[str, Any]:
+    return next(step for step in JOBS[job]["steps"] if step.get("name") == name)
+
+
+def _names(job: str) -> list[str]:
+    return [step.get("name", "") for step in JOBS[job]["steps"]]
+
+
+def test_the_release_job_refuses_a_ledger_that_does_not_end_at_the_gates_jobs_head() -> None:
+    gates, release = JOBS["gates"], JOBS["release"]
+    assert gates["outputs"]["ledger_head"] == "${{ steps.head.outputs.ledger_head }}"
+    assert _step("gates", "Ledger head")["id"] == "head"
+    # Right after the chain: nothing else appends to the ledger in between.
+    assert _names("gates").index("Ledger head") == _names("gates").index("Gate chain") + 1
+    verify = _step("release", "Verify the ledger")
+    assert verify["env"] == {"LEDGER_HEAD": "${{ needs.gates.outputs.ledger_head }}"}
+    assert verify["run"].splitlines()[-1] == (
+        '.nox/release/bin/gates ledger verify --expect-head "$LEDGER_HEAD"'
+    )
+    order = _names("release")
+    # After the download, before the production decision appends to it and before publishing.
+    assert order.index("Download gated state") + 1 == order.index("Verify the ledger")
+    assert order.index("Verify the ledger") < order.index("Production decision")
+    assert release["steps"][-1]["run"] == "nox -s release -- publish"
+
+
+def _run_ledger_head_step(root: Path, output: Path) -> subprocess.CompletedProcess[str]:
+    # As the runner runs a step without `shell:` (bash -e), with $GITHUB_OUTPUT set.
+    script = _step("gates", "Ledger head")["run"]
+    return subprocess.run(
+        ["bash", "-e", "-c", script],
+        cwd=root,
+        env={**os.environ, "GITHUB_OUTPUT": str(output)},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_the_ledger_head_step_outputs_the_head_after_the_decision(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "demo")
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace('required = ["package"]', 'required = ["ok"]')
+        + '\n[tool.gates.commands]\nok = "true"\n'
+    )
+    git(root, "commit", "-qam", "one command gate")
+    assert main(["run", "ok", "--root", str(root)]) == 0
+    assert main(["decide", "--root", str(root)]) == 0
+    output = tmp_path / "github-output"
+
+    step = _run_ledger_head_step(root, output)
+
+    assert step.returncode == 0, step.stderr
+    with open_ledger(config.load(root)) as ledger:
+        [newest] = ledger.records(limit=1)
+    assert output.read_text() == f"ledger_head={newest.hash}\n"
+
+    # A decision.json without its record hash fails the step: no empty head reaches the release.
+    written = root / ".gates" / "decision.json"
+    written.write_text(json.dumps({**json.loads(written.read_text()), "hash": None}))
+    output.unlink()
+    assert _run_ledger_head_step(root, output).returncode != 0
+    assert not output.exists()

@@ -8,9 +8,10 @@ with ``name`` and ``blocks``). Anything absent shows as ``-``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from gates.details import BucketsDetails
 from gates.ledger.interface import Ledger, Record, RecordKind
 from gates.ledger.store import decision_of
 from gates.model import Decision, GateResult, JSONValue, MetricValue
@@ -104,12 +105,7 @@ def _blocking(result: GateResult | None) -> tuple[str, ...] | None:
     """Buckets that blocked in that run (``blocks``: after budgets, expiry and waivers)."""
     if result is None:
         return None
-    buckets = result.details.get("buckets")
-    if not isinstance(buckets, list):
-        return ()
-    return tuple(
-        str(b.get("name")) for b in buckets if isinstance(b, Mapping) and b.get("blocks") is True
-    )
+    return tuple(b.name for b in BucketsDetails.from_result(result).buckets if b.blocks)
 
 
 HEADER = ("decision", "date", "version", "verdict", "passed", "failed", "skipped", "coverage",

@@ -1,14 +1,16 @@
 """The buckets report in the seed plan's shape: totals, what changed, then one section per bucket.
 
 Rendered from a recorded result's ``details`` only, so a result read back from disk (or from the
-ledger) prints the same report.
+ledger) prints the same report. The details are read through :class:`~gates.jsonfields.Fields`:
+a malformed part raises ValueError naming its key.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
+from gates.errors import EvidenceError
+from gates.jsonfields import Fields
 from gates.model import GateResult
 
 TESTS_SHOWN = 10
@@ -21,95 +23,108 @@ def _list(items: Sequence[str], limit: int = TESTS_SHOWN) -> list[str]:
     return lines
 
 
-def _totals(totals: Mapping[str, Any]) -> str:
+def _totals(totals: Fields) -> str:
+    def count(key: str) -> int:
+        return totals.integer(key)
+
+    xfailed, xpassed = totals.integer("xfailed", 0), totals.integer("xpassed", 0)
     return (
-        f"**Totals:** {totals['passed']} passed, {totals['failed']} failed, "
-        f"{totals['errors']} errors, {totals['skipped']} skipped, {totals['flaky']} flaky"
-        + (f", {totals['xfailed']} xfailed" if totals.get("xfailed") else "")
-        + (f", {totals['xpassed']} xpassed" if totals.get("xpassed") else "")
-        + f" — pass rate {totals['pass_rate']:.1f}% of {totals['executed']} executed"
+        f"**Totals:** {count('passed')} passed, {count('failed')} failed, "
+        f"{count('errors')} errors, {count('skipped')} skipped, {count('flaky')} flaky"
+        + (f", {xfailed} xfailed" if xfailed else "")
+        + (f", {xpassed} xpassed" if xpassed else "")
+        + f" — pass rate {totals.number('pass_rate'):.1f}% of {count('executed')} executed"
     )
 
 
-def _comparison(comparison: Mapping[str, Any]) -> list[str]:
-    parts = ["", f"### Since the previous run ({comparison['baseline']})", ""]
+def _comparison(comparison: Fields) -> list[str]:
+    parts = ["", f"### Since the previous run ({comparison.text('baseline')})", ""]
     for key, title in (
         ("new", "New failures"),
         ("fixed", "Fixed"),
         ("still_failing", "Still failing"),
         ("new_flaky", "New flaky"),
     ):
-        items = comparison[key]
+        items = comparison.texts(key)
         parts.append(f"- {title}: {len(items)}")
         parts += _list(items)
     return parts
 
 
-def _bucket(number: int, bucket: Mapping[str, Any]) -> list[str]:
-    verdict = "BLOCKING" if bucket["blocks"] else "not blocking"
+def _bucket(number: int, bucket: Fields) -> list[str]:
+    verdict = "BLOCKING" if bucket.flag("blocks", False) else "not blocking"
+    count = bucket.integer("count")
     parts = [
         "",
-        f"### {number}. {bucket['name']} — {bucket['severity'].upper()} — "
-        f"{bucket['count']} test(s) — {verdict}",
+        f"### {number}. {bucket.text('name')} — {bucket.text('severity').upper()} — "
+        f"{count} test(s) — {verdict}",
         "",
-        f"- Why: {bucket['why']}",
+        f"- Why: {bucket.text('why')}",
         "- Tests affected:",
     ]
-    tests = bucket["tests"]
-    for test in tests[:TESTS_SHOWN]:
-        kind = test["type"] or test["outcome"]
-        message = f": {test['message']}" if test["message"] else ""
-        parts.append(f"  - `{test['id']}` — {kind}{message}")
-    if bucket["count"] > TESTS_SHOWN:
-        parts.append(f"  - …and {bucket['count'] - TESTS_SHOWN} more")
+    for test in bucket.objects("tests")[:TESTS_SHOWN]:
+        kind = test.optional_text("type") or test.text("outcome")
+        message = test.optional_text("message")
+        parts.append(f"  - `{test.text('id')}` — {kind}" + (f": {message}" if message else ""))
+    if count > TESTS_SHOWN:
+        parts.append(f"  - …and {count - TESTS_SHOWN} more")
     for key, title in (
         ("hypothesis", "Hypothesis"),
         ("estimate", "Estimate"),
         ("owner", "Owner"),
         ("issue", "Issue"),
     ):
-        if bucket.get(key):
-            parts.append(f"- {title}: {bucket[key]}")
-    if bucket.get("files"):
-        parts.append("- Files: " + ", ".join(f"`{f}`" for f in bucket["files"]))
+        if value := bucket.optional_text(key):
+            parts.append(f"- {title}: {value}")
+    if files := bucket.texts("files"):
+        parts.append("- Files: " + ", ".join(f"`{f}`" for f in files))
     return parts
 
 
 def markdown(result: GateResult) -> str:
-    details = result.details
+    try:
+        return _markdown(result, Fields(result.details, f"{result.gate} result: details"))
+    except ValueError as exc:
+        raise EvidenceError(str(exc)) from None
+
+
+def _markdown(result: GateResult, details: Fields) -> str:
     parts = [f"## {result.gate}: {result.status.value}", "", result.summary, ""]
-    if "totals" not in details:  # an ERROR result: the summary says why
+    if "totals" not in details.data:  # an ERROR result: the summary says why
         return "\n".join(parts)
-    parts.append(_totals(details["totals"]))
-    if details.get("comparison"):
-        parts += _comparison(details["comparison"])
-    mass = details.get("mass_failure")
-    if mass:
+    parts.append(_totals(details.object("totals")))
+    if details.data.get("comparison"):
+        parts += _comparison(details.object("comparison"))
+    if details.data.get("mass_failure"):
+        mass = details.object("mass_failure")
         parts += [
             "",
-            f"> **Likely broken environment:** {mass['percent']}% of executed tests fail — "
-            f"not separate regressions. Dominant signature ({mass['count']} failures): "
-            f"`{mass['signature']}`",
+            f"> **Likely broken environment:** {mass.number('percent')}% of executed tests fail "
+            f"— not separate regressions. Dominant signature ({mass.integer('count')} failures): "
+            f"`{mass.text('signature')}`",
         ]
-    if details.get("problems"):
-        parts += ["", "### Blocking", "", *(f"- {p}" for p in details["problems"])]
-    for number, bucket in enumerate(details["buckets"], start=1):
+    if problems := details.texts("problems"):
+        parts += ["", "### Blocking", "", *(f"- {p}" for p in problems)]
+    for number, bucket in enumerate(details.objects("buckets"), start=1):
         parts += _bucket(number, bucket)
-    clusters = details.get("clusters") or []
-    if clusters:
+    if clusters := details.objects("clusters"):
         parts += ["", "### Uncategorized failures by signature", ""]
         for number, cluster in enumerate(clusters):
             parts += [""] if number else []
-            exact = "" if cluster["exact"] else " (no rule catches exactly this cluster)"
-            parts += [f"- {cluster['count']} failure(s): `{cluster['signature']}`{exact}"]
-            parts += _list(cluster["tests"], 5)
-            parts += ["", "```toml", cluster["rule"], "```"]
+            exact = (
+                "" if cluster.flag("exact", False) else " (no rule catches exactly this cluster)"
+            )
+            parts += [
+                f"- {cluster.integer('count')} failure(s): `{cluster.text('signature')}`{exact}"
+            ]
+            parts += _list(cluster.texts("tests"), 5)
+            parts += ["", "```toml", cluster.text("rule"), "```"]
     for key, title in (("flaky", "Flaky tests"), ("risky", "Risky tests (no assertion)")):
-        if details.get(key):
-            parts += ["", f"### {title}", "", *(line[2:] for line in _list(details[key]))]
-    if details.get("dead_rules"):
+        if tests := details.texts(key):
+            parts += ["", f"### {title}", "", *(line[2:] for line in _list(tests))]
+    if dead := details.texts("dead_rules"):
         parts += ["", "### Dead rules (matched nothing in this run)", ""]
-        parts += [f"- {name}" for name in details["dead_rules"]]
-    if details.get("warnings"):
-        parts += ["", "### Warnings", "", *(f"- {w}" for w in details["warnings"])]
+        parts += [f"- {name}" for name in dead]
+    if warnings := details.texts("warnings"):
+        parts += ["", "### Warnings", "", *(f"- {w}" for w in warnings)]
     return "\n".join(parts).rstrip() + "\n"

@@ -6,17 +6,16 @@ over the last decisions in the ledger) are inline SVG, so the page opens anywher
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
-from gates.config import GatesConfig
+from gates.details import BUCKETS, BucketsDetails
 from gates.errors import GatesError, LedgerError
-from gates.ledger import RecordKind, decision_of, open_ledger
+from gates.ledger import Ledger, RecordKind, decision_of
 from gates.ledger.history import HistoryRow, rows
-from gates.model import Decision, JSONValue, Status, Verdict
+from gates.model import Decision, Status, Verdict
+from gates.workspace import write_text
 
 TREND = 20
 """How many of the newest decisions the charts show."""
@@ -116,32 +115,15 @@ def _gates(decision: Decision) -> str:
 
 def _buckets(decision: Decision) -> str:
     # A failing result is falsy (GateResult.__bool__): test for None, never for truth.
-    result = next((g.result for g in decision.gates if g.name == "buckets"), None)
-    entries = result.details.get("buckets") if result is not None else None
-    if not isinstance(entries, list) or not entries:
+    result = next((g.result for g in decision.gates if g.name == BUCKETS), None)
+    buckets = BucketsDetails.from_result(result).buckets if result is not None else ()
+    if not buckets:
         return "<p>No buckets recorded in this decision.</p>"
-    body = []
-    for entry in entries:
-        if isinstance(entry, Mapping):
-            body.append(
-                (
-                    escape(str(entry.get("name", "?"))),
-                    escape(str(entry.get("severity", "-"))),
-                    escape(str(_count(entry))),
-                    "blocks" if entry.get("blocks") else "no",
-                )
-            )
+    body = [
+        (escape(b.name), escape(b.severity), str(b.count), "blocks" if b.blocks else "no")
+        for b in buckets
+    ]
     return _table(("Bucket", "Severity", "Failures", "Blocking"), body, "buckets")
-
-
-def _count(entry: Mapping[str, JSONValue]) -> object:
-    for key in ("count", "failures", "tests"):
-        value = entry.get(key)
-        if isinstance(value, list):
-            return len(value)
-        if value is not None:
-            return value
-    return "-"
 
 
 def line_chart(
@@ -197,24 +179,15 @@ def line_chart(
     return "\n".join(out)
 
 
-def write(config: GatesConfig, path: Path) -> Path:
+def write(ledger: Ledger, path: Path) -> Path:
     """Render the newest decision in the project's ledger (with its trend) to ``path``."""
-    with open_ledger(config) as ledger:
-        records = ledger.records(RecordKind.DECISION, limit=TREND)
+    records = ledger.records(RecordKind.DECISION, limit=TREND)
     if not records:
         raise LedgerError("no decision recorded yet: run 'gates decide' first")
     page = render(decision_of(records[-1]), rows(records))
     target = path.absolute()
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(page)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_text(target, page)
     except OSError as exc:
         raise GatesError(f"{target}: cannot write the report: {exc.strerror}") from None
     return target

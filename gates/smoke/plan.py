@@ -26,9 +26,9 @@ from typing import Any, NoReturn
 import jmespath
 import jmespath.exceptions
 
-from gates.config import Table
 from gates.errors import ConfigError
 from gates.smoke.redact import Redactor
+from gates.toml_table import Table
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 """Methods that change nothing: the only ones retried, the only ones allowed read-only."""

@@ -48,7 +48,8 @@ class Backend:
 @pytest.fixture(params=["sqlite", "postgres"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     if request.param == "sqlite":
-        path = tmp_path / "ledger.db"
+        # Inside the fixture project's root (config paths may not leave it), in its ignored .gates/.
+        path = tmp_path / "project" / ".gates" / "stores" / "ledger.db"
 
         def sqlite_sql(statement: str) -> None:
             with sqlite3.connect(path) as connection:

@@ -6,16 +6,15 @@ Regenerate after an intended change with ``GATES_UPDATE_GOLD=1 nox -s tests``.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tomllib
 from pathlib import Path
+
+from gold_support import check_gold
 
 from gates import buckets, config, junit
 from gates.junit import Outcome, Phase, TestCase
 from gates.model import GateResult
 from gates.report import buckets as buckets_report
-
-GOLD = Path(__file__).parent.parent / "gold"
 
 RULES = """
 [tool.gates]
@@ -116,10 +115,7 @@ def sample_result() -> GateResult:
 
 def test_markdown_buckets_report() -> None:
     text = buckets_report.markdown(sample_result())
-    path = GOLD / "buckets.md"
-    if os.environ.get("GATES_UPDATE_GOLD"):
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
+    check_gold("buckets.md", text)
 
 
 def test_report_reads_back_from_the_recorded_json() -> None:

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-from pathlib import Path
 
+from gold_support import check_gold
 from rich.console import Console
 
 from gates.model import (
@@ -24,8 +23,6 @@ from gates.model import (
     Waiver,
 )
 from gates.report import markdown, terminal
-
-GOLD = Path(__file__).parent.parent / "gold"
 
 
 def sample_decision() -> Decision:
@@ -63,13 +60,6 @@ def sample_decision() -> Decision:
         waivers=(waiver,),
         reasons=("lint: FAIL waived by " + waiver.label,),
     )
-
-
-def check_gold(name: str, text: str) -> None:
-    path = GOLD / name
-    if os.environ.get("GATES_UPDATE_GOLD"):
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
 
 
 def test_markdown_decision() -> None:

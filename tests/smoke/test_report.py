@@ -5,15 +5,12 @@ Regenerate after an intended change with ``GATES_UPDATE_GOLD=1``.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from gold_support import check_gold
 
 from gates.model import Status
 from gates.smoke import report
 from gates.smoke.evidence import EXCERPT_CHARS, Check, Leftover, Outcome, SmokeRun, excerpt
 from gates.smoke.run import judge
-
-GOLD = Path(__file__).parent.parent / "gold"
 
 
 def sample_run() -> SmokeRun:
@@ -52,13 +49,6 @@ def sample_run() -> SmokeRun:
         p95_limit_ms=500,
         interrupted="fail-fast",
     )  # fmt: skip
-
-
-def check_gold(name: str, text: str) -> None:
-    path = GOLD / name
-    if os.environ.get("GATES_UPDATE_GOLD"):
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
 
 
 def test_judge_fails_on_failed_checks_and_leftovers() -> None:

@@ -1,10 +1,9 @@
-"""Release steps end to end: a real pypiserver with auth on 127.0.0.1, a bare git remote, real
-build/twine, the real SQLite ledger. ``prepare`` cases need no server."""
+"""``gates release publish`` end to end: a real pypiserver with auth on 127.0.0.1, a bare git
+remote, real build/twine, the real SQLite ledger. Attacks on what publish trusts are in
+tests/fault_matrix/test_release_trust.py."""
 
 from __future__ import annotations
 
-import contextlib
-import datetime
 import hashlib
 import json
 import os
@@ -12,258 +11,49 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
-import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from release_support import CHANGELOG, git, make_project
+from release_support import (
+    FAST_BUILD,
+    IndexServer,
+    decide,
+    gate,
+    gates_cli,
+    git,
+    ledger_steps,
+    make_project,
+    new_password,
+    prepared_project,
+    running_index,
+    secret_count,
+    twine_environment,
+)
 
 import gates
-from gates import config, release
+from gates import config
 from gates.cli import main
-from gates.ledger import RecordKind, open_ledger, record_decision
+from gates.ledger import open_ledger, record_decision
 from gates.model import Decision, Verdict
-
-USER = "uploader"
-
-
-@dataclass
-class Index:
-    """A running pypiserver: uploads need USER/password, reads are open."""
-
-    url: str
-    password: str
-    packages: Path
-
-    def files(self, prefix: str) -> list[str]:
-        return sorted(p.name for p in self.packages.iterdir() if p.name.startswith(prefix))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
-
-
-@contextlib.contextmanager
-def running_index(base: Path, password: str) -> Iterator[Index]:
-    """A pypiserver on 127.0.0.1 whose uploads need USER/``password``."""
-    with warnings.catch_warnings():  # passlib imports the deprecated crypt module
-        warnings.simplefilter("ignore", DeprecationWarning)
-        from passlib.apache import HtpasswdFile
-    htpasswd = HtpasswdFile(str(base / "htpasswd"), new=True)
-    htpasswd.set_password(USER, password)
-    htpasswd.save()
-    packages = base / "packages"
-    packages.mkdir()
-    port = _free_port()
-    # --disable-fallback: never redirect to pypi.org; sha256 links like PyPI's.
-    argv = [sys.executable, "-m", "pypiserver", "run", "-i", "127.0.0.1", "-p", str(port)]
-    argv += ["-a", "update", "-P", str(base / "htpasswd"), "--disable-fallback"]
-    argv += ["--hash-algo", "sha256", str(packages)]
-    with (base / "server.log").open("wb") as log:
-        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        _wait_until_up(url + "simple/", process)
-        yield Index(url, password, packages)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
-    password = "pw-" + secrets.token_urlsafe(18)
-    with running_index(tmp_path_factory.mktemp("pypi"), password) as server:
+def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexServer]:
+    with running_index(tmp_path_factory.mktemp("pypi"), new_password()) as server:
         yield server
 
 
 @pytest.fixture
-def twine_env(index: Index, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    env = {"TWINE_USERNAME": USER, "TWINE_PASSWORD": index.password}
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    return env
-
-
-def gates_cli(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main([*args, "--root", str(root)])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def decide(root: Path, *args: str) -> Decision:
-    """``gates decide`` (which appends the decision to the ledger)."""
-    assert main(["decide", "--root", str(root), *args]) in (0, 1)
-    return Decision.from_dict(json.loads((root / ".gates" / "decision.json").read_text()))
-
-
-def gate(root: Path, *decide_args: str) -> Decision:
-    """The package gate, then the decision (``required = ["package"]`` in the fixture)."""
-    assert main(["package", "--root", str(root)]) == 0
-    return decide(root, *decide_args)
-
-
-FAST_BUILD = "\n[tool.gates.package]\nisolation = false\n"
-"""The release tests build for real but skip the isolated build env (tests/test_package.py
-covers it): hatchling comes from the test environment."""
-
-
-def prepared_project(base: Path, name: str, extra: str = "") -> Path:
-    root = make_project(
-        base / name, name=name, extra=FAST_BUILD + extra, remote=base / f"{name}-remote.git"
-    )
-    assert main(["release", "prepare", "0.2.0", "--commit", "--root", str(root)]) == 0
-    return root
-
-
-def ledger_steps(root: Path) -> list[dict[str, object]]:
-    with open_ledger(config.load(root)) as ledger:
-        return [dict(r.payload) for r in ledger.records(RecordKind.RELEASE_STEP)]
-
-
-# prepare ----------------------------------------------------------------------------------------
-
-
-def test_prepare_bumps_version_files_and_changelog_and_commits_once(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    root = make_project(tmp_path / "demo")
-    before = (root / "pyproject.toml").read_text()
-    head = git(root, "rev-parse", "HEAD")
-
-    code, out, err = gates_cli(capsys, root, "release", "prepare", "0.2.0", "--commit", "--json")
-
-    assert code == 0, err
-    result = json.loads(out)
-    assert result["previous_tag"] == "v0.1.0"
-    assert result["changed"] == ["pyproject.toml", "src/gates_demo/__init__.py", "CHANGELOG.md"]
-    after = (root / "pyproject.toml").read_text()
-    # tomlkit: exactly one line differs, the comment above it survives.
-    assert after == before.replace('version = "0.1.0"', 'version = "0.2.0"')
-    assert '__version__ = "0.2.0"' in (root / "src/gates_demo/__init__.py").read_text()
-    today = datetime.date.today().isoformat()
-    assert (root / "CHANGELOG.md").read_text() == CHANGELOG.replace(
-        "## [Unreleased]\n", f"## [Unreleased]\n\n## [0.2.0] - {today}\n"
-    )
-    assert git(root, "rev-list", "--count", f"{head}..HEAD") == "1"
-    assert git(root, "log", "-1", "--format=%s") == "Release 0.2.0"
-    assert git(root, "status", "--porcelain") == ""
-
-
-@pytest.mark.parametrize(
-    ("version", "message"),
-    [
-        ("banana", "gates: error: 'banana' is not a PEP 440 version"),
-        ("v0.3.0", "gates: error: 'v0.3.0' is not in normal form: use 0.3.0"),
-        ("0.1.0", "gates: error: 0.1.0 is not greater than the last tag v0.1.0"),
-        ("0.0.9", "gates: error: 0.0.9 is not greater than the last tag v0.1.0"),
-    ],
-)
-def test_prepare_refuses_bad_versions_and_changes_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], version: str, message: str
-) -> None:
-    root = make_project(tmp_path / "demo")
-    code, out, err = gates_cli(capsys, root, "release", "prepare", version)
-    assert (code, out, err) == (2, "", message + "\n")
-    assert git(root, "status", "--porcelain") == ""
-
-
-def test_prepare_commit_refuses_unrelated_edits_in_the_files_it_commits(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    root = make_project(tmp_path / "demo")
-    stray_edit = (root / "CHANGELOG.md").read_text() + "\nstray edit\n"
-    (root / "CHANGELOG.md").write_text(stray_edit)
-
-    code, _out, err = gates_cli(capsys, root, "release", "prepare", "0.2.0", "--commit")
-
-    assert code == 2
-    assert err == (
-        "gates: error: CHANGELOG.md has uncommitted changes: commit them first "
-        "(the release commit holds only the release edits)\n"
-    )
-    assert (root / "CHANGELOG.md").read_text() == stray_edit
-
-
-def test_prepare_refuses_an_empty_unreleased_section(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    root = make_project(tmp_path / "demo")
-    (root / "CHANGELOG.md").write_text(
-        "# Changelog\n\n## [Unreleased]\n\n## [0.1.0] - 2026-01-01\n"
-    )
-    git(root, "commit", "-qam", "empty changelog")
-
-    code, _out, err = gates_cli(capsys, root, "release", "prepare", "0.2.0")
-
-    assert code == 2
-    assert (
-        err == "gates: error: CHANGELOG.md: the Unreleased section is empty: nothing to release\n"
-    )
-    assert 'version = "0.1.0"' in (root / "pyproject.toml").read_text()  # nothing written
-
-
-def test_prepare_leaves_a_dynamic_version_alone(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    root = make_project(tmp_path / "demo")
-    pyproject = root / "pyproject.toml"
-    dynamic = (
-        pyproject.read_text().replace('version = "0.1.0"', 'dynamic = ["version"]')
-        + '\n[tool.hatch.version]\nsource = "vcs"\n'
-    )
-    pyproject.write_text(dynamic)
-    git(root, "commit", "-qam", "version from the tag")
-
-    code, out, err = gates_cli(capsys, root, "release", "prepare", "0.2.0")
-
-    assert code == 0, err
-    assert out.splitlines() == [
-        "prepared 0.2.0 (last tag: v0.1.0)",
-        "  version is dynamic ([project].dynamic): pyproject.toml left alone",
-        "  changed CHANGELOG.md",
-    ]
-    assert pyproject.read_text() == dynamic
-    assert '__version__ = "0.1.0"' in (root / "src/gates_demo/__init__.py").read_text()
-
-
-# publish ----------------------------------------------------------------------------------------
-
-
-def _secret_count(password: str, texts: list[str], folders: list[Path]) -> int:
-    count = sum(text.count(password) for text in texts)
-    for folder in folders:
-        for path in folder.rglob("*"):
-            if path.is_file():
-                count += path.read_bytes().count(password.encode())
-    return count
+def twine_env(index: IndexServer, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    return twine_environment(index, monkeypatch)
 
 
 def _fresh_venv(where: Path) -> Path:
@@ -276,7 +66,10 @@ def _fresh_venv(where: Path) -> Path:
 
 
 def test_prepare_gate_publish_then_pip_install_from_the_index(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], index: Index, twine_env: dict[str, str]
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    index: IndexServer,
+    twine_env: dict[str, str],
 ) -> None:
     root = prepared_project(tmp_path, "demo-e2e")
     decision = gate(root)
@@ -396,11 +189,11 @@ def test_prepare_gate_publish_then_pip_install_from_the_index(
 
     with open_ledger(config.load(root)) as ledger:
         assert ledger.verify().ok
-    assert _secret_count(index.password, outputs, [root / ".gates", remote]) == 0
+    assert secret_count(index.password, outputs, [root / ".gates", remote]) == 0
 
 
 @pytest.fixture(scope="module")
-def gated(tmp_path_factory: pytest.TempPathFactory, index: Index) -> Path:
+def gated(tmp_path_factory: pytest.TempPathFactory, index: IndexServer) -> Path:
     """A project prepared for 0.2.0 and gated GO; each refusal test leaves it as it found it."""
     root = prepared_project(tmp_path_factory.mktemp("refuse"), "demo-refuse")
     gate(root)
@@ -415,7 +208,7 @@ def latest_decision(root: Path) -> Decision:
 
 
 def refused(
-    capsys: pytest.CaptureFixture[str], root: Path, index: Index, *extra: str
+    capsys: pytest.CaptureFixture[str], root: Path, index: IndexServer, *extra: str
 ) -> tuple[int, str]:
     """Publish, expecting a refusal: (exit code, the one error line); nothing reached the index."""
     code, out, err = gates_cli(
@@ -431,7 +224,7 @@ def refused(
 def test_publish_refuses_a_dirty_tree(
     capsys: pytest.CaptureFixture[str],
     gated: Path,
-    index: Index,
+    index: IndexServer,
     twine_env: dict[str, str],
 ) -> None:
     root = gated
@@ -450,7 +243,7 @@ def test_publish_refuses_a_dirty_tree(
 def test_publish_refuses_a_stale_decision(
     capsys: pytest.CaptureFixture[str],
     gated: Path,
-    index: Index,
+    index: IndexServer,
     twine_env: dict[str, str],
 ) -> None:
     root, decision = gated, latest_decision(gated)
@@ -470,7 +263,7 @@ def test_publish_refuses_a_stale_decision(
 def test_publish_refuses_a_no_go(
     capsys: pytest.CaptureFixture[str],
     gated: Path,
-    index: Index,
+    index: IndexServer,
     twine_env: dict[str, str],
 ) -> None:
     root = gated
@@ -492,7 +285,7 @@ def test_publish_refuses_a_no_go(
 def test_publish_refuses_a_tampered_file(
     capsys: pytest.CaptureFixture[str],
     gated: Path,
-    index: Index,
+    index: IndexServer,
     twine_env: dict[str, str],
 ) -> None:
     root, decision = gated, latest_decision(gated)
@@ -515,7 +308,7 @@ def test_publish_refuses_a_tampered_file(
 def test_publish_refuses_a_tag_on_another_commit(
     capsys: pytest.CaptureFixture[str],
     gated: Path,
-    index: Index,
+    index: IndexServer,
     twine_env: dict[str, str],
     where: str,
 ) -> None:
@@ -542,7 +335,7 @@ def test_publish_refuses_a_tag_on_another_commit(
 def test_publish_to_pypi_needs_a_production_decision(
     capsys: pytest.CaptureFixture[str],
     gated: Path,
-    index: Index,
+    index: IndexServer,
     twine_env: dict[str, str],
 ) -> None:
     root, decision = gated, latest_decision(gated)
@@ -564,7 +357,10 @@ def test_publish_to_pypi_needs_a_production_decision(
 
 
 def test_publish_refuses_to_replace_a_different_file_already_on_the_index(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], index: Index, twine_env: dict[str, str]
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    index: IndexServer,
+    twine_env: dict[str, str],
 ) -> None:
     root = prepared_project(tmp_path, "demo-clash")
     # Someone uploaded a different wheel of the same name (other README → other METADATA).
@@ -670,7 +466,10 @@ class HoldingProxy:
 
 
 def test_a_publish_killed_between_wheel_and_sdist_resumes_without_resending_the_wheel(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], index: Index, twine_env: dict[str, str]
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    index: IndexServer,
+    twine_env: dict[str, str],
 ) -> None:
     root = prepared_project(tmp_path, "demo-kill")
     decision = gate(root)
@@ -735,7 +534,7 @@ def test_a_publish_killed_between_wheel_and_sdist_resumes_without_resending_the_
         remote = tmp_path / "demo-kill-remote.git"
         assert f"Decision: {decision.id} (GO)" in git(remote, "cat-file", "-p", "v0.2.0")
         texts = [first_output.read_text(), out, err]
-        assert _secret_count(index.password, texts, [root / ".gates", remote]) == 0
+        assert secret_count(index.password, texts, [root / ".gates", remote]) == 0
     finally:
         proxy.close()
 
@@ -743,7 +542,7 @@ def test_a_publish_killed_between_wheel_and_sdist_resumes_without_resending_the_
 def test_a_rejected_upload_is_recorded_without_the_password_and_a_rerun_resumes(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-    index: Index,
+    index: IndexServer,
     twine_env: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -771,11 +570,14 @@ def test_a_rejected_upload_is_recorded_without_the_password_and_a_rerun_resumes(
     assert index.files("demo_auth") == [wheel, "demo_auth-0.2.0.tar.gz"]
     texts = [out, err, again, err2]
     for secret in (wrong, index.password):
-        assert _secret_count(secret, texts, [root / ".gates"]) == 0
+        assert secret_count(secret, texts, [root / ".gates"]) == 0
 
 
 def test_production_publish_needs_every_must_have_signed_off(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], index: Index, twine_env: dict[str, str]
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    index: IndexServer,
+    twine_env: dict[str, str],
 ) -> None:
     checklist = '\n[tool.gates.checklist]\nmust = ["CHANGELOG reviewed"]\n'
     root = prepared_project(tmp_path, "demo-prod", extra=checklist)
@@ -812,7 +614,10 @@ def test_production_publish_needs_every_must_have_signed_off(
 
 
 def test_publish_refuses_a_version_the_changelog_does_not_describe(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], index: Index, twine_env: dict[str, str]
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    index: IndexServer,
+    twine_env: dict[str, str],
 ) -> None:
     # Bumped by hand, without 'prepare': the gate passes on Unreleased, publish does not.
     root = make_project(
@@ -833,7 +638,7 @@ def test_publish_refuses_a_version_the_changelog_does_not_describe(
 
 
 def test_publish_refuses_a_decision_without_the_package_gate(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], index: Index
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], index: IndexServer
 ) -> None:
     root = make_project(tmp_path / "demo", remote=tmp_path / "r.git")
     pyproject = root / "pyproject.toml"
@@ -858,7 +663,7 @@ def test_publish_refuses_a_decision_without_the_package_gate(
 
 
 def test_publish_dry_run_json_is_the_plan_and_changes_nothing(
-    capsys: pytest.CaptureFixture[str], gated: Path, index: Index, twine_env: dict[str, str]
+    capsys: pytest.CaptureFixture[str], gated: Path, index: IndexServer, twine_env: dict[str, str]
 ) -> None:
     decision = latest_decision(gated)
     code, out, err = gates_cli(
@@ -883,26 +688,3 @@ def test_publish_dry_run_json_is_the_plan_and_changes_nothing(
     assert index.files("demo_refuse") == []
     assert ledger_steps(gated) == []
     assert git(gated, "tag", "--list", "v0.2.0") == ""
-
-
-@pytest.mark.parametrize(
-    ("repository", "configured", "expected"),
-    [
-        ("https://upload.pypi.org/legacy/", None, "https://pypi.org/simple/"),
-        ("https://test.pypi.org/legacy/", None, "https://test.pypi.org/simple/"),
-        ("http://127.0.0.1:8080/", None, "http://127.0.0.1:8080/simple/"),
-        ("https://host/repo/legacy", None, "https://host/repo/simple/"),
-        ("https://host/legacy/", "https://host/+simple", "https://host/+simple/"),
-    ],
-)
-def test_the_index_is_derived_from_the_repository_url(
-    repository: str, configured: str | None, expected: str
-) -> None:
-    assert release.index_url(repository, configured) == expected
-
-
-def test_redactor_hides_passwords_in_text_and_urls() -> None:
-    redact = release.Redactor(["s3cret", None, ""])
-    assert redact("twine said s3cret twice: s3cret") == "twine said *** twice: ***"
-    assert redact.url("https://me:s3cret@host:8443/legacy/") == "https://host:8443/legacy/"
-    assert redact.url("https://host/legacy/") == "https://host/legacy/"

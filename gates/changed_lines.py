@@ -1,0 +1,155 @@
+"""Changed lines for the coverage gate: what changed since the merge base, and how much is covered.
+
+Changed lines are the lines added or changed since the merge base of ``base_ref`` and HEAD (as
+diff-cover does), in the working tree, untracked files included as the tree id includes them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from gates.errors import EvidenceError
+from gates.model import Finding, JSONValue
+from gates.workspace import git
+
+RULE = "changed-lines"
+"""The rule of the findings pointing at uncovered changed lines."""
+
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+
+
+class MeasuredFile(Protocol):
+    """What changed-line coverage needs of one measured file."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def statements(self) -> frozenset[int]: ...
+
+    @property
+    def missing(self) -> frozenset[int]: ...
+
+
+@dataclass(frozen=True)
+class ChangedLines:
+    """Lines added or changed since the merge base of ``base_ref`` and HEAD."""
+
+    base_ref: str
+    merge_base: str
+    lines: Mapping[str, frozenset[int]]
+    """Path (relative to the project root) to the added or changed line numbers."""
+    new_files: frozenset[str] = frozenset()
+    """Untracked files: every line of them is new."""
+
+    def of(self, file: MeasuredFile) -> frozenset[int]:
+        """The executable changed lines of ``file``."""
+        if file.path in self.new_files:
+            return file.statements
+        return self.lines.get(file.path, frozenset()) & file.statements
+
+
+@dataclass(frozen=True)
+class ChangedCoverage:
+    """How many changed executable lines there are, how many are covered, and where the rest are."""
+
+    changed: ChangedLines
+    executable: int
+    covered: int
+    uncovered: Mapping[str, str]
+    """Path to its uncovered changed lines, e.g. ``"3-5, 9"``."""
+    findings: tuple[Finding, ...]
+    """One per run of consecutive uncovered changed statements."""
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {
+            "base_ref": self.changed.base_ref,
+            "merge_base": self.changed.merge_base,
+            "executable": self.executable,
+            "covered": self.covered,
+            "uncovered": dict(self.uncovered),
+        }
+
+
+def parse_diff(diff: str) -> dict[str, frozenset[int]]:
+    """Added/changed line numbers per file of a ``git diff --unified=0`` in the new version."""
+    lines: dict[str, set[int]] = {}
+    current: set[int] | None = None
+    for text in diff.splitlines():
+        if text.startswith("+++ "):
+            target = text[4:]
+            if target == "/dev/null":
+                current = None
+            else:
+                name = target[1:-1] if target.startswith('"') else target
+                current = lines.setdefault(name.removeprefix("b/"), set())
+        elif current is not None and (match := _HUNK.match(text)):
+            start, count = int(match.group(1)), int(match.group(2) or "1")
+            current.update(range(start, start + count))
+    return {path: frozenset(numbers) for path, numbers in lines.items() if numbers}
+
+
+def changed_lines(root: Path, base_ref: str) -> ChangedLines:
+    """Lines added or changed in the working tree since the merge base of ``base_ref`` and HEAD."""
+    if not git(root, "rev-parse", "--verify", "--quiet", f"{base_ref}^{{commit}}", check=False):
+        raise EvidenceError(
+            f"base_ref {base_ref!r} is not a known git ref in {root} (fetch it, or set "
+            f"[tool.gates.coverage] base_ref)"
+        )
+    merge_base = git(root, "merge-base", base_ref, "HEAD", check=False)
+    if not merge_base:
+        raise EvidenceError(f"base_ref {base_ref!r} shares no history with HEAD in {root}")
+    diff = git(
+        root,
+        *("-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff"),
+        *("--unified=0", "--relative", merge_base, "--"),
+    )
+    untracked = git(root, "ls-files", "-z", "--others", "--exclude-standard")
+    return ChangedLines(
+        base_ref=base_ref,
+        merge_base=merge_base,
+        lines=parse_diff(diff),
+        new_files=frozenset(name for name in untracked.split("\0") if name),
+    )
+
+
+def measure_changed(files: Sequence[MeasuredFile], changed: ChangedLines) -> ChangedCoverage:
+    """Count the changed executable lines of ``files`` and point at the uncovered ones."""
+    executable = covered = 0
+    findings: list[Finding] = []
+    uncovered: dict[str, str] = {}
+    for file in files:
+        lines = sorted(changed.of(file))
+        if not lines:
+            continue
+        executable += len(lines)
+        covered += sum(1 for line in lines if line not in file.missing)
+        runs = _runs(lines, file)
+        if runs:
+            uncovered[file.path] = ", ".join(_span(run) for run in runs)
+        for run in runs:
+            message = f"changed {'line' if len(run) == 1 else 'lines'} {_span(run)} not covered"
+            findings.append(Finding(message, file=file.path, line=run[0], rule=RULE))
+    return ChangedCoverage(changed, executable, covered, uncovered, tuple(findings))
+
+
+def _runs(lines: Sequence[int], file: MeasuredFile) -> list[list[int]]:
+    """Uncovered changed lines grouped into runs of consecutive statements."""
+    order = {line: index for index, line in enumerate(sorted(file.statements))}
+    runs: list[list[int]] = []
+    for line in lines:
+        if line not in file.missing:
+            continue
+        if runs and order[line] == order[runs[-1][-1]] + 1:
+            runs[-1].append(line)
+        else:
+            runs.append([line])
+    return runs
+
+
+def _span(run: Sequence[int]) -> str:
+    return str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}"

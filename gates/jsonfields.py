@@ -1,0 +1,151 @@
+"""Typed, checked reading of the JSON that gates write and read back (results, decisions, details).
+
+What crosses a machine or a process (a results file, ``decision.json``, a ledger payload) is read
+through :class:`Fields`: every value is checked for its type on the way in, so a hand-edited or
+truncated file is one clear ``ValueError`` naming the key, never a ``KeyError`` deep in a gate or
+a value of the wrong type judged as if it were right.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from enum import Enum
+from typing import TypeAlias, TypeVar
+
+JSONValue: TypeAlias = (
+    "str | int | float | bool | Sequence[JSONValue] | Mapping[str, JSONValue] | None"
+)
+"""A value ``json.loads`` returns and ``json.dumps`` accepts (read-only views: a ``list[str]`` is
+one, without copying)."""
+
+JSONObject: TypeAlias = "Mapping[str, JSONValue]"
+
+EnumT = TypeVar("EnumT", bound=Enum)
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    names = {bool: "a boolean", str: "a string", int: "a number", float: "a number"}
+    names |= {list: "a list", dict: "an object"}
+    return names.get(type(value), type(value).__name__)
+
+
+class Fields:
+    """One JSON object and where it was read from (``where`` prefixes every message)."""
+
+    def __init__(self, data: object, where: str) -> None:
+        if not isinstance(data, Mapping):
+            raise ValueError(f"{where}: expected an object, got {_kind(data)}")
+        self.data: JSONObject = data
+        self.where = where
+
+    def _fail(self, key: str, expected: str) -> ValueError:
+        return ValueError(
+            f"{self.where}.{key}: expected {expected}, got {_kind(self.data.get(key))}"
+        )
+
+    def text(self, key: str, default: str | None = None) -> str:
+        value = self.data.get(key, default)
+        if not isinstance(value, str):
+            raise self._fail(key, "a string")
+        return value
+
+    def optional_text(self, key: str) -> str | None:
+        value = self.data.get(key)
+        if value is not None and not isinstance(value, str):
+            raise self._fail(key, "a string or null")
+        return value
+
+    def number(self, key: str, default: float | None = None) -> float:
+        value = self.data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self._fail(key, "a number")
+        if not math.isfinite(value):
+            raise ValueError(f"{self.where}.{key}: expected a finite number, got {value}")
+        return float(value)
+
+    def optional_number(self, key: str) -> float | None:
+        return None if self.data.get(key) is None else self.number(key)
+
+    def integer(self, key: str, default: int | None = None) -> int:
+        value = self.data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self._fail(key, "a whole number")
+        return value
+
+    def optional_integer(self, key: str) -> int | None:
+        value = self.data.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise self._fail(key, "a whole number or null")
+        return value
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            raise self._fail(key, "true or false")
+        return value
+
+    def choice(self, key: str, kind: type[EnumT], default: EnumT | None = None) -> EnumT:
+        """An enum member by its value (``"PASS"`` → ``Status.PASS``)."""
+        if key not in self.data and default is not None:
+            return default
+        value = self.data.get(key)
+        allowed = ", ".join(str(member.value) for member in kind)
+        try:
+            return kind(value)
+        except ValueError:
+            raise ValueError(
+                f"{self.where}.{key}: expected one of {allowed}, got {value!r}"
+            ) from None
+
+    def object(self, key: str) -> Fields:
+        """A nested object; absent or null reads as empty."""
+        value = self.data.get(key)
+        return Fields({} if value is None else value, f"{self.where}.{key}")
+
+    def objects(self, key: str) -> list[Fields]:
+        """A list of objects; absent or null reads as empty."""
+        return [
+            Fields(item, f"{self.where}.{key}[{at}]") for at, item in enumerate(self._list(key))
+        ]
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        items = self._list(key)
+        if not all(isinstance(item, str) for item in items):
+            raise self._fail(key, "a list of strings")
+        return tuple(str(item) for item in items)
+
+    def text_map(self, key: str) -> dict[str, str]:
+        """An object of strings (artifact → sha256, tool → version)."""
+        nested = self.object(key)
+        return {name: nested.text(name) for name in nested.data}
+
+    def number_map(self, key: str) -> dict[str, float]:
+        nested = self.object(key)
+        return {name: nested.number(name) for name in nested.data}
+
+    def scalar_map(self, key: str) -> dict[str, int | float | str | None]:
+        """An object of numbers, strings and nulls (a result's metrics)."""
+        nested = self.object(key)
+        scalars: dict[str, int | float | str | None] = {}
+        for name, value in nested.data.items():
+            if isinstance(value, bool) or not isinstance(value, int | float | str | None):
+                raise nested._fail(name, "a number, a string or null")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"{nested.where}.{name}: expected a finite number, got {value}")
+            scalars[name] = value
+        return scalars
+
+    def raw_object(self, key: str) -> dict[str, JSONValue]:
+        """A nested object as it is (a gate's own details, read by that gate's own reader)."""
+        return dict(self.object(key).data)
+
+    def _list(self, key: str) -> Sequence[JSONValue]:
+        value = self.data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list | tuple):
+            raise self._fail(key, "a list")
+        return value
