@@ -1,4 +1,4 @@
-"""Issue 13 figures: JUnit reading at scale, this tree against the branch point on main.
+"""Issue 13 figures: JUnit reading at scale, this tree against main.
 
 Two files, generated in a temporary folder:
 
@@ -9,13 +9,15 @@ Two files, generated in a temporary folder:
   ``TestCase`` per test: 1.08 GB at 1.87 M).
 
 Each run is a fresh process: ``junit.read`` alone, and ``gates buckets`` end to end (start-up,
-tree id, parse, judge, record). The baseline is the ``gates`` package at ``git merge-base HEAD
-main``, extracted with ``git archive`` and put first on ``PYTHONPATH``. Peak RSS is the child's
-own ``ru_maxrss`` (``os.wait4``: the same figure ``getrusage(RUSAGE_CHILDREN)`` gives for a single
-child); CPU is its user + system time, steadier than wall time on a shared machine. A baseline run
+tree id, parse, judge, record). The baseline is the ``gates`` package of main (``git merge-base
+HEAD main``: the branch point, or the main last merged in), extracted with ``git archive`` and
+put first on ``PYTHONPATH``. Peak RSS is the child's own ``ru_maxrss`` (``os.wait4``: the figure
+``getrusage(RUSAGE_CHILDREN)`` gives for a single child); CPU is its user + system time, steadier
+than wall time on a shared machine. A baseline run
 over ``BASELINE_LIMIT_S`` is stopped and shown as such.
 
 Run by ``nox -s bench`` (or ``python benchmarks/bench_junit_scale.py``); prints Markdown tables.
+``BENCH_ATTRIBUTE_MB="2"`` and ``BENCH_CASES=20000`` make a quick run of the same script.
 """
 
 from __future__ import annotations
