@@ -263,19 +263,6 @@ def test_inherited_tests_are_told_apart_and_only_reruns_collapse(tmp_path: Path)
     assert source[inherited.line - 1].strip() == "def test_defaults(self):"
 
 
-def test_exception_type_from_pytest_text() -> None:
-    assert junit.exception_type("assert 1 == 2", "") == "AssertionError"
-    assert junit.exception_type('failed on setup with "OSError: x"', "") == "OSError"
-    assert junit.exception_type("x", "", declared="java.io.IOException") == "java.io.IOException"
-    trace = "def f():\n>   g()\n\npkg/mod.py:3: in f\n    g()\nE   KeyError: 'k'\n\n"
-    trace += "pkg/m.py:9: KeyError"
-    assert junit.exception_type("KeyError: 'k'", trace) == "KeyError"
-    assert junit.exception_type("boom", trace) == "KeyError"
-    native = 'Traceback (most recent call last):\n  File "a.py", line 1\nhttpx.ConnectError: no'
-    assert junit.exception_type("", native) == "httpx.ConnectError"
-    assert junit.exception_type("no idea", "") is None
-
-
 def test_surefire_flaky_failure_elements(tmp_path: Path) -> None:
     path = tmp_path / "TEST-surefire.xml"
     path.write_text(
