@@ -91,34 +91,23 @@ class _PlainTests:
         self._mask = (1 << 10) - 1
         self._used = 0
 
-    def _probe(self, node: str) -> tuple[int, int, int]:
-        """The slot holding this id, or the empty one where it would go; its hash and check."""
+    def visit(self, node: str, index: int, outcome: Outcome, record: bool) -> int:
+        """The slot of an earlier attempt of this test, or -1 (and, with ``record``, this first
+        attempt is recorded)."""
         full = hash(node) or 1  # 0 marks an empty slot
-        check = zlib.crc32(node.encode("utf-8", "surrogatepass")) << 31
+        crc = zlib.crc32(node.encode("utf-8", "surrogatepass"))
         hashes, values, mask = self._hashes, self._values, self._mask
         slot = full & mask
-        while True:
-            found = hashes[slot]
-            if found == 0 or (found == full and values[slot] >> 31 == check >> 31):
-                return slot, full, check
+        while found := hashes[slot]:
+            if found == full and values[slot] >> 31 == crc:
+                return slot
             slot = (slot + 1) & mask
-
-    def find(self, node: str) -> int:
-        """The slot of an earlier attempt of this test, or -1."""
-        slot, _, _ = self._probe(node)
-        return slot if self._hashes[slot] else -1
-
-    def add(self, node: str, index: int, outcome: Outcome) -> int:
-        """Record a first attempt and return -1; or, when there was an earlier one, its slot."""
-        slot, full, check = self._probe(node)
-        hashes = self._hashes
-        if hashes[slot]:
-            return slot
-        hashes[slot] = full
-        self._values[slot] = check | index << 11 | _OUTCOME_CODE[outcome] << 8
-        self._used += 1
-        if self._used * 2 > self._mask:
-            self._grow()
+        if record:
+            hashes[slot] = full
+            values[slot] = crc << 31 | index << 11 | _OUTCOME_CODE[outcome] << 8
+            self._used += 1
+            if self._used * 2 > mask:
+                self._grow()
         return -1
 
     def earlier(self, slot: int) -> tuple[int, Outcome, int]:
@@ -185,11 +174,7 @@ def merge(
                     and case.attempts == 1
                     and not (keep and case.key in keep)
                 )
-                slot = (
-                    plain.add(case.nodeid, index, case.outcome)
-                    if looks_plain
-                    else plain.find(case.nodeid)
-                )
+                slot = plain.visit(case.nodeid, index, case.outcome, looks_plain)
                 if slot < 0:
                     if looks_plain:
                         plain_counts[case.outcome] += 1
