@@ -1,7 +1,8 @@
 """The failing-test buckets gate: every failure sorted into an owned, explained bucket.
 
-``collect`` reads the JUnit evidence (and the risky-test record, and the previous run to compare
-with); ``judge`` is pure: ordered ``[[tool.gates.buckets]]`` rules (first match wins) put each
+``collect`` (in ``buckets_evidence``) reads the JUnit evidence, the risky-test record and the
+previous run to compare with; ``judge`` is pure (the matching and per-bucket verdicts are in
+``bucket_sort``): ordered ``[[tool.gates.buckets]]`` rules (first match wins) put each
 failure in a bucket, budgets/severities/quarantines/waivers decide which buckets block, and the
 thresholds of ``[tool.gates.tests]`` apply. Failures no rule catches are ``uncategorized``, which
 blocks, and are clustered by signature with a suggested rule for each cluster.
@@ -11,280 +12,37 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import glob
-import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from gates import evidence, fingerprint, junit
-from gates.bucket_rules import UNCATEGORIZED, BucketMatch, BucketRule, bucket_match
+from gates import fingerprint, junit
+from gates.bucket_rules import UNCATEGORIZED
+from gates.bucket_sort import (
+    TESTS_KEPT,
+    Bucket,
+    rule_compiler,
+    sort_into_buckets,
+    verdict,
+    waived,
+)
+from gates.buckets_evidence import GATE, Baseline, BucketsEvidence, collect
 from gates.config import GatesConfig, TestsConfig
 from gates.errors import EvidenceError
 from gates.gate import Gate
 from gates.junit import JUnitReport, Outcome, TestCase
-from gates.model import Finding, GateResult, JSONValue, Status, Threshold, Waiver
-from gates.toml_table import Table
-from gates.workspace import Workspace
+from gates.model import Finding, GateResult, JSONValue, Status, Threshold
 
 if TYPE_CHECKING:
     from gates.project import Project
 
-GATE = "buckets"
-TESTS_KEPT = 100
-"""Tests kept per bucket and cluster in the result's details."""
+__all__ = ["GATE", "Baseline", "BucketsEvidence", "BucketsGate", "collect", "judge"]
+
 MAX_FINDINGS = 100
 ZERO_DURATION_S = 0.005
 """A failure faster than this (0.00 s as shown) is usually setup or collection."""
-
-
-# Evidence ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Baseline:
-    """The previous run's failing and flaky tests, to show what changed."""
-
-    label: str
-    failing: frozenset[str]
-    flaky: frozenset[str]
-
-
-@dataclass(frozen=True)
-class BucketsEvidence:
-    report: JUnitReport
-    risky: tuple[str, ...] | None
-    """Tests that passed without an assertion; None when no risky-test record was found."""
-    baseline: Baseline | None = None
-    unbound: tuple[str, ...] = ()
-    """JUnit files with no ``meta.json`` beside them: not provably from this tree."""
-
-
-def find_junit(root: Path, patterns: Sequence[str]) -> list[Path]:
-    """Expand globs (relative to ``root``); a folder means every ``junit*.xml`` below it."""
-    files: dict[Path, None] = {}
-    for pattern in patterns:
-        target = root / pattern
-        if target.is_dir():
-            found = sorted(target.rglob("junit*.xml"))
-        else:
-            found = sorted(Path(p) for p in glob.glob(str(target), recursive=True))
-        found = [path for path in found if path.is_file()]
-        if not found:
-            raise EvidenceError(
-                f"{pattern}: no JUnit file matches (run 'gates tests' or pass --junit)"
-            )
-        files.update((path.resolve(), None) for path in found)
-    return list(files)
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise EvidenceError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise EvidenceError(f"{path}: not valid JSON ({exc})") from None
-
-
-def read_risky(files: Sequence[Path]) -> tuple[str, ...] | None:
-    """Union of the plugin's ``risky*.json`` records beside the JUnit files (None: none found)."""
-    records = sorted(
-        {p for folder in {f.parent for f in files} for p in folder.glob("risky*.json")}
-    )
-    if not records:
-        return None
-    risky: set[str] = set()
-    for path in records:
-        data = _read_json(path)
-        tests = data.get("risky") if isinstance(data, dict) else None
-        if not isinstance(tests, list) or not all(isinstance(t, str) for t in tests):
-            raise EvidenceError(f"{path}: expected {{'risky': [node ids]}}")
-        risky.update(tests)
-    return tuple(sorted(risky))
-
-
-def load_baseline(path: Path) -> Baseline:
-    """A decision.json, a buckets result JSON, or a JUnit XML file of the previous run."""
-    if path.suffix.lower() == ".xml":
-        report = junit.read([path])
-        return Baseline(
-            label=str(path),
-            failing=frozenset(case.key for case in report.failures()),
-            flaky=frozenset(case.key for case in report.cases if case.flaky),
-        )
-    data = _read_json(path)
-    details: Any = None
-    label = str(path)
-    if isinstance(data, dict) and isinstance(data.get("gates"), list):
-        label = f"decision {data.get('id', '?')}"
-        for gate in data["gates"]:
-            result = gate.get("result") if isinstance(gate, dict) else None
-            if gate.get("name") == GATE and isinstance(result, dict):
-                details = result.get("details")
-    elif isinstance(data, dict) and data.get("gate") == GATE:
-        details = data.get("details")
-    if not isinstance(details, dict) or not isinstance(details.get("failing"), list):
-        raise EvidenceError(f"{path}: no buckets result with a 'failing' list to compare with")
-    return Baseline(
-        label=label,
-        failing=frozenset(str(key) for key in details["failing"]),
-        flaky=frozenset(str(key) for key in details.get("flaky") or ()),
-    )
-
-
-def previous_baseline(workspace: Workspace) -> Baseline | None:
-    """The buckets result in the last decision, when there is one."""
-    path = workspace.gates_dir / "decision.json"
-    if not path.exists():
-        return None
-    try:
-        return load_baseline(path)
-    except EvidenceError:
-        return None  # the last decision had no buckets result: nothing to compare with
-
-
-def collect(
-    workspace: Workspace,
-    config: TestsConfig,
-    tree: str,
-    *,
-    junit_patterns: Sequence[str] = (),
-    baseline: Path | None = None,
-) -> BucketsEvidence:
-    files = find_junit(workspace.root, junit_patterns or config.junit)
-    unbound = evidence.bound_to(files, tree, what="JUnit", unbound_ok=config.unbound_junit)
-    report = junit.read(files)
-    return BucketsEvidence(
-        report=report,
-        risky=read_risky(files),
-        baseline=load_baseline(baseline) if baseline else previous_baseline(workspace),
-        unbound=tuple(str(path) for path in unbound),
-    )
-
-
-# Matching ----------------------------------------------------------------------------------
-
-
-def matches(match: BucketMatch, case: TestCase) -> bool:
-    """Every given key must match; within a key any item will do. Regexes use search."""
-    if match.outcome and case.outcome.value not in match.outcome:
-        return False
-    if match.type:
-        kind = case.exception_type or ""
-        if not any(kind == t or kind.endswith("." + t) for t in match.type):
-            return False
-    if match.nodeid_pattern and not match.nodeid_pattern.match(case.nodeid):
-        return False
-    if match.message and not any(p.search(case.message) for p in match.message):
-        return False
-    return not match.trace or any(p.search(case.traceback) for p in match.trace)
-
-
-def rule_compiler(file: Path) -> fingerprint.RuleCompiler:
-    """Read a suggested ``match`` table exactly as config would, and return its predicate."""
-
-    def compile_rule(rule: Mapping[str, str | list[str]]) -> Callable[[TestCase], bool]:
-        match = bucket_match(Table(rule, ["tool", "gates", "buckets", "match"], file))
-        return lambda case: matches(match, case)
-
-    return compile_rule
-
-
-# Judging -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Bucket:
-    id: str
-    name: str
-    cases: tuple[TestCase, ...]
-    rule: BucketRule | None
-    """None for ``uncategorized``."""
-    blocks: bool
-    why: str
-    """Why it blocks or only warns, one line."""
-    waiver: Waiver | None = None
-
-    def to_dict(self) -> dict[str, JSONValue]:
-        rule = self.rule
-        return {
-            "id": self.id,
-            "name": self.name,
-            "severity": rule.severity.value if rule else "critical",
-            "count": len(self.cases),
-            "blocking": rule.blocking if rule else True,
-            "blocks": self.blocks,
-            "why": self.why,
-            "max_failures": rule.max_failures if rule else None,
-            "owner": rule.owner if rule else None,
-            "hypothesis": rule.hypothesis if rule else None,
-            "files": list(rule.files) if rule else [],
-            "estimate": rule.estimate if rule else None,
-            "issue": rule.issue if rule else None,
-            "expires": rule.expires.isoformat() if rule and rule.expires else None,
-            "waiver": self.waiver.to_dict() if self.waiver else None,
-            "tests": [_test(case) for case in self.cases[:TESTS_KEPT]],
-        }
-
-
-def _test(case: TestCase) -> dict[str, JSONValue]:
-    return {
-        "id": case.key,
-        "outcome": case.outcome.value,
-        "type": case.exception_type,
-        "message": fingerprint.summary_line(case)[:200],
-        "file": case.file,
-        "line": case.line,
-        "duration_s": case.duration_s,
-    }
-
-
-def _verdict(
-    rule: BucketRule,
-    count: int,
-    *,
-    waivers: Sequence[Waiver],
-    today: dt.date,
-    version: str | None,
-) -> tuple[bool, str, Waiver | None]:
-    """Does a bucket with ``count`` failures block, and why (before and after waivers)."""
-    if rule.expires is not None and today > rule.expires:
-        blocks, why = True, f"quarantine expired on {rule.expires.isoformat()}"
-    elif rule.max_failures is not None:
-        over = count > rule.max_failures
-        blocks = over
-        why = f"{count} failing, {'over' if over else 'within'} its budget of {rule.max_failures}"
-    elif rule.blocking:
-        blocks, why = True, f"{rule.severity.value} bucket"
-    else:
-        blocks, why = False, f"{rule.severity.value} bucket, not blocking"
-    if rule.expires is not None and not blocks:
-        why += f" (quarantined until {rule.expires.isoformat()})"
-    if not blocks:
-        return blocks, why, None
-    return _waived(rule.name, rule.id, why, waivers=waivers, today=today, version=version)
-
-
-def _waived(
-    name: str,
-    bucket_id: str,
-    why: str,
-    *,
-    waivers: Sequence[Waiver],
-    today: dt.date,
-    version: str | None,
-) -> tuple[bool, str, Waiver | None]:
-    for waiver in waivers:
-        if waiver.gate != GATE or waiver.bucket not in (name, bucket_id):
-            continue
-        expired = waiver.why_expired(today=today, version=version)
-        if expired is None:
-            return False, f"{why}; waived by {waiver.owner}: {waiver.reason}", waiver
-        why += f"; waiver {expired}"
-    return True, why, None
 
 
 @dataclass(frozen=True)
@@ -318,22 +76,6 @@ def compare(report: JUnitReport, baseline: Baseline) -> Comparison:
     )
 
 
-def sort_into_buckets(
-    failures: Iterable[TestCase], rules: Sequence[BucketRule]
-) -> tuple[dict[str, list[TestCase]], list[TestCase]]:
-    """First matching rule wins: cases per rule id, and the uncategorized rest."""
-    caught: dict[str, list[TestCase]] = {rule.id: [] for rule in rules}
-    rest = []
-    for case in failures:
-        for rule in rules:
-            if matches(rule.match, case):
-                caught[rule.id].append(case)
-                break
-        else:
-            rest.append(case)
-    return caught, rest
-
-
 def judge(
     evidence: BucketsEvidence,
     config: GatesConfig,
@@ -351,12 +93,12 @@ def judge(
         cases = caught[rule.id]
         if not cases:
             continue
-        blocks, why, waiver = _verdict(
+        blocks, why, waiver = verdict(
             rule, len(cases), waivers=config.waivers, today=today, version=config.version
         )
         buckets.append(Bucket(rule.id, rule.name, tuple(cases), rule, blocks, why, waiver))
     if rest:
-        blocks, why, waiver = _waived(
+        blocks, why, waiver = waived(
             UNCATEGORIZED,
             UNCATEGORIZED,
             "no rule catches these failures",
@@ -408,6 +150,7 @@ def judge(
     for waiver in config.waivers:
         if waiver.gate == GATE and waiver.bucket and waiver.bucket not in known:
             warnings.append(f"waiver for unknown bucket {waiver.bucket!r} ({waiver.owner})")
+    warnings.extend(report.notes)  # values cut while reading: the evidence is not all there
     if evidence.unbound:
         warnings.append(
             f"{len(evidence.unbound)} JUnit file(s) with no meta.json: not provably from this tree"

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from gates import junit
 from gates.errors import EvidenceError
@@ -74,29 +77,32 @@ def xunit1(tmp_path_factory: pytest.TempPathFactory) -> junit.JUnitReport:
     root = make_project(tmp_path_factory.mktemp("kinds"), SUITE)
     path = root / ".gates/evidence/junit.xml"
     run_pytest(root, path, bind=False)
-    return junit.read([path])
+    return junit.read([path], keep=EVERY_OUTCOME)
 
 
 def by_key(report: junit.JUnitReport) -> dict[str, junit.TestCase]:
     return {case.key: case for case in report.cases}
 
 
+EVERY_OUTCOME = {
+    "tests/test_collection.py": (Outcome.ERROR, "ModuleNotFoundError"),
+    "tests/test_kinds.py::test_passes": (Outcome.PASSED, None),
+    "tests/test_kinds.py::test_assertion": (Outcome.FAILED, "AssertionError"),
+    "tests/test_kinds.py::TestApi::test_signature": (Outcome.FAILED, "TypeError"),
+    "tests/test_kinds.py::test_call_and_teardown": (Outcome.FAILED, "AssertionError"),
+    "tests/test_kinds.py::test_call_and_teardown [teardown]": (Outcome.ERROR, "RuntimeError"),
+    "tests/test_kinds.py::test_setup_error": (Outcome.ERROR, "ValueError"),
+    "tests/test_kinds.py::test_skipped": (Outcome.SKIPPED, None),
+    "tests/test_kinds.py::test_xfailed": (Outcome.XFAILED, None),
+    "tests/test_kinds.py::test_flaky": (Outcome.PASSED, None),
+    "tests/test_kinds.py::test_always_fails": (Outcome.FAILED, "AssertionError"),
+}
+
+
 def test_every_outcome_of_a_real_pytest_run(xunit1: junit.JUnitReport) -> None:
     cases = by_key(xunit1)
     outcomes = {key: (case.outcome, case.exception_type) for key, case in cases.items()}
-    assert outcomes == {
-        "tests/test_collection.py": (Outcome.ERROR, "ModuleNotFoundError"),
-        "tests/test_kinds.py::test_passes": (Outcome.PASSED, None),
-        "tests/test_kinds.py::test_assertion": (Outcome.FAILED, "AssertionError"),
-        "tests/test_kinds.py::TestApi::test_signature": (Outcome.FAILED, "TypeError"),
-        "tests/test_kinds.py::test_call_and_teardown": (Outcome.FAILED, "AssertionError"),
-        "tests/test_kinds.py::test_call_and_teardown [teardown]": (Outcome.ERROR, "RuntimeError"),
-        "tests/test_kinds.py::test_setup_error": (Outcome.ERROR, "ValueError"),
-        "tests/test_kinds.py::test_skipped": (Outcome.SKIPPED, None),
-        "tests/test_kinds.py::test_xfailed": (Outcome.XFAILED, None),
-        "tests/test_kinds.py::test_flaky": (Outcome.PASSED, None),
-        "tests/test_kinds.py::test_always_fails": (Outcome.FAILED, "AssertionError"),
-    }
+    assert outcomes == EVERY_OUTCOME
     assert cases["tests/test_collection.py"].phase is Phase.COLLECT
     assert cases["tests/test_kinds.py::test_setup_error"].phase is Phase.SETUP
 
@@ -224,45 +230,37 @@ INHERITED = {
 }
 
 
+INHERITED_OUTCOMES = {
+    "tests/test_lru.py::test_shared": (Outcome.PASSED, False, 1),
+    "tests/test_lru.py::LRUCacheTest::test_defaults": (Outcome.PASSED, False, 1),
+    "tests/test_lru.py::LRUCacheTest::test_once_flaky": (Outcome.PASSED, False, 1),
+    "tests/test_lru.py::LRUCacheTest::test_fails_everywhere": (Outcome.FAILED, False, 1),
+    "tests/test_lru.py::LRUCacheTest::test_lru": (Outcome.PASSED, False, 1),
+    "tests/test_lru.py::TestBase::test_base": (Outcome.PASSED, False, 1),
+    "tests/test_lru.py::TestOne::test_base": (Outcome.PASSED, False, 1),
+    "tests/test_lru.py::TestTwo::test_base": (Outcome.PASSED, False, 1),
+    "tests/test_ttl.py::test_shared": (Outcome.PASSED, False, 1),
+    "tests/test_ttl.py::TestTTLCache::test_defaults": (Outcome.PASSED, False, 1),
+    "tests/test_ttl.py::TestTTLCache::test_once_flaky": (Outcome.PASSED, True, 2),
+    "tests/test_ttl.py::TestTTLCache::test_fails_everywhere": (Outcome.FAILED, False, 1),
+}
+
+
 def test_inherited_tests_are_told_apart_and_only_reruns_collapse(tmp_path: Path) -> None:
     root = make_project(tmp_path, INHERITED)
     path = root / "junit.xml"
     run_pytest(root, path, "tests/test_lru.py", "tests/test_ttl.py", bind=False)
-    report = junit.read([path])
+    report = junit.read([path], keep=INHERITED_OUTCOMES)
     cases = by_key(report)
-    assert {key: (case.outcome, case.flaky, case.attempts) for key, case in cases.items()} == {
-        "tests/test_lru.py::test_shared": (Outcome.PASSED, False, 1),
-        "tests/test_lru.py::LRUCacheTest::test_defaults": (Outcome.PASSED, False, 1),
-        "tests/test_lru.py::LRUCacheTest::test_once_flaky": (Outcome.PASSED, False, 1),
-        "tests/test_lru.py::LRUCacheTest::test_fails_everywhere": (Outcome.FAILED, False, 1),
-        "tests/test_lru.py::LRUCacheTest::test_lru": (Outcome.PASSED, False, 1),
-        "tests/test_lru.py::TestBase::test_base": (Outcome.PASSED, False, 1),
-        "tests/test_lru.py::TestOne::test_base": (Outcome.PASSED, False, 1),
-        "tests/test_lru.py::TestTwo::test_base": (Outcome.PASSED, False, 1),
-        "tests/test_ttl.py::test_shared": (Outcome.PASSED, False, 1),
-        "tests/test_ttl.py::TestTTLCache::test_defaults": (Outcome.PASSED, False, 1),
-        "tests/test_ttl.py::TestTTLCache::test_once_flaky": (Outcome.PASSED, True, 2),
-        "tests/test_ttl.py::TestTTLCache::test_fails_everywhere": (Outcome.FAILED, False, 1),
-    }
+    assert {key: (case.outcome, case.flaky, case.attempts) for key, case in cases.items()} == (
+        INHERITED_OUTCOMES
+    )
     assert report.totals == junit.Totals(passed=9, failed=2, flaky=1)
     # file and line still point at the code that ran: the mixin's method.
     inherited = cases["tests/test_ttl.py::TestTTLCache::test_defaults"]
     source = (root / "tests/__init__.py").read_text().splitlines()
     assert inherited.file == "tests/__init__.py"
     assert source[inherited.line - 1].strip() == "def test_defaults(self):"
-
-
-def test_exception_type_from_pytest_text() -> None:
-    assert junit.exception_type("assert 1 == 2", "") == "AssertionError"
-    assert junit.exception_type('failed on setup with "OSError: x"', "") == "OSError"
-    assert junit.exception_type("x", "", declared="java.io.IOException") == "java.io.IOException"
-    trace = "def f():\n>   g()\n\npkg/mod.py:3: in f\n    g()\nE   KeyError: 'k'\n\n"
-    trace += "pkg/m.py:9: KeyError"
-    assert junit.exception_type("KeyError: 'k'", trace) == "KeyError"
-    assert junit.exception_type("boom", trace) == "KeyError"
-    native = 'Traceback (most recent call last):\n  File "a.py", line 1\nhttpx.ConnectError: no'
-    assert junit.exception_type("", native) == "httpx.ConnectError"
-    assert junit.exception_type("no idea", "") is None
 
 
 def test_surefire_flaky_failure_elements(tmp_path: Path) -> None:
@@ -360,3 +358,89 @@ def test_truncated_real_report(tmp_path: Path, xunit1: junit.JUnitReport) -> Non
     with pytest.raises(EvidenceError) as caught:
         junit.read([path])
     assert str(caught.value).startswith(f"{path}: not well-formed XML (truncated?): ")
+
+
+# Memory follows the failures, not the suite ------------------------------------------------
+
+ELEMENTS = st.lists(
+    st.tuples(
+        st.integers(0, 2),  # file index step
+        st.sampled_from(["t::a", "t::b", "t::c"]),
+        st.sampled_from(list(Outcome)),
+        st.booleans(),  # a teardown error / a rerun mark
+    ),
+    max_size=25,
+)
+
+
+@given(ELEMENTS)
+@example([(0, "t::a", Outcome.PASSED, False), (1, "t::a", Outcome.FAILED, False)])  # shards
+@example([(0, "t::a", Outcome.PASSED, False), (0, "t::a", Outcome.PASSED, False)])  # a rerun
+@example(  # a CI rerun, then a failure
+    [(0, "t::a", Outcome.PASSED, False)] * 2
+    + [(1, "t::a", Outcome.SKIPPED, False), (1, "t::a", Outcome.ERROR, False)]
+)
+def test_tests_kept_whole_or_only_counted_merge_alike(elements: list[Any]) -> None:
+    files: list[tuple[int, list[junit.TestCase]]] = []
+    index = 0
+    for number, (step, node, outcome, mark) in enumerate(elements):
+        index += step
+        if not files or files[-1][0] != index:
+            files.append((index, []))
+        teardown = mark and outcome is Outcome.ERROR
+        rerun = mark and not teardown
+        files[-1][1].append(
+            junit.TestCase(
+                node,
+                outcome,
+                message=f"attempt {number}",
+                phase=Phase.TEARDOWN if teardown else Phase.CALL,
+                attempts=2 if rerun else 1,
+                flaky=rerun and not outcome.failing,
+            )
+        )
+    every_key = {case.key for _, cases in files for case in cases}
+    whole, whole_totals = junit.merge(files, keep=every_key)
+    counted, counted_totals = junit.merge(files)
+    assert counted_totals == whole_totals
+    by_key = {case.key: case for case in whole}
+    assert {case.key: case for case in counted} == {
+        key: by_key[key] for key in {case.key for case in counted}
+    }
+    assert {case.key for case in counted} >= {
+        case.key for case in whole if case.outcome.failing or case.flaky
+    }
+
+
+def test_passing_tests_are_counted_not_kept(tmp_path: Path) -> None:
+    path = tmp_path / "junit.xml"
+    with path.open("w") as out:
+        out.write('<testsuite name="pytest">')
+        for n in range(50_000):
+            out.write(f'<testcase classname="tests.test_m{n // 100}" name="test_{n}" time="0.1"/>')
+        out.write('<testcase classname="tests.test_m" name="test_x"><failure message="x"/>')
+        out.write("</testcase></testsuite>")
+    tracemalloc.start()
+    try:
+        report = junit.read([path])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert report.totals == junit.Totals(passed=50_000, failed=1)
+    assert [case.key for case in report.cases] == ["tests/test_m.py::test_x"]
+    # Kept whole, 50,000 TestCases take ~25 MB; counted, two arrays of 2 ** 17 slots take 2 MB.
+    assert peak < 8_000_000
+
+
+def test_counted_tests_are_still_told_apart_after_the_table_grows() -> None:
+    def shard(index: int, failing: int) -> tuple[int, list[junit.TestCase]]:
+        return index, [
+            junit.TestCase(f"t.py::test_{n}", Outcome.FAILED if n == failing else Outcome.PASSED)
+            for n in range(5_000)
+        ]
+
+    cases, totals = junit.merge([shard(0, -1), shard(1, 4_321)])
+    assert [(case.key, case.flaky, case.attempts) for case in cases] == [
+        ("t.py::test_4321", True, 2)
+    ]
+    assert totals == junit.Totals(passed=4_999, flaky=1)

@@ -1,0 +1,148 @@
+"""The buckets gate's evidence: the JUnit files, the risky-test record, the run to compare with.
+
+``collect`` is the gate's only I/O. The JUnit files are read keeping whole only what judging needs
+(failing, flaky and rerun tests, the baseline's failing ones and the risky ones), so memory follows
+the failures, not the size of the suite.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gates import evidence, junit
+from gates.config import TestsConfig
+from gates.errors import EvidenceError
+from gates.junit import JUnitReport
+from gates.workspace import Workspace
+
+GATE = "buckets"
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The previous run's failing and flaky tests, to show what changed."""
+
+    label: str
+    failing: frozenset[str]
+    flaky: frozenset[str]
+
+
+@dataclass(frozen=True)
+class BucketsEvidence:
+    report: JUnitReport
+    risky: tuple[str, ...] | None
+    """Tests that passed without an assertion; None when no risky-test record was found."""
+    baseline: Baseline | None = None
+    unbound: tuple[str, ...] = ()
+    """JUnit files with no ``meta.json`` beside them: not provably from this tree."""
+
+
+def find_junit(root: Path, patterns: Sequence[str]) -> list[Path]:
+    """Expand globs (relative to ``root``); a folder means every ``junit*.xml`` below it."""
+    files: dict[Path, None] = {}
+    for pattern in patterns:
+        target = root / pattern
+        if target.is_dir():
+            found = sorted(target.rglob("junit*.xml"))
+        else:
+            found = sorted(Path(p) for p in glob.glob(str(target), recursive=True))
+        found = [path for path in found if path.is_file()]
+        if not found:
+            raise EvidenceError(
+                f"{pattern}: no JUnit file matches (run 'gates tests' or pass --junit)"
+            )
+        files.update((path.resolve(), None) for path in found)
+    return list(files)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise EvidenceError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise EvidenceError(f"{path}: not valid JSON ({exc})") from None
+
+
+def read_risky(files: Sequence[Path]) -> tuple[str, ...] | None:
+    """Union of the plugin's ``risky*.json`` records beside the JUnit files (None: none found)."""
+    records = sorted(
+        {p for folder in {f.parent for f in files} for p in folder.glob("risky*.json")}
+    )
+    if not records:
+        return None
+    risky: set[str] = set()
+    for path in records:
+        data = _read_json(path)
+        tests = data.get("risky") if isinstance(data, dict) else None
+        if not isinstance(tests, list) or not all(isinstance(t, str) for t in tests):
+            raise EvidenceError(f"{path}: expected {{'risky': [node ids]}}")
+        risky.update(tests)
+    return tuple(sorted(risky))
+
+
+def load_baseline(path: Path) -> Baseline:
+    """A decision.json, a buckets result JSON, or a JUnit XML file of the previous run."""
+    if path.suffix.lower() == ".xml":
+        report = junit.read([path])
+        return Baseline(
+            label=str(path),
+            failing=frozenset(case.key for case in report.failures()),
+            flaky=frozenset(case.key for case in report.cases if case.flaky),
+        )
+    data = _read_json(path)
+    details: Any = None
+    label = str(path)
+    if isinstance(data, dict) and isinstance(data.get("gates"), list):
+        label = f"decision {data.get('id', '?')}"
+        for gate in data["gates"]:
+            result = gate.get("result") if isinstance(gate, dict) else None
+            if gate.get("name") == GATE and isinstance(result, dict):
+                details = result.get("details")
+    elif isinstance(data, dict) and data.get("gate") == GATE:
+        details = data.get("details")
+    if not isinstance(details, dict) or not isinstance(details.get("failing"), list):
+        raise EvidenceError(f"{path}: no buckets result with a 'failing' list to compare with")
+    return Baseline(
+        label=label,
+        failing=frozenset(str(key) for key in details["failing"]),
+        flaky=frozenset(str(key) for key in details.get("flaky") or ()),
+    )
+
+
+def previous_baseline(workspace: Workspace) -> Baseline | None:
+    """The buckets result in the last decision, when there is one."""
+    path = workspace.gates_dir / "decision.json"
+    if not path.exists():
+        return None
+    try:
+        return load_baseline(path)
+    except EvidenceError:
+        return None  # the last decision had no buckets result: nothing to compare with
+
+
+def collect(
+    workspace: Workspace,
+    config: TestsConfig,
+    tree: str,
+    *,
+    junit_patterns: Sequence[str] = (),
+    baseline: Path | None = None,
+) -> BucketsEvidence:
+    files = find_junit(workspace.root, junit_patterns or config.junit)
+    unbound = evidence.bound_to(files, tree, what="JUnit", unbound_ok=config.unbound_junit)
+    risky = read_risky(files)
+    previous = load_baseline(baseline) if baseline else previous_baseline(workspace)
+    # Passing tests are only counted: keep those judging looks up (was it fixed? did it pass?).
+    keep = (previous.failing if previous else frozenset()) | frozenset(risky or ())
+    return BucketsEvidence(
+        report=junit.read(files, keep=keep),
+        risky=risky,
+        baseline=previous,
+        unbound=tuple(str(path) for path in unbound),
+    )

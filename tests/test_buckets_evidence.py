@@ -1,0 +1,75 @@
+"""The buckets gate's evidence: JUnit globs, the risky record, the baseline, and what is kept."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gates import config as gates_config
+from gates.buckets_evidence import collect, find_junit, load_baseline, read_risky
+from gates.errors import EvidenceError
+from gates.junit import Outcome
+from gates.workspace import Workspace
+from tests.buckets_support import make_project
+
+CASES = (
+    '<testcase classname="tests.test_a" name="test_fixed"/>'
+    '<testcase classname="tests.test_a" name="test_plain"/>'
+    '<testcase classname="tests.test_a" name="test_hollow"/>'
+    '<testcase classname="tests.test_a" name="test_broken"><failure message="x"/></testcase>'
+)
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_collect_keeps_the_passing_tests_judging_looks_up(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", {})
+    evidence = root / ".gates/evidence"
+    write(evidence / "junit.xml", f'<testsuite name="pytest">{CASES}</testsuite>')
+    write(evidence / "risky.json", json.dumps({"risky": ["tests/test_a.py::test_hollow"]}))
+    baseline = write(
+        tmp_path / "before.json",
+        json.dumps({"gate": "buckets", "details": {"failing": ["tests/test_a.py::test_fixed"]}}),
+    )
+    config = gates_config.TestsConfig(unbound_junit=True)
+    found = collect(Workspace.at(root), config, "tree", baseline=baseline)
+    kept = {case.key: case.outcome for case in found.report.cases}
+    assert kept == {
+        "tests/test_a.py::test_fixed": Outcome.PASSED,
+        "tests/test_a.py::test_hollow": Outcome.PASSED,
+        "tests/test_a.py::test_broken": Outcome.FAILED,
+    }
+    assert (found.report.totals.passed, found.risky) == (3, ("tests/test_a.py::test_hollow",))
+    assert found.unbound == (str(evidence / "junit.xml"),)
+
+
+def test_a_junit_baseline_gives_its_failing_and_flaky_tests(tmp_path: Path) -> None:
+    flaky = (
+        '<testcase classname="tests.test_a" name="test_f"><flakyFailure message="x"/></testcase>'
+    )
+    path = write(tmp_path / "before.xml", f'<testsuite name="pytest">{CASES}{flaky}</testsuite>')
+    baseline = load_baseline(path)
+    assert (baseline.failing, baseline.flaky) == (
+        frozenset({"tests/test_a.py::test_broken"}),
+        frozenset({"tests/test_a.py::test_f"}),
+    )
+
+
+def test_globs_and_risky_records_that_do_not_fit_are_errors(tmp_path: Path) -> None:
+    with pytest.raises(EvidenceError) as caught:
+        find_junit(tmp_path, ["out/junit*.xml"])
+    assert str(caught.value) == (
+        "out/junit*.xml: no JUnit file matches (run 'gates tests' or pass --junit)"
+    )
+    junit = write(tmp_path / "out/junit.xml", "<testsuite/>")
+    record = write(tmp_path / "out/risky.json", '{"risky": "all"}')
+    assert find_junit(tmp_path, ["out"]) == [junit.resolve()]
+    with pytest.raises(EvidenceError) as caught:
+        read_risky([junit])
+    assert str(caught.value) == f"{record}: expected {{'risky': [node ids]}}"
