@@ -16,8 +16,11 @@ from typing import Any
 
 from gates import evidence, junit
 from gates.config import TestsConfig
+from gates.details import BucketsDetails
 from gates.errors import EvidenceError
+from gates.jsonfields import Fields, JSONObject
 from gates.junit import JUnitReport
+from gates.model import Decision
 from gates.workspace import Workspace
 
 GATE = "buckets"
@@ -96,23 +99,23 @@ def load_baseline(path: Path) -> Baseline:
             flaky=frozenset(case.key for case in report.cases if case.flaky),
         )
     data = _read_json(path)
-    details: Any = None
-    label = str(path)
-    if isinstance(data, dict) and isinstance(data.get("gates"), list):
-        label = f"decision {data.get('id', '?')}"
-        for gate in data["gates"]:
-            result = gate.get("result") if isinstance(gate, dict) else None
-            if gate.get("name") == GATE and isinstance(result, dict):
-                details = result.get("details")
-    elif isinstance(data, dict) and data.get("gate") == GATE:
-        details = data.get("details")
-    if not isinstance(details, dict) or not isinstance(details.get("failing"), list):
+    details: JSONObject | None = None
+    try:
+        if isinstance(data, dict) and "gates" in data:
+            decision = Decision.from_dict(data)
+            label = f"decision {decision.id}"
+            result = next((g.result for g in decision.gates if g.name == GATE), None)
+            details = result.details if result is not None else None
+        else:  # a buckets result, or a hand-made {"gate": "buckets", "details": {...}}
+            fields = Fields(data, "result")
+            label = str(path)
+            details = fields.raw_object("details") if fields.data.get("gate") == GATE else None
+    except ValueError as exc:
+        raise EvidenceError(f"{path}: {exc}") from None
+    if details is None or "failing" not in details:
         raise EvidenceError(f"{path}: no buckets result with a 'failing' list to compare with")
-    return Baseline(
-        label=label,
-        failing=frozenset(str(key) for key in details["failing"]),
-        flaky=frozenset(str(key) for key in details.get("flaky") or ()),
-    )
+    read = BucketsDetails.from_details(details, f"{path}: details")
+    return Baseline(label=label, failing=frozenset(read.failing), flaky=frozenset(read.flaky))
 
 
 def previous_baseline(workspace: Workspace) -> Baseline | None:

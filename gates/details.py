@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from gates.errors import EvidenceError
-from gates.jsonfields import Fields
+from gates.jsonfields import Fields, JSONObject
 from gates.model import GateResult, Waiver
 
 PACKAGE = "package"
@@ -20,10 +20,10 @@ BUCKETS = "buckets"
 T = TypeVar("T")
 
 
-def _read(result: GateResult, read: Callable[[Fields], T]) -> T:
-    """``read`` the result's details; a malformed part names the result and the key."""
+def _read(details: JSONObject, where: str, read: Callable[[Fields], T]) -> T:
+    """``read`` a result's details; a malformed part names the result and the key."""
     try:
-        return read(Fields(result.details, f"{result.gate} result: details"))
+        return read(Fields(details, where))
     except ValueError as exc:
         raise EvidenceError(str(exc)) from None
 
@@ -39,7 +39,8 @@ class PackageDetails:
     @classmethod
     def from_result(cls, result: GateResult) -> PackageDetails:
         return _read(
-            result,
+            result.details,
+            f"{result.gate} result: details",
             lambda fields: cls(
                 artifacts=fields.text_map("artifacts"),
                 version=fields.optional_text("version") or None,
@@ -71,8 +72,14 @@ class BucketsDetails:
 
     @classmethod
     def from_result(cls, result: GateResult) -> BucketsDetails:
+        return cls.from_details(result.details, f"{result.gate} result: details")
+
+    @classmethod
+    def from_details(cls, details: JSONObject, where: str) -> BucketsDetails:
+        """Read a buckets result's details (also a hand-made baseline's)."""
         return _read(
-            result,
+            details,
+            where,
             lambda fields: cls(
                 waivers_used=tuple(
                     Waiver.from_dict(w.data, w.where) for w in fields.objects("waivers_used")

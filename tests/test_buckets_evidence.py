@@ -73,3 +73,27 @@ def test_globs_and_risky_records_that_do_not_fit_are_errors(tmp_path: Path) -> N
     with pytest.raises(EvidenceError) as caught:
         read_risky([junit])
     assert str(caught.value) == f"{record}: expected {{'risky': [node ids]}}"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('{"id": "d", "verdict": "GO", "tree": "t", "gates": [1]}',
+         "decision.json: decision.gates[0]: expected an object, got a number"),
+        ('{"id": "d", "verdict": "GO", "tree": "t", "gates": [{"name": "buckets", '
+         '"status": "PASS", "result": {"gate": "buckets", "status": "PASS", '
+         '"details": {"failing": "all"}}}]}',
+         "decision.json: details.failing: expected a list, got a string"),
+        ('{"gate": "buckets", "details": []}',
+         "decision.json: result.details: expected an object, got a list"),
+        ("[]", "decision.json: result: expected an object, got a list"),
+    ],
+)  # fmt: skip
+def test_a_malformed_baseline_is_one_evidence_error(
+    tmp_path: Path, text: str, problem: str
+) -> None:
+    path = write(tmp_path / "decision.json", text)
+    with pytest.raises(EvidenceError) as raised:
+        load_baseline(path)
+    assert str(raised.value).startswith(f"{path}")
+    assert problem in str(raised.value)
