@@ -1,4 +1,4 @@
-"""Issue 13 figures: JUnit reading at scale, this tree against main.
+"""Issue 13 figures: JUnit reading at scale, this tree against the reader before bounded reading.
 
 Two files, generated in a temporary folder:
 
@@ -9,8 +9,9 @@ Two files, generated in a temporary folder:
   ``TestCase`` per test: 1.08 GB at 1.87 M).
 
 Each run is a fresh process: ``junit.read`` alone, and ``gates buckets`` end to end (start-up,
-tree id, parse, judge, record). The baseline is the ``gates`` package of main (``git merge-base
-HEAD main``: the branch point, or the main last merged in), extracted with ``git archive`` and
+tree id, parse, judge, record). The baseline is the ``gates`` package at ``BASELINE`` (main just
+before bounded JUnit reading was merged; ``BENCH_BASELINE=REV`` picks another), extracted with
+``git archive`` and
 put first on ``PYTHONPATH``. Peak RSS is the child's own ``ru_maxrss`` (``os.wait4``: the figure
 ``getrusage(RUSAGE_CHILDREN)`` gives for a single child); CPU is its user + system time, steadier
 than wall time on a shared machine. A baseline run
@@ -103,11 +104,13 @@ def project(root: Path, junit: Path) -> Path:
     return evidence / "junit.xml"
 
 
+BASELINE = "b57ec3776d4ad7a0a2061779e6c1e032fd4cf20d"
+"""main just before bounded JUnit reading (the merge of branch ``junit``)."""
+
+
 def baseline_package(into: Path) -> str:
-    """The ``gates`` package at the branch point, extracted under ``into``; its commit."""
-    commit = subprocess.run(
-        ["git", "merge-base", "HEAD", "main"], cwd=REPO, capture_output=True, text=True, check=True
-    ).stdout.strip()
+    """The ``gates`` package at the baseline, extracted under ``into``; its commit."""
+    commit = os.environ.get("BENCH_BASELINE", BASELINE)
     archive = into / "baseline.tar"
     subprocess.run(
         ["git", "archive", "--format=tar", f"--output={archive}", commit, "gates"],
@@ -195,9 +198,7 @@ def main() -> None:
                 before = measure(gates, baseline, root, BASELINE_LIMIT_S)
             rows.append((f"{megabytes} MB attribute: `gates buckets`", before, now))
             junit.unlink()
-        table(
-            f"One failing test with a long `message` attribute (baseline: main at {commit})", rows
-        )
+        table(f"One failing test with a long `message` attribute (baseline: {commit[:12]})", rows)
         for line in verdicts:
             print(f"\n- {line}")
 
