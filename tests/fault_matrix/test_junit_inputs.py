@@ -96,3 +96,39 @@ def test_unreadable_files_are_one_error_line_and_no_go(
     assert err == f"gates: error: {junit}: {problem}\n"
     assert main(["decide", "--root", str(tmp_path), "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["verdict"] == "NO_GO"
+
+
+def _unbound(tmp_path: Path, gates_toml: str = "") -> Path:
+    """A project whose JUnit file has no meta.json: nothing ties it to this tree."""
+    root = make_project(tmp_path, {}, gates_toml)
+    junit = root / ".gates/evidence/junit.xml"
+    junit.parent.mkdir(parents=True)
+    junit.write_bytes(suite(PASSING))
+    return root
+
+
+def test_junit_without_its_stamp_is_an_error_and_no_go(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An old passing report must never stand in for a tree whose tests were not run."""
+    root = _unbound(tmp_path)
+    code = main(["buckets", "--root", str(root)])
+    _, err = capsys.readouterr()
+    meta = root / ".gates/evidence/meta.json"
+    assert code == 2
+    assert err.startswith(f"gates: error: {meta}: missing, so the JUnit")
+    assert main(["decide", "--root", str(root), "--json"]) == 1
+    decision = json.loads(capsys.readouterr().out)
+    assert (decision["verdict"], decision["gates"][0]["status"]) == ("NO_GO", "ERROR")
+
+
+def test_unbound_junit_accepted_by_opt_in_is_listed_like_a_waiver(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _unbound(tmp_path, "[tool.gates.tests]\nunbound_junit = true\n")
+    assert main(["buckets", "--root", str(root)]) == 0
+    capsys.readouterr()
+    assert main(["decide", "--root", str(root), "--json"]) == 0
+    decision = json.loads(capsys.readouterr().out)
+    assert decision["verdict"] == "GO_WITH_WAIVERS"
+    assert [w["owner"] for w in decision["waivers"]] == ["tool.gates.tests.unbound_junit"]
