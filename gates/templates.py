@@ -29,6 +29,7 @@ def workflow(*, project: str, pythons: Sequence[str]) -> str:
     return _fill(
         WORKFLOW,
         {
+            "TOOLS": TOOLS,
             "PYTHONS": ", ".join(f'"{version}"' for version in pythons),
             "PRIMARY_PYTHON": pythons[-1],
             "PROJECT": project,
@@ -60,6 +61,16 @@ def smoke_plan(*, package: str) -> str:
     """A starter smoke plan: the installed package imports. HTTP checks are for services."""
     return _fill(SMOKE, {"PACKAGE": package})
 
+
+TOOLS = """\
+      - uses: actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065 # v5.6.0
+        with:
+          python-version: "@PRIMARY_PYTHON@"
+      - uses: astral-sh/setup-uv@e92bafb6253dcd438e0484186d7669ea7a8ca1cc # v6.4.3
+        with:
+          enable-cache: false
+      - run: python -m pip install nox"""
+"""The steps every job on the primary Python starts with (after its checkout)."""
 
 WORKFLOW = """\
 # Release gates: the tests sharded across runners, then the whole chain on the merged evidence,
@@ -131,13 +142,7 @@ jobs:
       - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
         with:
           persist-credentials: false
-      - uses: actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065 # v5.6.0
-        with:
-          python-version: "@PRIMARY_PYTHON@"
-      - uses: astral-sh/setup-uv@e92bafb6253dcd438e0484186d7669ea7a8ca1cc # v6.4.3
-        with:
-          enable-cache: false
-      - run: python -m pip install nox
+@TOOLS@
       - run: nox -s workflow
 
   gates:
@@ -156,13 +161,7 @@ jobs:
         with:
           fetch-depth: 0 # changed-line coverage diffs against the base branch
           persist-credentials: false
-      - uses: actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065 # v5.6.0
-        with:
-          python-version: "@PRIMARY_PYTHON@"
-      - uses: astral-sh/setup-uv@e92bafb6253dcd438e0484186d7669ea7a8ca1cc # v6.4.3
-        with:
-          enable-cache: false
-      - run: python -m pip install nox
+@TOOLS@
       # Outside the checkout: downloaded files must not change the tree id being judged.
       - name: Download shard evidence
         uses: actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093 # v4.3.0
@@ -227,13 +226,7 @@ jobs:
         with:
           fetch-depth: 0
           persist-credentials: true # `gates release publish` pushes the tag
-      - uses: actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065 # v5.6.0
-        with:
-          python-version: "@PRIMARY_PYTHON@"
-      - uses: astral-sh/setup-uv@e92bafb6253dcd438e0484186d7669ea7a8ca1cc # v6.4.3
-        with:
-          enable-cache: false
-      - run: python -m pip install nox
+@TOOLS@
       - name: Download gated state
         uses: actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093 # v4.3.0
         with:
