@@ -12,6 +12,7 @@ import signal
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
 
 import httpx
 
@@ -72,33 +73,17 @@ async def clean_up(
         sent, kwargs = http.build(cleanup.request, artifact.values, base_url, redactor)
         label = f"{artifact.step.name} ({sent.path})"
         expected = "|".join(str(s) for s in cleanup.statuses)
-        row = f"cleanup: {artifact.step.name}"
+        row = partial(Check, f"cleanup: {artifact.step.name}", "cleanup", sent.method, sent.path)
         try:
             answer = await http.send(client, cleanup.request, sent, kwargs, redactor)
         except httpx.HTTPError as exc:
             reason = f"cleanup {sent.method} {sent.path} got no answer: {http.describe(exc)}"
-            rows.append(
-                Check(
-                    row,
-                    "cleanup",
-                    sent.method,
-                    sent.path,
-                    expected,
-                    "no answer",
-                    0.0,
-                    Outcome.FAILED,
-                    (reason,),
-                )
-            )
+            rows.append(row(expected, "no answer", 0.0, Outcome.FAILED, (reason,)))
             leftovers.append(Leftover(label, reason))
             continue
         ok = answer.status in cleanup.statuses
         rows.append(
-            Check(
-                row,
-                "cleanup",
-                sent.method,
-                sent.path,
+            row(
                 expected,
                 str(answer.status),
                 answer.ms,
