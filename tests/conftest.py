@@ -14,12 +14,20 @@ from typing import Any
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, settings
 from pg_cluster import cluster, server_bindir
 
 from gates import runner
 from gates.cli import main
 from gates.model import GateResult, Status
 from gates.project import Project as GatesProject
+
+# Property tests judge what they generate, not how fast: a shared 2-core CI machine may be slow
+# to generate, and a health check failing on speed would fail the suite for nothing.
+settings.register_profile(
+    "gates", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+settings.load_profile("gates")
 
 CLEAN_MODULE = '''\
 """Demo package."""
