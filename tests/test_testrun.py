@@ -14,6 +14,7 @@ from pytest_projects import Run, build, gates, recorded, without_plugin_autoload
 
 from gates import config as gates_config
 from gates import testrun
+from gates.errors import EvidenceError
 from gates.workspace import Workspace
 
 CALC = """\
@@ -293,8 +294,12 @@ def test_unexpected_exit_code_is_an_error() -> None:
 def test_unreadable_junit_is_named(tmp_path: Path) -> None:
     junit = tmp_path / "junit.xml"
     junit.write_text("<testsuites><testsuite tests='x'/></testsuites>")
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(EvidenceError) as caught:
         testrun.read_counts(junit)
     assert str(caught.value) == (
-        f"{junit}: unreadable JUnit file (invalid literal for int() with base 10: 'x')"
+        f"{junit}: no test cases (the run collected nothing or was aborted)"
     )
+    junit.write_text("<testsuites><testsuite><testcase name='a' classname='t'>")
+    with pytest.raises(EvidenceError) as caught:
+        testrun.read_counts(junit)
+    assert str(caught.value).startswith(f"{junit}: not well-formed XML (truncated?)")
