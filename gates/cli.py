@@ -147,7 +147,8 @@ def _ledger_verify(args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"ledger": location, **result.to_dict()})
     elif result.ok:
-        print(f"ledger OK: {result.records} records, chain intact ({location})")
+        noun = "record" if result.records == 1 else "records"
+        print(f"ledger OK: {result.records} {noun}, chain intact ({location})")
     else:
         print(f"ledger BROKEN: {result.problem} ({location})")
     return Exit.OK if result.ok else Exit.FAIL
