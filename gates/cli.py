@@ -25,6 +25,20 @@ def _print_json(data: JSONValue) -> None:
     print(json.dumps(data, indent=2))
 
 
+def _count(text: str) -> int:
+    """A whole number from 1 to 1,000,000 (else a usage error, exit 2)."""
+    if not text.strip().isdigit() or not 1 <= int(text) <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 1000000, got {text!r}")
+    return int(text)
+
+
+def _name(text: str) -> str:
+    """A non-blank name, stripped (else a usage error, exit 2)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a name, got a blank")
+    return text.strip()
+
+
 def _project(args: argparse.Namespace) -> Project:
     return Project.load(Path(args.root))
 
@@ -234,7 +248,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     sub.add_argument("name", help="the command gate's name")
 
     sub = command("decide", _decide, "apply the policy to every gate's result: GO or NO_GO")
-    sub.add_argument("--environment", default=None, help="e.g. staging or production")
+    sub.add_argument("--environment", type=_name, default=None, help="e.g. staging or production")
     sub.add_argument("--by", default=None, help="who decides (default: the CI run or the user)")
     sub.add_argument("--reason", default=None, help="why, recorded with the decision")
     sub.add_argument(
@@ -242,7 +256,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     )
 
     sub = command("history", _history, "the trend of recorded decisions and their metrics")
-    sub.add_argument("--limit", type=int, default=20, help="newest N decisions (default: 20)")
+    sub.add_argument("--limit", type=_count, default=20, help="newest N decisions (default: 20)")
 
     ledger_parser = commands.add_parser("ledger", help="verify or export the decision ledger")
     ledger_actions = ledger_parser.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -1,0 +1,39 @@
+"""The command line itself: bad option values are usage errors (exit 2), never a traceback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from conftest import Project
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("history", "--limit", "-1"),
+         "argument --limit: expected a whole number from 1 to 1000000, got '-1'"),
+        (("history", "--limit", "99999999999999999999"),
+         "argument --limit: expected a whole number from 1 to 1000000, got "
+         "'99999999999999999999'"),
+        (("history", "--limit", "9" * 5000), "argument --limit: invalid _count value"),
+        (("decide", "--environment", " "), "argument --environment: expected a name, got a blank"),
+    ],
+)  # fmt: skip
+def test_bad_option_values_are_usage_errors(
+    make_project: Callable[..., Project], args: tuple[str, ...], message: str
+) -> None:
+    project = make_project()
+    code, out, err = project.gates(*args)
+    assert (code, out) == (2, "")
+    assert message in err.splitlines()[-1]
+    assert "Traceback" not in err
+
+
+def test_history_limit_takes_the_newest(make_project: Callable[..., Project]) -> None:
+    project = make_project(gates='[tool.gates]\nrequired = ["lint"]\n')
+    for _ in range(3):
+        project.gates("decide")
+    code, data = project.gates_json("history", "--limit", "2")
+    assert code == 0
+    assert isinstance(data, list) and len(data) == 2
