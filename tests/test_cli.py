@@ -37,3 +37,18 @@ def test_history_limit_takes_the_newest(make_project: Callable[..., Project]) ->
     code, data = project.gates_json("history", "--limit", "2")
     assert code == 0
     assert isinstance(data, list) and len(data) == 2
+
+
+@pytest.mark.parametrize("variable", ["GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT"])
+def test_a_runner_file_that_cannot_be_written_is_exit_2_not_a_traceback(
+    make_project: Callable[..., Project], monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    project = make_project(gates='[tool.gates]\nrequired = ["lint"]\n')
+    missing = project.root / "no-such-folder" / "file"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv(variable, str(missing))
+    code, _, err = project.gates("decide")
+    assert (code, err) == (
+        2,
+        f"gates: error: {variable}={missing}: cannot write: No such file or directory\n",
+    )

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from gates.errors import GatesError
 from gates.model import Decision, GateResult, Status
 
 MAX_ANNOTATIONS = 50
@@ -54,9 +55,14 @@ def annotate(result: GateResult, out: TextIO | None = None) -> None:
 
 def _append(variable: str, text: str) -> None:
     target = os.environ.get(variable)
-    if target:
+    if not target:
+        return
+    try:
         with Path(target).open("a", encoding="utf-8") as handle:
             handle.write(text)
+    except OSError as exc:
+        # The decision is recorded already; a runner file that cannot be written is exit 2.
+        raise GatesError(f"{variable}={target}: cannot write: {exc.strerror}") from None
 
 
 def publish(decision: Decision, summary_markdown: str) -> None:
