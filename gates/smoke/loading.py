@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from gates.errors import ConfigError
 from gates.redact import Redactor, shown_url
@@ -65,13 +66,16 @@ def load(path: Path, environ: Mapping[str, str], *, base_url: str | None = None)
 def _plan(fields: Fields, document: Mapping[str, Any], base_url: str | None) -> Plan:
     table = Table(document, [], fields.file)
     raw_base = table.string("base_url", "")
+    given = base_url is not None
     if base_url is None:
         if not raw_base:
             fields.fail(table, "base_url", "required (or pass --base-url)")
         base_url = fields.expand(table, "base_url", raw_base)
-        fields.url_password(table, base_url)
-    else:
-        fields.url_password(None, base_url)
+    try:
+        _ = urlsplit(base_url).port  # a bad IPv6 literal or port is a ValueError here, not later
+    except ValueError as exc:
+        fields.fail(table, "base_url", f"not a valid URL ({exc})")
+    fields.url_password(None if given else table, base_url)
     if not re.match(r"^https?://[^/\s]+", base_url):
         shown = shown_url(base_url, "base_url")
         fields.fail(table, "base_url", f"expected an http(s):// URL, got {shown!r}")

@@ -9,7 +9,7 @@ import signal
 import subprocess
 from collections.abc import Iterator
 
-from gates.errors import TargetDownError
+from gates.errors import GatesError, TargetDownError
 from gates.redact import Redactor
 
 START_TIMEOUT_S = 30.0
@@ -24,6 +24,8 @@ def started(command: str | None, redactor: Redactor) -> Iterator[None]:
     if command is None:
         yield
         return
+    if not command.strip():
+        raise GatesError("--start: expected a command, got a blank")
     try:
         argv = shlex.split(command)
         proc = subprocess.Popen(  # the user's own command, by design

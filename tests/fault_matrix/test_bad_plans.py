@@ -105,6 +105,29 @@ def test_bad_plan_is_one_line_exit_2_naming_file_and_key(
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--base-url", "http://[::1"), "smoke.toml: base_url: not a valid URL (Invalid IPv6 URL)"),
+        (("--base-url", "http://127.0.0.1:99999"),
+         "smoke.toml: base_url: not a valid URL (Port out of range 0-65535)"),
+        (("--base-url", "http://u:pw-long-enough@[::1"),
+         "smoke.toml: base_url: not a valid URL (Invalid IPv6 URL)"),
+        (("--base-url", "http://127.0.0.1:9", "--start", " "),
+         "--start: expected a command, got a blank"),
+    ],
+)  # fmt: skip
+def test_bad_command_line_targets_are_one_line_exit_2(
+    make_project: Callable[..., Project], args: tuple[str, ...], message: str
+) -> None:
+    project = make_project()
+    path = project.write("smoke.toml", STEP)
+
+    code, out, err = project.gates("smoke", str(path), *args)
+
+    assert (code, out, err) == (2, "", f"gates: error: {message}\n")
+
+
 # Property: whatever the plan says, it loads or is refused in one line. -----------------------
 
 _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=8)
