@@ -7,17 +7,19 @@ buckets gate reads them.
 
 Only assertions in modules pytest rewrites (test modules, conftest files) are seen: a test that
 checks through a helper in a plain module, or only through ``pytest.raises``, is listed too.
-``unittest.TestCase`` tests are not judged: their ``self.assert*`` methods never reach the hook,
-so every one of them would look risky.
+``unittest.TestCase`` tests are judged by their ``self.assert*`` calls (which never reach the
+hook: the recorder counts them by wrapping ``TestCase``'s assert methods for the session).
+Doctests are not judged: they compare output.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
 import unittest
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -56,12 +58,33 @@ class RiskyRecorder:
         self.checked = 0
         self.risky: list[str] = []
 
+        self._unwrapped: dict[str, Callable[..., object]] = {}
+
+    def count_unittest_asserts(self) -> None:
+        """Wrap every ``TestCase.assert*`` method so that a call counts as an assertion."""
+        for name in dir(unittest.TestCase):
+            method = getattr(unittest.TestCase, name)
+            if name.startswith("assert") and callable(method):
+                self._unwrapped[name] = method
+                setattr(unittest.TestCase, name, self._counted(method))
+
+    def _counted(self, method: Callable[..., object]) -> Callable[..., object]:
+        @functools.wraps(method)
+        def counted(*args: object, **kwargs: object) -> object:
+            self.assertions += 1
+            return method(*args, **kwargs)
+
+        return counted
+
+    def pytest_unconfigure(self) -> None:
+        for name, method in self._unwrapped.items():
+            setattr(unittest.TestCase, name, method)
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> object:
-        cls = getattr(item, "cls", None)
-        unittest_style = isinstance(cls, type) and issubclass(cls, unittest.TestCase)
-        # A doctest checks its expected output, not assert statements: never "risky".
-        judged = isinstance(item, pytest.Function) and not unittest_style
+        # A doctest checks its expected output, not assert statements: never "risky". (A
+        # unittest-style test is a Function too; its assert methods are counted.)
+        judged = isinstance(item, pytest.Function)
         self.current, self.assertions = (item.nodeid if judged else None), 0
         return (yield)
 
@@ -94,7 +117,9 @@ def pytest_configure(config: pytest.Config) -> None:
     evidence = Path(folder) if folder else config.rootpath / ".gates" / "evidence"
     worker = _xdist_worker(config)
     name = f"{RECORD}-{worker}.json" if worker else f"{RECORD}.json"
-    config.pluginmanager.register(RiskyRecorder(evidence / name), "gates-risky-recorder")
+    recorder = RiskyRecorder(evidence / name)
+    recorder.count_unittest_asserts()
+    config.pluginmanager.register(recorder, "gates-risky-recorder")
 
 
 def _xdist_worker(config: pytest.Config) -> str | None:

@@ -28,8 +28,8 @@ SUITE = {
         def test_xfail():
             pass
     """,
-    # unittest's assert methods never reach pytest's hook: such tests are not judged at all.
-    # A doctest compares output; it has no assert statement and is not judged either.
+    # unittest's assert methods never reach pytest's hook: the plugin counts their calls.
+    # A doctest compares output; it has no assert statement and is not judged.
     "tests/helpers.py": '''
         def double(n):
             """
@@ -44,9 +44,20 @@ SUITE = {
         class TestOld(unittest.TestCase):
             def test_assert_method(self):
                 self.assertEqual(sorted([2, 1]), [1, 2])
+
+            def test_assert_raises(self):
+                with self.assertRaises(ZeroDivisionError):
+                    1 / 0
+
+            def test_nothing_checked(self):
+                sorted([2, 1])
     """,
 }
 PLUGIN = ("-p", "gates.pytest_plugin", "-o", "enable_assertion_pass_hook=true")
+RISKY = [
+    "tests/test_mixed.py::test_no_assertion",
+    "tests/test_unittest_style.py::TestOld::test_nothing_checked",
+]
 
 
 def test_passing_tests_without_assertions_are_recorded(tmp_path: Path) -> None:
@@ -54,16 +65,14 @@ def test_passing_tests_without_assertions_are_recorded(tmp_path: Path) -> None:
     junit = root / ".gates/evidence/junit.xml"
     run_pytest(root, junit, *PLUGIN, "--doctest-modules", bind=False)
     record = json.loads((root / ".gates/evidence/risky.json").read_text())
-    assert record == {"risky": ["tests/test_mixed.py::test_no_assertion"], "checked": 6}
+    assert record == {"risky": RISKY, "checked": 9}
     assert 'name="helpers.double"' in junit.read_text()  # the doctest ran, unjudged
 
 
 def test_evidence_folder_option(tmp_path: Path) -> None:
     root = make_project(tmp_path, SUITE)
     run_pytest(root, root / "out/junit.xml", *PLUGIN, "--gates-evidence=out", bind=False)
-    assert json.loads((root / "out/risky.json").read_text())["risky"] == [
-        "tests/test_mixed.py::test_no_assertion"
-    ]
+    assert json.loads((root / "out/risky.json").read_text())["risky"] == RISKY
 
 
 def test_without_the_assertion_hook_nothing_is_recorded(tmp_path: Path) -> None:
@@ -80,7 +89,7 @@ def test_xdist_workers_each_write_their_record(tmp_path: Path) -> None:
     records = sorted((root / ".gates/evidence").glob("risky*.json"))
     assert [p.name for p in records] == ["risky-gw0.json", "risky-gw1.json"]
     risky = [t for p in records for t in json.loads(p.read_text())["risky"]]
-    assert risky == ["tests/test_mixed.py::test_no_assertion"]
+    assert sorted(risky) == RISKY
 
 
 def test_a_bytecode_cache_without_the_hook_does_not_make_tests_risky(tmp_path: Path) -> None:
@@ -92,5 +101,5 @@ def test_a_bytecode_cache_without_the_hook_does_not_make_tests_risky(tmp_path: P
     assert list((root / "tests/__pycache__").glob("test_mixed*pytest*.pyc"))
     run_pytest(root, root / ".gates/evidence/junit.xml", *PLUGIN, env=writes_bytecode, bind=False)
     record = json.loads((root / ".gates/evidence/risky.json").read_text())
-    assert record["risky"] == ["tests/test_mixed.py::test_no_assertion"]
+    assert record["risky"] == RISKY
     assert list((root / ".gates/pycache").rglob("test_mixed*pytest*.pyc"))
