@@ -172,6 +172,9 @@ jobs:
       # the step summary table, annotations and `verdict` in $GITHUB_OUTPUT come from `gates`.
       - name: Gate chain
         id: chain
+        env:
+          # A repository variable: the deployment `nox -s smoke` checks (skipped while unset).
+          GATES_SMOKE_URL: ${{ vars.GATES_SMOKE_URL }}
         run: nox -s gates -- --shards "${RUNNER_TEMP}/shards"
       # The ledger's head is the decision just recorded: the release job's ledger must end there.
       - name: Ledger head
