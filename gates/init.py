@@ -40,6 +40,7 @@ LINT_BASELINE = ".gates-baseline/lint.json"
 TYPECHECK_BASELINE = ".gates-baseline/typecheck.json"
 WORKFLOW = ".github/workflows/gates.yml"
 REQUIRED = gate.INIT_REQUIRED
+COVERAGE = "coverage"
 """Required from the start (thresholds are what the project achieves today). ``smoke`` joins once
 the project has a deployment to check: ``nox -s smoke`` skips while GATES_SMOKE_URL is unset."""
 NOXFILE = "noxfile.py"
@@ -92,8 +93,9 @@ class Measurement:
     """Total percent from one run of its tests, or None when it could not be measured."""
     coverage_note: str = ""
     """Why coverage could not be measured (or that tests failed while measuring)."""
-    format_clean: bool = True
-    """``ruff format --check`` passes today: only then is the format check switched on."""
+    format_clean: bool | None = None
+    """``ruff format --check`` passes today: only then is the format check switched on (None:
+    not checked, --no-measure)."""
     changelog_problem: str | None = None
     """Why the package gate's changelog check would fail today (then it starts switched off)."""
 
@@ -308,12 +310,18 @@ def gates_table(project: Project, measurement: Measurement) -> tomlkit.items.Tab
     """``[tool.gates]`` for the project: every gate required, thresholds from ``measurement``."""
     table = tomlkit.table()
     table.add(tomlkit.comment("Written by `gates init` from the project as it was: raise only."))
-    table.add("required", list(REQUIRED))
-    table["required"].comment('add "smoke" once GATES_SMOKE_URL points at a deployment')
+    # A gate with nothing to judge against could never pass: coverage waits for a measurement.
+    measured = measurement.coverage_total is not None
+    table.add("required", [name for name in REQUIRED if measured or name != COVERAGE])
+    table["required"].comment(
+        'add "smoke" once GATES_SMOKE_URL points at a deployment'
+        + ("" if measured else '; "coverage" once [tool.gates.coverage] min_total is set')
+    )
     lint = tomlkit.table()
     lint.add("paths", [project.source, *([project.tests] if project.tests else [])])
     if not measurement.format_clean:
-        note = "ruff format --check failed at adoption: turn on once formatted"
+        why = "failed" if measurement.format_clean is False else "was not run (--no-measure)"
+        note = f"ruff format --check {why} at adoption: turn on once formatted"
         lint.add("format", tomlkit.item(False).comment(note))
     table.add("lint", lint)
     typecheck = tomlkit.table()
@@ -421,7 +429,8 @@ def run(root: Path, *, force: bool = False, measure_project: bool = True) -> Out
             f"{root.resolve()}: already has {', '.join(existing)}; gates init never overwrites: "
             f"re-run with --force to replace them"
         )
-    measurement = measure(project) if measure_project else Measurement(None, "not measured")
+    unmeasured = Measurement(None, "not measured", None, changelog_problem(root, project.version))
+    measurement = measure(project) if measure_project else unmeasured
     written = apply(project, measurement)
     notes = [note for note in (measurement.coverage_note,) if note]
     if measurement.changelog_problem is not None:

@@ -292,6 +292,30 @@ def _minimal(root: Path, pyproject: str, files: dict[str, str]) -> None:
 MINIMAL = '[project]\nname = "mini"\nversion = "1.0"\nrequires-python = ">=3.99"\n'
 
 
+def test_no_measure_writes_a_config_a_clean_project_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Nothing required that could never pass: no coverage without a threshold, no changelog
+    check without a changelog, no format check that was never run."""
+    files = {
+        "mini/__init__.py": '"""Mini."""\n',
+        "tests/test_mini.py": "import mini\n\n\ndef test_it() -> None:\n    assert mini\n",
+    }
+    pyproject = MINIMAL.replace(">=3.99", '>=3.11"\nreadme = "README.md')
+    _minimal(tmp_path, pyproject, {**files, "README.md": "# mini\n"})
+    code, _, err = _run(capsys, tmp_path, "--no-measure")
+    assert (code, err) == (0, "")
+    gates = tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]["gates"]
+    assert gates["required"] == ["lint", "typecheck", "buckets", "package"]
+    assert (gates["lint"]["format"], gates["package"]["changelog"]) == (False, "")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "adopt")
+
+    for command in (["tests", "--evidence"], ["lint"], ["typecheck"], ["buckets"], ["package"]):
+        assert main([*command, "--root", str(tmp_path)]) == 0, capsys.readouterr()
+    assert main(["decide", "--root", str(tmp_path)]) == 0, capsys.readouterr().out
+
+
 def test_tests_that_cannot_run_and_unformatted_code_start_switched_off(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
