@@ -109,6 +109,8 @@ class SmokeRun:
     timings_ms: tuple[float, ...] = ()
     """Every HTTP request's duration, for p50/p95."""
     p95_limit_ms: float | None = None
+    safe_writes: tuple[str, ...] = ()
+    """``name: METHOD /path`` of each write let through by ``safe = true``."""
     interrupted: str | None = None
     """``SIGINT``, ``SIGTERM``, ``deadline`` or ``fail-fast`` when the steps stopped early."""
 
@@ -132,6 +134,7 @@ class SmokeRun:
             "checks": [c.to_dict() for c in self.checks],
             "cleanups": [c.to_dict() for c in self.cleanups],
             "leftovers": [item.to_dict() for item in self.leftovers],
+            "safe_writes": list(self.safe_writes),
             "p50_ms": _round(self.p50_ms),
             "p95_ms": _round(self.p95_ms),
             "p95_limit_ms": self.p95_limit_ms,

@@ -255,6 +255,9 @@ def _http_step(
     step_retries = table.integer("retries", retries[0] if request.safe else 0)
     if step_retries and not request.safe:
         fields.fail(table, "retries", f"only safe methods are retried, not {request.method}")
+    safe = table.boolean("safe", False)
+    if safe and request.safe:
+        fields.fail(table, "safe", f"only for unsafe methods: {request.method} changes nothing")
     known.update(c.name for c in captures)
     return HttpStep(
         name=name,
@@ -266,6 +269,7 @@ def _http_step(
         retry_delay_s=fields.seconds(table, "retry_delay", retries[1], zero_ok=True),
         parallel=table.boolean("parallel", False),
         schema=table.boolean("schema", True),
+        safe=safe,
     )
 
 

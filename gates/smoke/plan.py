@@ -155,6 +155,14 @@ class HttpStep:
     parallel: bool = False
     schema: bool = True
     """Validate the JSON response against the OpenAPI document (when the plan has one)."""
+    safe: bool = False
+    """``safe = true``: this unsafe-method request changes nothing (a login). It is sent in
+    production without ``--allow-writes`` and in read-only plans, and never tracked as created."""
+
+    @property
+    def writes(self) -> bool:
+        """Its request may change something on the target."""
+        return not (self.request.safe or self.safe)
 
 
 @dataclass(frozen=True)
@@ -228,12 +236,20 @@ class Plan:
     """The whole run's time limit: steps stop, cleanups still run."""
 
     def writes(self) -> list[tuple[str, str]]:
-        """(step name, method) of every unsafe request, cleanups included."""
+        """(step name, method) of every unsafe request not marked safe, cleanups included."""
         found = []
         for step in self.steps:
             if isinstance(step, HttpStep):
-                if not step.request.safe:
+                if step.writes:
                     found.append((step.name, step.request.method))
                 if step.cleanup and not step.cleanup.request.safe:
                     found.append((f"{step.name} (cleanup)", step.cleanup.request.method))
         return found
+
+    def safe_writes(self) -> tuple[str, ...]:
+        """``name: METHOD /path`` of each unsafe-method step let through by ``safe = true``."""
+        return tuple(
+            f"{step.name}: {step.request.method} {step.request.path}"
+            for step in self.steps
+            if isinstance(step, HttpStep) and step.safe
+        )

@@ -52,6 +52,8 @@ def _header(run: SmokeRun, result: GateResult) -> list[str]:
         f"Latency: p50 {_ms(run.p50_ms)}, p95 {_ms(run.p95_ms)} over "
         f"{len(run.timings_ms)} requests",
     ]
+    if run.safe_writes:
+        lines.append("Writes allowed by safe = true: " + "; ".join(run.safe_writes))
     if run.interrupted:
         lines.append(f"Stopped early: {run.interrupted} (cleanups ran)")
     return lines

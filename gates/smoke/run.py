@@ -48,7 +48,7 @@ class Options:
 
 def refuse_writes(plan: Plan, options: Options) -> None:
     """Refuse unsafe methods before anything is sent (production without --allow-writes, or
-    a read-only plan)."""
+    a read-only plan); steps marked ``safe = true`` are not writes."""
     writes = plan.writes()
     if not writes:
         return
@@ -102,6 +102,7 @@ async def _run(
         leftovers=tuple(leftovers),
         timings_ms=tuple(runner.timings),
         p95_limit_ms=plan.p95_ms,
+        safe_writes=plan.safe_writes(),
         interrupted=runner.stop_reason,
     )
     return _redacted(run, redactor)

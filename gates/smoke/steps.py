@@ -101,7 +101,7 @@ class StepRunner:
             if attempts > 1:
                 await asyncio.sleep(step.retry_delay_s)
             sent, kwargs = http.build(step.request, self.values, self.plan.base_url, self.redactor)
-            if artifact is None and (step.cleanup is not None or not step.request.safe):
+            if artifact is None and (step.cleanup is not None or step.writes):
                 artifact = Artifact(step, f"{step.name} ({sent.method} {sent.path})")
                 self.artifacts.append(artifact)
             try:

@@ -105,6 +105,34 @@ def test_bad_plan_is_one_line_exit_2_naming_file_and_key(
     assert "Traceback" not in err
 
 
+# Smoke depth: safe writes, triage, latency and kept bodies. ---------------------------------
+
+DEPTH_CASES = {
+    "safe-on-get": (
+        STEP + "safe = true\n",
+        "smoke.toml:5: steps[0].safe: only for unsafe methods: GET changes nothing (step 1 'a')",
+    ),
+    "safe-not-bool": (
+        STEP.replace("GET", "POST") + 'safe = "yes"\n',
+        "smoke.toml:5: steps[0].safe: expected true or false, got a string (step 1 'a')",
+    ),
+}
+
+
+@pytest.mark.parametrize(("plan", "message"), DEPTH_CASES.values(), ids=DEPTH_CASES.keys())
+def test_bad_depth_key_is_one_line_exit_2_naming_file_and_key(
+    make_project: Callable[..., Project], plan: str, message: str
+) -> None:
+    project = make_project()
+    path = project.write("smoke.toml", plan)
+
+    code, out, err = project.gates("smoke", str(path), "--base-url", _closed_port())
+
+    assert (code, out) == (2, "")
+    assert err == f"gates: error: {message}\n"
+    assert "Traceback" not in err
+
+
 # Property: whatever the plan says, it loads or is refused in one line. -----------------------
 
 _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=8)

@@ -220,6 +220,61 @@ def test_production_refuses_writes_before_any_request(
     assert not any("POST" in line for line in service.requests_logged())
 
 
+SAFE_LOGIN = LOGIN.replace("expect = { status = 200 }", "expect = { status = 200 }\nsafe = true")
+LIST_WORKSPACES = """
+[[steps]]
+name = "list workspaces"
+method = "GET"
+path = "/api/v1/workspaces"
+auth = { bearer = "{token}" }
+"""
+
+
+def test_safe_login_runs_in_production_without_allow_writes_and_is_listed(
+    project: Project, faulty: Callable[..., Service]
+) -> None:
+    service = faulty()
+    plan = write_plan(project, SAFE_LOGIN + LIST_WORKSPACES)
+
+    code, out, err = smoke(project, plan, service.url, "--environment", "production")
+
+    assert (code, err) == (0, "")
+    assert "Writes allowed by safe = true: login: POST /api/v1/auth/login\n" in out
+    assert "Leftovers: none" in out  # a safe login is not something created
+    logged = service.requests_logged()
+    assert sum('"POST /api/v1/auth/login HTTP/1.1" 200' in line for line in logged) == 1
+    assert any('"GET /api/v1/workspaces HTTP/1.1" 200' in line for line in logged)
+    details = json.loads((project.root / ".gates/results/smoke.json").read_text())["details"]
+    assert details["safe_writes"] == ["login: POST /api/v1/auth/login"]
+
+
+def test_safe_login_does_not_let_another_write_through_in_production(
+    project: Project, faulty: Callable[..., Service]
+) -> None:
+    service = faulty()
+    plan = write_plan(project, SAFE_LOGIN + CREATE_LEAD)
+    before = service.requests_logged()
+
+    code, out, err = smoke(project, plan, service.url, "--environment", "production")
+
+    assert (code, out) == (2, "")
+    assert err == (
+        "gates: error: smoke.toml: step 'create lead': POST refused: --environment production "
+        "without --allow-writes (nothing was sent)\n"
+    )
+    # Refused before anything is sent: neither the login nor the create reached the server.
+    assert service.requests_logged() == before
+    assert not any("POST" in line for line in service.requests_logged())
+
+
+def test_safe_login_is_allowed_in_a_read_only_plan(project: Project, service: Service) -> None:
+    plan = write_plan(project, 'mode = "read-only"\n' + SAFE_LOGIN + LIST_WORKSPACES)
+
+    code, _, err = smoke(project, plan, service.url)
+
+    assert (code, err) == (0, "")
+
+
 def test_production_with_allow_writes_runs(project: Project, service: Service) -> None:
     plan = write_plan(project, LOGIN + CREATE_LEAD)
 
