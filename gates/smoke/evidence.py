@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from gates.smoke.triage import Triage
+
 EXCERPT_CHARS = 300
 """Body excerpts in reports stop here: enough to see the error, not a whole page."""
 
@@ -48,6 +50,13 @@ class Check:
     """Start of the response body when the check failed (the whole body until the run redacts
     and cuts it)."""
     attempts: int = 1
+    triage: Triage | None = None
+    """The step's priority, owner and next action (None for checks that are not steps)."""
+
+    @property
+    def blocking(self) -> bool:
+        """Its failure fails the gate (an advisory step's only makes it WARN)."""
+        return self.triage is None or self.triage.blocking
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +71,7 @@ class Check:
             "failures": list(self.failures),
             "excerpt": self.excerpt,
             "attempts": self.attempts,
+            "triage": None if self.triage is None else self.triage.to_dict(),
         }
 
     @classmethod
@@ -78,6 +88,7 @@ class Check:
             failures=tuple(str(f) for f in data.get("failures", ())),
             excerpt=str(data.get("excerpt", "")),
             attempts=int(data.get("attempts", 1)),
+            triage=Triage.from_dict(data["triage"]) if data.get("triage") else None,
         )
 
 

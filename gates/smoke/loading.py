@@ -39,6 +39,7 @@ from gates.smoke.plan import (
     WaitFor,
     WebSocketStep,
 )
+from gates.smoke.triage import Priority, Triage
 from gates.toml_table import Table
 
 
@@ -88,11 +89,12 @@ def _plan(fields: Fields, document: Mapping[str, Any], base_url: str | None) -> 
     timeout = fields.seconds(table, "timeout", 10.0)
     retries = table.integer("retries", 0)
     retry_delay = fields.seconds(table, "retry_delay", 0.5, zero_ok=True)
+    defaults = _triage(fields, table, None, files_and_next=False)
     known = {*variables, RUN_ID}
     steps: list[Step] = []
     names: set[str] = set()
     for index, step_table in enumerate(table.tables("steps")):
-        step = _step(fields, step_table, index, known, timeout, (retries, retry_delay))
+        step = _step(fields, step_table, index, known, timeout, (retries, retry_delay), defaults)
         if step.name in names:
             raise PlanError(
                 f"{fields.file.name}: steps[{index}].name: duplicate step name {step.name!r}"
@@ -161,10 +163,14 @@ def _step(
     known: set[str],
     timeout: float,
     retries: tuple[int, float],
+    defaults: Triage | None,
 ) -> Step:
     name = table.string("name", "")
     try:
-        return _step_of_its_kind(fields, table, name, known, timeout, retries)
+        step = _step_of_its_kind(fields, table, name, known, timeout, retries)
+        step = replace(step, triage=_triage(fields, table, defaults, files_and_next=True))
+        table.done()
+        return step
     except ConfigError as exc:  # errors inside a step also name the step
         label = f"{index + 1} {name!r}" if name else str(index + 1)
         raise PlanError(f"{exc} (step {label})") from None
@@ -194,8 +200,31 @@ def _step_of_its_kind(
         step = _websocket_step(fields, table, name, known, timeout)
     else:
         step = _command_step(fields, table, name, known)
-    table.done()
     return step
+
+
+TRIAGE_KEYS = ("priority", "blocking", "owner", "files", "next")
+
+
+def _triage(
+    fields: Fields, table: Table, default: Triage | None, *, files_and_next: bool
+) -> Triage | None:
+    """``priority``, ``blocking``, ``owner`` (plan defaults, or a step's) and ``files``,
+    ``next`` (a step's own); None when none of them is set here or as a default."""
+    keys = TRIAGE_KEYS if files_and_next else TRIAGE_KEYS[:3]
+    if default is None and not any(key in table for key in keys):
+        return None
+    base = default or Triage()
+    priority = table.string("priority", base.priority.value)
+    if priority not in {p.value for p in Priority}:
+        fields.fail(table, "priority", f"expected 'P1', 'P2' or 'P3', got {priority!r}")
+    return Triage(
+        priority=Priority(priority),
+        blocking=table.boolean("blocking", base.blocking),
+        owner=table.string("owner", base.owner),
+        files=table.strings("files") if files_and_next else (),
+        next=table.string("next", "") if files_and_next else "",
+    )
 
 
 def _request(

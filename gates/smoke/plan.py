@@ -15,6 +15,7 @@ from typing import Any
 
 from gates.errors import ConfigError
 from gates.smoke.templating import render_value
+from gates.smoke.triage import Triage
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 """Methods that change nothing: the only ones retried, the only ones allowed read-only."""
@@ -155,6 +156,8 @@ class HttpStep:
     parallel: bool = False
     schema: bool = True
     """Validate the JSON response against the OpenAPI document (when the plan has one)."""
+    triage: Triage | None = None
+    """Priority, blocking, owner, files, next: None when neither the step nor the plan says."""
     safe: bool = False
     """``safe = true``: this unsafe-method request changes nothing (a login). It is sent in
     production without ``--allow-writes`` and in read-only plans, and never tracked as created."""
@@ -179,6 +182,8 @@ class WebSocketStep:
     connections: int = 1
     timeout_s: float = 10.0
     parallel: bool = False
+    triage: Triage | None = None
+    """Priority, blocking, owner, files, next: None when neither the step nor the plan says."""
 
 
 @dataclass(frozen=True)
@@ -190,6 +195,8 @@ class CommandStep:
     """Must match stdout + stderr."""
     timeout_s: float = 60.0
     parallel: bool = False
+    triage: Triage | None = None
+    """Priority, blocking, owner, files, next: None when neither the step nor the plan says."""
 
 
 Step = HttpStep | WebSocketStep | CommandStep

@@ -60,11 +60,14 @@ def _header(run: SmokeRun, result: GateResult) -> list[str]:
 
 
 def _failures(run: SmokeRun) -> list[tuple[Check, str]]:
-    return [
-        (check, "; ".join(check.failures) or check.outcome.value)
-        for check in (*run.checks, *run.cleanups)
-        if not check.outcome.ok
-    ]
+    """Failed checks, P1 first (blocking before advisory), each with why it failed."""
+    failed = [check for check in (*run.checks, *run.cleanups) if not check.outcome.ok]
+    failed.sort(key=lambda c: (not c.blocking, c.triage.priority if c.triage else ""))
+    return [(check, "; ".join(check.failures) or check.outcome.value) for check in failed]
+
+
+def _tag(check: Check) -> str:
+    return f" [{check.triage.label}]" if check.triage else ""
 
 
 def terminal(run: SmokeRun, result: GateResult) -> str:
@@ -83,7 +86,9 @@ def terminal(run: SmokeRun, result: GateResult) -> str:
     if failures:
         out += ["", "Failures:"]
         for check, why in failures:
-            out.append(f"  {check.name}: {why}")
+            out.append(f"  {check.name}{_tag(check)}: {why}")
+            if check.triage and check.triage.details():
+                out.append(f"    {check.triage.details()}")
             if check.excerpt:
                 out.append(f"    body: {check.excerpt}")
     out += ["", "Leftovers:" if run.leftovers else "Leftovers: none"]
@@ -107,7 +112,11 @@ def markdown(run: SmokeRun, result: GateResult) -> str:
     if failures:
         out += ["", "### Failures", ""]
         for check, why in failures:
-            out.append(f"- **{_cell(check.name)}** ({check.method} `{check.target}`): {why}")
+            out.append(
+                f"- **{_cell(check.name)}**{_tag(check)} ({check.method} `{check.target}`): {why}"
+            )
+            if check.triage and check.triage.details():
+                out.append(f"  {check.triage.details()}")
             if check.excerpt:
                 out.append(f"  ```\n  {check.excerpt}\n  ```")
     out += ["", "### Leftovers", ""]

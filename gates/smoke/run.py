@@ -135,6 +135,15 @@ async def _steps_until_stopped(runner: StepRunner, client: httpx.AsyncClient) ->
             loop.remove_signal_handler(signum)
 
 
+def _finding(check: Check) -> str:
+    """``name [P1]: why (owner: …; next: …)``: who owns a failure and what to do next."""
+    why = "; ".join(check.failures) or check.outcome.value
+    if check.triage is None:
+        return f"{check.name}: {why}"
+    details = check.triage.details()
+    return f"{check.name} [{check.triage.label}]: {why}" + (f" ({details})" if details else "")
+
+
 def _p95_check(timings: list[float], limit: float) -> Check:
     p95 = percentile(timings, 95) or 0.0
     ok = p95 <= limit
@@ -186,16 +195,15 @@ def collect(plan: Plan, options: Options, redactor: Redactor) -> SmokeRun:
 
 
 def judge(run: SmokeRun) -> GateResult:
-    """PASS when every check passed and nothing was left behind; flaky passes make it WARN."""
+    """PASS when every check passed and nothing was left behind; flaky passes and failed
+    advisory checks (``blocking = false``) make it WARN."""
     rows = (*run.checks, *run.cleanups)
     counts = {outcome: sum(1 for c in rows if c.outcome is outcome) for outcome in Outcome}
     passed = counts[Outcome.PASSED] + counts[Outcome.FLAKY]
     flaky = [c for c in rows if c.outcome is Outcome.FLAKY]
-    findings = [
-        Finding(f"{c.name}: {'; '.join(c.failures) or c.outcome.value}", rule=c.kind)
-        for c in rows
-        if not c.outcome.ok
-    ]
+    advisory = [c for c in rows if not c.outcome.ok and not c.blocking]
+    findings = [Finding(_finding(c), rule=c.kind) for c in rows if not c.outcome.ok and c.blocking]
+    findings += [Finding(_finding(c), rule="advisory", new=False) for c in advisory]
     findings += [
         Finding(f"flaky: {c.name} passed after {c.attempts} attempts", rule="flaky", new=False)
         for c in flaky
@@ -204,10 +212,10 @@ def judge(run: SmokeRun) -> GateResult:
         Finding(f"leftover: {item.artifact}: {item.reason}", rule="leftover")
         for item in run.leftovers
     ]
-    if passed < len(rows) or run.leftovers or run.interrupted:
+    if passed + len(advisory) < len(rows) or run.leftovers or run.interrupted:
         status = Status.FAIL
     else:
-        status = Status.WARN if flaky else Status.PASS
+        status = Status.WARN if flaky or advisory else Status.PASS
     summary = f"{passed}/{len(rows)} checks passed"
     if flaky:
         summary += f" ({len(flaky)} flaky)"
@@ -215,6 +223,8 @@ def judge(run: SmokeRun) -> GateResult:
         summary += f", {counts[Outcome.FAILED]} failed"
     if counts[Outcome.SKIPPED]:
         summary += f", {counts[Outcome.SKIPPED]} not run"
+    if advisory:
+        summary += f" ({len(advisory)} advisory)"
     if run.leftovers:
         summary += f", {len(run.leftovers)} leftover(s)"
     if run.interrupted:
@@ -234,6 +244,7 @@ def judge(run: SmokeRun) -> GateResult:
             "failed": counts[Outcome.FAILED],
             "not_run": counts[Outcome.SKIPPED],
             "flaky": len(flaky),
+            "advisory_failed": len(advisory),
             "leftovers": len(run.leftovers),
             "p50_ms": None if run.p50_ms is None else round(run.p50_ms, 1),
             "p95_ms": None if run.p95_ms is None else round(run.p95_ms, 1),

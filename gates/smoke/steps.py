@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -70,6 +71,10 @@ class StepRunner:
         if absent:
             self.checks[index] = not_run(step, f"not run: {{{absent}}} was never captured")
             return
+        await self._run_step(client, index, step)
+        self.checks[index] = replace(self.checks[index], triage=step.triage)
+
+    async def _run_step(self, client: httpx.AsyncClient, index: int, step: Step) -> None:
         if isinstance(step, HttpStep):
             self.checks[index] = await self.http_step(client, step)
         elif isinstance(step, WebSocketStep):
@@ -230,4 +235,15 @@ def not_run(step: Step, why: str) -> Check:
         if isinstance(step, WebSocketStep)
         else ("command", "RUN", " ".join(step.argv))
     )
-    return Check(step.name, kind, method, target, "", "not run", 0.0, Outcome.SKIPPED, (why,))
+    return Check(
+        step.name,
+        kind,
+        method,
+        target,
+        "",
+        "not run",
+        0.0,
+        Outcome.SKIPPED,
+        (why,),
+        triage=step.triage,
+    )

@@ -116,6 +116,27 @@ DEPTH_CASES = {
         STEP.replace("GET", "POST") + 'safe = "yes"\n',
         "smoke.toml:5: steps[0].safe: expected true or false, got a string (step 1 'a')",
     ),
+    "priority-P4": (
+        STEP + 'priority = "P4"\n',
+        "smoke.toml:5: steps[0].priority: expected 'P1', 'P2' or 'P3', got 'P4' (step 1 'a')",
+    ),
+    "plan-priority-lowercase": (
+        'priority = "p1"\n' + STEP,
+        "smoke.toml: priority: expected 'P1', 'P2' or 'P3', got 'p1'",
+    ),
+    "blocking-string": (
+        STEP + 'blocking = "no"\n',
+        "smoke.toml:5: steps[0].blocking: expected true or false, got a string (step 1 'a')",
+    ),
+    "files-not-strings": (
+        STEP + "files = [1]\n",
+        "smoke.toml:5: steps[0].files: expected a list of strings, item 0 is an integer"
+        " (step 1 'a')",
+    ),
+    "plan-next": (
+        'next = "x"\n' + STEP,
+        "smoke.toml: next: unknown key",
+    ),
 }
 
 
