@@ -16,10 +16,13 @@ SERVICE_FAULTS    comma-separated faults, for testing the smoke gate against a b
     login-redirect=URL        /api/v1/auth/login redirects (307) to URL (auth moved elsewhere)
     ready-after=SECONDS       /ready answers 503 until SECONDS after start
     ready-fails=N             /ready answers 503 to its first N requests (a flaky dependency)
+    slow-version=SECONDS      /version answers after SECONDS (a slow endpoint)
+    version-fails-after=N     /version answers 500 once it has answered N requests
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import secrets
@@ -107,6 +110,7 @@ def create_app() -> Starlette:
     started = time.monotonic()
     ready_after = float(faults.get("ready-after") or 0)
     ready_failures = [int(faults.get("ready-fails") or 0)]  # mutable: counts down
+    version_requests = [0]  # mutable: counts up
 
     @contextlib.contextmanager
     def database() -> Iterator[sqlite3.Connection]:
@@ -180,6 +184,12 @@ def create_app() -> Starlette:
         return JSONResponse({"status": "ready"})
 
     async def version(request: Request) -> Response:
+        await asyncio.sleep(float(faults.get("slow-version") or 0))
+        version_requests[0] += 1
+        if "version-fails-after" in faults and version_requests[0] > int(
+            faults["version-fails-after"]
+        ):
+            return error(500, "version store unavailable")
         return JSONResponse(
             {
                 "version": os.environ.get("SERVICE_VERSION", "0.1.0"),

@@ -6,12 +6,12 @@ JSON-round-trippable, so the pure ``judge`` and the reports can work from a reco
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from gates.smoke.latency import Latency, percentile
 from gates.smoke.triage import Triage
 
 EXCERPT_CHARS = 300
@@ -50,6 +50,8 @@ class Check:
     """Start of the response body when the check failed (the whole body until the run redacts
     and cuts it)."""
     attempts: int = 1
+    latency: Latency | None = None
+    """A sampled step's figures (``repeat``, or latency limits set)."""
     triage: Triage | None = None
     """The step's priority, owner and next action (None for checks that are not steps)."""
 
@@ -71,6 +73,7 @@ class Check:
             "failures": list(self.failures),
             "excerpt": self.excerpt,
             "attempts": self.attempts,
+            "latency": None if self.latency is None else self.latency.to_dict(),
             "triage": None if self.triage is None else self.triage.to_dict(),
         }
 
@@ -88,6 +91,7 @@ class Check:
             failures=tuple(str(f) for f in data.get("failures", ())),
             excerpt=str(data.get("excerpt", "")),
             attempts=int(data.get("attempts", 1)),
+            latency=Latency.from_dict(data["latency"]) if data.get("latency") else None,
             triage=Triage.from_dict(data["triage"]) if data.get("triage") else None,
         )
 
@@ -155,15 +159,6 @@ class SmokeRun:
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
-
-
-def percentile(values: Sequence[float], pct: float) -> float | None:
-    """Nearest-rank percentile (None for no values)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(pct / 100 * len(ordered)))
-    return ordered[rank - 1]
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:

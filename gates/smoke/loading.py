@@ -17,6 +17,7 @@ from typing import Any
 
 from gates.errors import ConfigError
 from gates.redact import Redactor, shown_url
+from gates.smoke.defaults import StepDefaults, plan_defaults, sampling, triage
 from gates.smoke.fields import MIN_INTERVAL_S, Fields
 from gates.smoke.plan import (
     CONNECTION,
@@ -39,7 +40,6 @@ from gates.smoke.plan import (
     WaitFor,
     WebSocketStep,
 )
-from gates.smoke.triage import Priority, Triage
 from gates.toml_table import Table
 
 
@@ -86,15 +86,12 @@ def _plan(fields: Fields, document: Mapping[str, Any], base_url: str | None) -> 
     mode_text = table.string("mode", Mode.READ_WRITE.value)
     if mode_text not in {m.value for m in Mode}:
         fields.fail(table, "mode", f"expected 'read-write' or 'read-only', got {mode_text!r}")
-    timeout = fields.seconds(table, "timeout", 10.0)
-    retries = table.integer("retries", 0)
-    retry_delay = fields.seconds(table, "retry_delay", 0.5, zero_ok=True)
-    defaults = _triage(fields, table, None, files_and_next=False)
+    defaults = plan_defaults(fields, table)
     known = {*variables, RUN_ID}
     steps: list[Step] = []
     names: set[str] = set()
     for index, step_table in enumerate(table.tables("steps")):
-        step = _step(fields, step_table, index, known, timeout, (retries, retry_delay), defaults)
+        step = _step(fields, step_table, index, known, defaults)
         if step.name in names:
             raise PlanError(
                 f"{fields.file.name}: steps[{index}].name: duplicate step name {step.name!r}"
@@ -161,14 +158,12 @@ def _step(
     table: Table,
     index: int,
     known: set[str],
-    timeout: float,
-    retries: tuple[int, float],
-    defaults: Triage | None,
+    defaults: StepDefaults,
 ) -> Step:
     name = table.string("name", "")
     try:
-        step = _step_of_its_kind(fields, table, name, known, timeout, retries)
-        step = replace(step, triage=_triage(fields, table, defaults, files_and_next=True))
+        step = _step_of_its_kind(fields, table, name, known, defaults)
+        step = replace(step, triage=triage(fields, table, defaults.triage, files_and_next=True))
         table.done()
         return step
     except ConfigError as exc:  # errors inside a step also name the step
@@ -181,8 +176,7 @@ def _step_of_its_kind(
     table: Table,
     name: str,
     known: set[str],
-    timeout: float,
-    retries: tuple[int, float],
+    defaults: StepDefaults,
 ) -> Step:
     if not name.strip():
         fields.fail(table, "name", "required: every step has a name")
@@ -195,36 +189,12 @@ def _step_of_its_kind(
         )
     step: Step
     if kinds[0] == "method":
-        step = _http_step(fields, table, name, known, timeout, retries)
+        step = _http_step(fields, table, name, known, defaults)
     elif kinds[0] == "websocket":
-        step = _websocket_step(fields, table, name, known, timeout)
+        step = _websocket_step(fields, table, name, known, defaults.timeout_s)
     else:
         step = _command_step(fields, table, name, known)
     return step
-
-
-TRIAGE_KEYS = ("priority", "blocking", "owner", "files", "next")
-
-
-def _triage(
-    fields: Fields, table: Table, default: Triage | None, *, files_and_next: bool
-) -> Triage | None:
-    """``priority``, ``blocking``, ``owner`` (plan defaults, or a step's) and ``files``,
-    ``next`` (a step's own); None when none of them is set here or as a default."""
-    keys = TRIAGE_KEYS if files_and_next else TRIAGE_KEYS[:3]
-    if default is None and not any(key in table for key in keys):
-        return None
-    base = default or Triage()
-    priority = table.string("priority", base.priority.value)
-    if priority not in {p.value for p in Priority}:
-        fields.fail(table, "priority", f"expected 'P1', 'P2' or 'P3', got {priority!r}")
-    return Triage(
-        priority=Priority(priority),
-        blocking=table.boolean("blocking", base.blocking),
-        owner=table.string("owner", base.owner),
-        files=table.strings("files") if files_and_next else (),
-        next=table.string("next", "") if files_and_next else "",
-    )
 
 
 def _request(
@@ -265,9 +235,9 @@ def _http_step(
     table: Table,
     name: str,
     known: set[str],
-    timeout: float,
-    retries: tuple[int, float],
+    defaults: StepDefaults,
 ) -> HttpStep:
+    timeout = defaults.timeout_s
     request = _request(fields, table, known, timeout)
     expect = _http_expect(fields, table.table("expect"), known)
     captures = _captures(fields, table.table("capture"))
@@ -281,12 +251,14 @@ def _http_step(
         cleanup = Cleanup(request=cleanup_request, statuses=statuses)
     else:
         table.table("cleanup")
-    step_retries = table.integer("retries", retries[0] if request.safe else 0)
+    step_retries = table.integer("retries", defaults.retries if request.safe else 0)
     if step_retries and not request.safe:
         fields.fail(table, "retries", f"only safe methods are retried, not {request.method}")
     safe = table.boolean("safe", False)
     if safe and request.safe:
         fields.fail(table, "safe", f"only for unsafe methods: {request.method} changes nothing")
+    writes = None if request.safe or safe else request.method
+    step_sampling = sampling(fields, table, defaults.sampling, writes)
     known.update(c.name for c in captures)
     return HttpStep(
         name=name,
@@ -295,10 +267,11 @@ def _http_step(
         captures=captures,
         cleanup=cleanup,
         retries=step_retries,
-        retry_delay_s=fields.seconds(table, "retry_delay", retries[1], zero_ok=True),
+        retry_delay_s=fields.seconds(table, "retry_delay", defaults.retry_delay_s, zero_ok=True),
         parallel=table.boolean("parallel", False),
         schema=table.boolean("schema", True),
         safe=safe,
+        sampling=step_sampling,
     )
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from gates.errors import ConfigError
+from gates.smoke.latency import Sampling
 from gates.smoke.templating import render_value
 from gates.smoke.triage import Triage
 
@@ -158,6 +159,8 @@ class HttpStep:
     """Validate the JSON response against the OpenAPI document (when the plan has one)."""
     triage: Triage | None = None
     """Priority, blocking, owner, files, next: None when neither the step nor the plan says."""
+    sampling: Sampling | None = None
+    """``repeat`` and latency limits (the step's, or the plan's ``[latency]``)."""
     safe: bool = False
     """``safe = true``: this unsafe-method request changes nothing (a login). It is sent in
     production without ``--allow-writes`` and in read-only plans, and never tracked as created."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from gates.model import GateResult
 from gates.redact import Redactor
 from gates.smoke.evidence import Check, Outcome, SmokeRun
+from gates.smoke.latency import Latency
 
 COLUMNS = ("check", "method", "path", "expected", "actual", "ms", "result")
 _MARK = {
@@ -66,6 +67,11 @@ def _failures(run: SmokeRun) -> list[tuple[Check, str]]:
     return [(check, "; ".join(check.failures) or check.outcome.value) for check in failed]
 
 
+def _sampled(run: SmokeRun) -> list[tuple[str, Latency]]:
+    """(step name, figures) of each sampled step."""
+    return [(check.name, check.latency) for check in run.checks if check.latency is not None]
+
+
 def _tag(check: Check) -> str:
     return f" [{check.triage.label}]" if check.triage else ""
 
@@ -91,6 +97,10 @@ def terminal(run: SmokeRun, result: GateResult) -> str:
                 out.append(f"    {check.triage.details()}")
             if check.excerpt:
                 out.append(f"    body: {check.excerpt}")
+    sampled = _sampled(run)
+    if sampled:
+        out += ["", "Latency per step:"]
+        out += [f"  {name}: {latency.text()}" for name, latency in sampled]
     out += ["", "Leftovers:" if run.leftovers else "Leftovers: none"]
     out += [f"  {item.artifact}: {item.reason}" for item in run.leftovers]
     return "\n".join(out) + "\n"
@@ -119,6 +129,13 @@ def markdown(run: SmokeRun, result: GateResult) -> str:
                 out.append(f"  {check.triage.details()}")
             if check.excerpt:
                 out.append(f"  ```\n  {check.excerpt}\n  ```")
+    sampled = _sampled(run)
+    if sampled:
+        out += ["", "### Latency per step", "", "| check | count | p50 | p95 | p99 | max |"]
+        out.append("|---|---|---|---|---|---|")
+        for name, latency in sampled:
+            figures = " | ".join(f"{value:.0f} ms" for value in latency.figures().values())
+            out.append(f"| {_cell(name)} | {latency.count} | {figures} |")
     out += ["", "### Leftovers", ""]
     out += [f"- `{item.artifact}`: {item.reason}" for item in run.leftovers] or ["None."]
     return "\n".join(out) + "\n"

@@ -23,8 +23,9 @@ from gates.model import Finding, GateResult, Status, Threshold, utcnow
 from gates.redact import Redactor
 from gates.smoke import server, target
 from gates.smoke.cleanup import clean_up, ignoring_signals
-from gates.smoke.evidence import Check, Leftover, Outcome, SmokeRun, excerpt, percentile
-from gates.smoke.plan import Mode, Plan, PlanError
+from gates.smoke.evidence import Check, Leftover, Outcome, SmokeRun, excerpt
+from gates.smoke.latency import percentile
+from gates.smoke.plan import HttpStep, Mode, Plan, PlanError
 from gates.smoke.steps import StepRunner, not_run
 
 GATE = "smoke"
@@ -69,7 +70,8 @@ async def _run(
     plan: Plan, options: Options, redactor: Redactor, run_id: str, poll_s: float
 ) -> SmokeRun:
     started = utcnow()
-    limits = httpx.Limits(max_connections=max(plan.concurrency, 10))
+    sampled = [s.sampling.concurrency for s in plan.steps if isinstance(s, HttpStep) and s.sampling]
+    limits = httpx.Limits(max_connections=max(plan.concurrency, 10, *sampled))
     async with httpx.AsyncClient(limits=limits, follow_redirects=False) as client:
         preflight = [await target.ready(client, plan, poll_s)]
         preflight.append(await target.expected_version(client, plan))

@@ -20,6 +20,7 @@ from gates.redact import Redactor, too_short
 from gates.smoke import command, http
 from gates.smoke.cleanup import Artifact, ArtifactState
 from gates.smoke.evidence import Check, Outcome
+from gates.smoke.latency import Latency, Sampling
 from gates.smoke.plan import CONNECTION, RUN_ID, CommandStep, HttpStep, Plan, Step, WebSocketStep
 from gates.smoke.templating import missing
 
@@ -138,6 +139,10 @@ class StepRunner:
                         del captured[capture.name]
             self.values.update(captured)
             failures += uncaptured
+        latency = None
+        if step.sampling is not None and answer is not None and not failures:
+            latency, problems = await self._sample(client, step, step.sampling, answer.ms)
+            failures += problems
         if artifact is not None:
             self._settle(artifact, answer)
         outcome = Outcome.PASSED if not failures else Outcome.FAILED
@@ -155,7 +160,42 @@ class StepRunner:
             failures=tuple(failures),
             excerpt=answer.text if failures and answer is not None else "",
             attempts=attempts,
+            latency=latency,
         )
+
+    async def _sample(
+        self, client: httpx.AsyncClient, step: HttpStep, sampling: Sampling, first_ms: float
+    ) -> tuple[Latency | None, list[str]]:
+        """Send the ``repeat - 1`` samples after the checked request (``concurrency`` at a
+        time), each checked like it: the figures, and what failed (samples, then limits)."""
+        limit = asyncio.Semaphore(sampling.concurrency)
+        timings = [first_ms]
+        problems: list[str] = []
+
+        async def sample() -> None:
+            async with limit:
+                sent, kwargs = http.build(
+                    step.request, self.values, self.plan.base_url, self.redactor
+                )
+                try:
+                    answer = await http.send(client, step.request, sent, kwargs, self.redactor)
+                except httpx.HTTPError as exc:
+                    problems.append(f"no answer: {http.describe(exc)}")
+                    return
+                timings.append(answer.ms)
+                problems.extend(http.check(step.expect, answer, self.values)[:1])
+
+        await asyncio.gather(*(sample() for _ in range(sampling.repeat - 1)))
+        self.timings.extend(timings[1:])
+        latency = Latency.of(timings)
+        failures = []
+        if problems:  # at most one per sample
+            failures.append(
+                f"{len(problems)}/{sampling.repeat} samples failed, first: {problems[0]}"
+            )
+        if latency is not None:
+            failures += sampling.over(latency)
+        return latency, failures
 
     def _settle(self, artifact: Artifact, answer: http.Answer | None) -> None:
         """What the answer says about the artifact: created, not created, or unknown."""

@@ -137,6 +137,39 @@ DEPTH_CASES = {
         'next = "x"\n' + STEP,
         "smoke.toml: next: unknown key",
     ),
+    "repeat-on-a-write": (
+        STEP.replace("GET", "POST") + "repeat = 20\n",
+        "smoke.toml:5: steps[0].repeat: a POST that writes is sent once (safe = true if not)"
+        " (step 1 'a')",
+    ),
+    "repeat-0": (
+        STEP + "repeat = 0\n",
+        "smoke.toml:5: steps[0].repeat: must be between 1 and 10000, got 0 (step 1 'a')",
+    ),
+    "repeat-huge": (
+        STEP + "repeat = 1000000\n",
+        "smoke.toml:5: steps[0].repeat: must be between 1 and 10000, got 1000000 (step 1 'a')",
+    ),
+    "p95_ms-0": (
+        STEP + "p95_ms = 0\n",
+        "smoke.toml:5: steps[0].p95_ms: must be more than 0, got 0 (step 1 'a')",
+    ),
+    "p99_ms-string": (
+        STEP + 'p99_ms = "fast"\n',
+        "smoke.toml:5: steps[0].p99_ms: expected a number, got a string (step 1 'a')",
+    ),
+    "step-concurrency-0": (
+        STEP + "concurrency = 0\n",
+        "smoke.toml:5: steps[0].concurrency: must be between 1 and 10000, got 0 (step 1 'a')",
+    ),
+    "latency-max_ms-nan": (
+        "[latency]\nmax_ms = nan\n" + STEP,
+        "smoke.toml:2: latency.max_ms: expected a finite number, got nan",
+    ),
+    "latency-unknown-key": (
+        "[latency]\np90_ms = 100\n" + STEP,
+        "smoke.toml:2: latency.p90_ms: unknown key",
+    ),
 }
 
 
