@@ -18,6 +18,7 @@ SERVICE_FAULTS    comma-separated faults, for testing the smoke gate against a b
     ready-fails=N             /ready answers 503 to its first N requests (a flaky dependency)
     slow-version=SECONDS      /version answers after SECONDS (a slow endpoint)
     version-fails-after=N     /version answers 500 once it has answered N requests
+    create-answers-200        creating a lead or an MCP server answers 200, not 201
 """
 
 from __future__ import annotations
@@ -111,6 +112,7 @@ def create_app() -> Starlette:
     ready_after = float(faults.get("ready-after") or 0)
     ready_failures = [int(faults.get("ready-fails") or 0)]  # mutable: counts down
     version_requests = [0]  # mutable: counts up
+    created = 200 if "create-answers-200" in faults else 201
 
     @contextlib.contextmanager
     def database() -> Iterator[sqlite3.Connection]:
@@ -238,7 +240,8 @@ def create_app() -> Starlette:
                 "INSERT INTO leads (workspace_id, name) VALUES (?, ?)", (workspace_id, name)
             )
         return JSONResponse(
-            {"id": cursor.lastrowid, "workspace_id": workspace_id, "name": name}, status_code=201
+            {"id": cursor.lastrowid, "workspace_id": workspace_id, "name": name},
+            status_code=created,
         )
 
     @authenticated
@@ -277,7 +280,8 @@ def create_app() -> Starlette:
             )
         return JSONResponse(
             {"id": cursor.lastrowid, "tenant_id": user["tenant_id"], "name": name, "url": url},
-            status_code=201,
+            status_code=created,
+            headers={"Location": f"/api/v1/mcp-servers/{cursor.lastrowid}"},
         )
 
     @authenticated

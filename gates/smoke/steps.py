@@ -108,7 +108,7 @@ class StepRunner:
                 await asyncio.sleep(step.retry_delay_s)
             sent, kwargs = http.build(step.request, self.values, self.plan.base_url, self.redactor)
             if artifact is None and (step.cleanup is not None or step.writes):
-                artifact = Artifact(step, f"{step.name} ({sent.method} {sent.path})")
+                artifact = Artifact(step, f"{sent.method} {sent.path}")
                 self.artifacts.append(artifact)
             try:
                 answer = await http.send(client, step.request, sent, kwargs, self.redactor)
@@ -127,6 +127,7 @@ class StepRunner:
                 ]
             if not failures:
                 break
+        captured: dict[str, str] = {}
         if answer is not None and 200 <= answer.status < 300:
             captured, uncaptured = http.capture(step.captures, answer)
             for capture in step.captures:
@@ -144,7 +145,7 @@ class StepRunner:
             latency, problems = await self._sample(client, step, step.sampling, answer.ms)
             failures += problems
         if artifact is not None:
-            self._settle(artifact, answer)
+            self._settle(artifact, answer, captured)
         outcome = Outcome.PASSED if not failures else Outcome.FAILED
         if outcome is Outcome.PASSED and attempts > 1:
             outcome = Outcome.FLAKY
@@ -197,13 +198,32 @@ class StepRunner:
             failures += sampling.over(latency)
         return latency, failures
 
-    def _settle(self, artifact: Artifact, answer: http.Answer | None) -> None:
-        """What the answer says about the artifact: created, not created, or unknown."""
+    def _settle(
+        self, artifact: Artifact, answer: http.Answer | None, captured: Mapping[str, str]
+    ) -> None:
+        """What the answer says about the artifact: created, not created, or unknown.
+
+        Any success creates it when the step has a cleanup, answered 201, captured an id (a
+        value of the JSON body that is not a secret: a login's token is not created) or
+        answered a ``Location``; the label then names it. A step that writes nothing is
+        ``safe = true`` and never tracked.
+        """
         if answer is None:
             artifact.state = ArtifactState.UNKNOWN
-        elif 200 <= answer.status < 300 and (artifact.step.cleanup or answer.status == 201):
+            return
+        ids = [
+            f"{c.name} {captured[c.name]}"
+            for c in artifact.step.captures
+            if c.json is not None and not c.secret and c.name in captured
+        ]
+        location = answer.headers.get("location")
+        named = ids or ([f"Location {location}"] if location else [])
+        tracked = artifact.step.cleanup or answer.status == 201 or named
+        if 200 <= answer.status < 300 and tracked:
             artifact.state = ArtifactState.CREATED
+            artifact.status = answer.status
             artifact.values = dict(self.values)
+            artifact.resource = ", ".join(named)
         else:
             self.artifacts.remove(artifact)
 

@@ -581,9 +581,59 @@ def test_201_without_cleanup_is_a_leftover(project: Project, service: Service) -
 
     assert code == 1
     assert (
-        "Leftovers:\n  create MCP server (POST /api/v1/mcp-servers): created (201) and the plan "
-        "has no cleanup for it"
+        "Leftovers:\n  create MCP server (POST /api/v1/mcp-servers → server_id 1): created (201)"
+        " and the plan has no cleanup for it"
     ) in out
+
+
+def test_create_answering_200_is_tracked_by_its_captured_id(
+    project: Project, faulty: Callable[..., Service]
+) -> None:
+    service = faulty(SERVICE_FAULTS="create-answers-200")
+    create = CREATE_LEAD.split("[steps.cleanup]")[0].replace("status = 201", "status = 200")
+    plan = write_plan(project, LOGIN + create)
+
+    code, out, _ = smoke(project, plan, service.url)
+
+    assert code == 1
+    assert (
+        "Leftovers:\n  create lead (POST /api/v1/workspaces/1/leads → lead_id 1): created (200)"
+        " and the plan has no cleanup for it\n"
+    ) in out
+    details = json.loads((project.root / ".gates/results/smoke.json").read_text())["details"]
+    assert details["leftovers"][0]["artifact"] == (
+        "create lead (POST /api/v1/workspaces/1/leads → lead_id 1)"
+    )
+
+
+def test_create_answering_200_with_a_location_is_tracked_by_it(
+    project: Project, faulty: Callable[..., Service]
+) -> None:
+    service = faulty(SERVICE_FAULTS="create-answers-200")
+    create = CREATE_MCP.split("[steps.cleanup]")[0].replace("status = 201", "status = 200")
+    create = create.replace('capture = { server_id = { json = "id" } }', "")
+    plan = write_plan(project, LOGIN + create)
+
+    code, out, _ = smoke(project, plan, service.url)
+
+    assert code == 1
+    assert (
+        "  create MCP server (POST /api/v1/mcp-servers → Location /api/v1/mcp-servers/1): "
+        "created (200) and the plan has no cleanup for it\n"
+    ) in out
+
+
+def test_create_answering_200_with_a_cleanup_is_cleaned_up(
+    project: Project, faulty: Callable[..., Service]
+) -> None:
+    service = faulty(SERVICE_FAULTS="create-answers-200")
+    plan = write_plan(project, LOGIN + CREATE_LEAD.replace("status = 201", "status = 200"))
+
+    code, out, _ = smoke(project, plan, service.url)
+
+    assert code == 0, out
+    assert "Leftovers: none" in out
+    assert service.rows("SELECT * FROM leads") == []
 
 
 def test_command_step_checks_exit_code_and_output(
