@@ -47,8 +47,8 @@ class Check:
     outcome: Outcome
     failures: tuple[str, ...] = ()
     excerpt: str = ""
-    """Start of the response body when the check failed (the whole body until the run redacts
-    and cuts it)."""
+    """Start of the response body when the check failed or its step says ``keep_body = true``
+    (the whole body until the run redacts and cuts it)."""
     attempts: int = 1
     latency: Latency | None = None
     """A sampled step's figures (``repeat``, or latency limits set)."""

@@ -271,6 +271,7 @@ def _http_step(
         parallel=table.boolean("parallel", False),
         schema=table.boolean("schema", True),
         safe=safe,
+        keep_body=table.boolean("keep_body", False),
         sampling=step_sampling,
     )
 

@@ -159,6 +159,8 @@ class HttpStep:
     """Validate the JSON response against the OpenAPI document (when the plan has one)."""
     triage: Triage | None = None
     """Priority, blocking, owner, files, next: None when neither the step nor the plan says."""
+    keep_body: bool = False
+    """Keep an excerpt of the response in the evidence even when the check passed."""
     sampling: Sampling | None = None
     """``repeat`` and latency limits (the step's, or the plan's ``[latency]``)."""
     safe: bool = False

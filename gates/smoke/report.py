@@ -67,6 +67,11 @@ def _failures(run: SmokeRun) -> list[tuple[Check, str]]:
     return [(check, "; ".join(check.failures) or check.outcome.value) for check in failed]
 
 
+def _kept(run: SmokeRun) -> list[Check]:
+    """Passed checks whose response was kept (``keep_body = true``)."""
+    return [check for check in run.checks if check.outcome.ok and check.excerpt]
+
+
 def _sampled(run: SmokeRun) -> list[tuple[str, Latency]]:
     """(step name, figures) of each sampled step."""
     return [(check.name, check.latency) for check in run.checks if check.latency is not None]
@@ -97,6 +102,10 @@ def terminal(run: SmokeRun, result: GateResult) -> str:
                 out.append(f"    {check.triage.details()}")
             if check.excerpt:
                 out.append(f"    body: {check.excerpt}")
+    kept = _kept(run)
+    if kept:
+        out += ["", "Kept responses:"]
+        out += [f"  {check.name}: {check.excerpt}" for check in kept]
     sampled = _sampled(run)
     if sampled:
         out += ["", "Latency per step:"]
@@ -129,6 +138,12 @@ def markdown(run: SmokeRun, result: GateResult) -> str:
                 out.append(f"  {check.triage.details()}")
             if check.excerpt:
                 out.append(f"  ```\n  {check.excerpt}\n  ```")
+    kept = _kept(run)
+    if kept:
+        out += ["", "### Kept responses", ""]
+        for check in kept:
+            out.append(f"- **{_cell(check.name)}** ({check.method} `{check.target}`):")
+            out.append(f"  ```\n  {check.excerpt}\n  ```")
     sampled = _sampled(run)
     if sampled:
         out += ["", "### Latency per step", "", "| check | count | p50 | p95 | p99 | max |"]

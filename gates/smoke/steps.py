@@ -159,7 +159,7 @@ class StepRunner:
             ms=answer.ms if answer is not None else 0.0,
             outcome=outcome,
             failures=tuple(failures),
-            excerpt=answer.text if failures and answer is not None else "",
+            excerpt=answer.text if (failures or step.keep_body) and answer is not None else "",
             attempts=attempts,
             latency=latency,
         )

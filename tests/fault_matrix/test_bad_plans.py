@@ -170,6 +170,14 @@ DEPTH_CASES = {
         "[latency]\np90_ms = 100\n" + STEP,
         "smoke.toml:2: latency.p90_ms: unknown key",
     ),
+    "keep_body-string": (
+        STEP + 'keep_body = "yes"\n',
+        "smoke.toml:5: steps[0].keep_body: expected true or false, got a string (step 1 'a')",
+    ),
+    "keep_body-on-a-command": (
+        '[[steps]]\nname = "c"\ncommand = "true"\nkeep_body = true\n',
+        "smoke.toml:4: steps[0].keep_body: unknown key (step 1 'c')",
+    ),
 }
 
 

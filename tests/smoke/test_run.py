@@ -832,3 +832,31 @@ def test_redirect_loop_is_no_answer(project: Project, faulty: Callable[..., Serv
 
     assert code == 1
     assert "  loop: no answer: TooManyRedirects: more than 5 redirects" in out
+
+
+def test_keep_body_keeps_a_redacted_excerpt_of_a_passing_response(
+    project: Project, faulty: Callable[..., Service]
+) -> None:
+    service = faulty(SERVICE_FAULTS="echo-headers")
+    plan = write_plan(
+        project,
+        '[[steps]]\nname = "health"\nmethod = "GET"\npath = "/health"\nkeep_body = true\n'
+        'headers = { "X-Secret" = "${secret:SMOKE_PASSWORD}", "X-Pad" = "' + "p" * 250 + '" }\n'
+        '[[steps]]\nname = "ready"\nmethod = "GET"\npath = "/ready"\n',
+    )
+
+    code, out, _ = smoke(project, plan, service.url)
+
+    assert code == 0, out
+    assert "Kept responses:\n  health: {" in out
+    result = (project.root / ".gates/results/smoke.json").read_text()
+    [health, ready] = json.loads(result)["details"]["checks"]
+    assert health["excerpt"].startswith('{"status":"ok","headers":{')
+    assert len(health["excerpt"]) == 300 and health["excerpt"].endswith("p…")
+    assert '"x-secret":"***"' in health["excerpt"]
+    assert ready["excerpt"] == ""  # not asked for: a passing response is not kept
+    markdown = (project.root / ".gates/evidence/smoke/report.md").read_text()
+    assert "### Kept responses\n\n- **health** (GET `/health`):" in markdown
+    for text in (out, result, markdown):
+        assert PASSWORD not in text
+        assert PASSWORD[:8] not in text  # redacted before the cut, not cut through
