@@ -141,6 +141,7 @@ class StepRunner:
             self.values.update(captured)
             failures += uncaptured
         latency = None
+        # Sampled only once the checked request passed: figures of failing requests mislead.
         if step.sampling is not None and answer is not None and not failures:
             latency, problems = await self._sample(client, step, step.sampling, answer.ms)
             failures += problems

@@ -258,6 +258,19 @@ _REQUEST = {
     "method": _mostly("GET", "POST", "DELETE", "get"),
     "path": _mostly("/x", "/x/{run_id}", "/x/{token}", "http://127.0.0.1:1/y", "${env:E}", "x"),
 }
+_TRIAGE = {
+    "priority": _mostly("P1", "P3", "p2"),
+    "blocking": _mostly(True, False),
+    "owner": _mostly("web", "${env:E}"),
+}
+_SAMPLING = {
+    "repeat": _mostly(1, 3, 0, 20_000),
+    "concurrency": _mostly(1, 2, 0),
+    "p50_ms": _mostly(_SECONDS),
+    "p95_ms": _mostly(_SECONDS),
+    "p99_ms": _mostly(_SECONDS),
+    "max_ms": _mostly(_SECONDS),
+}
 _HTTP_STEP = st.fixed_dictionaries(
     {"name": _mostly("a", "b", _TEXT), **_REQUEST},
     optional={
@@ -280,6 +293,12 @@ _HTTP_STEP = st.fixed_dictionaries(
             {"token": {"json": "[", "header": "x"}},
         ),
         "cleanup": _mostly(st.fixed_dictionaries(_REQUEST), {"method": "DELETE"}),
+        "safe": _mostly(True, False),
+        "keep_body": _mostly(True, False),
+        "files": _mostly(["a.py"], [1]),
+        "next": _mostly("fix it"),
+        **_TRIAGE,
+        **_SAMPLING,
     },
 )
 _WEBSOCKET_STEP = st.fixed_dictionaries(
@@ -321,6 +340,8 @@ _PLAN = st.fixed_dictionaries(
         "concurrency": _mostly(1, 4, 0),
         "fail_fast": _mostly(True, False),
         "deadline": _SECONDS,
+        "latency": _mostly(st.fixed_dictionaries({}, optional=_SAMPLING)),
+        **_TRIAGE,
     },
 )
 _ENVIRON = {"E": "/from-env", "S": "s3cret-value", "SHORT": "abc"}
