@@ -251,13 +251,14 @@ def _http_step(
         cleanup = Cleanup(request=cleanup_request, statuses=statuses)
     else:
         table.table("cleanup")
-    step_retries = table.integer("retries", defaults.retries if request.safe else 0)
-    if step_retries and not request.safe:
-        fields.fail(table, "retries", f"only safe methods are retried, not {request.method}")
     safe = table.boolean("safe", False)
     if safe and request.safe:
         fields.fail(table, "safe", f"only for unsafe methods: {request.method} changes nothing")
     writes = None if request.safe or safe else request.method
+    # A request that changes nothing (a safe method, or safe = true) may be sent again.
+    step_retries = table.integer("retries", 0 if writes else defaults.retries)
+    if step_retries and writes:
+        fields.fail(table, "retries", f"only safe methods are retried, not {request.method}")
     step_sampling = sampling(fields, table, defaults.sampling, writes)
     known.update(c.name for c in captures)
     return HttpStep(
