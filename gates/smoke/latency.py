@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 FIGURES = ("p50", "p95", "p99", "max")
@@ -31,15 +31,6 @@ class Sampling:
         found = {"p50": self.p50_ms, "p95": self.p95_ms, "p99": self.p99_ms, "max": self.max_ms}
         return {name: limit for name, limit in found.items() if limit is not None}
 
-    def over(self, latency: Latency) -> list[str]:
-        """``p95 212 ms over 100 ms`` for each figure over its limit."""
-        figures = latency.figures()
-        return [
-            f"{name} {figures[name]:.0f} ms over {limit:g} ms"
-            for name, limit in self.limits().items()
-            if figures[name] > limit
-        ]
-
 
 @dataclass(frozen=True)
 class Latency:
@@ -50,13 +41,24 @@ class Latency:
     p95: float
     p99: float
     max: float
+    limits: Mapping[str, float] = field(default_factory=dict)
+    """Figure name → the limit it was held to (``Sampling.limits``)."""
 
     @classmethod
-    def of(cls, samples: Sequence[float]) -> Latency | None:
+    def of(cls, samples: Sequence[float], limits: Mapping[str, float]) -> Latency | None:
         if not samples:
             return None
         p50, p95, p99 = (percentile(samples, pct) or 0.0 for pct in (50, 95, 99))
-        return cls(len(samples), p50, p95, p99, max(samples))
+        return cls(len(samples), p50, p95, p99, max(samples), dict(limits))
+
+    def over(self) -> list[str]:
+        """``p95 212 ms over 100 ms`` for each figure over its limit."""
+        figures = self.figures()
+        return [
+            f"{name} {figures[name]:.0f} ms over {limit:g} ms"
+            for name, limit in self.limits.items()
+            if figures[name] > limit
+        ]
 
     def figures(self) -> dict[str, float]:
         return {"p50": self.p50, "p95": self.p95, "p99": self.p99, "max": self.max}
@@ -67,13 +69,14 @@ class Latency:
         return f"{self.count} request{'' if self.count == 1 else 's'}: {shown}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"count": self.count} | {k: round(v, 1) for k, v in self.figures().items()}
+        figures = {name: round(value, 1) for name, value in self.figures().items()}
+        return {"count": self.count, **figures, "limits": dict(self.limits)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Latency:
-        return cls(
-            int(data["count"]), *(float(data[name]) for name in ("p50", "p95", "p99", "max"))
-        )
+        p50, p95, p99, slowest = (float(data[name]) for name in FIGURES)
+        limits = {str(k): float(v) for k, v in data.get("limits", {}).items()}
+        return cls(int(data["count"]), p50, p95, p99, slowest, limits)
 
 
 def percentile(values: Sequence[float], pct: float) -> float | None:

@@ -233,9 +233,14 @@ def judge(run: SmokeRun) -> GateResult:
         summary += f", stopped early ({run.interrupted})"
     if run.p95_ms is not None:
         summary += f", p95 {run.p95_ms:.0f} ms"
-    thresholds: tuple[Threshold, ...] = ()
+    thresholds = [
+        Threshold(f"{c.name} {name}", limit, round(c.latency.figures()[name], 1), " ms", False)
+        for c in run.checks
+        if c.latency is not None
+        for name, limit in c.latency.limits.items()
+    ]
     if run.p95_limit_ms is not None and run.p95_ms is not None:
-        thresholds = (Threshold("p95", run.p95_limit_ms, round(run.p95_ms, 1), " ms", False),)
+        thresholds.append(Threshold("p95", run.p95_limit_ms, round(run.p95_ms, 1), " ms", False))
     return GateResult(
         gate=GATE,
         status=status,
@@ -252,6 +257,6 @@ def judge(run: SmokeRun) -> GateResult:
             "p95_ms": None if run.p95_ms is None else round(run.p95_ms, 1),
         },
         findings=tuple(findings),
-        thresholds=thresholds,
+        thresholds=tuple(thresholds),
         details=run.to_dict(),
     )

@@ -189,14 +189,14 @@ class StepRunner:
 
         await asyncio.gather(*(sample() for _ in range(sampling.repeat - 1)))
         self.timings.extend(timings[1:])
-        latency = Latency.of(timings)
+        latency = Latency.of(timings, sampling.limits())
         failures = []
         if problems:  # at most one per sample
             failures.append(
                 f"{len(problems)}/{sampling.repeat} samples failed, first: {problems[0]}"
             )
         if latency is not None:
-            failures += sampling.over(latency)
+            failures += latency.over()
         return latency, failures
 
     def _settle(

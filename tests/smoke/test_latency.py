@@ -47,6 +47,11 @@ def test_slow_step_fails_naming_its_p95_while_the_fast_one_passes(
     [slow, fast] = result["details"]["checks"]
     assert (slow["latency"]["count"], fast["latency"]["count"]) == (5, 5)
     assert 200 <= slow["latency"]["p50"] <= slow["latency"]["p95"] <= slow["latency"]["p99"]
+    assert slow["latency"]["limits"] == {"p95": 100}
+    [slow_p95, fast_p95] = result["thresholds"]
+    assert (slow_p95["area"], slow_p95["target"]) == ("version (slow) p95", 100)
+    assert slow_p95["current"] == slow["latency"]["p95"] > 100
+    assert fast_p95["area"] == "health p95" and fast_p95["current"] <= 100
     assert "Latency per step:\n  version (slow): 5 requests: p50 2" in out
     assert "\n  health: 5 requests: p50 " in out
     versions = [line for line in service.requests_logged() if "GET /version" in line]
@@ -90,17 +95,18 @@ def test_a_failing_sample_fails_the_step_with_how_many_failed(
 def test_figures_are_nearest_rank_percentiles() -> None:
     samples = [float(ms) for ms in range(1, 101)]
 
-    latency = Latency.of(samples)
+    latency = Latency.of(samples, {"p95": 90.0})
 
-    assert latency == Latency(count=100, p50=50.0, p95=95.0, p99=99.0, max=100.0)
-    assert Latency.of([]) is None
+    assert latency == Latency(100, p50=50.0, p95=95.0, p99=99.0, max=100.0, limits={"p95": 90.0})
+    assert Latency.of([], {}) is None
     assert percentile([3.0], 99) == 3.0
     assert Latency.from_dict(latency.to_dict()) == latency
 
 
 def test_only_limits_that_are_exceeded_are_named() -> None:
-    latency = Latency(count=20, p50=100.0, p95=300.0, p99=301.0, max=450.0)
+    limits = Sampling(repeat=20, p50_ms=100, p95_ms=250, max_ms=500).limits()
 
-    over = Sampling(repeat=20, p50_ms=100, p95_ms=250, max_ms=500).over(latency)
+    latency = Latency(20, p50=100.0, p95=300.0, p99=301.0, max=450.0, limits=limits)
 
-    assert over == ["p95 300 ms over 250 ms"]
+    assert limits == {"p50": 100, "p95": 250, "max": 500}
+    assert latency.over() == ["p95 300 ms over 250 ms"]
