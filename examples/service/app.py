@@ -16,10 +16,14 @@ SERVICE_FAULTS    comma-separated faults, for testing the smoke gate against a b
     login-redirect=URL        /api/v1/auth/login redirects (307) to URL (auth moved elsewhere)
     ready-after=SECONDS       /ready answers 503 until SECONDS after start
     ready-fails=N             /ready answers 503 to its first N requests (a flaky dependency)
+    slow-version=SECONDS      /version answers after SECONDS (a slow endpoint)
+    version-fails-after=N     /version answers 500 once it has answered N requests
+    create-answers-200        creating a lead or an MCP server answers 200, not 201
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import secrets
@@ -107,6 +111,8 @@ def create_app() -> Starlette:
     started = time.monotonic()
     ready_after = float(faults.get("ready-after") or 0)
     ready_failures = [int(faults.get("ready-fails") or 0)]  # mutable: counts down
+    version_requests = [0]  # mutable: counts up
+    created = 200 if "create-answers-200" in faults else 201
 
     @contextlib.contextmanager
     def database() -> Iterator[sqlite3.Connection]:
@@ -180,6 +186,12 @@ def create_app() -> Starlette:
         return JSONResponse({"status": "ready"})
 
     async def version(request: Request) -> Response:
+        await asyncio.sleep(float(faults.get("slow-version") or 0))
+        version_requests[0] += 1
+        if "version-fails-after" in faults and version_requests[0] > int(
+            faults["version-fails-after"]
+        ):
+            return error(500, "version store unavailable")
         return JSONResponse(
             {
                 "version": os.environ.get("SERVICE_VERSION", "0.1.0"),
@@ -228,7 +240,8 @@ def create_app() -> Starlette:
                 "INSERT INTO leads (workspace_id, name) VALUES (?, ?)", (workspace_id, name)
             )
         return JSONResponse(
-            {"id": cursor.lastrowid, "workspace_id": workspace_id, "name": name}, status_code=201
+            {"id": cursor.lastrowid, "workspace_id": workspace_id, "name": name},
+            status_code=created,
         )
 
     @authenticated
@@ -267,7 +280,8 @@ def create_app() -> Starlette:
             )
         return JSONResponse(
             {"id": cursor.lastrowid, "tenant_id": user["tenant_id"], "name": name, "url": url},
-            status_code=201,
+            status_code=created,
+            headers={"Location": f"/api/v1/mcp-servers/{cursor.lastrowid}"},
         )
 
     @authenticated

@@ -36,10 +36,21 @@ class Artifact:
     """Something a step created (or may have), until its cleanup succeeds."""
 
     step: HttpStep
-    label: str
+    request: str
+    """``METHOD /path`` as sent."""
     values: dict[str, str] = field(default_factory=dict)
     """The values known when it was created: its cleanup is filled from them."""
     state: ArtifactState = ArtifactState.IN_FLIGHT
+    status: int | None = None
+    """The status that said it was created."""
+    resource: str = ""
+    """What was created, when the answer says: ``id 17`` or ``Location /leads/17``."""
+
+    @property
+    def label(self) -> str:
+        """``create lead (POST /api/v1/leads → id 17)``: the step, and what it created."""
+        created = f" → {self.resource}" if self.resource else ""
+        return f"{self.step.name} ({self.request}{created})"
 
 
 async def clean_up(
@@ -62,7 +73,7 @@ async def clean_up(
             leftovers.append(Leftover(artifact.label, "no answer to the request: it may exist"))
             continue
         if cleanup is None:
-            why = "created (201) and the plan has no cleanup for it"
+            why = f"created ({artifact.status}) and the plan has no cleanup for it"
             leftovers.append(Leftover(artifact.label, why))
             continue
         name = missing(cleanup.request.path, artifact.values)

@@ -6,11 +6,13 @@ JSON-round-trippable, so the pure ``judge`` and the reports can work from a reco
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+from gates.smoke.latency import Latency, percentile
+from gates.smoke.triage import Triage
 
 EXCERPT_CHARS = 300
 """Body excerpts in reports stop here: enough to see the error, not a whole page."""
@@ -45,9 +47,18 @@ class Check:
     outcome: Outcome
     failures: tuple[str, ...] = ()
     excerpt: str = ""
-    """Start of the response body when the check failed (the whole body until the run redacts
-    and cuts it)."""
+    """Start of the response body when the check failed or its step says ``keep_body = true``
+    (the whole body until the run redacts and cuts it)."""
     attempts: int = 1
+    latency: Latency | None = None
+    """A sampled step's figures (``repeat``, or latency limits set)."""
+    triage: Triage | None = None
+    """The step's priority, owner and next action (None for checks that are not steps)."""
+
+    @property
+    def blocking(self) -> bool:
+        """Its failure fails the gate (an advisory step's only makes it WARN)."""
+        return self.triage is None or self.triage.blocking
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +73,8 @@ class Check:
             "failures": list(self.failures),
             "excerpt": self.excerpt,
             "attempts": self.attempts,
+            "latency": None if self.latency is None else self.latency.to_dict(),
+            "triage": None if self.triage is None else self.triage.to_dict(),
         }
 
     @classmethod
@@ -78,6 +91,8 @@ class Check:
             failures=tuple(str(f) for f in data.get("failures", ())),
             excerpt=str(data.get("excerpt", "")),
             attempts=int(data.get("attempts", 1)),
+            latency=Latency.from_dict(data["latency"]) if data.get("latency") else None,
+            triage=Triage.from_dict(data["triage"]) if data.get("triage") else None,
         )
 
 
@@ -109,6 +124,8 @@ class SmokeRun:
     timings_ms: tuple[float, ...] = ()
     """Every HTTP request's duration, for p50/p95."""
     p95_limit_ms: float | None = None
+    safe_writes: tuple[str, ...] = ()
+    """``name: METHOD /path`` of each write let through by ``safe = true``."""
     interrupted: str | None = None
     """``SIGINT``, ``SIGTERM``, ``deadline`` or ``fail-fast`` when the steps stopped early."""
 
@@ -132,6 +149,7 @@ class SmokeRun:
             "checks": [c.to_dict() for c in self.checks],
             "cleanups": [c.to_dict() for c in self.cleanups],
             "leftovers": [item.to_dict() for item in self.leftovers],
+            "safe_writes": list(self.safe_writes),
             "p50_ms": _round(self.p50_ms),
             "p95_ms": _round(self.p95_ms),
             "p95_limit_ms": self.p95_limit_ms,
@@ -141,15 +159,6 @@ class SmokeRun:
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
-
-
-def percentile(values: Sequence[float], pct: float) -> float | None:
-    """Nearest-rank percentile (None for no values)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(pct / 100 * len(ordered)))
-    return ordered[rank - 1]
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from gates.errors import ConfigError
 from gates.redact import Redactor, shown_url
+from gates.smoke.defaults import StepDefaults, plan_defaults, sampling, triage
 from gates.smoke.fields import MIN_INTERVAL_S, Fields
 from gates.smoke.plan import (
     CONNECTION,
@@ -89,14 +90,12 @@ def _plan(fields: Fields, document: Mapping[str, Any], base_url: str | None) -> 
     mode_text = table.string("mode", Mode.READ_WRITE.value)
     if mode_text not in {m.value for m in Mode}:
         fields.fail(table, "mode", f"expected 'read-write' or 'read-only', got {mode_text!r}")
-    timeout = fields.seconds(table, "timeout", 10.0)
-    retries = table.integer("retries", 0)
-    retry_delay = fields.seconds(table, "retry_delay", 0.5, zero_ok=True)
+    defaults = plan_defaults(fields, table)
     known = {*variables, RUN_ID}
     steps: list[Step] = []
     names: set[str] = set()
     for index, step_table in enumerate(table.tables("steps")):
-        step = _step(fields, step_table, index, known, timeout, (retries, retry_delay))
+        step = _step(fields, step_table, index, known, defaults)
         if step.name in names:
             raise PlanError(
                 f"{fields.file.name}: steps[{index}].name: duplicate step name {step.name!r}"
@@ -163,12 +162,14 @@ def _step(
     table: Table,
     index: int,
     known: set[str],
-    timeout: float,
-    retries: tuple[int, float],
+    defaults: StepDefaults,
 ) -> Step:
     name = table.string("name", "")
     try:
-        return _step_of_its_kind(fields, table, name, known, timeout, retries)
+        step = _step_of_its_kind(fields, table, name, known, defaults)
+        step = replace(step, triage=triage(fields, table, defaults.triage, files_and_next=True))
+        table.done()
+        return step
     except ConfigError as exc:  # errors inside a step also name the step
         label = f"{index + 1} {name!r}" if name else str(index + 1)
         raise PlanError(f"{exc} (step {label})") from None
@@ -179,8 +180,7 @@ def _step_of_its_kind(
     table: Table,
     name: str,
     known: set[str],
-    timeout: float,
-    retries: tuple[int, float],
+    defaults: StepDefaults,
 ) -> Step:
     if not name.strip():
         fields.fail(table, "name", "required: every step has a name")
@@ -193,12 +193,11 @@ def _step_of_its_kind(
         )
     step: Step
     if kinds[0] == "method":
-        step = _http_step(fields, table, name, known, timeout, retries)
+        step = _http_step(fields, table, name, known, defaults)
     elif kinds[0] == "websocket":
-        step = _websocket_step(fields, table, name, known, timeout)
+        step = _websocket_step(fields, table, name, known, defaults.timeout_s)
     else:
         step = _command_step(fields, table, name, known)
-    table.done()
     return step
 
 
@@ -240,9 +239,9 @@ def _http_step(
     table: Table,
     name: str,
     known: set[str],
-    timeout: float,
-    retries: tuple[int, float],
+    defaults: StepDefaults,
 ) -> HttpStep:
+    timeout = defaults.timeout_s
     request = _request(fields, table, known, timeout)
     expect = _http_expect(fields, table.table("expect"), known)
     captures = _captures(fields, table.table("capture"))
@@ -256,9 +255,15 @@ def _http_step(
         cleanup = Cleanup(request=cleanup_request, statuses=statuses)
     else:
         table.table("cleanup")
-    step_retries = table.integer("retries", retries[0] if request.safe else 0)
-    if step_retries and not request.safe:
+    safe = table.boolean("safe", False)
+    if safe and request.safe:
+        fields.fail(table, "safe", f"only for unsafe methods: {request.method} changes nothing")
+    writes = None if request.safe or safe else request.method
+    # A request that changes nothing (a safe method, or safe = true) may be sent again.
+    step_retries = table.integer("retries", 0 if writes else defaults.retries)
+    if step_retries and writes:
         fields.fail(table, "retries", f"only safe methods are retried, not {request.method}")
+    step_sampling = sampling(fields, table, defaults.sampling, writes)
     known.update(c.name for c in captures)
     return HttpStep(
         name=name,
@@ -267,9 +272,12 @@ def _http_step(
         captures=captures,
         cleanup=cleanup,
         retries=step_retries,
-        retry_delay_s=fields.seconds(table, "retry_delay", retries[1], zero_ok=True),
+        retry_delay_s=fields.seconds(table, "retry_delay", defaults.retry_delay_s, zero_ok=True),
         parallel=table.boolean("parallel", False),
         schema=table.boolean("schema", True),
+        safe=safe,
+        keep_body=table.boolean("keep_body", False),
+        sampling=step_sampling,
     )
 
 

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from gates.errors import ConfigError
+from gates.smoke.latency import Sampling
 from gates.smoke.templating import render_value
+from gates.smoke.triage import Triage
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 """Methods that change nothing: the only ones retried, the only ones allowed read-only."""
@@ -155,6 +157,20 @@ class HttpStep:
     parallel: bool = False
     schema: bool = True
     """Validate the JSON response against the OpenAPI document (when the plan has one)."""
+    triage: Triage | None = None
+    """Priority, blocking, owner, files, next: None when neither the step nor the plan says."""
+    keep_body: bool = False
+    """Keep an excerpt of the response in the evidence even when the check passed."""
+    sampling: Sampling | None = None
+    """``repeat`` and latency limits (the step's, or the plan's ``[latency]``)."""
+    safe: bool = False
+    """``safe = true``: this unsafe-method request changes nothing (a login). It is sent in
+    production without ``--allow-writes`` and in read-only plans, and never tracked as created."""
+
+    @property
+    def writes(self) -> bool:
+        """Its request may change something on the target."""
+        return not (self.request.safe or self.safe)
 
 
 @dataclass(frozen=True)
@@ -171,6 +187,8 @@ class WebSocketStep:
     connections: int = 1
     timeout_s: float = 10.0
     parallel: bool = False
+    triage: Triage | None = None
+    """Priority, blocking, owner, files, next: None when neither the step nor the plan says."""
 
 
 @dataclass(frozen=True)
@@ -182,6 +200,8 @@ class CommandStep:
     """Must match stdout + stderr."""
     timeout_s: float = 60.0
     parallel: bool = False
+    triage: Triage | None = None
+    """Priority, blocking, owner, files, next: None when neither the step nor the plan says."""
 
 
 Step = HttpStep | WebSocketStep | CommandStep
@@ -228,12 +248,20 @@ class Plan:
     """The whole run's time limit: steps stop, cleanups still run."""
 
     def writes(self) -> list[tuple[str, str]]:
-        """(step name, method) of every unsafe request, cleanups included."""
+        """(step name, method) of every unsafe request not marked safe, cleanups included."""
         found = []
         for step in self.steps:
             if isinstance(step, HttpStep):
-                if not step.request.safe:
+                if step.writes:
                     found.append((step.name, step.request.method))
                 if step.cleanup and not step.cleanup.request.safe:
                     found.append((f"{step.name} (cleanup)", step.cleanup.request.method))
         return found
+
+    def safe_writes(self) -> tuple[str, ...]:
+        """``name: METHOD /path`` of each unsafe-method step let through by ``safe = true``."""
+        return tuple(
+            f"{step.name}: {step.request.method} {step.request.path}"
+            for step in self.steps
+            if isinstance(step, HttpStep) and step.safe
+        )

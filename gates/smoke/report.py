@@ -13,6 +13,7 @@ from pathlib import Path
 from gates.model import GateResult
 from gates.redact import Redactor
 from gates.smoke.evidence import Check, Outcome, SmokeRun
+from gates.smoke.latency import Latency
 
 COLUMNS = ("check", "method", "path", "expected", "actual", "ms", "result")
 _MARK = {
@@ -52,17 +53,32 @@ def _header(run: SmokeRun, result: GateResult) -> list[str]:
         f"Latency: p50 {_ms(run.p50_ms)}, p95 {_ms(run.p95_ms)} over "
         f"{len(run.timings_ms)} requests",
     ]
+    if run.safe_writes:
+        lines.append("Writes allowed by safe = true: " + "; ".join(run.safe_writes))
     if run.interrupted:
         lines.append(f"Stopped early: {run.interrupted} (cleanups ran)")
     return lines
 
 
 def _failures(run: SmokeRun) -> list[tuple[Check, str]]:
-    return [
-        (check, "; ".join(check.failures) or check.outcome.value)
-        for check in (*run.checks, *run.cleanups)
-        if not check.outcome.ok
-    ]
+    """Failed checks, P1 first (blocking before advisory), each with why it failed."""
+    failed = [check for check in (*run.checks, *run.cleanups) if not check.outcome.ok]
+    failed.sort(key=lambda c: (not c.blocking, c.triage.priority if c.triage else ""))
+    return [(check, "; ".join(check.failures) or check.outcome.value) for check in failed]
+
+
+def _kept(run: SmokeRun) -> list[Check]:
+    """Passed checks whose response was kept (``keep_body = true``)."""
+    return [check for check in run.checks if check.outcome.ok and check.excerpt]
+
+
+def _sampled(run: SmokeRun) -> list[tuple[str, Latency]]:
+    """(step name, figures) of each sampled step."""
+    return [(check.name, check.latency) for check in run.checks if check.latency is not None]
+
+
+def _tag(check: Check) -> str:
+    return f" [{check.triage.label}]" if check.triage else ""
 
 
 def terminal(run: SmokeRun, result: GateResult) -> str:
@@ -81,9 +97,19 @@ def terminal(run: SmokeRun, result: GateResult) -> str:
     if failures:
         out += ["", "Failures:"]
         for check, why in failures:
-            out.append(f"  {check.name}: {why}")
+            out.append(f"  {check.name}{_tag(check)}: {why}")
+            if check.triage and check.triage.details():
+                out.append(f"    {check.triage.details()}")
             if check.excerpt:
                 out.append(f"    body: {check.excerpt}")
+    kept = _kept(run)
+    if kept:
+        out += ["", "Kept responses:"]
+        out += [f"  {check.name}: {check.excerpt}" for check in kept]
+    sampled = _sampled(run)
+    if sampled:
+        out += ["", "Latency per step:"]
+        out += [f"  {name}: {latency.text()}" for name, latency in sampled]
     out += ["", "Leftovers:" if run.leftovers else "Leftovers: none"]
     out += [f"  {item.artifact}: {item.reason}" for item in run.leftovers]
     return "\n".join(out) + "\n"
@@ -105,9 +131,26 @@ def markdown(run: SmokeRun, result: GateResult) -> str:
     if failures:
         out += ["", "### Failures", ""]
         for check, why in failures:
-            out.append(f"- **{_cell(check.name)}** ({check.method} `{check.target}`): {why}")
+            out.append(
+                f"- **{_cell(check.name)}**{_tag(check)} ({check.method} `{check.target}`): {why}"
+            )
+            if check.triage and check.triage.details():
+                out.append(f"  {check.triage.details()}")
             if check.excerpt:
                 out.append(f"  ```\n  {check.excerpt}\n  ```")
+    kept = _kept(run)
+    if kept:
+        out += ["", "### Kept responses", ""]
+        for check in kept:
+            out.append(f"- **{_cell(check.name)}** ({check.method} `{check.target}`):")
+            out.append(f"  ```\n  {check.excerpt}\n  ```")
+    sampled = _sampled(run)
+    if sampled:
+        out += ["", "### Latency per step", "", "| check | count | p50 | p95 | p99 | max |"]
+        out.append("|---|---|---|---|---|---|")
+        for name, latency in sampled:
+            figures = " | ".join(f"{value:.0f} ms" for value in latency.figures().values())
+            out.append(f"| {_cell(name)} | {latency.count} | {figures} |")
     out += ["", "### Leftovers", ""]
     out += [f"- `{item.artifact}`: {item.reason}" for item in run.leftovers] or ["None."]
     return "\n".join(out) + "\n"

@@ -23,8 +23,9 @@ from gates.model import Finding, GateResult, Status, Threshold, utcnow
 from gates.redact import Redactor
 from gates.smoke import server, target
 from gates.smoke.cleanup import clean_up, ignoring_signals
-from gates.smoke.evidence import Check, Leftover, Outcome, SmokeRun, excerpt, percentile
-from gates.smoke.plan import Mode, Plan, PlanError
+from gates.smoke.evidence import Check, Leftover, Outcome, SmokeRun, excerpt
+from gates.smoke.latency import percentile
+from gates.smoke.plan import HttpStep, Mode, Plan, PlanError
 from gates.smoke.steps import StepRunner, not_run
 
 GATE = "smoke"
@@ -48,7 +49,7 @@ class Options:
 
 def refuse_writes(plan: Plan, options: Options) -> None:
     """Refuse unsafe methods before anything is sent (production without --allow-writes, or
-    a read-only plan)."""
+    a read-only plan); steps marked ``safe = true`` are not writes."""
     writes = plan.writes()
     if not writes:
         return
@@ -69,7 +70,8 @@ async def _run(
     plan: Plan, options: Options, redactor: Redactor, run_id: str, poll_s: float
 ) -> SmokeRun:
     started = utcnow()
-    limits = httpx.Limits(max_connections=max(plan.concurrency, 10))
+    sampled = [s.sampling.concurrency for s in plan.steps if isinstance(s, HttpStep) and s.sampling]
+    limits = httpx.Limits(max_connections=max(plan.concurrency, 10, *sampled))
     async with httpx.AsyncClient(limits=limits, follow_redirects=False) as client:
         preflight = [await target.ready(client, plan, poll_s)]
         preflight.append(await target.expected_version(client, plan))
@@ -102,6 +104,7 @@ async def _run(
         leftovers=tuple(leftovers),
         timings_ms=tuple(runner.timings),
         p95_limit_ms=plan.p95_ms,
+        safe_writes=plan.safe_writes(),
         interrupted=runner.stop_reason,
     )
     return _redacted(run, redactor)
@@ -132,6 +135,15 @@ async def _steps_until_stopped(runner: StepRunner, client: httpx.AsyncClient) ->
     finally:
         for signum in installed:
             loop.remove_signal_handler(signum)
+
+
+def _finding(check: Check) -> str:
+    """``name [P1]: why (owner: …; next: …)``: who owns a failure and what to do next."""
+    why = "; ".join(check.failures) or check.outcome.value
+    if check.triage is None:
+        return f"{check.name}: {why}"
+    details = check.triage.details()
+    return f"{check.name} [{check.triage.label}]: {why}" + (f" ({details})" if details else "")
 
 
 def _p95_check(timings: list[float], limit: float) -> Check:
@@ -185,16 +197,15 @@ def collect(plan: Plan, options: Options, redactor: Redactor) -> SmokeRun:
 
 
 def judge(run: SmokeRun) -> GateResult:
-    """PASS when every check passed and nothing was left behind; flaky passes make it WARN."""
+    """PASS when every check passed and nothing was left behind; flaky passes and failed
+    advisory checks (``blocking = false``) make it WARN."""
     rows = (*run.checks, *run.cleanups)
     counts = {outcome: sum(1 for c in rows if c.outcome is outcome) for outcome in Outcome}
     passed = counts[Outcome.PASSED] + counts[Outcome.FLAKY]
     flaky = [c for c in rows if c.outcome is Outcome.FLAKY]
-    findings = [
-        Finding(f"{c.name}: {'; '.join(c.failures) or c.outcome.value}", rule=c.kind)
-        for c in rows
-        if not c.outcome.ok
-    ]
+    advisory = [c for c in rows if not c.outcome.ok and not c.blocking]
+    findings = [Finding(_finding(c), rule=c.kind) for c in rows if not c.outcome.ok and c.blocking]
+    findings += [Finding(_finding(c), rule="advisory", new=False) for c in advisory]
     findings += [
         Finding(f"flaky: {c.name} passed after {c.attempts} attempts", rule="flaky", new=False)
         for c in flaky
@@ -203,10 +214,10 @@ def judge(run: SmokeRun) -> GateResult:
         Finding(f"leftover: {item.artifact}: {item.reason}", rule="leftover")
         for item in run.leftovers
     ]
-    if passed < len(rows) or run.leftovers or run.interrupted:
+    if passed + len(advisory) < len(rows) or run.leftovers or run.interrupted:
         status = Status.FAIL
     else:
-        status = Status.WARN if flaky else Status.PASS
+        status = Status.WARN if flaky or advisory else Status.PASS
     summary = f"{passed}/{len(rows)} checks passed"
     if flaky:
         summary += f" ({len(flaky)} flaky)"
@@ -214,15 +225,22 @@ def judge(run: SmokeRun) -> GateResult:
         summary += f", {counts[Outcome.FAILED]} failed"
     if counts[Outcome.SKIPPED]:
         summary += f", {counts[Outcome.SKIPPED]} not run"
+    if advisory:
+        summary += f" ({len(advisory)} advisory)"
     if run.leftovers:
         summary += f", {len(run.leftovers)} leftover(s)"
     if run.interrupted:
         summary += f", stopped early ({run.interrupted})"
     if run.p95_ms is not None:
         summary += f", p95 {run.p95_ms:.0f} ms"
-    thresholds: tuple[Threshold, ...] = ()
+    thresholds = [
+        Threshold(f"{c.name} {name}", limit, round(c.latency.figures()[name], 1), " ms", False)
+        for c in run.checks
+        if c.latency is not None
+        for name, limit in c.latency.limits.items()
+    ]
     if run.p95_limit_ms is not None and run.p95_ms is not None:
-        thresholds = (Threshold("p95", run.p95_limit_ms, round(run.p95_ms, 1), " ms", False),)
+        thresholds.append(Threshold("p95", run.p95_limit_ms, round(run.p95_ms, 1), " ms", False))
     return GateResult(
         gate=GATE,
         status=status,
@@ -233,11 +251,12 @@ def judge(run: SmokeRun) -> GateResult:
             "failed": counts[Outcome.FAILED],
             "not_run": counts[Outcome.SKIPPED],
             "flaky": len(flaky),
+            "advisory_failed": len(advisory),
             "leftovers": len(run.leftovers),
             "p50_ms": None if run.p50_ms is None else round(run.p50_ms, 1),
             "p95_ms": None if run.p95_ms is None else round(run.p95_ms, 1),
         },
         findings=tuple(findings),
-        thresholds=thresholds,
+        thresholds=tuple(thresholds),
         details=run.to_dict(),
     )

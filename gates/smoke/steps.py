@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -19,6 +20,7 @@ from gates.redact import Redactor, too_short
 from gates.smoke import command, http
 from gates.smoke.cleanup import Artifact, ArtifactState
 from gates.smoke.evidence import Check, Outcome
+from gates.smoke.latency import Latency, Sampling
 from gates.smoke.plan import CONNECTION, RUN_ID, CommandStep, HttpStep, Plan, Step, WebSocketStep
 from gates.smoke.templating import missing
 
@@ -70,6 +72,10 @@ class StepRunner:
         if absent:
             self.checks[index] = not_run(step, f"not run: {{{absent}}} was never captured")
             return
+        await self._run_step(client, index, step)
+        self.checks[index] = replace(self.checks[index], triage=step.triage)
+
+    async def _run_step(self, client: httpx.AsyncClient, index: int, step: Step) -> None:
         if isinstance(step, HttpStep):
             self.checks[index] = await self.http_step(client, step)
         elif isinstance(step, WebSocketStep):
@@ -101,8 +107,8 @@ class StepRunner:
             if attempts > 1:
                 await asyncio.sleep(step.retry_delay_s)
             sent, kwargs = http.build(step.request, self.values, self.plan.base_url, self.redactor)
-            if artifact is None and (step.cleanup is not None or not step.request.safe):
-                artifact = Artifact(step, f"{step.name} ({sent.method} {sent.path})")
+            if artifact is None and (step.cleanup is not None or step.writes):
+                artifact = Artifact(step, f"{sent.method} {sent.path}")
                 self.artifacts.append(artifact)
             try:
                 answer = await http.send(client, step.request, sent, kwargs, self.redactor)
@@ -121,6 +127,7 @@ class StepRunner:
                 ]
             if not failures:
                 break
+        captured: dict[str, str] = {}
         if answer is not None and 200 <= answer.status < 300:
             captured, uncaptured = http.capture(step.captures, answer)
             for capture in step.captures:
@@ -133,8 +140,13 @@ class StepRunner:
                         del captured[capture.name]
             self.values.update(captured)
             failures += uncaptured
+        latency = None
+        # Sampled only once the checked request passed: figures of failing requests mislead.
+        if step.sampling is not None and answer is not None and not failures:
+            latency, problems = await self._sample(client, step, step.sampling, answer.ms)
+            failures += problems
         if artifact is not None:
-            self._settle(artifact, answer)
+            self._settle(artifact, answer, captured)
         outcome = Outcome.PASSED if not failures else Outcome.FAILED
         if outcome is Outcome.PASSED and attempts > 1:
             outcome = Outcome.FLAKY
@@ -148,17 +160,71 @@ class StepRunner:
             ms=answer.ms if answer is not None else 0.0,
             outcome=outcome,
             failures=tuple(failures),
-            excerpt=answer.text if failures and answer is not None else "",
+            excerpt=answer.text if (failures or step.keep_body) and answer is not None else "",
             attempts=attempts,
+            latency=latency,
         )
 
-    def _settle(self, artifact: Artifact, answer: http.Answer | None) -> None:
-        """What the answer says about the artifact: created, not created, or unknown."""
+    async def _sample(
+        self, client: httpx.AsyncClient, step: HttpStep, sampling: Sampling, first_ms: float
+    ) -> tuple[Latency | None, list[str]]:
+        """Send the ``repeat - 1`` samples after the checked request (``concurrency`` at a
+        time), each checked like it: the figures, and what failed (samples, then limits)."""
+        limit = asyncio.Semaphore(sampling.concurrency)
+        timings = [first_ms]
+        problems: list[str] = []
+
+        async def sample() -> None:
+            async with limit:
+                sent, kwargs = http.build(
+                    step.request, self.values, self.plan.base_url, self.redactor
+                )
+                try:
+                    answer = await http.send(client, step.request, sent, kwargs, self.redactor)
+                except httpx.HTTPError as exc:
+                    problems.append(f"no answer: {http.describe(exc)}")
+                    return
+                timings.append(answer.ms)
+                problems.extend(http.check(step.expect, answer, self.values)[:1])
+
+        await asyncio.gather(*(sample() for _ in range(sampling.repeat - 1)))
+        self.timings.extend(timings[1:])
+        latency = Latency.of(timings, sampling.limits())
+        failures = []
+        if problems:  # at most one per sample
+            failures.append(
+                f"{len(problems)}/{sampling.repeat} samples failed, first: {problems[0]}"
+            )
+        if latency is not None:
+            failures += latency.over()
+        return latency, failures
+
+    def _settle(
+        self, artifact: Artifact, answer: http.Answer | None, captured: Mapping[str, str]
+    ) -> None:
+        """What the answer says about the artifact: created, not created, or unknown.
+
+        Any success creates it when the step has a cleanup, answered 201, captured an id (a
+        value of the JSON body that is not a secret: a login's token is not created) or
+        answered a ``Location``; the label then names it. A step that writes nothing is
+        ``safe = true`` and never tracked.
+        """
         if answer is None:
             artifact.state = ArtifactState.UNKNOWN
-        elif 200 <= answer.status < 300 and (artifact.step.cleanup or answer.status == 201):
+            return
+        ids = [
+            f"{c.name} {captured[c.name]}"
+            for c in artifact.step.captures
+            if c.json is not None and not c.secret and c.name in captured
+        ]
+        location = answer.headers.get("location")
+        named = ids or ([f"Location {location}"] if location else [])
+        tracked = artifact.step.cleanup or answer.status == 201 or named
+        if 200 <= answer.status < 300 and tracked:
             artifact.state = ArtifactState.CREATED
+            artifact.status = answer.status
             artifact.values = dict(self.values)
+            artifact.resource = ", ".join(named)
         else:
             self.artifacts.remove(artifact)
 
@@ -230,4 +296,15 @@ def not_run(step: Step, why: str) -> Check:
         if isinstance(step, WebSocketStep)
         else ("command", "RUN", " ".join(step.argv))
     )
-    return Check(step.name, kind, method, target, "", "not run", 0.0, Outcome.SKIPPED, (why,))
+    return Check(
+        step.name,
+        kind,
+        method,
+        target,
+        "",
+        "not run",
+        0.0,
+        Outcome.SKIPPED,
+        (why,),
+        triage=step.triage,
+    )

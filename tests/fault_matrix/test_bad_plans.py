@@ -128,6 +128,96 @@ def test_bad_command_line_targets_are_one_line_exit_2(
     assert (code, out, err) == (2, "", f"gates: error: {message}\n")
 
 
+# Smoke depth: safe writes, triage, latency and kept bodies. ---------------------------------
+
+DEPTH_CASES = {
+    "safe-on-get": (
+        STEP + "safe = true\n",
+        "smoke.toml:5: steps[0].safe: only for unsafe methods: GET changes nothing (step 1 'a')",
+    ),
+    "safe-not-bool": (
+        STEP.replace("GET", "POST") + 'safe = "yes"\n',
+        "smoke.toml:5: steps[0].safe: expected true or false, got a string (step 1 'a')",
+    ),
+    "priority-P4": (
+        STEP + 'priority = "P4"\n',
+        "smoke.toml:5: steps[0].priority: expected 'P1', 'P2' or 'P3', got 'P4' (step 1 'a')",
+    ),
+    "plan-priority-lowercase": (
+        'priority = "p1"\n' + STEP,
+        "smoke.toml: priority: expected 'P1', 'P2' or 'P3', got 'p1'",
+    ),
+    "blocking-string": (
+        STEP + 'blocking = "no"\n',
+        "smoke.toml:5: steps[0].blocking: expected true or false, got a string (step 1 'a')",
+    ),
+    "files-not-strings": (
+        STEP + "files = [1]\n",
+        "smoke.toml:5: steps[0].files: expected a list of strings, item 0 is an integer"
+        " (step 1 'a')",
+    ),
+    "plan-next": (
+        'next = "x"\n' + STEP,
+        "smoke.toml: next: unknown key",
+    ),
+    "repeat-on-a-write": (
+        STEP.replace("GET", "POST") + "repeat = 20\n",
+        "smoke.toml:5: steps[0].repeat: a POST that writes is sent once (safe = true if not)"
+        " (step 1 'a')",
+    ),
+    "repeat-0": (
+        STEP + "repeat = 0\n",
+        "smoke.toml:5: steps[0].repeat: must be between 1 and 10000, got 0 (step 1 'a')",
+    ),
+    "repeat-huge": (
+        STEP + "repeat = 1000000\n",
+        "smoke.toml:5: steps[0].repeat: must be between 1 and 10000, got 1000000 (step 1 'a')",
+    ),
+    "p95_ms-0": (
+        STEP + "p95_ms = 0\n",
+        "smoke.toml:5: steps[0].p95_ms: must be more than 0, got 0 (step 1 'a')",
+    ),
+    "p99_ms-string": (
+        STEP + 'p99_ms = "fast"\n',
+        "smoke.toml:5: steps[0].p99_ms: expected a number, got a string (step 1 'a')",
+    ),
+    "step-concurrency-0": (
+        STEP + "concurrency = 0\n",
+        "smoke.toml:5: steps[0].concurrency: must be between 1 and 10000, got 0 (step 1 'a')",
+    ),
+    "latency-max_ms-nan": (
+        "[latency]\nmax_ms = nan\n" + STEP,
+        "smoke.toml:2: latency.max_ms: expected a finite number, got nan",
+    ),
+    "latency-unknown-key": (
+        "[latency]\np90_ms = 100\n" + STEP,
+        "smoke.toml:2: latency.p90_ms: unknown key",
+    ),
+    "keep_body-string": (
+        STEP + 'keep_body = "yes"\n',
+        "smoke.toml:5: steps[0].keep_body: expected true or false, got a string (step 1 'a')",
+    ),
+    "keep_body-on-a-command": (
+        '[[steps]]\nname = "c"\ncommand = "true"\nkeep_body = true\n',
+        "smoke.toml:4: steps[0].keep_body: unknown key (step 1 'c')",
+    ),
+}
+
+
+@pytest.mark.parametrize(("plan", "message"), DEPTH_CASES.values(), ids=DEPTH_CASES.keys())
+def test_bad_depth_key_is_one_line_exit_2_naming_file_and_key(
+    make_project: Callable[..., Project], plan: str, message: str
+) -> None:
+    project = make_project()
+    path = project.write("smoke.toml", plan)
+
+    code, out, err = project.gates("smoke", str(path), "--base-url", _closed_port())
+
+    assert (code, out) == (2, "")
+    assert err == f"gates: error: {message}\n"
+    assert "Traceback" not in err
+
+
 # Property: whatever the plan says, it loads or is refused in one line. -----------------------
 
 _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=8)
@@ -191,6 +281,19 @@ _REQUEST = {
     "method": _mostly("GET", "POST", "DELETE", "get"),
     "path": _mostly("/x", "/x/{run_id}", "/x/{token}", "http://127.0.0.1:1/y", "${env:E}", "x"),
 }
+_TRIAGE = {
+    "priority": _mostly("P1", "P3", "p2"),
+    "blocking": _mostly(True, False),
+    "owner": _mostly("web", "${env:E}"),
+}
+_SAMPLING = {
+    "repeat": _mostly(1, 3, 0, 20_000),
+    "concurrency": _mostly(1, 2, 0),
+    "p50_ms": _mostly(_SECONDS),
+    "p95_ms": _mostly(_SECONDS),
+    "p99_ms": _mostly(_SECONDS),
+    "max_ms": _mostly(_SECONDS),
+}
 _HTTP_STEP = st.fixed_dictionaries(
     {"name": _mostly("a", "b", _TEXT), **_REQUEST},
     optional={
@@ -213,6 +316,12 @@ _HTTP_STEP = st.fixed_dictionaries(
             {"token": {"json": "[", "header": "x"}},
         ),
         "cleanup": _mostly(st.fixed_dictionaries(_REQUEST), {"method": "DELETE"}),
+        "safe": _mostly(True, False),
+        "keep_body": _mostly(True, False),
+        "files": _mostly(["a.py"], [1]),
+        "next": _mostly("fix it"),
+        **_TRIAGE,
+        **_SAMPLING,
     },
 )
 _WEBSOCKET_STEP = st.fixed_dictionaries(
@@ -254,6 +363,8 @@ _PLAN = st.fixed_dictionaries(
         "concurrency": _mostly(1, 4, 0),
         "fail_fast": _mostly(True, False),
         "deadline": _SECONDS,
+        "latency": _mostly(st.fixed_dictionaries({}, optional=_SAMPLING)),
+        **_TRIAGE,
     },
 )
 _ENVIRON = {"E": "/from-env", "S": "s3cret-value", "SHORT": "abc"}

@@ -267,3 +267,22 @@ def test_environment_values_are_literal_not_placeholders(tmp_path: Path) -> None
     step = plan.steps[0]
     assert isinstance(step, HttpStep)
     assert render(step.request.path, {}) == "/h?p=pw-a{b}c"
+
+
+def test_a_safe_write_may_be_retried_and_sampled_and_is_not_a_write(tmp_path: Path) -> None:
+    path = tmp_path / "smoke.toml"
+    path.write_text(
+        'base_url = "http://127.0.0.1:9"\nretries = 2\n[latency]\nrepeat = 3\n'
+        '[[steps]]\nname = "login"\nmethod = "POST"\npath = "/login"\nsafe = true\n'
+        '[[steps]]\nname = "create"\nmethod = "POST"\npath = "/leads"\n',
+        encoding="utf-8",
+    )
+
+    plan = load(path, {})
+
+    login, create = plan.steps
+    assert isinstance(login, HttpStep) and isinstance(create, HttpStep)
+    assert (login.retries, login.sampling and login.sampling.repeat) == (2, 3)
+    assert (create.retries, create.sampling and create.sampling.repeat) == (0, 1)
+    assert plan.writes() == [("create", "POST")]
+    assert plan.safe_writes() == ("login: POST /login",)

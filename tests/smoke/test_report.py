@@ -60,7 +60,8 @@ def test_judge_fails_on_failed_checks_and_leftovers() -> None:
         "(fail-fast), p95 88 ms"
     )
     assert dict(result.metrics) == {
-        "checks": 7, "passed": 4, "failed": 2, "not_run": 1, "flaky": 1, "leftovers": 1,
+        "checks": 7, "passed": 4, "failed": 2, "not_run": 1, "flaky": 1, "advisory_failed": 0,
+        "leftovers": 1,
         "p50_ms": 20.0, "p95_ms": 88.5,
     }  # fmt: skip
     assert [f.rule for f in result.findings] == [

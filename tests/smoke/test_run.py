@@ -220,6 +220,61 @@ def test_production_refuses_writes_before_any_request(
     assert not any("POST" in line for line in service.requests_logged())
 
 
+SAFE_LOGIN = LOGIN.replace("expect = { status = 200 }", "expect = { status = 200 }\nsafe = true")
+LIST_WORKSPACES = """
+[[steps]]
+name = "list workspaces"
+method = "GET"
+path = "/api/v1/workspaces"
+auth = { bearer = "{token}" }
+"""
+
+
+def test_safe_login_runs_in_production_without_allow_writes_and_is_listed(
+    project: Project, faulty: Callable[..., Service]
+) -> None:
+    service = faulty()
+    plan = write_plan(project, SAFE_LOGIN + LIST_WORKSPACES)
+
+    code, out, err = smoke(project, plan, service.url, "--environment", "production")
+
+    assert (code, err) == (0, "")
+    assert "Writes allowed by safe = true: login: POST /api/v1/auth/login\n" in out
+    assert "Leftovers: none" in out  # a safe login is not something created
+    logged = service.requests_logged()
+    assert sum('"POST /api/v1/auth/login HTTP/1.1" 200' in line for line in logged) == 1
+    assert any('"GET /api/v1/workspaces HTTP/1.1" 200' in line for line in logged)
+    details = json.loads((project.root / ".gates/results/smoke.json").read_text())["details"]
+    assert details["safe_writes"] == ["login: POST /api/v1/auth/login"]
+
+
+def test_safe_login_does_not_let_another_write_through_in_production(
+    project: Project, faulty: Callable[..., Service]
+) -> None:
+    service = faulty()
+    plan = write_plan(project, SAFE_LOGIN + CREATE_LEAD)
+    before = service.requests_logged()
+
+    code, out, err = smoke(project, plan, service.url, "--environment", "production")
+
+    assert (code, out) == (2, "")
+    assert err == (
+        "gates: error: smoke.toml: step 'create lead': POST refused: --environment production "
+        "without --allow-writes (nothing was sent)\n"
+    )
+    # Refused before anything is sent: neither the login nor the create reached the server.
+    assert service.requests_logged() == before
+    assert not any("POST" in line for line in service.requests_logged())
+
+
+def test_safe_login_is_allowed_in_a_read_only_plan(project: Project, service: Service) -> None:
+    plan = write_plan(project, 'mode = "read-only"\n' + SAFE_LOGIN + LIST_WORKSPACES)
+
+    code, _, err = smoke(project, plan, service.url)
+
+    assert (code, err) == (0, "")
+
+
 def test_production_with_allow_writes_runs(project: Project, service: Service) -> None:
     plan = write_plan(project, LOGIN + CREATE_LEAD)
 
@@ -526,9 +581,59 @@ def test_201_without_cleanup_is_a_leftover(project: Project, service: Service) -
 
     assert code == 1
     assert (
-        "Leftovers:\n  create MCP server (POST /api/v1/mcp-servers): created (201) and the plan "
-        "has no cleanup for it"
+        "Leftovers:\n  create MCP server (POST /api/v1/mcp-servers → server_id 1): created (201)"
+        " and the plan has no cleanup for it"
     ) in out
+
+
+def test_create_answering_200_is_tracked_by_its_captured_id(
+    project: Project, faulty: Callable[..., Service]
+) -> None:
+    service = faulty(SERVICE_FAULTS="create-answers-200")
+    create = CREATE_LEAD.split("[steps.cleanup]")[0].replace("status = 201", "status = 200")
+    plan = write_plan(project, LOGIN + create)
+
+    code, out, _ = smoke(project, plan, service.url)
+
+    assert code == 1
+    assert (
+        "Leftovers:\n  create lead (POST /api/v1/workspaces/1/leads → lead_id 1): created (200)"
+        " and the plan has no cleanup for it\n"
+    ) in out
+    details = json.loads((project.root / ".gates/results/smoke.json").read_text())["details"]
+    assert details["leftovers"][0]["artifact"] == (
+        "create lead (POST /api/v1/workspaces/1/leads → lead_id 1)"
+    )
+
+
+def test_create_answering_200_with_a_location_is_tracked_by_it(
+    project: Project, faulty: Callable[..., Service]
+) -> None:
+    service = faulty(SERVICE_FAULTS="create-answers-200")
+    create = CREATE_MCP.split("[steps.cleanup]")[0].replace("status = 201", "status = 200")
+    create = create.replace('capture = { server_id = { json = "id" } }', "")
+    plan = write_plan(project, LOGIN + create)
+
+    code, out, _ = smoke(project, plan, service.url)
+
+    assert code == 1
+    assert (
+        "  create MCP server (POST /api/v1/mcp-servers → Location /api/v1/mcp-servers/1): "
+        "created (200) and the plan has no cleanup for it\n"
+    ) in out
+
+
+def test_create_answering_200_with_a_cleanup_is_cleaned_up(
+    project: Project, faulty: Callable[..., Service]
+) -> None:
+    service = faulty(SERVICE_FAULTS="create-answers-200")
+    plan = write_plan(project, LOGIN + CREATE_LEAD.replace("status = 201", "status = 200"))
+
+    code, out, _ = smoke(project, plan, service.url)
+
+    assert code == 0, out
+    assert "Leftovers: none" in out
+    assert service.rows("SELECT * FROM leads") == []
 
 
 def test_command_step_checks_exit_code_and_output(
@@ -727,3 +832,31 @@ def test_redirect_loop_is_no_answer(project: Project, faulty: Callable[..., Serv
 
     assert code == 1
     assert "  loop: no answer: TooManyRedirects: more than 5 redirects" in out
+
+
+def test_keep_body_keeps_a_redacted_excerpt_of_a_passing_response(
+    project: Project, faulty: Callable[..., Service]
+) -> None:
+    service = faulty(SERVICE_FAULTS="echo-headers")
+    plan = write_plan(
+        project,
+        '[[steps]]\nname = "health"\nmethod = "GET"\npath = "/health"\nkeep_body = true\n'
+        'headers = { "X-Secret" = "${secret:SMOKE_PASSWORD}", "X-Pad" = "' + "p" * 250 + '" }\n'
+        '[[steps]]\nname = "ready"\nmethod = "GET"\npath = "/ready"\n',
+    )
+
+    code, out, _ = smoke(project, plan, service.url)
+
+    assert code == 0, out
+    assert "Kept responses:\n  health: {" in out
+    result = (project.root / ".gates/results/smoke.json").read_text()
+    [health, ready] = json.loads(result)["details"]["checks"]
+    assert health["excerpt"].startswith('{"status":"ok","headers":{')
+    assert len(health["excerpt"]) == 300 and health["excerpt"].endswith("p…")
+    assert '"x-secret":"***"' in health["excerpt"]
+    assert ready["excerpt"] == ""  # not asked for: a passing response is not kept
+    markdown = (project.root / ".gates/evidence/smoke/report.md").read_text()
+    assert "### Kept responses\n\n- **health** (GET `/health`):" in markdown
+    for text in (out, result, markdown):
+        assert PASSWORD not in text
+        assert PASSWORD[:8] not in text  # redacted before the cut, not cut through

@@ -1,0 +1,62 @@
+"""Who a smoke check matters to: its priority, whether it blocks, its owner and next action.
+
+Like a failing-test bucket, a failed check says who owns it, which files to look at and what to
+do next; only blocking checks decide the verdict (an advisory failure is a WARN).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Priority(StrEnum):
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+
+
+@dataclass(frozen=True)
+class Triage:
+    priority: Priority = Priority.P1
+    blocking: bool = True
+    """False (``blocking = false``): advisory, a failure makes the gate WARN, not FAIL."""
+    owner: str = ""
+    files: tuple[str, ...] = ()
+    next: str = ""
+    """The next action when the check fails."""
+
+    @property
+    def label(self) -> str:
+        """``P1`` or ``P3, advisory``."""
+        return self.priority.value + ("" if self.blocking else ", advisory")
+
+    def details(self) -> str:
+        """``owner: …; files: …; next: …`` (the parts that are set), or an empty string."""
+        parts = [
+            f"owner: {self.owner}" if self.owner else "",
+            f"files: {', '.join(self.files)}" if self.files else "",
+            f"next: {self.next}" if self.next else "",
+        ]
+        return "; ".join(part for part in parts if part)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "priority": self.priority.value,
+            "blocking": self.blocking,
+            "owner": self.owner,
+            "files": list(self.files),
+            "next": self.next,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Triage:
+        return cls(
+            priority=Priority(data["priority"]),
+            blocking=bool(data["blocking"]),
+            owner=str(data.get("owner", "")),
+            files=tuple(str(f) for f in data.get("files", ())),
+            next=str(data.get("next", "")),
+        )
