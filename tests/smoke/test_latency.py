@@ -110,3 +110,43 @@ def test_only_limits_that_are_exceeded_are_named() -> None:
 
     assert limits == {"p50": 100, "p95": 250, "max": 500}
     assert latency.over() == ["p95 300 ms over 250 ms"]
+
+
+RELEASE_PLAN_RULE = """
+[latency]
+repeat = 20
+concurrency = 10
+p95_ms = 300
+
+[[steps]]
+name = "version (slow)"
+method = "GET"
+path = "/version"
+
+[[steps]]
+name = "health"
+method = "GET"
+path = "/health"
+"""
+
+
+def test_the_release_plans_p95_rule_catches_a_400_ms_endpoint(
+    project: Project, faulty: Callable[..., Service]
+) -> None:
+    """'p95 < 300 ms on each endpoint', 20 samples each, against a ~400 ms endpoint."""
+    service = faulty(SERVICE_FAULTS="slow-version=0.4")
+    plan = write_plan(project, RELEASE_PLAN_RULE)
+
+    code, _, err = project.gates("smoke", plan, "--base-url", service.url)
+
+    assert (code, err) == (1, "")
+    result = json.loads((project.root / ".gates/results/smoke.json").read_text())
+    [finding] = [f["message"] for f in result["findings"]]
+    assert finding.startswith("version (slow): p95 4") and finding.endswith(" ms over 300 ms")
+    checks = {c["name"]: c for c in result["details"]["checks"]}
+    assert {name: c["latency"]["count"] for name, c in checks.items()} == {
+        "version (slow)": 20,
+        "health": 20,
+    }
+    assert checks["health"]["outcome"] == "passed"
+    assert checks["health"]["latency"]["p95"] < 300
