@@ -4,6 +4,7 @@ the pure figures and limits."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 
 from conftest import Project
@@ -42,8 +43,9 @@ def test_slow_step_fails_naming_its_p95_while_the_fast_one_passes(
     rows = {line.split("  ")[0]: line.split()[-1] for line in out.splitlines() if "  GET  " in line}
     assert rows == {"version (slow)": "FAIL", "health": "PASS"}
     result = json.loads((project.root / ".gates/results/smoke.json").read_text())
-    [finding] = [f["message"] for f in result["findings"]]
-    assert finding.startswith("version (slow): p95 2") and finding.endswith(" ms over 100 ms")
+    over = re.compile(r"version \(slow\): p95 (\d+(?:\.\d+)?) ms over 100 ms")
+    [p95] = [float(m[1]) for f in result["findings"] if (m := over.fullmatch(f["message"]))]
+    assert p95 >= 200  # every sample waited 0.2 s, however loaded the machine
     [slow, fast] = result["details"]["checks"]
     assert (slow["latency"]["count"], fast["latency"]["count"]) == (5, 5)
     assert 200 <= slow["latency"]["p50"] <= slow["latency"]["p95"] <= slow["latency"]["p99"]
@@ -141,8 +143,9 @@ def test_the_release_plans_p95_rule_catches_a_400_ms_endpoint(
 
     assert (code, err) == (1, "")
     result = json.loads((project.root / ".gates/results/smoke.json").read_text())
-    [finding] = [f["message"] for f in result["findings"]]
-    assert finding.startswith("version (slow): p95 4") and finding.endswith(" ms over 300 ms")
+    over = re.compile(r"version \(slow\): p95 (\d+(?:\.\d+)?) ms over 300 ms")
+    [p95] = [float(m[1]) for f in result["findings"] if (m := over.fullmatch(f["message"]))]
+    assert p95 >= 400  # every sample waited 0.4 s: however loaded the machine, never less
     checks = {c["name"]: c for c in result["details"]["checks"]}
     assert {name: c["latency"]["count"] for name, c in checks.items()} == {
         "version (slow)": 20,
