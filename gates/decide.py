@@ -12,7 +12,7 @@ import secrets
 
 from gates import policy
 from gates.checklist import who
-from gates.errors import GatesError
+from gates.errors import GatesError, LedgerError
 from gates.ledger import RecordKind, record_decision
 from gates.model import Decision, StatusRow, Tier, utcnow
 from gates.project import Project
@@ -42,6 +42,13 @@ def decide(
         raise GatesError("decide: --no-go needs --reason (say why the release is stopped)")
     settings, workspace = project.config, project.workspace
     tree = workspace.tree_id()
+    # Results are trusted by their digests in the ledger: only while its chain checks out.
+    chain = project.ledger.verify()
+    if not chain.ok:
+        raise LedgerError(
+            f"{project.ledger.location}: ledger BROKEN: {chain.problem}: results bound to it "
+            "cannot be trusted (run 'gates ledger verify')"
+        )
     results = {name: trusted_result(project, name, tree) for name in settings.gates}
     now = utcnow()
     request = policy.Request(

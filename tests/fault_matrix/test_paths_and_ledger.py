@@ -206,8 +206,8 @@ def test_a_text_head_seq_stops_decide_with_one_line_and_appends_nothing(
     _refused(
         project,
         ("decide",),
-        f"{ledger}: cannot append: the head marker has a seq of the wrong type (text, expected"
-        " integer) (run 'gates ledger verify')",
+        f"{ledger}: ledger BROKEN: the head marker has a seq of the wrong type (text, expected"
+        " integer): results bound to it cannot be trusted (run 'gates ledger verify')",
     )
     with sqlite3.connect(ledger) as connection:
         assert connection.execute("SELECT count(*) FROM ledger_records").fetchone() == (3,)

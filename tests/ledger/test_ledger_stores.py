@@ -157,6 +157,10 @@ def test_tampering_in_sql_fails_verify_naming_the_record(
     report = json.loads(out)
     assert (code, report["ok"], report["problem"]) == (1, False, named)
     assert report["first_bad"] == int(named.split()[1])
+    # Results are trusted by their ledger digests: a broken chain decides nothing.
+    code, out, err = project.gates("decide")
+    assert (code, out) == (2, "")
+    assert err.startswith("gates: error: ") and f": ledger BROKEN: {named}: results bound" in err
 
 
 REFUSED = "refused by the database"
