@@ -30,6 +30,18 @@ def _closed_port() -> str:
         return f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
+def _refused(make_project: Callable[..., Project], plan: str, message: str) -> None:
+    """``plan`` is refused with exactly ``message``: one line, exit 2, nothing printed."""
+    project = make_project()
+    path = project.write("smoke.toml", plan)
+
+    code, out, err = project.gates("smoke", str(path), "--base-url", _closed_port())
+
+    assert (code, out) == (2, "")
+    assert err == f"gates: error: {message}\n"
+    assert "Traceback" not in err
+
+
 @pytest.mark.parametrize(
     ("plan", "message"),
     [
@@ -95,14 +107,7 @@ def _closed_port() -> str:
 def test_bad_plan_is_one_line_exit_2_naming_file_and_key(
     make_project: Callable[..., Project], plan: str, message: str
 ) -> None:
-    project = make_project()
-    path = project.write("smoke.toml", plan)
-
-    code, out, err = project.gates("smoke", str(path), "--base-url", _closed_port())
-
-    assert (code, out) == (2, "")
-    assert err == f"gates: error: {message}\n"
-    assert "Traceback" not in err
+    _refused(make_project, plan, message)
 
 
 @pytest.mark.parametrize(
@@ -208,14 +213,7 @@ DEPTH_CASES = {
 def test_bad_depth_key_is_one_line_exit_2_naming_file_and_key(
     make_project: Callable[..., Project], plan: str, message: str
 ) -> None:
-    project = make_project()
-    path = project.write("smoke.toml", plan)
-
-    code, out, err = project.gates("smoke", str(path), "--base-url", _closed_port())
-
-    assert (code, out) == (2, "")
-    assert err == f"gates: error: {message}\n"
-    assert "Traceback" not in err
+    _refused(make_project, plan, message)
 
 
 # Property: whatever the plan says, it loads or is refused in one line. -----------------------
