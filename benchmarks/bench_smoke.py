@@ -21,7 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -91,81 +92,107 @@ def timed(run: Callable[[], object]) -> tuple[float, float]:
     return time.perf_counter() - clock, _cpu() - cpu
 
 
-def main_bench() -> None:
+@contextlib.contextmanager
+def example_service(folder: Path) -> Iterator[str]:
+    """The example service on a free 127.0.0.1 port, its database in ``folder``: its URL."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory() as scratch:
-        folder = Path(scratch)
-        env = {**os.environ, "SERVICE_DB": str(folder / "bench.db")}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "examples.service", "--port", str(port)],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+    env = {**os.environ, "SERVICE_DB": str(folder / "bench.db")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "examples.service", "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(url + "/health")
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait()
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One case over the rounds: median and best wall time, median client CPU (seconds)."""
+
+    wall: float
+    best: float
+    cpu: float
+
+
+def interleaved(cases: Mapping[str, Callable[[], object]], rounds: int) -> dict[str, Figures]:
+    """Every case once to warm up (server connections, imports, file caches), then ``rounds``
+    rounds of every case in turn, so that a slow spell of the machine hits all alike."""
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
+    for run in cases.values():
+        run()
+    for _ in range(rounds):
+        for name, run in cases.items():
+            times[name].append(timed(run))
+    return {
+        name: Figures(
+            wall=statistics.median(w for w, _ in values),
+            best=min(w for w, _ in values),
+            cpu=statistics.median(c for _, c in values),
         )
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    httpx.get(url + "/health")
-                    break
-                except httpx.HTTPError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.1)
-            root = project(folder)
-            bare_script = folder / "bare.py"
-            bare_script.write_text(BARE)
-            namespace: dict[str, object] = {}
-            exec(compile(BARE, "bare", "exec"), namespace)
-            bare = namespace["bare"]
-            assert callable(bare)
-            smoke_args = ["smoke", str(root / "smoke.toml"), "--base-url", url, "--root", str(root)]
+        for name, values in times.items()
+    }
 
-            def gates_in_process() -> None:
-                with contextlib.redirect_stdout(io.StringIO()):
-                    assert main(smoke_args) == 0
 
-            cases: dict[str, Callable[[], object]] = {
-                "bare httpx gather, in-process (baseline)": lambda: asyncio.run(
-                    bare(url, CHECKS, CONCURRENCY)
-                ),
-                "`gates smoke`, in-process": gates_in_process,
-                "bare httpx gather, fresh `python` (baseline)": lambda: subprocess.run(
-                    [sys.executable, str(bare_script), url, str(CHECKS), str(CONCURRENCY)],
-                    check=True,
-                ),
-                "`gates smoke` command, fresh `python -m gates`": lambda: subprocess.run(
-                    [sys.executable, "-m", "gates", *smoke_args],
-                    check=True,
-                    cwd=REPO,
-                    stdout=subprocess.DEVNULL,
-                ),
-            }
-            times: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
-            for run in cases.values():
-                run()  # warm-up: server connections, imports, file caches
-            for _ in range(ROUNDS):
-                for name, run in cases.items():
-                    times[name].append(timed(run))
-        finally:
-            server.terminate()
-            server.wait()
+def main_bench() -> None:
+    with tempfile.TemporaryDirectory() as scratch, example_service(Path(scratch)) as url:
+        folder = Path(scratch)
+        root = project(folder)
+        bare_script = folder / "bare.py"
+        bare_script.write_text(BARE)
+        namespace: dict[str, object] = {}
+        exec(compile(BARE, "bare", "exec"), namespace)
+        bare = namespace["bare"]
+        assert callable(bare)
+        smoke_args = ["smoke", str(root / "smoke.toml"), "--base-url", url, "--root", str(root)]
 
-    wall = {name: statistics.median(w for w, _ in values) for name, values in times.items()}
-    best = {name: min(w for w, _ in values) for name, values in times.items()}
-    cpu = {name: statistics.median(c for _, c in values) for name, values in times.items()}
-    names = list(wall)
+        def gates_in_process() -> None:
+            with contextlib.redirect_stdout(io.StringIO()):
+                assert main(smoke_args) == 0
+
+        cases: dict[str, Callable[[], object]] = {
+            "bare httpx gather, in-process (baseline)": lambda: asyncio.run(
+                bare(url, CHECKS, CONCURRENCY)
+            ),
+            "`gates smoke`, in-process": gates_in_process,
+            "bare httpx gather, fresh `python` (baseline)": lambda: subprocess.run(
+                [sys.executable, str(bare_script), url, str(CHECKS), str(CONCURRENCY)],
+                check=True,
+            ),
+            "`gates smoke` command, fresh `python -m gates`": lambda: subprocess.run(
+                [sys.executable, "-m", "gates", *smoke_args],
+                check=True,
+                cwd=REPO,
+                stdout=subprocess.DEVNULL,
+            ),
+        }
+        figures = interleaved(cases, ROUNDS)
+
+    names = list(figures)
     print(f"### {CHECKS} GET checks at concurrency {CONCURRENCY} ({ROUNDS} rounds)\n")
     print("| run | wall, median | ratio | wall, best | ratio | client CPU, median | ratio |")
     print("|---|---|---|---|---|---|---|")
     for index, name in enumerate(names):
-        base = names[index - index % 2]
+        run, base = figures[name], figures[names[index - index % 2]]
         print(
-            f"| {name} | {wall[name]:.3f} s | {wall[name] / wall[base]:.2f}x "
-            f"| {best[name]:.3f} s | {best[name] / best[base]:.2f}x "
-            f"| {cpu[name]:.3f} s | {cpu[name] / cpu[base]:.2f}x |"
+            f"| {name} | {run.wall:.3f} s | {run.wall / base.wall:.2f}x "
+            f"| {run.best:.3f} s | {run.best / base.best:.2f}x "
+            f"| {run.cpu:.3f} s | {run.cpu / base.cpu:.2f}x |"
         )
 
 

@@ -14,12 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
-import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,7 +25,7 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench_smoke import free_port, timed  # noqa: E402
+from bench_smoke import example_service, interleaved  # noqa: E402
 
 from gates.cli import main  # noqa: E402
 
@@ -63,67 +60,35 @@ def project(folder: Path) -> Path:
 
 
 def main_bench() -> None:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory() as scratch:
-        folder = Path(scratch)
-        env = {**os.environ, "SERVICE_DB": str(folder / "bench.db")}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "examples.service", "--port", str(port)],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    httpx.get(url + "/health")
-                    break
-                except httpx.HTTPError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.1)
-            root = project(folder)
-            smoke_args = ["smoke", str(root / "smoke.toml"), "--base-url", url, "--root", str(root)]
+    with tempfile.TemporaryDirectory() as scratch, example_service(Path(scratch)) as url:
+        root = project(Path(scratch))
+        smoke_args = ["smoke", str(root / "smoke.toml"), "--base-url", url, "--root", str(root)]
 
-            def gates_in_process() -> None:
-                with contextlib.redirect_stdout(io.StringIO()):
-                    assert main(smoke_args) == 0
+        def gates_in_process() -> None:
+            with contextlib.redirect_stdout(io.StringIO()):
+                assert main(smoke_args) == 0
 
-            cases: dict[str, Callable[[], object]] = {
-                f"bare httpx loop, {REQUESTS} GETs (baseline)": lambda: asyncio.run(
-                    bare(url, REQUESTS)
-                ),
-                f"`gates smoke`, one step `repeat = {REQUESTS}`": gates_in_process,
-            }
-            times: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
-            for run in cases.values():
-                run()  # warm-up: server connections, imports, file caches
-            for _ in range(ROUNDS):
-                for name, run in cases.items():
-                    times[name].append(timed(run))
-        finally:
-            server.terminate()
-            server.wait()
+        cases: dict[str, Callable[[], object]] = {
+            f"bare httpx loop, {REQUESTS} GETs (baseline)": lambda: asyncio.run(
+                bare(url, REQUESTS)
+            ),
+            f"`gates smoke`, one step `repeat = {REQUESTS}`": gates_in_process,
+        }
+        figures = interleaved(cases, ROUNDS)
 
-    wall = {name: statistics.median(w for w, _ in values) for name, values in times.items()}
-    best = {name: min(w for w, _ in values) for name, values in times.items()}
-    cpu = {name: statistics.median(c for _, c in values) for name, values in times.items()}
-    base = next(iter(wall))
+    base = next(iter(figures.values()))
     print(f"### {REQUESTS} sequential GET samples of one step ({ROUNDS} rounds)\n")
     print(
         "| run | wall, median | ratio | wall, best | ratio | per request, median "
         "| client CPU, median | ratio |"
     )
     print("|---|---|---|---|---|---|---|---|")
-    for name in wall:
+    for name, run in figures.items():
         print(
-            f"| {name} | {wall[name]:.3f} s | {wall[name] / wall[base]:.2f}x "
-            f"| {best[name]:.3f} s | {best[name] / best[base]:.2f}x "
-            f"| {wall[name] / REQUESTS * 1000:.2f} ms "
-            f"| {cpu[name]:.3f} s | {cpu[name] / cpu[base]:.2f}x |"
+            f"| {name} | {run.wall:.3f} s | {run.wall / base.wall:.2f}x "
+            f"| {run.best:.3f} s | {run.best / base.best:.2f}x "
+            f"| {run.wall / REQUESTS * 1000:.2f} ms "
+            f"| {run.cpu:.3f} s | {run.cpu / base.cpu:.2f}x |"
         )
 
 
