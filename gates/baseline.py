@@ -125,6 +125,15 @@ def judge(
 
 
 @dataclass(frozen=True)
+class ToolFindings:
+    """What one run of a findings tool reported, and what it looked at, when it can say."""
+
+    findings: tuple[Finding, ...]
+    scope: Mapping[str, int] | None = None
+    """Metrics of what was checked (``files_checked``)."""
+
+
+@dataclass(frozen=True)
 class FindingsEvidence:
     """What a findings tool reported, and what the baseline already knew."""
 
@@ -141,25 +150,21 @@ class FindingsGate(Gate[FindingsEvidence]):
     update_baseline: bool
 
     @abstractmethod
-    def find(self, project: Project) -> tuple[Finding, ...]:
-        """Run the tool: its findings, paths relative to the project root."""
-
-    def scope(self, project: Project) -> Mapping[str, int] | None:
-        """What the tool looked at, as metrics (``files_checked``); None when it cannot say."""
-        return None
+    def find(self, project: Project) -> ToolFindings:
+        """Run the tool: its findings (paths relative to the project root) and its scope."""
 
     def collect(self, project: Project, tree: str) -> FindingsEvidence:
-        found = self.find(project)
+        run = self.find(project)
         baseline_file = getattr(project.config, self.name).baseline
         counts = known(
-            found,
+            run.findings,
             section=self.name,
             baseline_file=baseline_file,
             root=project.root,
             update=self.update_baseline,
         )
         return FindingsEvidence(
-            found, counts, baseline_used=baseline_file is not None, scope=self.scope(project)
+            run.findings, counts, baseline_used=baseline_file is not None, scope=run.scope
         )
 
     def judge(self, evidence: FindingsEvidence, config: GatesConfig, today: dt.date) -> GateResult:

@@ -91,9 +91,10 @@ class LintGate(baseline.FindingsGate):
     update_baseline: bool = False
     name: str = GATE
 
-    def find(self, project: Project) -> tuple[Finding, ...]:
+    def find(self, project: Project) -> baseline.ToolFindings:
         settings = project.config
-        return findings(collect(settings.lint, project.root, settings.timeout_s), project.root)
+        evidence = collect(settings.lint, project.root, settings.timeout_s)
+        return baseline.ToolFindings(findings(evidence, project.root))
 
     def tools(self) -> Mapping[str, str]:
         return {"ruff": tools.version("ruff")}

@@ -21,13 +21,6 @@ GATE = "typecheck"
 SUFFIXES = (".py", ".pyi")
 
 
-@dataclass(frozen=True)
-class TypecheckEvidence:
-    """mypy's error diagnostics (notes are dropped: they explain errors, they are not errors)."""
-
-    errors: tuple[Finding, ...]
-
-
 def source_files(config: TypecheckConfig, root: Path) -> list[Path]:
     """The ``.py`` and ``.pyi`` files under the configured paths (hidden folders left out)."""
     found: list[Path] = []
@@ -52,14 +45,18 @@ def behind_stubs(files: Sequence[Path]) -> list[Path]:
     return [file for file in files if file.suffix == ".py" and file.with_suffix("") in stubs]
 
 
-def collect(config: TypecheckConfig, root: Path, timeout_s: float) -> TypecheckEvidence:
+def collect(config: TypecheckConfig, root: Path, timeout_s: float) -> baseline.ToolFindings:
+    """mypy's error diagnostics (notes are dropped: they explain errors, they are not errors),
+    implementation files behind stubs included, and how many files that covered."""
     errors = _mypy([*config.args, *config.paths], root, timeout_s)
-    shadowed = behind_stubs(source_files(config, root))
+    files = source_files(config, root)
+    shadowed = behind_stubs(files)
     if shadowed:
         # Named explicitly, each file is read as its module's source instead of its stub.
         names = [file.relative_to(root).as_posix() for file in shadowed]
         errors += (e for e in _mypy([*config.args, *names], root, timeout_s) if e not in errors)
-    return TypecheckEvidence(errors=tuple(errors))
+    scope = {"files_checked": len(files), "behind_stubs": len(shadowed)}
+    return baseline.ToolFindings(tuple(errors), scope)
 
 
 def _mypy(arguments: Sequence[str], root: Path, timeout_s: float) -> list[Finding]:
@@ -99,13 +96,9 @@ class TypecheckGate(baseline.FindingsGate):
     update_baseline: bool = False
     name: str = GATE
 
-    def find(self, project: Project) -> tuple[Finding, ...]:
+    def find(self, project: Project) -> baseline.ToolFindings:
         settings = project.config
-        return collect(settings.typecheck, project.root, settings.timeout_s).errors
-
-    def scope(self, project: Project) -> Mapping[str, int]:
-        files = source_files(project.config.typecheck, project.root)
-        return {"files_checked": len(files), "behind_stubs": len(behind_stubs(files))}
+        return collect(settings.typecheck, project.root, settings.timeout_s)
 
     def tools(self) -> Mapping[str, str]:
         return {"mypy": tools.version("mypy")}
