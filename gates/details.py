@@ -20,7 +20,7 @@ BUCKETS = "buckets"
 T = TypeVar("T")
 
 
-def _read(details: JSONObject, where: str, read: Callable[[Fields], T]) -> T:
+def read_details(details: JSONObject, where: str, read: Callable[[Fields], T]) -> T:
     """``read`` a result's details; a malformed part names the result and the key."""
     try:
         return read(Fields(details, where))
@@ -38,7 +38,7 @@ class PackageDetails:
 
     @classmethod
     def from_result(cls, result: GateResult) -> PackageDetails:
-        return _read(
+        return read_details(
             result.details,
             f"{result.gate} result: details",
             lambda fields: cls(
@@ -77,7 +77,7 @@ class BucketsDetails:
     @classmethod
     def from_details(cls, details: JSONObject, where: str) -> BucketsDetails:
         """Read a buckets result's details (also a hand-made baseline's)."""
-        return _read(
+        return read_details(
             details,
             where,
             lambda fields: cls(

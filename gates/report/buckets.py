@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gates.errors import EvidenceError
+from gates.details import read_details
 from gates.jsonfields import Fields
 from gates.model import GateResult
 
@@ -82,10 +82,8 @@ def _bucket(number: int, bucket: Fields) -> list[str]:
 
 
 def markdown(result: GateResult) -> str:
-    try:
-        return _markdown(result, Fields(result.details, f"{result.gate} result: details"))
-    except ValueError as exc:
-        raise EvidenceError(str(exc)) from None
+    where = f"{result.gate} result: details"
+    return read_details(result.details, where, lambda details: _markdown(result, details))
 
 
 def _markdown(result: GateResult, details: Fields) -> str:
