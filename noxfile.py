@@ -28,7 +28,7 @@ SLOW = "slow"
 """Marker of the end-to-end tests that adopt real PyPI projects (minutes each): `nox -s e2e`."""
 
 
-@nox.session
+@chain.session()
 def tests(session: nox.Session) -> None:
     """The test suite under coverage (not the slow end-to-end ones), then the workflow lint.
 
@@ -44,14 +44,14 @@ def tests(session: nox.Session) -> None:
     CHAIN.tests(session)
 
 
-@nox.session(default=False)
+@chain.session(default=False)
 def e2e(session: nox.Session) -> None:
     """The slow end-to-end tests: real projects from PyPI adopted with `gates init` and gated."""
     session.posargs.extend(["-m", SLOW])
     CHAIN.tests(session)
 
 
-@nox.session
+@chain.session()
 def smoke(session: nox.Session) -> None:
     """The example service's smoke plan, against GATES_SMOKE_URL or a local copy started for it."""
     if os.environ.get(chain.SMOKE_URL_ENV):
@@ -70,10 +70,8 @@ def smoke(session: nox.Session) -> None:
     CHAIN.gate(session, chain.SMOKE, CHAIN.smoke_plan, *local, env=env, chain_codes=codes)
 
 
-@nox.session(default=False)
+@chain.session(default=False)
 def bench(session: nox.Session) -> None:
     """Benchmarks (benchmarks/bench_*.py), each against its named baseline in the same run."""
-    CHAIN.setup(session)
-    session.install("junitparser")
     for script in sorted(Path("benchmarks").glob("bench_*.py")):
-        session.run("python", str(script), *session.posargs)
+        CHAIN.run(session, "python", str(script), *session.posargs, extra=("junitparser",))

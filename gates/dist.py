@@ -37,6 +37,10 @@ class DistFile:
     """Top-level importable names (wheels only)."""
     upload_problems: tuple[str, ...] = ()
     """Why a package index would refuse the file's metadata (:mod:`gates.index_rules`)."""
+    project: str | None = None
+    """``Name:`` from the file's own metadata."""
+    requires: tuple[str, ...] = ()
+    """``Requires-Dist:`` lines: what installing the file brings along."""
 
 
 def sha256(path: Path) -> str:
@@ -103,4 +107,6 @@ def read_dist(path: Path) -> DistFile:
         problem=problem,
         modules=modules,
         upload_problems=upload_problems(metadata) if metadata is not None else (),
+        project=str(metadata["Name"]) if metadata is not None and metadata["Name"] else None,
+        requires=tuple(map(str, metadata.get_all("Requires-Dist", []))) if metadata else (),
     )

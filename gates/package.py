@@ -14,18 +14,16 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.version import InvalidVersion, Version
 
-from gates import changelog, tools
+from gates import changelog, envs, install_check, tools
 from gates.config import GatesConfig, PackageConfig
 from gates.dist import SDIST, WHEEL, DistFile, read_dist
-from gates.errors import ToolError
 from gates.gate import Gate
 from gates.model import Finding, GateResult, JSONValue, Status
 from gates.tools import ToolRun
@@ -89,7 +87,7 @@ def _build(
     argv = [sys.executable, "-m", "build", "--outdir", str(out)]
     if not config.isolation:
         argv.append("--no-isolation")
-    elif shutil.which("uv"):
+    elif envs.uv():
         argv += ["--installer", "uv"]  # same isolated build, much faster environment setup
     return tools.run(
         [*argv, str(source)],
@@ -99,55 +97,12 @@ def _build(
     )
 
 
-@contextmanager
-def _fresh_venv(timeout_s: float) -> Iterator[tuple[Path, Path]]:
-    """A throw-away venv (uv when on PATH, else ``python -m venv``): (venv, scratch dir)."""
-    with tempfile.TemporaryDirectory(prefix="gates-package-") as scratch:
-        venv = Path(scratch) / "venv"
-        if shutil.which("uv"):
-            argv = ["uv", "venv", "--quiet", "--python", sys.executable, str(venv)]
-        else:
-            argv = [sys.executable, "-m", "venv", str(venv)]
-        made = tools.run(argv, cwd=Path(scratch), timeout_s=timeout_s)
-        if made.returncode != 0:
-            raise ToolError(f"cannot create a venv with {argv[0]}: {made.tail(1) or 'no output'}")
-        work = Path(scratch) / "work"
-        work.mkdir()
-        yield venv, work
-
-
-def _bin(venv: Path) -> Path:
-    return venv / ("Scripts" if os.name == "nt" else "bin")
-
-
-def _install(venv: Path, wheel: Path, cwd: Path, timeout_s: float) -> ToolRun:
-    python = str(_bin(venv) / "python")
-    if shutil.which("uv"):
-        argv = ["uv", "pip", "install", "--quiet", "--python", python, str(wheel)]
-    else:
-        argv = [python, "-m", "pip", "install", "--quiet", str(wheel)]
-    return tools.run(argv, cwd=cwd, timeout_s=timeout_s)
-
-
 def smoke_command(config: PackageConfig, files: tuple[DistFile, ...]) -> tuple[str, ...]:
     """The configured smoke command, or ``python -c "import <every top-level module>"``."""
     if config.smoke:
         return config.smoke
     modules = sorted({m for f in files if f.kind == WHEEL for m in f.modules})
     return ("python", "-c", f"import {', '.join(modules)}") if modules else ()
-
-
-def _smoke(venv: Path, argv: tuple[str, ...], cwd: Path, timeout_s: float) -> ToolRun:
-    # Run from an empty folder with the venv first on PATH: the import must come from the wheel,
-    # never from the source tree.
-    local = _bin(venv) / argv[0]
-    program = str(local) if local.exists() else argv[0]
-    env = {
-        "PATH": os.pathsep.join([str(_bin(venv)), os.environ.get("PATH", "")]),
-        "VIRTUAL_ENV": str(venv),
-        "PYTHONPATH": "",
-    }
-    return tools.run([program, *argv[1:]], cwd=cwd, timeout_s=timeout_s, env=env)
 
 
 def _build_into(
@@ -202,13 +157,13 @@ def collect(
             timeout_s=timeout_s,
             env={"COLUMNS": "1000"},  # twine's console wraps at the terminal width: one line each
         )
-    wheel = next((target / f.name for f in files if f.kind == WHEEL), None)
-    command = smoke_command(config, files)
+    wheel = next((f for f in files if f.kind == WHEEL), None)
     if wheel is not None:
-        with _fresh_venv(timeout_s) as (venv, work):
-            install = _install(venv, wheel, work, timeout_s)
-            if install.returncode == 0 and command:
-                smoke = _smoke(venv, command, work, timeout_s)
+        command = smoke_command(config, files)
+        checked = install_check.check(
+            workspace.gates_dir, target / wheel.name, wheel, command, timeout_s
+        )
+        install, smoke = checked.install, checked.smoke
     return PackageEvidence(
         dist_dir=target.relative_to(workspace.root).as_posix(),
         project_version=project_version,

@@ -252,13 +252,13 @@ jobs:
 
 NOXFILE = '''\
 # /// script
-# dependencies = ["nox>=2025.2", "release-gates>=@VERSION@"]
+# dependencies = ["nox>=2026.10", "release-gates>=@VERSION@"]
 # ///
 """Release gates for @PROJECT@ (written by `gates init`; edit freely).
 
-`nox` runs every gate in order even when one fails, then records the decision:
-exit 0 for GO / GO_WITH_WAIVERS, 1 for NO_GO. `nox -s <gate>` runs one gate alone
-and fails when it fails.
+`nox` runs every gate even when one fails (side by side: `nox -- --jobs 1` runs
+them one at a time), then records the decision: exit 0 for GO / GO_WITH_WAIVERS,
+1 for NO_GO. `nox -s <gate>` runs one gate alone and fails when it fails.
 
 The sessions come from release-gates itself (gates.chain): nox installs it from the
 block above unless it is installed beside nox. `nox --script-mode fresh` upgrades
@@ -271,7 +271,7 @@ import sys
 
 import nox
 
-nox.needs_version = ">=2025.2"
+nox.needs_version = ">=2026.10"
 
 try:
     from gates import chain

@@ -225,7 +225,7 @@ def test_generated_noxfile_is_short_and_defines_no_session_itself(tmp_path: Path
     # nox reads the script block: it installs release-gates when nox's own Python lacks it.
     (tmp_path / "noxfile.py").write_text(text)
     script = nox.project.load_toml(tmp_path / "noxfile.py")
-    assert script["dependencies"] == ["nox>=2025.2", f"release-gates>={__version__}"]
+    assert script["dependencies"] == ["nox>=2026.10", f"release-gates>={__version__}"]
     # Clean under ruff's defaults, whatever the project's own settings.
     for check in (["check"], ["format", "--check"]):
         ruff = [sys.executable, "-m", "ruff", *check, "--isolated", "noxfile.py"]
