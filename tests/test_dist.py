@@ -36,3 +36,19 @@ def test_read_dist_reads_metadata_and_reports_archives_without_it(tmp_path: Path
     assert dist.read_dist(bare).problem == "no .dist-info/METADATA in the wheel"
     assert dist.read_dist(sdist).problem == "no PKG-INFO at the top of the sdist"
     assert (dist.read_dist(broken).problem or "").startswith("unreadable archive: ")
+
+
+def test_a_wheel_names_its_project_and_what_it_requires(tmp_path: Path) -> None:
+    wheel = tmp_path / "demo-1.0-py3-none-any.whl"
+    metadata = (
+        "Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n"
+        "Requires-Dist: rich>=13\nRequires-Dist: httpx; extra == 'smoke'\n"
+    )
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("demo-1.0.dist-info/METADATA", metadata)
+    found = dist.read_dist(wheel)
+    assert (found.project, found.requires) == ("demo", ("rich>=13", "httpx; extra == 'smoke'"))
+    bare = tmp_path / "bare-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(bare, "w") as archive:
+        archive.writestr("bare.py", "")
+    assert (dist.read_dist(bare).project, dist.read_dist(bare).requires) == (None, ())
