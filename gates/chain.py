@@ -34,6 +34,7 @@ from gates.chain_plan import (
     EVIDENCE_SESSION,
     JUDGING_GATES,
     REQUIRES,
+    SCRIPT_MODE_ENV,
     SHARDED_GATE,
     chain_args,
     chain_plan,
@@ -86,8 +87,6 @@ class Session(Protocol):
     ) -> object: ...
 
     def install(self, *args: str) -> None: ...
-
-    def notify(self, target: str, posargs: Iterable[str] | None = None) -> None: ...
 
     def error(self, *args: object) -> NoReturn: ...
 
@@ -232,7 +231,8 @@ class Chain:
             session.error(str(bad))
         # nox's options as this run was given them (`--envdir`, `-f`...), to pass on as they are.
         config: NoxConfig = cast(Any, session)._runner.global_config
-        session.run(*nox_argv(config, plan), env={CHAIN_ENV: plan.environment()}, external=True)
+        env = {CHAIN_ENV: plan.environment(), **SCRIPT_MODE_ENV}
+        session.run(*nox_argv(config, plan), env=env, external=True)
 
     def report(self, session: Session) -> None:
         """`gates report ARGS`, e.g. `-- --html .gates/report.html`: the decision as one page."""

@@ -154,6 +154,10 @@ def in_chain(name: str) -> bool:
     return chain_args(name) is not None
 
 
+SCRIPT_MODE_ENV = {"NOX_SCRIPT_MODE": "none"}
+"""The chain's nox runs in this process's interpreter, already the noxfile's environment."""
+
+
 def nox_argv(config: NoxConfig, plan: Plan) -> list[str]:
     """The nox that runs ``plan``: the user's options (``--envdir``, ``-f``, colour...) as nox
     forwards them to its own parallel workers, with the plan's sessions and ``--parallel``.
@@ -172,7 +176,6 @@ def nox_argv(config: NoxConfig, plan: Plan) -> list[str]:
         "no_dependencies": True,
         "report": None,
         "posargs": [],
-        "script_mode": "none",  # this process already runs in the noxfile's environment
     }.items():
         inner.set_value(name, value, _option_set.Source.COMMAND_LINE)
     return [sys.executable, "-m", "nox", *_option_set.to_argv(inner)]

@@ -1,63 +1,75 @@
-"""The chain's nox sessions: order from the gate registry, what each session runs, registration.
+"""The chain's nox sessions: what each runs, in which shared environment, registration, real nox.
 
 The session bodies are driven with a recording stand-in for ``nox.Session`` (the
 :class:`gates.chain.Session` protocol; mypy checks that nox's class satisfies it); real nox lists
-and runs them in ``test_nox_lists_this_repos_sessions`` and in tests/test_init.py.
+this repository's sessions, and runs a whole chain side by side on a broken project, at the end.
+The order and the plan are tests/test_chain_plan.py's.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import NoReturn
 
 import nox
 import pytest
+from conftest import init_repo
+from nox._options import NoxConfig
 
-from gates import __version__, chain
-from gates.gate import BUILTIN, GateSpec
+from gates import __version__, chain, envs
+from gates.chain_plan import CHAIN, CHAIN_ENV, chain_plan, nox_argv
 
 REPO = Path(__file__).resolve().parent.parent
-FLAG = chain.CHAIN_FLAG
 
 
 class Stopped(Exception):
     """``session.error`` / ``session.skip``: nox stops the session there."""
 
 
+@dataclass(frozen=True)
+class Run:
+    args: tuple[str, ...]
+    codes: list[int] | None
+    env: dict[str, str | None]
+
+
 @dataclass
 class FakeSession:
-    """Records what a session body asks of nox."""
+    """Records what a session body asks of nox; creating a venv leaves its python behind."""
 
     bin: str
+    cache_dir: Path
     posargs: list[str] = field(default_factory=list)
-    runs: list[tuple[tuple[str, ...], list[int] | None, dict[str, str] | None]] = field(
-        default_factory=list
-    )
+    runs: list[Run] = field(default_factory=list)
     installs: list[tuple[str, ...]] = field(default_factory=list)
-    notified: list[tuple[str, list[str]]] = field(default_factory=list)
+    _runner: SimpleNamespace = field(
+        default_factory=lambda: SimpleNamespace(global_config=NoxConfig())
+    )
 
     def run(
         self,
         *args: str,
         env: Mapping[str, str | None] | None = None,
         success_codes: Iterable[int] | None = None,
+        external: bool = False,
     ) -> object:
+        if "venv" in args[1:3]:  # uv venv ... / python -m venv ...: what they would leave
+            python = envs.python(Path(args[-1]))
+            python.parent.mkdir(parents=True)
+            python.touch()
         codes = None if success_codes is None else list(success_codes)
-        self.runs.append(
-            (args, codes, None if env is None else {k: str(v) for k, v in env.items()})
-        )
+        self.runs.append(Run(args, codes, dict(env or {})))
         return True
 
     def install(self, *args: str) -> None:
         self.installs.append(args)
-
-    def notify(self, target: str, posargs: Iterable[str] | None = None) -> None:
-        self.notified.append((target, list(posargs or [])))
 
     def error(self, *args: object) -> NoReturn:
         raise Stopped("error: " + " ".join(map(str, args)))
@@ -65,103 +77,38 @@ class FakeSession:
     def skip(self, *args: object) -> NoReturn:
         raise Stopped("skip: " + " ".join(map(str, args)))
 
+    def gates(self) -> list[tuple[tuple[str, ...], list[int] | None]]:
+        """The ``gates`` commands run, with their accepted exit codes."""
+        return [(r.args, r.codes) for r in self.runs if r.args[0] == "gates"]
+
+    def installed(self) -> list[tuple[str, ...]]:
+        """What each install into a shared environment installed."""
+        found = []
+        for run in self.runs:
+            if "install" in run.args:
+                rest = run.args[run.args.index("--quiet") + 1 :]
+                found.append(rest[2:] if rest[:1] == ("--python",) else rest)
+        return found
+
 
 @pytest.fixture
 def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeSession:
-    """A session in a project folder (cwd) whose venv is tmp_path/venv."""
+    """A session in a project folder (cwd), alone (not in a chain's run)."""
     (tmp_path / "venv/bin").mkdir(parents=True)
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n')
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv(chain.SMOKE_URL_ENV, raising=False)
-    return FakeSession(bin=str(tmp_path / "venv/bin"))
+    monkeypatch.delenv(CHAIN_ENV, raising=False)
+    return FakeSession(bin=str(tmp_path / "venv/bin"), cache_dir=tmp_path / ".nox/.cache")
 
 
-CHAIN = chain.Chain(install=("-e", ".[test]"), smoke_plan="plan.toml")
+@pytest.fixture
+def in_chain(session: FakeSession, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The session runs in the chain's nox, as `nox -s gates -- --environment production`."""
+    monkeypatch.setenv(CHAIN_ENV, chain_plan(["--environment", "production"]).environment())
 
 
-# The order: the registry's, derived.
-
-
-def test_chain_order_is_the_registrys_with_tests_as_evidence_then_decide() -> None:
-    assert chain.CHAIN == (
-        "lint",
-        "typecheck",
-        "tests_evidence",
-        "coverage",
-        "buckets",
-        "package",
-        "smoke",
-        "decide",
-    )
-    assert chain.CHAIN[:-1] == tuple(chain.session_name(spec.name) for spec in BUILTIN)
-
-
-def _spec(name: str, *after: str) -> GateSpec:
-    return GateSpec(name, f"gates.{name}", name, init_required=False, after=after)
-
-
-def test_a_gate_listed_before_the_gates_it_judges_runs_after_them() -> None:
-    specs = (_spec("report_card", "tests", "lint"), _spec("lint"), _spec("tests"), _spec("pkg"))
-    assert chain.chain_order(specs) == ("lint", "tests_evidence", "report_card", "pkg", "decide")
-
-
-@pytest.mark.parametrize(
-    ("specs", "message"),
-    [
-        (
-            (_spec("lint"), _spec("coverage", "tests")),
-            "gate registry: 'after' names unknown gates ['tests']: {'coverage': ['tests']}",
-        ),
-        (
-            (_spec("a", "b"), _spec("b", "a")),
-            "gate registry: 'after' names a cycle: {'a': ['b'], 'b': ['a']}",
-        ),
-    ],
-)
-def test_a_registry_with_no_order_is_refused(specs: tuple[GateSpec, ...], message: str) -> None:
-    with pytest.raises(ValueError) as raised:
-        chain.chain_order(specs)
-    assert str(raised.value) == message
-
-
-def test_every_gate_judging_the_sharded_evidence_knows_how_to_read_the_shards() -> None:
-    judges = {spec.name for spec in BUILTIN if chain.SHARDED_GATE in spec.after}
-    assert judges == set(chain.SHARD_EVIDENCE)
-
-
-# What `nox -s gates` notifies.
-
-
-def test_plan_runs_every_session_in_the_chain_and_gives_the_rest_to_decide() -> None:
-    plan = chain.chain_plan(["--environment", "production"])
-    assert [name for name, _ in plan] == list(chain.CHAIN)
-    assert dict(plan)["lint"] == [FLAG]
-    assert dict(plan)["decide"] == [FLAG, "--environment", "production"]
-
-
-def test_plan_with_shards_judges_them_instead_of_running_the_tests(tmp_path: Path) -> None:
-    plan = dict(chain.chain_plan(["--shards", str(tmp_path), "--environment", "staging"]))
-    assert "tests_evidence" not in plan
-    assert plan["coverage"] == [FLAG, "--data", str(tmp_path)]
-    assert plan["buckets"] == [FLAG, "--junit", str(tmp_path)]
-    assert plan["package"] == [FLAG]
-    assert plan["decide"] == [FLAG, "--environment", "staging"]
-
-
-@pytest.mark.parametrize("posargs", [["--shards"], ["--shards", "nowhere"]])
-def test_shards_without_a_folder_stop_the_chain(
-    session: FakeSession, posargs: list[str], tmp_path: Path
-) -> None:
-    session.posargs = posargs
-    with pytest.raises(Stopped) as stopped:
-        CHAIN.gates(session)
-    assert str(stopped.value) == "error: --shards needs a folder of shard evidence folders"
-    assert session.notified == []
-
-
-def test_gates_session_notifies_the_plan(session: FakeSession) -> None:
-    CHAIN.gates(session)
-    assert session.notified == chain.chain_plan([])
+TEST_CHAIN = chain.Chain(install=("-e", ".[test]"), smoke_plan="plan.toml")
 
 
 # What each session runs.
@@ -169,11 +116,23 @@ def test_gates_session_notifies_the_plan(session: FakeSession) -> None:
 
 def test_a_gate_alone_fails_when_the_gate_fails(session: FakeSession) -> None:
     session.posargs = ["--junit", "x.xml"]
-    CHAIN.sessions()["buckets"][1](session)
-    assert session.runs == [(("gates", "buckets", "--junit", "x.xml"), [0], None)]
-    assert session.installs == [("-e", ".[test]")]
+    TEST_CHAIN.sessions()["buckets"][1](session)
+    assert session.gates() == [(("gates", "buckets", "--junit", "x.xml"), [0])]
+    assert session.installed() == [("-e", ".[test]")]
 
 
+@pytest.mark.usefixtures("in_chain")
+def test_a_gate_in_the_chain_records_failure_as_evidence(session: FakeSession) -> None:
+    session.posargs = ["--environment", "production"]  # nox's posargs are not the gate's
+    TEST_CHAIN.sessions()["lint"][1](session)
+    TEST_CHAIN.sessions()["decide"][1](session)
+    assert session.gates() == [
+        (("gates", "lint"), [0, 1, 2]),
+        (("gates", "decide", "--environment", "production"), None),
+    ]
+
+
+@pytest.mark.usefixtures("in_chain")
 @pytest.mark.parametrize(
     ("name", "installs"),
     [
@@ -191,60 +150,86 @@ def test_sessions_that_only_judge_evidence_do_not_install_the_project(
 ) -> None:
     """A project that no longer installs must still end the chain in a recorded decision."""
     judging = chain.Chain(("-e", ".", "release-gates"), judge_install=("release-gates",))
-    session.posargs = [FLAG]
     judging.sessions()[name][1](session)
-    assert session.installs == [installs]
+    assert session.installed() == [installs]
 
 
-def test_a_gate_in_the_chain_records_failure_as_evidence(session: FakeSession) -> None:
-    session.posargs = [FLAG]
-    CHAIN.sessions()["lint"][1](session)
-    assert session.runs == [(("gates", "lint"), [0, 1, 2], None)]
+def test_sessions_share_one_environment_built_once_per_requirements(
+    session: FakeSession, tmp_path: Path
+) -> None:
+    judging = chain.Chain(("-e", ".", "release-gates"), judge_install=("release-gates",))
+    for name in ("lint", "typecheck", "coverage", "package", "buckets", "decide"):
+        judging.sessions()[name][1](session)
+    venvs = [r.env["VIRTUAL_ENV"] for r in session.runs if r.args[0] == "gates"]
+    assert len(set(venvs)) == 2  # the project's and the judges'
+    assert venvs[0] == venvs[1] == venvs[3] != venvs[2] == venvs[4] == venvs[5]
+    assert session.installed() == [("-e", ".", "release-gates"), ("release-gates",)]
+    assert sum("venv" in r.args[1:3] for r in session.runs) == 2
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "2"\n')
+    judging.sessions()["lint"][1](session)
+    # Installed again into the same environment, not a new one.
+    assert session.installed()[-1] == ("-e", ".", "release-gates")
+    assert sum("venv" in r.args[1:3] for r in session.runs) == 2
+    assert session.runs[-1].env["VIRTUAL_ENV"] == venvs[0]
 
 
-def test_tests_alone_fail_and_tests_as_evidence_do_not(session: FakeSession) -> None:
+@pytest.mark.usefixtures("in_chain")
+def test_commands_run_as_in_the_activated_environment_outside_the_chain(
+    session: FakeSession,
+) -> None:
+    """A test suite run by the chain that runs nox itself must not join the chain."""
+    TEST_CHAIN.sessions()["typecheck"][1](session)
+    run = session.runs[-1]
+    venv = str(run.env["VIRTUAL_ENV"])
+    assert str(run.env["PATH"]).startswith(str(envs.bin_dir(Path(venv))))
+    assert run.env[CHAIN_ENV] is None
+    assert Path(venv).parent == session.cache_dir / chain.ENVS_DIR
+
+
+def test_tests_alone_fail_and_tests_as_evidence_do_not(
+    session: FakeSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
     session.posargs = ["-k", "fast"]
-    CHAIN.tests(session)
-    session.posargs = [FLAG, "-k", "fast"]
-    CHAIN.tests_evidence(session)
-    assert session.runs == [
-        (("gates", "tests", "--", "-k", "fast"), None, None),
-        (("gates", "tests", "--evidence", "--", "-k", "fast"), [0, 1, 2], None),
+    TEST_CHAIN.tests(session)
+    TEST_CHAIN.tests_evidence(session)
+    monkeypatch.setenv(CHAIN_ENV, '{"tests_evidence": ["-p", "gates.shard"]}')
+    TEST_CHAIN.tests_evidence(session)
+    assert session.gates() == [
+        (("gates", "tests", "--", "-k", "fast"), None),
+        (("gates", "tests", "--evidence", "--", "-k", "fast"), [0, 1, 2]),
+        (("gates", "tests", "--evidence", "--", "-p", "gates.shard"), [0, 1, 2]),
     ]
 
 
 def test_smoke_without_a_target_is_skipped(session: FakeSession) -> None:
     with pytest.raises(Stopped) as stopped:
-        CHAIN.smoke(session)
+        TEST_CHAIN.smoke(session)
     assert str(stopped.value) == (
         "skip: no smoke target: set GATES_SMOKE_URL to the deployment to check"
     )
     assert session.runs == []
 
 
+@pytest.mark.usefixtures("in_chain")
 def test_smoke_checks_the_target_and_a_down_target_is_evidence_in_the_chain(
     session: FakeSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(chain.SMOKE_URL_ENV, "https://staging.example")
-    session.posargs = [FLAG]
-    CHAIN.smoke(session)
+    TEST_CHAIN.smoke(session)
     command = ("gates", "smoke", "plan.toml", "--base-url", "https://staging.example")
-    assert session.runs == [(command, [0, 1, 2, 3], None)]
+    assert session.gates() == [(command, [0, 1, 2, 3])]
 
 
 def test_gate_passes_its_environment(session: FakeSession) -> None:
-    CHAIN.gate(session, "smoke", "plan.toml", env={"SMOKE_EMAIL": "demo@example.com"})
-    assert session.runs[0][2] == {"SMOKE_EMAIL": "demo@example.com"}
+    TEST_CHAIN.gate(session, "smoke", "plan.toml", env={"SMOKE_EMAIL": "demo@example.com"})
+    assert session.runs[-1].env["SMOKE_EMAIL"] == "demo@example.com"
 
 
 @pytest.mark.parametrize(
     ("name", "posargs", "command"),
     [
-        (
-            "decide",
-            [FLAG, "--environment", "production"],
-            ("decide", "--environment", "production"),
-        ),
+        ("decide", ["--environment", "production"], ("decide", "--environment", "production")),
         ("report", ["--html", "r.html"], ("report", "--html", "r.html")),
         ("release", ["publish", "--dry-run"], ("release", "publish", "--dry-run")),
     ],
@@ -253,8 +238,20 @@ def test_decide_report_and_release_pass_their_arguments(
     session: FakeSession, name: str, posargs: list[str], command: tuple[str, ...]
 ) -> None:
     session.posargs = posargs
-    CHAIN.sessions()[name][1](session)
-    assert session.runs == [(("gates", *command), None, None)]
+    TEST_CHAIN.sessions()[name][1](session)
+    assert session.gates() == [(("gates", *command), None)]
+
+
+def test_release_keeps_a_venv_of_its_own(session: FakeSession, tmp_path: Path) -> None:
+    """CI calls `.nox/release/bin/gates ledger verify` after `nox -s release --install-only`."""
+    for _ in range(2):
+        TEST_CHAIN.release(session)
+    assert session.installs == [("-e", ".[test]")]
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "2"\n')
+    TEST_CHAIN.release(session)
+    assert len(session.installs) == 2
+    assert (tmp_path / "venv" / chain.INSTALL_STAMP).is_file()
+    assert session.installed() == []  # no shared environment
 
 
 def test_workflow_lints_every_workflow_file(session: FakeSession, tmp_path: Path) -> None:
@@ -262,25 +259,13 @@ def test_workflow_lints_every_workflow_file(session: FakeSession, tmp_path: Path
     workflows.mkdir(parents=True)
     for name in ("b.yml", "a.yaml", "notes.txt"):
         (workflows / name).write_text("")
-    CHAIN.workflow(session)
+    TEST_CHAIN.workflow(session)
     found = [".github/workflows/a.yaml", ".github/workflows/b.yml"]
     assert session.installs == [chain.WORKFLOW_LINTERS]
-    assert [run[0] for run in session.runs] == [
+    assert [run.args for run in session.runs] == [
         ("actionlint", *found),
         ("zizmor", "--offline", *found),
     ]
-
-
-def test_install_runs_once_per_venv_until_pyproject_changes(
-    session: FakeSession, tmp_path: Path
-) -> None:
-    for _ in range(2):
-        CHAIN.setup(session)
-    assert len(session.installs) == 1
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "2"\n')
-    CHAIN.setup(session)
-    assert len(session.installs) == 2
-    assert (tmp_path / "venv" / chain.INSTALL_STAMP).is_file()
 
 
 def test_sessions_install_this_release_unless_told_otherwise(
@@ -293,8 +278,33 @@ def test_sessions_install_this_release_unless_told_otherwise(
 
 
 def test_every_session_says_what_it_does() -> None:
-    for name, (doc, _body) in CHAIN.sessions().items():
+    for name, (doc, _body) in TEST_CHAIN.sessions().items():
         assert doc and "\n" not in doc.split(".")[0], name
+
+
+# The chain session: the plan, in a nox of its own.
+
+
+def test_gates_runs_the_plan_in_a_parallel_nox_telling_each_session_its_arguments(
+    session: FakeSession,
+) -> None:
+    session.posargs = ["--jobs", "3", "--environment", "production"]
+    TEST_CHAIN.gates(session)
+    [run] = session.runs
+    plan = chain_plan(session.posargs)
+    assert run.args == tuple(nox_argv(session._runner.global_config, plan))
+    assert run.env == {CHAIN_ENV: plan.environment(), "NOX_SCRIPT_MODE": "none"}
+
+
+@pytest.mark.parametrize("posargs", [["--shards"], ["--jobs", "0"]])
+def test_bad_chain_arguments_stop_the_chain_before_it_runs(
+    session: FakeSession, posargs: list[str]
+) -> None:
+    session.posargs = posargs
+    with pytest.raises(Stopped) as stopped:
+        TEST_CHAIN.gates(session)
+    assert str(stopped.value).startswith("error: --")
+    assert session.runs == []
 
 
 # Registration into nox.
@@ -315,14 +325,34 @@ def test_register_defines_every_session_but_the_noxfiles_own(session: FakeSessio
     registered = chain.register(["."], smoke_plan="s.toml", own=["smoke"])
     assert registered == chain.Chain(install=(".",), smoke_plan="s.toml")
     sessions = nox.registry.get()
-    assert list(sessions) == [name for name in CHAIN.sessions() if name != "smoke"]
+    assert list(sessions) == [name for name in TEST_CHAIN.sessions() if name != "smoke"]
     assert sessions["lint"].__doc__ == "ruff check and ruff format --check, as a gate."
     assert sessions["release"].default is False and sessions["lint"].default is True
-    assert sessions["gates"].venv_backend == "none" and sessions["lint"].venv_backend is None
+    assert {name for name, s in sessions.items() if s.venv_backend is None} == chain.OWN_VENV
+    assert sessions["gates"].venv_backend == sessions["lint"].venv_backend == "none"
     assert nox.options.sessions == ["gates"]
     assert nox.options.reuse_venv == "yes"
     sessions["report"](session)  # what nox calls runs the chain's session body
-    assert session.runs == [(("gates", "report"), None, None)]
+    assert session.gates() == [(("gates", "report"), None)]
+
+
+@pytest.mark.usefixtures("registry")
+@pytest.mark.parametrize("chain_run", [False, True], ids=["alone", "in the chain's nox"])
+def test_gates_run_side_by_side_and_wait_for_the_tests_only_in_the_chain(
+    monkeypatch: pytest.MonkeyPatch, chain_run: bool
+) -> None:
+    if chain_run:
+        monkeypatch.setenv(CHAIN_ENV, "{}")
+    else:
+        monkeypatch.delenv(CHAIN_ENV, raising=False)
+    chain.register(["."])
+    sessions = nox.registry.get()
+    parallel = {name for name, s in sessions.items() if s.allow_parallel}
+    assert parallel == set(CHAIN) - {"decide"}
+    assert sessions["decide"].allow_parallel is False  # alone, and last
+    # `nox -s coverage` alone judges the evidence there; in the chain it waits for the tests.
+    assert sessions["coverage"].requires == (["tests_evidence"] if chain_run else [])
+    assert sessions["lint"].requires == []
 
 
 @pytest.mark.usefixtures("registry")
@@ -345,6 +375,45 @@ def test_nox_lists_this_repos_sessions() -> None:
     names = re.findall(r"^[*-] (\S+) ->", listed.stdout, flags=re.MULTILINE)
     # The noxfile's own sessions (tests, smoke) are listed after the registered ones.
     own = {"tests", "e2e", "smoke", "bench"}
-    assert names[: -len(own)] == [name for name in CHAIN.sessions() if name not in own]
+    assert names[: -len(own)] == [name for name in TEST_CHAIN.sessions() if name not in own]
     assert set(names[-len(own) :]) == own
     assert "* gates ->" in listed.stdout  # `nox` alone runs the chain
+
+
+# Real nox, side by side: a project that no longer installs still ends in a recorded NO_GO.
+
+BROKEN_NOXFILE = f"""
+import sys
+sys.path.insert(0, {str(REPO)!r})
+from gates import chain
+chain.register(install=["-e", "."], judge_install=["-e", {str(REPO)!r}])
+"""
+
+
+def test_failing_gate_sessions_still_end_in_a_recorded_no_go(tmp_path: Path) -> None:
+    root = tmp_path / "broken"
+    root.mkdir()
+    # Valid, but nothing can build it: every session that installs the project fails.
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "broken"\nversion = "0"\n\n'
+        '[build-system]\nrequires = []\nbuild-backend = "no_such_backend"\n'
+    )
+    (root / "noxfile.py").write_text(BROKEN_NOXFILE)
+    (root / ".gitignore").write_text(".nox/\n.gates/\n")
+    init_repo(root)
+    proc = subprocess.run(
+        [sys.executable, "-m", "nox", "-s", "gates", "--", "--jobs", "2"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out[-3000:]
+    assert json.loads((root / ".gates/decision.json").read_text())["verdict"] == "NO_GO", out
+    blocks = re.findall(r"^=+ \S+ (\w+): (\w+)", out, flags=re.MULTILINE)
+    assert blocks[-1] == ("decide", "failed")  # NO_GO, after every other session
+    assert ("lint", "failed") in blocks and ("package", "failed") in blocks
+    assert ("coverage", "aborted") in blocks  # it waits for the tests, which could not run
+    decided = out[out.index(" decide: failed") :]
+    assert "NO_GO (decision " in decided and "Traceback" not in decided
