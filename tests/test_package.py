@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from release_support import git, make_project
 
-from gates import dist, package
+from gates import dist, install_check, package
 from gates.cli import main
 from gates.config import PackageConfig
 from gates.model import Status
@@ -54,9 +54,13 @@ def test_builds_checks_installs_and_hashes_every_file(
             "gates_demo-0.1.0/pyproject.toml",
             "gates_demo-0.1.0/src/gates_demo/__init__.py",
         ]
+    installs = root / ".gates" / install_check.CACHE
+    [venv] = [p for p in installs.iterdir() if p.is_dir()]
     code, again = run_gate(root, capsys)
     assert code == 0
     assert again["details"]["artifacts"] == details["artifacts"]  # type: ignore[index]
+    # The wheel went into the same venv again: its requirements did not change.
+    assert [p for p in installs.iterdir() if p.is_dir()] == [venv]
     # Building leaves the tree as it was: the result is not stale.
     assert main(["status", "--root", str(root), "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
