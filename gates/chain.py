@@ -132,6 +132,8 @@ def shared_environment(session: Session, requirements: Sequence[str]) -> Path:
     at most once however many sessions ask for it, side by side or one after the other."""
     shared = envs.Shared(session.cache_dir / ENVS_DIR, tuple(requirements), _pyproject_text())
     with envs.locked(shared.lock):
+        # As nox does for the venvs it makes: git never lists what is built here.
+        (shared.root / ".gitignore").write_text("*\n", encoding="utf-8")
         if not envs.is_ready(shared.location, shared.digest):
             uv = _nox_uv()
             if not envs.python(shared.location).exists():

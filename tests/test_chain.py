@@ -185,6 +185,7 @@ def test_commands_run_as_in_the_activated_environment_outside_the_chain(
     assert str(run.env["PATH"]).startswith(str(envs.bin_dir(Path(venv))))
     assert run.env[CHAIN_ENV] is None
     assert Path(venv).parent == session.cache_dir / chain.ENVS_DIR
+    assert (Path(venv).parent / ".gitignore").read_text() == "*\n"
 
 
 def test_tests_alone_fail_and_tests_as_evidence_do_not(
