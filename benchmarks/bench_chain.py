@@ -1,6 +1,7 @@
 """`nox -s gates` on this repository with warm venvs vs running ruff, mypy and pytest directly.
 
-The baseline uses the very tools the chain's venvs hold (same versions, same installed packages),
+The baseline uses the tools of the interpreter running it (`nox -s bench`: the same requirements
+as the chain's shared environment, so the same versions and installed packages),
 run one after the other on the same paths, without nox, release-gates, coverage or the decision.
 The first `nox -s gates` run warms the venvs and is reported too (cold), not counted. To explain
 the gap, the table also shows each gate's own recorded duration and pytest under coverage run
@@ -20,7 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = ROOT / ".nox" / "tests_evidence" / "bin"
+VENV_BIN = Path(sys.executable).parent
 
 
 def timed(argv: list[str], *, ok: tuple[int, ...] = (0, 1)) -> float:
