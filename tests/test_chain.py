@@ -95,6 +95,7 @@ class FakeSession:
 def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeSession:
     """A session in a project folder (cwd), alone (not in a chain's run)."""
     (tmp_path / "venv/bin").mkdir(parents=True)
+    envs.python(tmp_path / "venv").touch()
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n')
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv(chain.SMOKE_URL_ENV, raising=False)
@@ -251,7 +252,7 @@ def test_release_keeps_a_venv_of_its_own(session: FakeSession, tmp_path: Path) -
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "2"\n')
     TEST_CHAIN.release(session)
     assert len(session.installs) == 2
-    assert (tmp_path / "venv" / chain.INSTALL_STAMP).is_file()
+    assert (tmp_path / "venv" / envs.READY).is_file()
     assert session.installed() == []  # no shared environment
 
 
