@@ -126,7 +126,9 @@ def _nox_uv() -> str | None:
 def shared_environment(session: Session, requirements: Sequence[str]) -> Path:
     """The environment holding ``requirements``, built (or updated, when pyproject.toml changed)
     at most once however many sessions ask for it, side by side or one after the other."""
-    shared = envs.Shared(session.cache_dir / ENVS_DIR, tuple(requirements), _pyproject_text())
+    # Absolute: the commands it runs pass its PATH on to tools working in other folders.
+    root = session.cache_dir.absolute() / ENVS_DIR
+    shared = envs.Shared(root, tuple(requirements), _pyproject_text())
     with envs.locked(shared.lock):
         # As nox does for the venvs it makes: git never lists what is built here.
         (shared.root / ".gitignore").write_text("*\n", encoding="utf-8")

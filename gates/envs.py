@@ -28,8 +28,12 @@ READY = ".gates-ready"
 
 
 def uv() -> str | None:
-    """The ``uv`` on PATH (a nox session puts its environment's own first), else None."""
-    return shutil.which("uv")
+    """The ``uv`` on PATH (a nox session puts its environment's own first), else None.
+
+    Absolute: the package gate runs it from scratch folders, where a relative PATH entry
+    (``.nox/...``) would name nothing."""
+    found = shutil.which("uv")
+    return os.path.abspath(found) if found else None
 
 
 def bin_dir(venv: Path) -> Path:

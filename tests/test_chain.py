@@ -100,7 +100,7 @@ def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeSession:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv(chain.SMOKE_URL_ENV, raising=False)
     monkeypatch.delenv(CHAIN_ENV, raising=False)
-    return FakeSession(bin=str(tmp_path / "venv/bin"), cache_dir=tmp_path / ".nox/.cache")
+    return FakeSession(bin=str(tmp_path / "venv/bin"), cache_dir=Path(".nox/.cache"))
 
 
 @pytest.fixture
@@ -185,7 +185,8 @@ def test_commands_run_as_in_the_activated_environment_outside_the_chain(
     venv = str(run.env["VIRTUAL_ENV"])
     assert str(run.env["PATH"]).startswith(str(envs.bin_dir(Path(venv))))
     assert run.env[CHAIN_ENV] is None
-    assert Path(venv).parent == session.cache_dir / chain.ENVS_DIR
+    assert Path(venv).parent == (session.cache_dir / chain.ENVS_DIR).absolute()
+    assert Path(venv).is_absolute()  # on PATH for tools that work in other folders
     assert (Path(venv).parent / ".gitignore").read_text() == "*\n"
 
 

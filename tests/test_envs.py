@@ -74,3 +74,18 @@ def test_the_lock_waits_for_another_process_holding_it(tmp_path: Path) -> None:
             # Only after the other process let go: it wrote its file before releasing.
             assert done.read_text() == "done"
     assert holder.returncode == 0
+
+
+def test_uv_is_found_as_an_absolute_path_from_a_relative_path_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The package gate runs uv from scratch folders: `.nox/.../bin` on PATH must still work."""
+    where = tmp_path / "env" / "bin"
+    where.mkdir(parents=True)
+    (where / "uv").write_text("#!/bin/sh\n")
+    (where / "uv").chmod(0o755)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", "env/bin")
+    assert envs.uv() == str(where / "uv")
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
+    assert envs.uv() is None
