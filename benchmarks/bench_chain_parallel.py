@@ -179,6 +179,8 @@ def main() -> None:
                 warm[label].append(measured(action))
             for label, action in zip(first, (by_hand, cold), strict=True):
                 first[label].append(measured(action))
+            done = {**warm, **first}.items()
+            print({label: runs[-1] for label, runs in done}, file=sys.stderr, flush=True)
         cores = os.cpu_count()
         print(f"{PROJECT}, {cores} cores, load average {load:.1f} → {os.getloadavg()[0]:.1f}\n")
         table("Warm chain: gates side by side vs one after the other", warm, 0.75)
