@@ -23,6 +23,8 @@ class RecordKind(StrEnum):
     SIGNOFF = "signoff"
     RELEASE_STEP = "release_step"
     RESULT = "result"
+    SMOKE = "smoke"
+    """One smoke run: its checks' outcomes, latency, the leftovers it left and those it closed."""
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ JSON-round-trippable, so the pure ``judge`` and the reports can work from a reco
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -102,9 +102,60 @@ class Leftover:
 
     artifact: str
     reason: str
+    step: str | None = None
+    """The step that created it, when its answer named what it created (an id or a Location):
+    then it is remembered in the ledger, and a later run may remove it with that step's cleanup."""
+    values: Mapping[str, str] = field(default_factory=dict)
+    """What a later cleanup is filled from: the values it was created with, none of them secret."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "artifact": self.artifact,
+            "reason": self.reason,
+            "step": self.step,
+            "values": dict(self.values),
+        }
+
+
+class LeftoverState(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class EarlierLeftover:
+    """A leftover an earlier run recorded in the ledger, and what this run did about it."""
+
+    id: str
+    """``<run id>#<n>``: the run that left it, and which of its leftovers."""
+    artifact: str
+    state: LeftoverState
+    why: str
+    """How it was closed, or why it is still open."""
 
     def to_dict(self) -> dict[str, str]:
-        return {"artifact": self.artifact, "reason": self.reason}
+        return {"id": self.id, "artifact": self.artifact, "state": self.state, "why": self.why}
+
+
+@dataclass(frozen=True)
+class SinceLastRun:
+    """Check outcomes against the previous run of the same plan on the same target (ledger)."""
+
+    previous_run: str | None
+    """Its run id; None when the ledger holds no earlier run of this plan on this target."""
+    newly_failing: tuple[str, ...] = ()
+    """Checks failing now that did not fail then (or did not exist)."""
+    fixed: tuple[str, ...] = ()
+    """Checks that failed then and pass now."""
+    still_failing: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "previous_run": self.previous_run,
+            "newly_failing": list(self.newly_failing),
+            "fixed": list(self.fixed),
+            "still_failing": list(self.still_failing),
+        }
 
 
 @dataclass(frozen=True)
@@ -128,6 +179,10 @@ class SmokeRun:
     """``name: METHOD /path`` of each write let through by ``safe = true``."""
     interrupted: str | None = None
     """``SIGINT``, ``SIGTERM``, ``deadline`` or ``fail-fast`` when the steps stopped early."""
+    earlier: tuple[EarlierLeftover, ...] = ()
+    """Leftovers of earlier runs on this target, as the ledger has them, closed or still open."""
+    since: SinceLastRun | None = None
+    """Outcomes against the previous run (None when the run was not compared)."""
 
     @property
     def p50_ms(self) -> float | None:
@@ -154,6 +209,8 @@ class SmokeRun:
             "p95_ms": _round(self.p95_ms),
             "p95_limit_ms": self.p95_limit_ms,
             "requests": len(self.timings_ms),
+            "earlier_leftovers": [item.to_dict() for item in self.earlier],
+            "since_last_run": None if self.since is None else self.since.to_dict(),
         }
 
 
