@@ -251,9 +251,8 @@ async def close(
             continue
         step = _cleanable(plan, item.step)
         assert step is not None and step.cleanup is not None  # _refusal checked both
-        sent, kwargs = http.build(
-            step.cleanup.request, {**values, **item.values}, plan.base_url, redactor
-        )
+        filled = _filled(step, values, item.values)
+        sent, kwargs = http.build(step.cleanup.request, filled, plan.base_url, redactor)
         request = f"{sent.method} {sent.path}"
         try:
             answer = await http.send(client, step.cleanup.request, sent, kwargs, redactor)
@@ -288,12 +287,27 @@ def _refusal(
     step = _cleanable(plan, item.step)
     if step is None or step.cleanup is None:
         return f"not cleaned up: the plan has no cleanup for step {item.step!r}"
-    filled = {**values, **item.values}
     for text in step.cleanup.request.templates():
-        name = missing(text, filled)
+        name = missing(text, _filled(step, values, item.values))
+        if name in _own(step):
+            return f"not cleaned up: {{{name}}} was not recorded by the run that left it"
         if name:
-            return f"not cleaned up: {{{name}}} was neither recorded nor captured in this run"
+            return f"not cleaned up: {{{name}}} was not captured in this run"
     return _unsafe_path(step.cleanup.request.path, item.values, plan.base_url)
+
+
+def _own(step: HttpStep) -> set[str]:
+    """Names whose value identifies what ``step`` created: only its record may fill them."""
+    return {RUN_ID, *(capture.name for capture in step.captures)}
+
+
+def _filled(
+    step: HttpStep, values: Mapping[str, str], recorded: Mapping[str, str]
+) -> dict[str, str]:
+    """This run's values (a fresh token), under the recorded ones; never this run's own id of
+    what the step created this time, which would remove the wrong resource."""
+    own = _own(step)
+    return {**{k: v for k, v in values.items() if k not in own}, **recorded}
 
 
 def _unsafe_path(template: str, recorded: Mapping[str, str], base_url: str) -> str | None:
