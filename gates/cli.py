@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from gates import __version__, checklist
+from gates import __version__, checklist, targets
 from gates.errors import Exit, GatesError
 from gates.gate import BUILTIN, GateModule, Runnable
 from gates.ledger import commands as ledger_commands
@@ -148,10 +148,18 @@ def _release_publish(args: argparse.Namespace) -> int:
 def _history(args: argparse.Namespace) -> int:
     with _project(args) as project:
         rows = ledger_commands.history(project, limit=args.limit)
+        plan = project.config.targets
     if args.json:
         _print_json([row.to_dict() for row in rows])
     else:
         print(history.render(rows))
+        if plan:
+            print(
+                "\n"
+                + targets.render(
+                    targets.daily(rows, plan, datetime.datetime.now(datetime.UTC).date())
+                )
+            )
     return Exit.OK
 
 
@@ -200,7 +208,7 @@ def _report(args: argparse.Namespace) -> int:
     from gates.report import html
 
     with _project(args) as project:
-        path = html.write(project.ledger, Path(args.html))
+        path = html.write(project.ledger, Path(args.html), project.config.targets)
     print(f"wrote {path}")
     return Exit.OK
 

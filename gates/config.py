@@ -14,7 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from gates import gate
+from gates import gate, targets
 from gates.bucket_rules import BucketRule, bucket_rules
 from gates.errors import ConfigError
 from gates.model import Waiver
@@ -164,6 +164,8 @@ class GatesConfig:
     waivers: tuple[Waiver, ...] = ()
     buckets: tuple[BucketRule, ...] = ()
     checklist: ChecklistConfig = field(default_factory=ChecklistConfig)
+    targets: tuple[targets.Target, ...] = ()
+    """``[tool.gates.targets]``: the release plan's dated targets, oldest first."""
 
     @property
     def gates(self) -> tuple[str, ...]:
@@ -223,6 +225,7 @@ def parse(document: Mapping[str, Any], *, root: Path, file: Path) -> GatesConfig
         waivers=tuple(waiver(t, known, thresholds) for t in table.tables("waivers")),
         buckets=bucket_rules(table.tables("buckets")),
         checklist=_checklist(table.table("checklist"), known),
+        targets=targets.parse(table.table("targets")),
     )
     table.done()
     return config

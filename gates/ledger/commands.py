@@ -17,7 +17,7 @@ LOST = "ledger lost or replaced"
 
 
 def history(project: Project, *, limit: int | None) -> list[HistoryRow]:
-    return history_rows(project.ledger, limit=limit)
+    return history_rows(project.ledger, limit=limit, targets=project.config.targets)
 
 
 def verify(project: Project, *, expect_head: str | None = None) -> tuple[str, Verification]:

@@ -9,10 +9,12 @@ with ``name`` and ``blocks``). Anything absent shows as ``-``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from gates import targets as plan_targets
 from gates.details import BucketsDetails
 from gates.ledger.interface import Ledger, Record, RecordKind
+from gates.ledger.smoke_trend import EMPTY, SMOKE, SmokeFigures, smoke_figures
 from gates.ledger.store import decision_of
 from gates.model import Decision, GateResult, JSONValue, MetricValue
 
@@ -36,6 +38,14 @@ class HistoryRow:
     """Percent covered."""
     blocking: tuple[str, ...] | None
     """Blocking buckets (None when no buckets result was recorded)."""
+    smoke: SmokeFigures | None = None
+    target: plan_targets.Target | None = None
+    """The release plan's target in force on the decision's day (``[tool.gates.targets]``)."""
+
+    @property
+    def behind(self) -> tuple[str, ...]:
+        """The figures that miss the target (``pass_rate``, ``failing``, ``coverage``)."""
+        return plan_targets.behind(self, self.target)
 
     @property
     def pass_rate(self) -> float | None:
@@ -55,6 +65,9 @@ class HistoryRow:
             "skipped": self.skipped,
             "coverage": self.coverage,
             "blocking_buckets": list(self.blocking) if self.blocking is not None else None,
+            **(self.smoke.to_dict() if self.smoke is not None else EMPTY),
+            "target": self.target.to_dict() if self.target is not None else None,
+            "behind": list(self.behind),
         }
 
 
@@ -76,17 +89,23 @@ def row(decision: Decision) -> HistoryRow:
             _float(coverage.metrics.get("percent_covered")) if coverage is not None else None
         ),
         blocking=_blocking(results.get("buckets")),
+        smoke=smoke_figures(results.get(SMOKE)),
     )
 
 
-def rows(records: Sequence[Record]) -> list[HistoryRow]:
-    """One row per decision record, oldest first."""
-    return [row(decision_of(r)) for r in records if r.kind is RecordKind.DECISION]
+def rows(
+    records: Sequence[Record], targets: Sequence[plan_targets.Target] = ()
+) -> list[HistoryRow]:
+    """One row per decision record, oldest first, each with the target of its day."""
+    found = [row(decision_of(r)) for r in records if r.kind is RecordKind.DECISION]
+    return [replace(r, target=plan_targets.target_of(targets, r)) for r in found]
 
 
-def history(ledger: Ledger, *, limit: int | None = None) -> list[HistoryRow]:
+def history(
+    ledger: Ledger, *, limit: int | None = None, targets: Sequence[plan_targets.Target] = ()
+) -> list[HistoryRow]:
     """The newest ``limit`` decisions' rows (all when None), oldest first."""
-    return rows(ledger.records(RecordKind.DECISION, limit=limit))
+    return rows(ledger.records(RecordKind.DECISION, limit=limit), targets)
 
 
 def _has_counts(result: GateResult | None) -> bool:
@@ -109,7 +128,7 @@ def _blocking(result: GateResult | None) -> tuple[str, ...] | None:
 
 
 HEADER = ("decision", "date", "version", "verdict", "passed", "failed", "skipped", "coverage",
-          "blocking buckets")  # fmt: skip
+          "blocking buckets", "smoke", "smoke p95", "vs target")  # fmt: skip
 
 
 def cells(entry: HistoryRow) -> tuple[str, ...]:
@@ -132,7 +151,23 @@ def cells(entry: HistoryRow) -> tuple[str, ...]:
         show(entry.skipped),
         coverage,
         blocking,
+        *_smoke_cells(entry.smoke),
+        _versus(entry),
     )
+
+
+def _smoke_cells(smoke: SmokeFigures | None) -> tuple[str, str]:
+    """``14/15`` checks passed and the p95 (``-`` without a smoke result)."""
+    if smoke is None:
+        return "-", "-"
+    p95 = "-" if smoke.p95_ms is None else f"{smoke.p95_ms:.0f} ms"
+    return f"{smoke.passed}/{smoke.checks}", p95
+
+
+def _versus(entry: HistoryRow) -> str:
+    if entry.target is None:
+        return "-"
+    return f"behind: {', '.join(entry.behind)}" if entry.behind else "on track"
 
 
 def render(entries: Sequence[HistoryRow]) -> str:
