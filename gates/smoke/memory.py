@@ -161,8 +161,11 @@ def read(ledger: Ledger, plan: str, target: str) -> Memory:
         where = f"ledger record {record.seq}"
         try:
             fields = Fields(record.payload, where)
-            on_target = fields.text("target") == target
             closed = [item.text("id") for item in fields.objects("closed")]
+            on_target = fields.text("target") == target
+            if on_target:
+                run_id, outcomes = fields.text("run_id"), _outcomes(fields)
+                same_plan, entries = fields.text("plan") == plan, fields.objects("leftovers")
         except ValueError as exc:
             opened[where] = OpenLeftover(where, "(unreadable record)", problem=str(exc))
             continue
@@ -170,17 +173,10 @@ def read(ledger: Ledger, plan: str, target: str) -> Memory:
             opened.pop(leftover_id, None)
         if not on_target:
             continue
-        try:
-            outcomes = _outcomes(fields)
-            same_plan = fields.text("plan") == plan
-            run_id = fields.text("run_id")
-        except ValueError as exc:
-            opened[where] = OpenLeftover(where, "(unreadable record)", problem=str(exc))
-            continue
         if same_plan:
             previous_run, previous = run_id, outcomes
-        for index, item in enumerate(fields.objects("leftovers")):
-            found = _leftover(item, f"{where}: leftovers[{index}]")
+        for item in entries:
+            found = _leftover(item)
             opened[found.id] = found
     distrust = None
     if any(item.problem is None for item in opened.values()):
@@ -196,11 +192,11 @@ def _outcomes(fields: Fields) -> dict[str, Outcome]:
     }
 
 
-def _leftover(item: Fields, where: str) -> OpenLeftover:
+def _leftover(item: Fields) -> OpenLeftover:
     try:
         leftover_id, artifact = item.text("id"), item.text("artifact")
     except ValueError as exc:
-        return OpenLeftover(where, "(unreadable leftover)", problem=str(exc))
+        return OpenLeftover(item.where, "(unreadable leftover)", problem=str(exc))
     try:
         step, values = item.text("step"), item.text_map("values")
         for name, value in values.items():
