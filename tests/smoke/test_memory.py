@@ -13,7 +13,9 @@ from conftest import Project
 
 from gates.ledger import RecordKind, open_ledger
 from gates.redact import Redactor
-from gates.smoke.memory import plan_key
+from gates.smoke.evidence import Check, Outcome, SinceLastRun
+from gates.smoke.memory import Memory, plan_key, remembered_values, since
+from gates.smoke.plan import Capture, Cleanup, HttpExpect, HttpStep, Plan, Request
 
 from .service import CREATE_LEAD, LOGIN, Service, write_plan
 
@@ -257,3 +259,56 @@ def test_plan_key_is_the_path_in_the_project_else_the_name(tmp_path: Path) -> No
     (tmp_path / "plans").mkdir()
     assert plan_key(tmp_path / "plans" / "smoke.toml", tmp_path) == "plans/smoke.toml"
     assert plan_key(Path("/elsewhere/smoke.toml"), tmp_path) == "smoke.toml"
+
+
+def _check(name: str, outcome: Outcome) -> Check:
+    return Check(name, "http", "GET", "/", "200", "200", 1.0, outcome)
+
+
+def test_since_sorts_each_check_by_its_outcome_then_and_now() -> None:
+    before = {"a": Outcome.PASSED, "b": Outcome.FAILED, "c": Outcome.FAILED, "d": Outcome.SKIPPED}
+    memory = Memory("r1", before)
+    now = [
+        _check("a", Outcome.FAILED),  # newly failing
+        _check("b", Outcome.FLAKY),  # fixed (passed on a retry)
+        _check("c", Outcome.FAILED),  # still failing
+        _check("d", Outcome.FAILED),  # was not run: newly failing
+        _check("e", Outcome.FAILED),  # new check: newly failing
+        _check("f", Outcome.SKIPPED),
+    ]
+
+    assert since(memory, now) == SinceLastRun("r1", ("a", "d", "e"), ("b",), ("c",))
+    assert since(Memory(), now) == SinceLastRun(None)
+
+
+def test_remembered_values_are_what_the_cleanup_needs_and_never_a_secret() -> None:
+    request = Request("DELETE", "/w/{workspace}/things/{thing}", headers={"X-S": "{session}"})
+    step = HttpStep(
+        "create",
+        Request("POST", "/things"),
+        HttpExpect(),
+        captures=(Capture("thing", json=object()), Capture("session", header="X-Session")),
+        cleanup=Cleanup(request, (204,)),
+    )
+    login = HttpStep(
+        "login", Request("POST", "/login"), HttpExpect(), (Capture("token", json=1, secret=True),)
+    )
+    plan = Plan(Path("p.toml"), "http://h", (login, step))
+    values = {
+        "workspace": "3",
+        "thing": "17",
+        "session": "s-abcdef",
+        "token": "t-abcdef",
+        "run_id": "r9",
+        "unused": "x",
+    }
+
+    assert remembered_values(step, values, plan) == {
+        "run_id": "r9",
+        "thing": "17",
+        "workspace": "3",
+    }
+    assert remembered_values(step, values | {"thing": "/t/1?sig=x"}, plan) == {
+        "run_id": "r9",
+        "workspace": "3",
+    }
