@@ -40,6 +40,9 @@ from gates.smoke.templating import missing, placeholders
 
 ALREADY_GONE = frozenset({404, 410})
 """A later cleanup answered with these: the resource no longer exists, the leftover is closed."""
+MAX_TRIES = 50
+"""Earlier leftovers one run tries to remove: a long backlog (or a flood of forged records) cannot
+hold a run for hours; the rest wait for the next run."""
 MAX_VALUE_CHARS = 512
 """A recorded value longer than this is no id: the record is not acted on."""
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -240,13 +243,17 @@ async def close(
 ) -> tuple[EarlierLeftover, ...]:
     """Try each open leftover's cleanup (the plan's, filled from the record): what became of it."""
     found = []
+    tried = 0
     for item in memory.open:
         why = _refusal(item, plan, memory, values)
+        if why is None and tried == MAX_TRIES:
+            why = f"not tried in this run (at most {MAX_TRIES} earlier leftovers per run)"
         if why is not None:
             found.append(EarlierLeftover(item.id, item.artifact, LeftoverState.OPEN, why))
             continue
         step = _cleanable(plan, item.step)
         assert step is not None and step.cleanup is not None  # _refusal checked both
+        tried += 1
         filled = _filled(step, values, item.values)
         sent, kwargs = http.build(step.cleanup.request, filled, plan.base_url, redactor)
         request = f"{sent.method} {sent.path}"

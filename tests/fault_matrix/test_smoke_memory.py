@@ -17,6 +17,7 @@ import pytest
 from conftest import Project
 
 from gates.ledger import RecordKind, open_ledger
+from gates.smoke.memory import MAX_TRIES
 
 PLAN = """
 [[steps]]
@@ -331,3 +332,21 @@ def test_targets_that_are_not_a_table_are_one_line(make_project: Callable[..., P
         "",
         "gates: error: pyproject.toml:10: tool.gates.targets: expected a table, got a list\n",
     )
+
+
+def test_a_flood_of_leftover_records_is_tried_at_most_max_tries_per_run(
+    make_project: Callable[..., Project], things: tuple[str, list[str]]
+) -> None:
+    url, log = things
+    flood = [_leftover(id=f"r0#{n}", values={"thing_id": str(n)}) for n in range(MAX_TRIES + 3)]
+
+    _, code, out, err = _run_after(make_project, url, _record(url, flood))
+
+    assert (code, err) == (0, "")
+    lines = _earlier(out)
+    assert len(lines) == MAX_TRIES + 3
+    assert lines[-1] == (
+        f"  create thing (/things/7) [r0#{MAX_TRIES + 2}]: open: not tried in this run"
+        f" (at most {MAX_TRIES} earlier leftovers per run)"
+    )
+    assert len([r for r in log if r.startswith("DELETE")]) == 2 + MAX_TRIES

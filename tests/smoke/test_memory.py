@@ -312,3 +312,30 @@ def test_remembered_values_are_what_the_cleanup_needs_and_never_a_secret() -> No
         "run_id": "r9",
         "workspace": "3",
     }
+
+
+def test_a_decision_keeps_the_smoke_outcomes_and_history_shows_rate_and_p95(
+    make_project: Callable[..., Project], credentials: None, service: Service
+) -> None:
+    project = make_project(gates='[tool.gates]\nrequired = ["smoke"]\n')
+    plan = write_plan(project, LOGIN + CREATE_LEAD)
+    assert smoke(project, plan, service.url)[0] == 0
+    assert project.gates("decide")[0] == 0
+
+    code, rows = project.gates_json("history")
+
+    assert code == 0
+    (row,) = rows
+    assert (row["smoke_checks"], row["smoke_passed"], row["smoke_pass_rate"]) == (3, 3, 100.0)
+    assert isinstance(row["smoke_p95_ms"], float) and row["smoke_p95_ms"] > 0
+    _, out, _ = project.gates("history")
+    assert "  3/3  " in out.splitlines()[1]
+    with open_ledger(project.root / ".gates/ledger.db") as ledger:
+        (decision,) = ledger.records(RecordKind.DECISION)
+    (gate,) = decision.payload["gates"]
+    checks = gate["result"]["details"]["checks"]
+    assert [(c["name"], c["outcome"]) for c in checks] == [
+        ("login", "passed"),
+        ("create lead", "passed"),
+    ]
+    assert gate["result"]["metrics"]["p95_ms"] == row["smoke_p95_ms"]
