@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Protocol
 
 from gates.errors import LedgerError
+from gates.jsonfields import by_field
 from gates.model import Decision, JSONValue
 
 
@@ -41,14 +42,7 @@ class Record:
 
     def to_dict(self) -> dict[str, JSONValue]:
         """The export form (one JSON line of ``gates ledger export``)."""
-        return {
-            "seq": self.seq,
-            "kind": self.kind.value,
-            "created_at": self.created_at,
-            "payload": dict(self.payload),
-            "prev_hash": self.prev_hash,
-            "hash": self.hash,
-        }
+        return by_field(self)
 
 
 @dataclass(frozen=True)
@@ -67,13 +61,7 @@ class Verification:
         return self.first_bad is None and self.problem is None
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return {
-            "ok": self.ok,
-            "records": self.records,
-            "first_bad": self.first_bad,
-            "problem": self.problem,
-            "head": self.head,
-        }
+        return {"ok": self.ok, **by_field(self)}
 
 
 class Ledger(Protocol):
