@@ -8,11 +8,11 @@ deleted record is detected by :meth:`Ledger.verify`.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from types import TracebackType
-from typing import Protocol
+from typing import Protocol, Self
 
 from gates.errors import LedgerError
 from gates.jsonfields import by_field
@@ -96,14 +96,22 @@ class Ledger(Protocol):
 
     def __enter__(self) -> Ledger: ...
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         """Closes the ledger."""
         ...
 
 
-__all__ = ["Ledger", "LedgerError", "Record", "RecordKind", "Verification"]
+class ClosedOnExit(ABC):
+    """``with x:`` closes ``x`` on the way out."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+__all__ = ["ClosedOnExit", "Ledger", "LedgerError", "Record", "RecordKind", "Verification"]
