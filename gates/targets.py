@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from gates.model import JSONValue
+from gates.jsonfields import JSONValue, by_field
 from gates.toml_table import COUNT_LIMIT, Table, describe
 
 KEYS = ("pass_rate", "failing", "coverage")
@@ -41,12 +41,7 @@ class Target:
     """Minimum percent covered."""
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return {
-            "date": self.day.isoformat(),
-            "pass_rate": self.pass_rate,
-            "failing": self.failing,
-            "coverage": self.coverage,
-        }
+        return by_field(self)
 
 
 def parse(table: Table) -> tuple[Target, ...]:

@@ -13,8 +13,9 @@ from dataclasses import dataclass, replace
 
 from gates import targets as plan_targets
 from gates.details import BucketsDetails
+from gates.jsonfields import by_field
 from gates.ledger.interface import Ledger, Record, RecordKind
-from gates.ledger.smoke_trend import EMPTY, SMOKE, SmokeFigures, smoke_figures
+from gates.ledger.smoke_trend import SMOKE, SmokeFigures, smoke_figures
 from gates.ledger.store import decision_of
 from gates.model import Decision, GateResult, JSONValue, MetricValue
 
@@ -36,7 +37,7 @@ class HistoryRow:
     skipped: int | None
     coverage: float | None
     """Percent covered."""
-    blocking: tuple[str, ...] | None
+    blocking_buckets: tuple[str, ...] | None
     """Blocking buckets (None when no buckets result was recorded)."""
     smoke: SmokeFigures | None = None
     target: plan_targets.Target | None = None
@@ -55,20 +56,7 @@ class HistoryRow:
         return 100.0 * self.passed / (self.passed + self.failed)
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return {
-            "decision": self.decision,
-            "date": self.date,
-            "version": self.version,
-            "verdict": self.verdict,
-            "passed": self.passed,
-            "failed": self.failed,
-            "skipped": self.skipped,
-            "coverage": self.coverage,
-            "blocking_buckets": list(self.blocking) if self.blocking is not None else None,
-            **(self.smoke.to_dict() if self.smoke is not None else EMPTY),
-            "target": self.target.to_dict() if self.target is not None else None,
-            "behind": list(self.behind),
-        }
+        return {**by_field(self), "behind": list(self.behind)}
 
 
 def row(decision: Decision) -> HistoryRow:
@@ -88,7 +76,7 @@ def row(decision: Decision) -> HistoryRow:
         coverage=(
             _float(coverage.metrics.get("percent_covered")) if coverage is not None else None
         ),
-        blocking=_blocking(results.get("buckets")),
+        blocking_buckets=_blocking(results.get("buckets")),
         smoke=smoke_figures(results.get(SMOKE)),
     )
 
@@ -140,7 +128,9 @@ def cells(entry: HistoryRow) -> tuple[str, ...]:
     coverage = (
         "-" if entry.coverage is None else f"{entry.coverage:.2f}".rstrip("0").rstrip(".") + "%"
     )
-    blocking = "-" if entry.blocking is None else (", ".join(entry.blocking) or "none")
+    blocking = (
+        "-" if entry.blocking_buckets is None else (", ".join(entry.blocking_buckets) or "none")
+    )
     return (
         entry.decision,
         entry.date[:16].replace("T", " "),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gates.jsonfields import by_field
 from gates.model import GateResult, JSONValue, MetricValue
 
 SMOKE = "smoke"
@@ -29,21 +30,8 @@ class SmokeFigures:
         return None if self.checks == 0 else 100.0 * self.passed / self.checks
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return {
-            "smoke_checks": self.checks,
-            "smoke_passed": self.passed,
-            "smoke_pass_rate": None if self.pass_rate is None else round(self.pass_rate, 2),
-            "smoke_p95_ms": self.p95_ms,
-        }
-
-
-EMPTY: dict[str, JSONValue] = {
-    "smoke_checks": None,
-    "smoke_passed": None,
-    "smoke_pass_rate": None,
-    "smoke_p95_ms": None,
-}
-"""The same keys for a decision without a smoke result."""
+        rate = self.pass_rate
+        return {**by_field(self), "pass_rate": None if rate is None else round(rate, 2)}
 
 
 def smoke_figures(result: GateResult | None) -> SmokeFigures | None:

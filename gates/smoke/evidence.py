@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from gates.jsonfields import JSONValue, by_field
 from gates.smoke.latency import Latency, percentile
 from gates.smoke.triage import Triage
 
@@ -60,22 +61,8 @@ class Check:
         """Its failure fails the gate (an advisory step's only makes it WARN)."""
         return self.triage is None or self.triage.blocking
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "method": self.method,
-            "target": self.target,
-            "expected": self.expected,
-            "actual": self.actual,
-            "ms": round(self.ms, 1),
-            "outcome": self.outcome.value,
-            "failures": list(self.failures),
-            "excerpt": self.excerpt,
-            "attempts": self.attempts,
-            "latency": None if self.latency is None else self.latency.to_dict(),
-            "triage": None if self.triage is None else self.triage.to_dict(),
-        }
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {**by_field(self), "ms": round(self.ms, 1)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Check:
@@ -108,13 +95,8 @@ class Leftover:
     values: Mapping[str, str] = field(default_factory=dict)
     """What a later cleanup is filled from: the values it was created with, none of them secret."""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "artifact": self.artifact,
-            "reason": self.reason,
-            "step": self.step,
-            "values": dict(self.values),
-        }
+    def to_dict(self) -> dict[str, JSONValue]:
+        return by_field(self)
 
 
 class LeftoverState(StrEnum):
@@ -133,8 +115,8 @@ class EarlierLeftover:
     why: str
     """How it was closed, or why it is still open."""
 
-    def to_dict(self) -> dict[str, str]:
-        return {"id": self.id, "artifact": self.artifact, "state": self.state, "why": self.why}
+    def to_dict(self) -> dict[str, JSONValue]:
+        return by_field(self)
 
 
 @dataclass(frozen=True)
@@ -149,13 +131,8 @@ class SinceLastRun:
     """Checks that failed then and pass now."""
     still_failing: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "previous_run": self.previous_run,
-            "newly_failing": list(self.newly_failing),
-            "fixed": list(self.fixed),
-            "still_failing": list(self.still_failing),
-        }
+    def to_dict(self) -> dict[str, JSONValue]:
+        return by_field(self)
 
 
 @dataclass(frozen=True)

@@ -81,8 +81,7 @@ def test_history_json_and_limit(ledger_project: Any) -> None:
     assert [(r["verdict"], r["blocking_buckets"]) for r in rows] == [("GO", []), ("GO", [])]
     assert set(rows[0]) == {
         "decision", "date", "version", "verdict", "passed", "failed", "skipped", "coverage",
-        "blocking_buckets", "smoke_checks", "smoke_passed", "smoke_pass_rate", "smoke_p95_ms",
-        "target", "behind",
+        "blocking_buckets", "smoke", "target", "behind",
     }  # fmt: skip
 
 
@@ -161,17 +160,12 @@ def test_history_json_carries_smoke_figures_target_and_behind(ledger_project: An
 
     assert code == 0
     first, _, last = json.loads(out)
-    assert {k: first[k] for k in ("smoke_checks", "smoke_passed", "smoke_p95_ms")} == {
-        "smoke_checks": 15,
-        "smoke_passed": 13,
-        "smoke_p95_ms": 412.5,
-    }
-    assert first["smoke_pass_rate"] == 86.67
+    assert first["smoke"] == {"checks": 15, "passed": 13, "p95_ms": 412.5, "pass_rate": 86.67}
     assert first["behind"] == ["pass_rate", "failing", "coverage"]
     assert last["target"] == {
-        "date": "2020-06-01",
+        "day": "2020-06-01",
         "pass_rate": 95.0,
         "failing": 2,
         "coverage": 80.0,
     }
-    assert (last["smoke_pass_rate"], last["behind"]) == (100.0, [])
+    assert (last["smoke"]["pass_rate"], last["behind"]) == (100.0, [])

@@ -326,8 +326,9 @@ def test_a_decision_keeps_the_smoke_outcomes_and_history_shows_rate_and_p95(
 
     assert code == 0
     (row,) = rows
-    assert (row["smoke_checks"], row["smoke_passed"], row["smoke_pass_rate"]) == (3, 3, 100.0)
-    assert isinstance(row["smoke_p95_ms"], float) and row["smoke_p95_ms"] > 0
+    smoke_row = row["smoke"]
+    assert (smoke_row["checks"], smoke_row["passed"], smoke_row["pass_rate"]) == (3, 3, 100.0)
+    assert isinstance(smoke_row["p95_ms"], float) and smoke_row["p95_ms"] > 0
     _, out, _ = project.gates("history")
     assert "  3/3  " in out.splitlines()[1]
     with open_ledger(project.root / ".gates/ledger.db") as ledger:
@@ -338,4 +339,4 @@ def test_a_decision_keeps_the_smoke_outcomes_and_history_shows_rate_and_p95(
         ("login", "passed"),
         ("create lead", "passed"),
     ]
-    assert gate["result"]["metrics"]["p95_ms"] == row["smoke_p95_ms"]
+    assert gate["result"]["metrics"]["p95_ms"] == smoke_row["p95_ms"]
