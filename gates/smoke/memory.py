@@ -67,8 +67,9 @@ def remembered_values(step: HttpStep, values: Mapping[str, str], plan: Plan) -> 
 
     Those its cleanup names, its own body captures and ``run_id``; never a secret capture, nor
     a value captured from a response header other than ``Location`` (cookies and tokens travel
-    there), nor a URL carrying a query or user info. The run drops any that holds a secret known
-    by the end (:func:`gates.smoke.run.collect` redacts last).
+    there), nor a value holding ``?``, ``#`` or ``@`` (a URL's query, fragment or user info may
+    carry a credential). The run drops any that holds a secret known by the end
+    (:func:`gates.smoke.run.collect` redacts last).
     """
     captures: dict[str, Capture] = {
         capture.name: capture
@@ -110,13 +111,7 @@ def payload(run: SmokeRun, plan: str, status: str) -> dict[str, JSONValue]:
         "p95_ms": None if run.p95_ms is None else round(run.p95_ms, 1),
         "requests": len(run.timings_ms),
         "leftovers": [
-            {
-                "id": f"{run.run_id}#{number}",
-                "artifact": item.artifact,
-                "reason": item.reason,
-                "step": item.step,
-                "values": dict(item.values),
-            }
+            {"id": f"{run.run_id}#{number}", **item.to_dict()}
             for number, item in enumerate(remembered, start=1)
         ],
         "closed": [
