@@ -107,6 +107,14 @@ def _tag(check: Check) -> str:
     return f" [{check.triage.label}]" if check.triage else ""
 
 
+def _notes(check: Check, body: str) -> list[str]:
+    """The lines under a failure: the step's owner, files and next action, then the body excerpt
+    (set in ``body``), each when there is one."""
+    notes = [check.triage.details() if check.triage else ""]
+    notes.append(body.format(check.excerpt) if check.excerpt else "")
+    return [note for note in notes if note]
+
+
 def terminal(run: SmokeRun, result: GateResult) -> str:
     rows = [_row(c) for c in (*run.checks, *run.cleanups)]
     widths = [min(max(len(col), *(len(r[i]) for r in rows)), 48) for i, col in enumerate(COLUMNS)]
@@ -124,10 +132,7 @@ def terminal(run: SmokeRun, result: GateResult) -> str:
         out += ["", "Failures:"]
         for check, why in failures:
             out.append(f"  {check.name}{_tag(check)}: {why}")
-            if check.triage and check.triage.details():
-                out.append(f"    {check.triage.details()}")
-            if check.excerpt:
-                out.append(f"    body: {check.excerpt}")
+            out += [f"    {note}" for note in _notes(check, "body: {}")]
     kept = _kept(run)
     if kept:
         out += ["", "Kept responses:"]
@@ -166,10 +171,7 @@ def markdown(run: SmokeRun, result: GateResult) -> str:
             out.append(
                 f"- **{_cell(check.name)}**{_tag(check)} ({check.method} `{check.target}`): {why}"
             )
-            if check.triage and check.triage.details():
-                out.append(f"  {check.triage.details()}")
-            if check.excerpt:
-                out.append(f"  ```\n  {check.excerpt}\n  ```")
+            out += [f"  {note}" for note in _notes(check, "```\n  {}\n  ```")]
     kept = _kept(run)
     if kept:
         out += ["", "### Kept responses", ""]
