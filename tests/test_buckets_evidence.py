@@ -38,7 +38,7 @@ def test_collect_keeps_the_passing_tests_judging_looks_up(tmp_path: Path) -> Non
         json.dumps({"gate": "buckets", "details": {"failing": ["tests/test_a.py::test_fixed"]}}),
     )
     config = gates_config.TestsConfig(unbound_junit=True)
-    found = collect(Workspace.at(root), config, "tree", baseline=baseline)
+    found = collect(Workspace.at(root), config, "tree", previous=load_baseline(baseline))
     kept = {case.key: case.outcome for case in found.report.cases}
     assert kept == {
         "tests/test_a.py::test_fixed": Outcome.PASSED,
