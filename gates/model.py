@@ -1,7 +1,6 @@
 """The domain: statuses, gate results, waivers and decisions, with a JSON round-trip.
 
-Everything here is frozen and plain so that results written on one machine (a CI shard) can be
-read and judged on another.
+All frozen and plain: results written on one machine (a CI shard) are judged on another.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ from enum import StrEnum
 
 from packaging.version import InvalidVersion, Version
 
+from gates.checkmark import ChecklistMark
 from gates.errors import Exit
 from gates.jsonfields import Fields
 from gates.jsonfields import JSONValue as JSONValue  # re-exported: the domain's JSON type
@@ -363,6 +363,7 @@ class Decision:
     reason: str | None = None
     artifacts: Mapping[str, str] = field(default_factory=dict)
     """Artifact file name to sha256."""
+    checklist: tuple[ChecklistMark, ...] = ()  # the release checklist as it stood then
     prev_hash: str | None = None
     hash: str | None = None
 
@@ -384,6 +385,7 @@ class Decision:
             "expired_waivers": [w.to_dict() for w in self.expired_waivers],
             "reasons": list(self.reasons),
             "artifacts": dict(self.artifacts),
+            "checklist": [mark.to_dict() for mark in self.checklist],
             "prev_hash": self.prev_hash,
             "hash": self.hash,
         }
@@ -412,6 +414,7 @@ class Decision:
             decided_by=fields.optional_text("decided_by"),
             reason=fields.optional_text("reason"),
             artifacts=fields.text_map("artifacts"),
+            checklist=ChecklistMark.all_from(fields, "checklist"),
             prev_hash=fields.optional_text("prev_hash"),
             hash=fields.optional_text("hash"),
         )

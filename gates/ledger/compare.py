@@ -36,9 +36,7 @@ class BaseDecision:
         """E.g. ``decision 20261205T101500Z-ab12cd on main (GO, 2026-12-05 10:15)``."""
         decision = self.decision
         when = decision.created_at[:16].replace("T", " ")
-        return (
-            f"decision {decision.id} on {decision.branch} ({decision.verdict.value}, {when})"
-        )
+        return f"decision {decision.id} on {decision.branch} ({decision.verdict.value}, {when})"
 
 
 @dataclass(frozen=True)

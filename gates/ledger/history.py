@@ -36,6 +36,8 @@ class HistoryRow:
     """Percent covered."""
     blocking: tuple[str, ...] | None
     """Blocking buckets (None when no buckets result was recorded)."""
+    decided_by: str | None = None
+    reason: str | None = None
 
     @property
     def pass_rate(self) -> float | None:
@@ -55,6 +57,8 @@ class HistoryRow:
             "skipped": self.skipped,
             "coverage": self.coverage,
             "blocking_buckets": list(self.blocking) if self.blocking is not None else None,
+            "decided_by": self.decided_by,
+            "reason": self.reason,
         }
 
 
@@ -76,6 +80,8 @@ def row(decision: Decision) -> HistoryRow:
             _float(coverage.metrics.get("percent_covered")) if coverage is not None else None
         ),
         blocking=_blocking(results.get("buckets")),
+        decided_by=decision.decided_by,
+        reason=decision.reason,
     )
 
 
@@ -109,7 +115,9 @@ def _blocking(result: GateResult | None) -> tuple[str, ...] | None:
 
 
 HEADER = ("decision", "date", "version", "verdict", "passed", "failed", "skipped", "coverage",
-          "blocking buckets")  # fmt: skip
+          "blocking buckets", "decided by", "reason")  # fmt: skip
+REASON_SHOWN = 40
+"""Characters of a reason the table shows (``--json`` has it whole)."""
 
 
 def cells(entry: HistoryRow) -> tuple[str, ...]:
@@ -132,7 +140,13 @@ def cells(entry: HistoryRow) -> tuple[str, ...]:
         show(entry.skipped),
         coverage,
         blocking,
+        show(entry.decided_by),
+        _cut(" ".join(entry.reason.split())) if entry.reason else "-",
     )
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= REASON_SHOWN else text[: REASON_SHOWN - 1] + "…"
 
 
 def render(entries: Sequence[HistoryRow]) -> str:
