@@ -212,6 +212,7 @@ def judge(
         "failing": sorted(case.key for case in failures),
         "waivers_used": [w.to_dict() for w in waivers_used],
         "unbound": list(evidence.unbound),
+        "test_files": dict(evidence.test_files),
     }
     findings = tuple(
         Finding(

@@ -9,15 +9,16 @@ the failures, not the size of the suite.
 from __future__ import annotations
 
 import glob
+import hashlib
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gates import evidence, junit
 from gates.config import TestsConfig
-from gates.details import BucketsDetails
+from gates.details import BucketsDetails, file_of_test
 from gates.errors import EvidenceError
 from gates.jsonfields import Fields, JSONObject
 from gates.junit import JUnitReport
@@ -48,6 +49,9 @@ class BucketsEvidence:
     """JUnit files with no ``meta.json`` beside them: not provably from this tree."""
     no_baseline: str | None = None
     """Why there is no run to compare with (the report says so), when there is none."""
+    test_files: Mapping[str, str] = field(default_factory=dict)
+    """File (relative to the root) of each kept test to a digest of its content: what tells the
+    flaky-test history that a test alternating between decisions did not change."""
 
 
 def find_junit(root: Path, patterns: Sequence[str]) -> list[Path]:
@@ -146,10 +150,37 @@ def collect(
     baseline = previous if isinstance(previous, Baseline) else None
     # Passing tests are only counted: keep those judging looks up (was it fixed? did it pass?).
     keep = (baseline.failing if baseline else frozenset()) | frozenset(risky or ())
+    report = junit.read(files, keep=keep)
     return BucketsEvidence(
-        report=junit.read(files, keep=keep),
+        report=report,
         risky=risky,
         baseline=baseline,
         unbound=tuple(str(path) for path in unbound),
         no_baseline=previous.why if isinstance(previous, NoBase) else None,
+        test_files=digest_test_files(workspace.root, (case.key for case in report.cases)),
     )
+
+
+MAX_TEST_FILES = 2000
+"""Test files digested per run, at most (a mass failure names many tests, in fewer files)."""
+MAX_TEST_FILE_BYTES = 8 << 20
+
+
+def digest_test_files(root: Path, keys: Iterable[str]) -> dict[str, str]:
+    """The first 16 hex digits of the sha256 of each test's file (``tests/a.py::test_x`` →
+    ``tests/a.py``), by path relative to ``root``; files outside it or unreadable are left out."""
+    inside = root.resolve()
+    digests: dict[str, str] = {}
+    for key in keys:
+        path = file_of_test(key)
+        if not path.endswith(".py") or path in digests or len(digests) >= MAX_TEST_FILES:
+            continue
+        try:
+            target = (root / path).resolve()
+            target.relative_to(inside)
+            if not target.is_file() or target.stat().st_size > MAX_TEST_FILE_BYTES:
+                continue
+            digests[path] = hashlib.sha256(target.read_bytes()).hexdigest()[:16]
+        except (OSError, ValueError):
+            continue  # a hostile or vanished path is simply not a known test file
+    return digests
