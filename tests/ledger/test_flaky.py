@@ -152,7 +152,6 @@ def test_history_flaky_over_recorded_decisions(ledger_project: Any) -> None:
         B,
         "33%",
         "1 of 3",
-        "",
         "1",
         "rerun 1, same tree 0, alternating 0",
     ]
