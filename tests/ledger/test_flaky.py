@@ -167,7 +167,7 @@ def test_history_flaky_over_recorded_decisions(ledger_project: Any) -> None:
     assert data["quarantine_rule"].splitlines()[-4:] == [
         "match = { nodeid = [",
         f'    "{A}",',
-        f'    "{B}",',
+        f'    "{B}"',
         "] }",
     ]
 
