@@ -140,13 +140,17 @@ def cells(entry: HistoryRow) -> tuple[str, ...]:
         show(entry.skipped),
         coverage,
         blocking,
-        show(entry.decided_by),
-        _cut(" ".join(entry.reason.split())) if entry.reason else "-",
+        _one_line(entry.decided_by),
+        _one_line(entry.reason, REASON_SHOWN),
     )
 
 
-def _cut(text: str) -> str:
-    return text if len(text) <= REASON_SHOWN else text[: REASON_SHOWN - 1] + "…"
+def _one_line(text: str | None, limit: int | None = None) -> str:
+    """Text a person gave, on one table line (cut to ``limit`` characters)."""
+    if not text:
+        return "-"
+    line = " ".join(text.split())
+    return line if limit is None or len(line) <= limit else line[: limit - 1] + "…"
 
 
 def render(entries: Sequence[HistoryRow]) -> str:
