@@ -39,6 +39,7 @@ from gates.buckets_evidence import (
 from gates.config import GatesConfig, TestsConfig
 from gates.errors import EvidenceError
 from gates.gate import Gate
+from gates.jsonfields import by_field
 from gates.junit import JUnitReport, Outcome, TestCase
 from gates.model import Finding, GateResult, JSONValue, Status, Threshold
 
@@ -61,13 +62,7 @@ class Comparison:
     new_flaky: tuple[str, ...]
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return {
-            "baseline": self.baseline,
-            "new": list(self.new),
-            "fixed": list(self.fixed),
-            "still_failing": list(self.still_failing),
-            "new_flaky": list(self.new_flaky),
-        }
+        return by_field(self)
 
 
 def compare(report: JUnitReport, baseline: Baseline) -> Comparison:

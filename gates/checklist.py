@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from gates.checkmark import ChecklistMark
 from gates.config import ChecklistConfig, ChecklistItem, Priority
 from gates.errors import ConfigError, GatesError
+from gates.jsonfields import by_field
 from gates.ledger import Record, RecordKind
 from gates.model import Decision, JSONValue
 from gates.project import Project
@@ -66,11 +67,7 @@ class Checklist:
         return tuple(c for c in self.items if c.item.priority is priority and not c.checked)
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return {
-            "version": self.version,
-            "decision": self.decision,
-            "items": [c.to_dict() for c in self.items],
-        }
+        return by_field(self)
 
 
 def build(

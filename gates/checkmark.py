@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gates.jsonfields import Fields, JSONValue
+from gates.jsonfields import Fields, JSONValue, by_field
 
 
 @dataclass(frozen=True)
@@ -25,12 +25,7 @@ class ChecklistMark:
         return f"- [{mark}] {self.item} ({self.priority}) — {self.note}"
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return {
-            "item": self.item,
-            "priority": self.priority,
-            "checked": self.checked,
-            "note": self.note,
-        }
+        return by_field(self)
 
     @classmethod
     def from_dict(cls, data: object, where: str = "checklist item") -> ChecklistMark:

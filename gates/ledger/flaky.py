@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from gates.details import BUCKETS, TEARDOWN, BucketsDetails, file_of_test
 from gates.errors import GatesError, LedgerError
+from gates.jsonfields import by_field
 from gates.ledger.interface import Ledger, RecordKind
 from gates.ledger.store import decision_of
 from gates.model import JSONValue
@@ -92,16 +93,11 @@ class FlakyReport:
     runs: int
     """Of those, the ones with a buckets result."""
     tests: tuple[FlakyTest, ...]
-    quarantine: str | None
+    quarantine_rule: str | None
     """The suggested ``[[tool.gates.buckets]]`` rule for the worst tests (None: none flaky)."""
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return {
-            "window": self.window,
-            "runs": self.runs,
-            "tests": [test.to_dict() for test in self.tests],
-            "quarantine_rule": self.quarantine,
-        }
+        return by_field(self)
 
 
 def runs(ledger: Ledger, *, last: int) -> tuple[int, list[Run]]:
@@ -249,6 +245,6 @@ def render(found: FlakyReport) -> str:
             "",
             "Suggested quarantine:",
             "",
-            found.quarantine or "",
+            found.quarantine_rule or "",
         ]
     )

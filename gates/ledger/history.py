@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gates.details import BucketsDetails
+from gates.jsonfields import by_field
 from gates.ledger.interface import Ledger, Record, RecordKind
 from gates.ledger.store import decision_of
 from gates.model import Decision, GateResult, JSONValue, MetricValue
@@ -34,7 +35,7 @@ class HistoryRow:
     skipped: int | None
     coverage: float | None
     """Percent covered."""
-    blocking: tuple[str, ...] | None
+    blocking_buckets: tuple[str, ...] | None
     """Blocking buckets (None when no buckets result was recorded)."""
     decided_by: str | None = None
     reason: str | None = None
@@ -47,19 +48,7 @@ class HistoryRow:
         return 100.0 * self.passed / (self.passed + self.failed)
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return {
-            "decision": self.decision,
-            "date": self.date,
-            "version": self.version,
-            "verdict": self.verdict,
-            "passed": self.passed,
-            "failed": self.failed,
-            "skipped": self.skipped,
-            "coverage": self.coverage,
-            "blocking_buckets": list(self.blocking) if self.blocking is not None else None,
-            "decided_by": self.decided_by,
-            "reason": self.reason,
-        }
+        return by_field(self)
 
 
 def row(decision: Decision) -> HistoryRow:
@@ -79,7 +68,7 @@ def row(decision: Decision) -> HistoryRow:
         coverage=(
             _float(coverage.metrics.get("percent_covered")) if coverage is not None else None
         ),
-        blocking=_blocking(results.get("buckets")),
+        blocking_buckets=_blocking(results.get("buckets")),
         decided_by=decision.decided_by,
         reason=decision.reason,
     )
@@ -129,7 +118,9 @@ def cells(entry: HistoryRow) -> tuple[str, ...]:
     coverage = (
         "-" if entry.coverage is None else f"{entry.coverage:.2f}".rstrip("0").rstrip(".") + "%"
     )
-    blocking = "-" if entry.blocking is None else (", ".join(entry.blocking) or "none")
+    blocking = (
+        "-" if entry.blocking_buckets is None else (", ".join(entry.blocking_buckets) or "none")
+    )
     return (
         entry.decision,
         entry.date[:16].replace("T", " "),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from gates.jsonfields import JSONValue, by_field
 from gates.smoke.latency import Latency, percentile
 from gates.smoke.triage import Triage
 
@@ -60,22 +61,8 @@ class Check:
         """Its failure fails the gate (an advisory step's only makes it WARN)."""
         return self.triage is None or self.triage.blocking
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "method": self.method,
-            "target": self.target,
-            "expected": self.expected,
-            "actual": self.actual,
-            "ms": round(self.ms, 1),
-            "outcome": self.outcome.value,
-            "failures": list(self.failures),
-            "excerpt": self.excerpt,
-            "attempts": self.attempts,
-            "latency": None if self.latency is None else self.latency.to_dict(),
-            "triage": None if self.triage is None else self.triage.to_dict(),
-        }
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {**by_field(self), "ms": round(self.ms, 1)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Check:
@@ -103,8 +90,8 @@ class Leftover:
     artifact: str
     reason: str
 
-    def to_dict(self) -> dict[str, str]:
-        return {"artifact": self.artifact, "reason": self.reason}
+    def to_dict(self) -> dict[str, JSONValue]:
+        return by_field(self)
 
 
 @dataclass(frozen=True)

@@ -178,8 +178,8 @@ def test_hostile_test_ids_make_a_rule_that_still_parses_and_names_one_bucket(
     with open_ledger(_ledger(project), environ={}) as ledger:
         found = report(ledger, last=20, today=dt.date(2026, 12, 5))
     assert [t.test for t in found.tests] == [odd]
-    assert found.quarantine == quarantine_rule(found.tests, today=dt.date(2026, 12, 5))
-    document = tomllib.loads("[tool.gates]\n" + (found.quarantine or ""))
+    assert found.quarantine_rule == quarantine_rule(found.tests, today=dt.date(2026, 12, 5))
+    document = tomllib.loads("[tool.gates]\n" + (found.quarantine_rule or ""))
     config = parse(document, root=tmp_path, file=tmp_path / "pyproject.toml")
     assert [bucket.name for bucket in config.buckets] == ["quarantine-flaky"]
 
