@@ -14,6 +14,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from gates.checkmark import ChecklistMark
 from gates.config import ChecklistConfig, ChecklistItem, Priority
 from gates.errors import ConfigError, GatesError
 from gates.jsonfields import by_field
@@ -54,6 +55,13 @@ class Checklist:
     decision: str | None
     """Id of the decision gate items were checked against."""
     items: tuple[CheckedItem, ...]
+
+    @property
+    def marks(self) -> tuple[ChecklistMark, ...]:
+        """Each item's state, as a decision records it."""
+        return tuple(
+            ChecklistMark(c.item.name, c.item.priority.value, c.checked, c.note) for c in self.items
+        )
 
     def unchecked(self, priority: Priority) -> tuple[CheckedItem, ...]:
         return tuple(c for c in self.items if c.item.priority is priority and not c.checked)

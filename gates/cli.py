@@ -146,6 +146,10 @@ def _release_publish(args: argparse.Namespace) -> int:
 
 
 def _history(args: argparse.Namespace) -> int:
+    if args.flaky:
+        return _flaky(args)
+    if args.last is not None:
+        raise GatesError("history: --last goes with --flaky (the decisions table takes --limit)")
     with _project(args) as project:
         rows = ledger_commands.history(project, limit=args.limit)
         plan = project.config.targets
@@ -160,6 +164,20 @@ def _history(args: argparse.Namespace) -> int:
                     targets.daily(rows, plan, datetime.datetime.now(datetime.UTC).date())
                 )
             )
+    return Exit.OK
+
+
+def _flaky(args: argparse.Namespace) -> int:
+    from gates.ledger import flaky
+
+    with _project(args) as project:
+        found = ledger_commands.flaky(
+            project, last=args.last or flaky.WINDOW, today=datetime.date.today()
+        )
+    if args.json:
+        _print_json(found.to_dict())
+    else:
+        print(flaky.render(found))
     return Exit.OK
 
 
@@ -265,6 +283,12 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
 
     sub = command("history", _history, "the trend of recorded decisions and their metrics")
     sub.add_argument("--limit", type=_count, default=20, help="newest N decisions (default: 20)")
+    sub.add_argument(
+        "--flaky", action="store_true", help="per-test flake rate, and a quarantine rule"
+    )
+    sub.add_argument(
+        "--last", type=_count, default=None, help="with --flaky: over the newest N decisions (20)"
+    )
 
     ledger_parser = commands.add_parser("ledger", help="verify or export the decision ledger")
     ledger_actions = ledger_parser.add_subparsers(dest="action", required=True, metavar="ACTION")

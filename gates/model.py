@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from packaging.version import InvalidVersion, Version
 
+from gates.checkmark import ChecklistMark
 from gates.errors import Exit
 from gates.jsonfields import Fields, by_field
 from gates.jsonfields import JSONValue as JSONValue  # re-exported: the domain's JSON type
@@ -326,6 +327,8 @@ class Decision:
     reason: str | None = None
     artifacts: Mapping[str, str] = field(default_factory=dict)
     """Artifact file name to sha256."""
+    checklist: tuple[ChecklistMark, ...] = ()
+    """The release checklist as it stood when deciding."""
     prev_hash: str | None = None
     hash: str | None = None
 
@@ -356,6 +359,7 @@ class Decision:
             decided_by=fields.optional_text("decided_by"),
             reason=fields.optional_text("reason"),
             artifacts=fields.text_map("artifacts"),
+            checklist=ChecklistMark.all_from(fields, "checklist"),
             prev_hash=fields.optional_text("prev_hash"),
             hash=fields.optional_text("hash"),
         )

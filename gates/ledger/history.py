@@ -40,6 +40,8 @@ class HistoryRow:
     blocking_buckets: tuple[str, ...] | None
     """Blocking buckets (None when no buckets result was recorded)."""
     smoke: SmokeFigures | None = None
+    decided_by: str | None = None
+    reason: str | None = None
     target: plan_targets.Target | None = None
     """The release plan's target in force on the decision's day (``[tool.gates.targets]``)."""
 
@@ -78,6 +80,8 @@ def row(decision: Decision) -> HistoryRow:
         ),
         blocking_buckets=_blocking(results.get("buckets")),
         smoke=smoke_figures(results.get(SMOKE)),
+        decided_by=decision.decided_by,
+        reason=decision.reason,
     )
 
 
@@ -116,7 +120,10 @@ def _blocking(result: GateResult | None) -> tuple[str, ...] | None:
 
 
 HEADER = ("decision", "date", "version", "verdict", "passed", "failed", "skipped", "coverage",
-          "blocking buckets", "smoke", "smoke p95", "vs target")  # fmt: skip
+          "blocking buckets", "smoke", "smoke p95", "vs target", "decided by",
+          "reason")  # fmt: skip
+REASON_SHOWN = 40
+"""Characters of a reason the table shows (``--json`` has it whole)."""
 
 
 def cells(entry: HistoryRow) -> tuple[str, ...]:
@@ -143,6 +150,8 @@ def cells(entry: HistoryRow) -> tuple[str, ...]:
         blocking,
         *_smoke_cells(entry.smoke),
         _versus(entry),
+        _one_line(entry.decided_by),
+        _one_line(entry.reason, REASON_SHOWN),
     )
 
 
@@ -158,6 +167,14 @@ def _versus(entry: HistoryRow) -> str:
     if entry.target is None:
         return "-"
     return f"behind: {', '.join(entry.behind)}" if entry.behind else "on track"
+
+
+def _one_line(text: str | None, limit: int | None = None) -> str:
+    """Text a person gave, on one table line (cut to ``limit`` characters)."""
+    if not text:
+        return "-"
+    line = " ".join(text.split())
+    return line if limit is None or len(line) <= limit else line[: limit - 1] + "…"
 
 
 def render(entries: Sequence[HistoryRow]) -> str:

@@ -31,7 +31,7 @@ def _five_decisions(project: Any) -> None:
             status=Status.FAIL if failed else Status.PASS,
             buckets=buckets,
         )
-        project.gates("decide")
+        project.gates("decide", "--by", "ana", "--reason", f"daily run with {failed} failing")
 
 
 PYPROJECT = """\
@@ -55,15 +55,17 @@ def test_history_after_5_decisions_shows_each_rows_numbers(ledger_project: Any) 
     header, *rows = out.splitlines()
     assert header.split() == [
         "decision", "date", "version", "verdict", "passed", "failed", "skipped", "coverage",
-        "blocking", "buckets", "smoke", "smoke", "p95", "vs", "target",
+        "blocking", "buckets", "smoke", "smoke", "p95", "vs", "target", "decided", "by", "reason",
     ]  # fmt: skip
+    blocking = ["server-init"] * 3 + ["none"] * 2
     assert [row.split()[3:] for row in rows] == [
-        ["2.0.0", "NO_GO", "40", "5", "2", "71%", "server-init", "-", "-", "-"],
-        ["2.0.0", "NO_GO", "43", "3", "2", "74.25%", "server-init", "-", "-", "-"],
-        ["2.0.0", "NO_GO", "45", "1", "1", "80%", "server-init", "-", "-", "-"],
-        ["2.0.0", "GO", "47", "0", "1", "84.5%", "none", "-", "-", "-"],
-        ["2.0.0", "GO", "50", "0", "0", "91%", "none", "-", "-", "-"],
-    ]
+        ["2.0.0", verdict, str(passed), str(failed), str(skipped), shown, blocked, "-", "-", "-",
+         "ana", "daily", "run", "with", str(failed), "failing"]
+        for (passed, failed, skipped, _), verdict, shown, blocked in zip(
+            RUNS, ["NO_GO"] * 3 + ["GO"] * 2, ["71%", "74.25%", "80%", "84.5%", "91%"], blocking,
+            strict=True,
+        )
+    ]  # fmt: skip
 
 
 def test_history_json_and_limit(ledger_project: Any) -> None:
@@ -79,21 +81,38 @@ def test_history_json_and_limit(ledger_project: Any) -> None:
         (50, 0, 0, 91.0),
     ]
     assert [(r["verdict"], r["blocking_buckets"]) for r in rows] == [("GO", []), ("GO", [])]
+    assert [(r["decided_by"], r["reason"]) for r in rows] == [
+        ("ana", "daily run with 0 failing"),
+        ("ana", "daily run with 0 failing"),
+    ]
     assert set(rows[0]) == {
         "decision", "date", "version", "verdict", "passed", "failed", "skipped", "coverage",
-        "blocking_buckets", "smoke", "target", "behind",
+        "blocking_buckets", "smoke", "target", "behind", "decided_by", "reason",
     }  # fmt: skip
 
 
 def test_history_shows_dashes_for_figures_no_gate_recorded(ledger_project: Any) -> None:
     project = ledger_project('[tool.gates]\nrequired = ["tests"]\n')
     project.record("tests", {})
-    project.gates("decide")
+    project.gates("decide", "--by", "ci")
 
     code, out, _ = project.gates("history")
 
     assert code == 0
-    assert out.splitlines()[1].split()[3:] == ["-", "GO", "-", "-", "-", "-", "-", "-", "-", "-"]
+    assert out.splitlines()[1].split()[3:] == [
+        "-",
+        "GO",
+        "-",
+        "-",
+        "-",
+        "-",
+        "-",
+        "-",
+        "-",
+        "-",
+        "ci",
+        "-",
+    ]
 
 
 def test_history_of_an_empty_ledger(ledger_project: Any) -> None:
@@ -139,7 +158,7 @@ def test_history_shows_smoke_pass_rate_p95_and_the_target_it_is_behind(
 
     assert (code, err) == (0, "")
     table, daily = out.split("\n\n")
-    assert [re.split(r"\s{2,}", row)[-4:] for row in table.splitlines()[1:]] == [
+    assert [re.split(r"\s{2,}", row)[-6:-2] for row in table.splitlines()[1:]] == [
         ["-", "13/15", "412 ms", "behind: pass_rate, failing, coverage"],
         ["-", "14/15", "220 ms", "behind: pass_rate, failing, coverage"],
         ["-", "15/15", "180 ms", "on track"],
