@@ -28,7 +28,7 @@ SRC_PYPROJECT = """\
 [project]
 name = "demo-lib"
 version = "1.0.0"
-requires-python = ">=3.12"
+requires-python = ">=3.11"
 optional-dependencies = { test = ["pytest"] }
 
 [tool.ruff]
@@ -38,6 +38,28 @@ line-length = 99   # kept
 branch = true
 source = ["src/demo_lib"]
 """
+
+
+@pytest.fixture(scope="session")
+def release_gates_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This checkout as a wheel, built once: a measuring venv installs it in a second."""
+    out = tmp_path_factory.mktemp("wheel")
+    built = subprocess.run(
+        ["uv", "build", "--wheel", "-q", "--out-dir", str(out), str(REPO)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr
+    return next(out.glob("release_gates-*.whl"))
+
+
+@pytest.fixture
+def from_wheel(release_gates_wheel: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Sessions, and so init's measuring venv, install release-gates from that wheel."""
+    requirement = f"release-gates[tools] @ {release_gates_wheel.as_uri()}"
+    monkeypatch.setenv(chain.RELEASE_GATES_ENV, requirement)
+    return requirement
 
 
 def _src_project(root: Path) -> None:
@@ -73,7 +95,7 @@ def test_detects_src_layout_package_tests_and_tools(tmp_path: Path) -> None:
     assert project.source == "src/demo_lib"
     assert project.src_layout and project.tests == "tests"
     assert project.install == ('"-e"', '".[test]"')
-    assert project.pythons == ("3.12", "3.13")
+    assert project.pythons == ("3.11", "3.12", "3.13")
     assert project.ruff_configured and project.coverage_configured
     assert not project.mypy_configured
 
@@ -94,7 +116,7 @@ def test_detects_flat_layout_and_dependency_group(make_project: Callable[..., Pr
 
 
 def test_init_measures_and_writes_everything(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], from_wheel: str
 ) -> None:
     _src_project(tmp_path)
     code, out, err = _run(capsys, tmp_path)
@@ -290,6 +312,10 @@ def _minimal(root: Path, pyproject: str, files: dict[str, str]) -> None:
 
 
 MINIMAL = '[project]\nname = "mini"\nversion = "1.0"\nrequires-python = ">=3.99"\n'
+INSTALLABLE = MINIMAL.replace(">=3.99", ">=3.11") + (
+    '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
+)
+"""A project a measuring venv installs (hatchling: it leaves no build files in the tree)."""
 
 
 def test_no_measure_writes_a_config_a_clean_project_passes(
@@ -316,36 +342,124 @@ def test_no_measure_writes_a_config_a_clean_project_passes(
     assert main(["decide", "--root", str(tmp_path)]) == 0, capsys.readouterr().out
 
 
-def test_tests_that_cannot_run_and_unformatted_code_start_switched_off(
+def test_a_python_the_project_refuses_gets_the_newest_workflow_python(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _minimal(tmp_path, MINIMAL, {"mini/__init__.py": "x=1\n", "tests/test_x.py": "import nope\n"})
-    code, out, err = _run(capsys, tmp_path, "--json")
-    assert (code, err) == (0, "")
-    outcome = json.loads(out)
-    assert outcome["found"].startswith("mini: flat layout, package mini in mini/, tests in tests/")
-    assert outcome["thresholds"] == {"coverage.min_total": None, "lint.format": False}
-    assert any(n.startswith("pytest exited 2: ") for n in outcome["notes"]), outcome["notes"]
-    gates = tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]["gates"]
-    assert gates["lint"]["format"] is False
-    assert "coverage" not in gates
+    _minimal(tmp_path, MINIMAL, {"mini/__init__.py": "X = 1\n"})
+    assert _run(capsys, tmp_path, "--no-measure")[0] == 0
     # A requires-python beyond every version the workflow knows: the newest one.
     assert 'python: ["3.13"]' in (tmp_path / ".github/workflows/gates.yml").read_text()
 
 
+def test_tests_that_cannot_import_exit_2_naming_the_module_and_where_to_declare_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], from_wheel: str
+) -> None:
+    files = {
+        "mini/__init__.py": "X = 1\n",
+        "tests/test_x.py": "import tomli_w\n\n\ndef test_x():\n    assert tomli_w\n",
+        "requirements-dev.txt": "pytest\n",  # declared, but without what the tests import
+    }
+    _minimal(tmp_path, INSTALLABLE, files)
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "project")
+    code, out, err = _run(capsys, tmp_path)
+    assert (code, out) == (2, "")
+    assert err == (
+        "gates: error: tests/test_x.py: the tests cannot run: no module named 'tomli_w'; "
+        "declare it with the test requirements (requirements-dev.txt) and run gates init "
+        "again (nothing was written)\n"
+    )
+    changed = git(tmp_path, "status", "--porcelain", "--untracked-files=all").splitlines()
+    assert [line for line in changed if "__pycache__" not in line] == []
+
+
 def test_tests_that_measure_nothing_leave_no_coverage_threshold(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, from_wheel: str
 ) -> None:
     files = {
         "mini/__init__.py": "X = 1\n",
         "tests/test_x.py": "def test_x():\n    pass\n",
         ".coveragerc": "[run]\nsource = elsewhere\n",  # the project's own settings apply
     }
-    _minimal(tmp_path, MINIMAL, files)
+    _minimal(tmp_path, INSTALLABLE, files)
     outcome = init.run(tmp_path)
     assert outcome.thresholds["coverage.min_total"] is None
     assert "coverage json exited 1: No data to report." in outcome.notes, outcome.notes
     assert "coverage settings" in outcome.found and "no coverage settings" not in outcome.found
+
+
+USES_TOMLI_W = "import tomli_w\n\nimport mini\n\n\ndef test_x():\n    assert tomli_w and mini.X\n"
+"""A test that needs tomli-w: installed in the measuring venv only when the declaration is read."""
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "files", "project_line", "source"),
+    [
+        pytest.param(
+            "",
+            {"tox.ini": "[testenv]\ndeps = -r requirements/tests.txt\n",
+             "requirements/tests.txt": "tomli-w\n"},
+            'PROJECT = ["-e", ".", "-r", "requirements/tests.txt"]',
+            "tox.ini [testenv] (tox)",
+            id="tox-r-file",
+        ),
+        pytest.param(
+            "",
+            {"requirements-dev.txt": "tomli-w>=1\n"},
+            'PROJECT = ["-e", ".", "-r", "requirements-dev.txt"]',
+            "requirements-dev.txt (requirements file)",
+            id="requirements-dev", marks=pytest.mark.slow,
+        ),
+        pytest.param(
+            '[dependency-groups]\ntest = ["tomli-w"]\n',
+            {},
+            'PROJECT = ["-e", ".", *nox.project.dependency_groups(PYPROJECT, "test")]',
+            "pyproject.toml [dependency-groups] test (dependency group)",
+            id="dependency-group", marks=pytest.mark.slow,
+        ),
+        pytest.param(
+            '[tool.hatch.envs.default]\ndependencies = ["tomli-w"]\n',
+            {},
+            'PROJECT = ["-e", ".", "tomli-w"]',
+            "pyproject.toml [tool.hatch.envs.default] (Hatch environment)",
+            id="hatch-env", marks=pytest.mark.slow,
+        ),
+        pytest.param(
+            '[tool.pdm.dev-dependencies]\ntest = ["tomli-w"]\n',
+            {},
+            'PROJECT = ["-e", ".", "tomli-w"]',
+            "pyproject.toml [tool.pdm.dev-dependencies] test (PDM dev-dependencies)",
+            id="pdm-dev-deps", marks=pytest.mark.slow,
+        ),
+        pytest.param(
+            '[tool.poetry.group.test.dependencies]\ntomli-w = "^1.0"\n',
+            {},
+            'PROJECT = ["-e", ".", "tomli-w>=1.0,<2"]',
+            "pyproject.toml [tool.poetry.group.test.dependencies] (Poetry group)",
+            id="poetry-group", marks=pytest.mark.slow,
+        ),
+    ],
+)  # fmt: skip
+def test_test_requirements_are_measured_and_written_where_declared(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    from_wheel: str,
+    pyproject: str,
+    files: dict[str, str],
+    project_line: str,
+    source: str,
+) -> None:
+    """Each declaration style: init installs what it declares in the measuring venv (the test
+    imports tomli_w), measures, and writes the same into the noxfile."""
+    files = {"mini/__init__.py": "X = 1\n", "tests/test_x.py": USES_TOMLI_W, **files}
+    _minimal(tmp_path, INSTALLABLE + pyproject, files)
+    code, out, err = _run(capsys, tmp_path, "--json")
+    assert (code, err) == (0, "")
+    outcome = json.loads(out)
+    assert outcome["thresholds"]["coverage.min_total"] == 100
+    assert f"test requirements: {source}" in outcome["notes"]
+    assert any(n.endswith(from_wheel) for n in outcome["notes"]), outcome["notes"]
+    assert project_line in (tmp_path / "noxfile.py").read_text()
 
 
 def test_no_test_folder_is_noted_and_no_tool_table_is_created(tmp_path: Path) -> None:
