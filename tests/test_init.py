@@ -18,7 +18,7 @@ import nox
 import pytest
 from conftest import CLEAN_MODULE, Project, git, init_repo
 
-from gates import __version__, chain, init, templates
+from gates import __version__, chain, init, release_source, templates
 from gates.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -273,7 +273,7 @@ def test_generated_noxfile_without_release_gates_says_how_to_get_it(
     assert ran.stderr == (
         "noxfile.py: error: import of gates halted; None in sys.modules: the gate sessions come "
         "from release-gates; run nox in script mode (the default), or install both: "
-        "uv tool install nox --with release-gates\n"
+        f"uv tool install nox --with '{release_source.installed().script_dependency()}'\n"
     )
 
 
@@ -460,6 +460,40 @@ def test_test_requirements_are_measured_and_written_where_declared(
     assert f"test requirements: {source}" in outcome["notes"]
     assert any(n.endswith(from_wheel) for n in outcome["notes"]), outcome["notes"]
     assert project_line in (tmp_path / "noxfile.py").read_text()
+
+
+def test_init_from_an_installed_wheel_writes_that_wheel_into_the_noxfile(
+    tmp_path: Path, release_gates_wheel: Path
+) -> None:
+    """The README's quick start from a wheel: the chain installs the wheel gates init ran from
+    (PEP 610 direct_url.json), and a release from an index once nothing records another."""
+    venv, project = tmp_path / "venv", tmp_path / "project"
+    for command in (
+        ["uv", "venv", "-q", "--python", sys.executable, str(venv)],
+        ["uv", "pip", "install", "-q", "--python", str(venv / "bin/python"), release_gates_wheel],
+    ):
+        subprocess.run(command, check=True, capture_output=True)
+    _minimal(project, INSTALLABLE, {"mini/__init__.py": "X = 1\n"})
+    init_command = [str(venv / "bin/gates"), "init", "--no-measure", "--force", "--root", project]
+
+    def written() -> tuple[list[str], str]:
+        ran = subprocess.run(init_command, capture_output=True, text=True, check=False)
+        assert (ran.returncode, ran.stderr) == (0, ""), ran.stdout
+        text = (project / "noxfile.py").read_text()
+        script = nox.project.load_toml(project / "noxfile.py")["dependencies"]
+        return script, next(line for line in text.splitlines() if line.startswith("RELEASE_GATES"))
+
+    wheel = release_gates_wheel.as_uri()
+    assert written() == (
+        ["nox>=2025.2", f"release-gates @ {wheel}"],
+        f'RELEASE_GATES = "release-gates[tools] @ {wheel}"',
+    )
+    # Installed from an index, a distribution has no direct_url.json.
+    next(venv.glob("lib/python*/site-packages/release_gates-*.dist-info/direct_url.json")).unlink()
+    assert written() == (
+        ["nox>=2025.2", f"release-gates>={__version__}"],
+        f'RELEASE_GATES = "release-gates[tools]=={__version__}"',
+    )
 
 
 def test_no_test_folder_is_noted_and_no_tool_table_is_created(tmp_path: Path) -> None:
