@@ -318,17 +318,22 @@ INSTALLABLE = MINIMAL.replace(">=3.99", ">=3.11") + (
 """A project a measuring venv installs (hatchling: it leaves no build files in the tree)."""
 
 
+def _clean_mini(root: Path) -> None:
+    """A small clean project: formatted, typed, tested, with a readme and no changelog."""
+    files = {
+        "mini/__init__.py": '"""Mini."""\n',
+        "tests/test_mini.py": "import mini\n\n\ndef test_it() -> None:\n    assert mini\n",
+        "README.md": "# mini\n",
+    }
+    _minimal(root, INSTALLABLE.replace('">=3.11"', '">=3.11"\nreadme = "README.md"'), files)
+
+
 def test_no_measure_writes_a_config_a_clean_project_passes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Nothing required that could never pass: no coverage without a threshold, no changelog
     check without a changelog, no format check that was never run."""
-    files = {
-        "mini/__init__.py": '"""Mini."""\n',
-        "tests/test_mini.py": "import mini\n\n\ndef test_it() -> None:\n    assert mini\n",
-    }
-    pyproject = MINIMAL.replace(">=3.99", '>=3.11"\nreadme = "README.md')
-    _minimal(tmp_path, pyproject, {**files, "README.md": "# mini\n"})
+    _clean_mini(tmp_path)
     code, _, err = _run(capsys, tmp_path, "--no-measure")
     assert (code, err) == (0, "")
     gates = tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]["gates"]
@@ -340,6 +345,22 @@ def test_no_measure_writes_a_config_a_clean_project_passes(
     for command in (["tests", "--evidence"], ["lint"], ["typecheck"], ["buckets"], ["package"]):
         assert main([*command, "--root", str(tmp_path)]) == 0, capsys.readouterr()
     assert main(["decide", "--root", str(tmp_path)]) == 0, capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_no_measure_config_is_go_through_the_generated_noxfile(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same, end to end: `nox -s gates` with the noxfile gates init wrote (its script block
+    and RELEASE_GATES name this checkout, where gates init ran from)."""
+    _clean_mini(tmp_path)
+    assert _run(capsys, tmp_path, "--no-measure")[0] == 0
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "adopt")
+    code, _seconds, log = _nox(tmp_path, "-s", "gates", release_gates=None)
+    decision = json.loads((tmp_path / ".gates/decision.json").read_text())
+    assert (code, decision["verdict"]) == (0, "GO"), log[-3000:]
+    assert [gate["status"] for gate in decision["gates"]] == ["PASS"] * 4
 
 
 def test_a_python_the_project_refuses_gets_the_newest_workflow_python(
@@ -607,15 +628,19 @@ def real_sdist(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     return found[-1]
 
 
-def _nox(root: Path, *args: str) -> tuple[int, float, str]:
+def _nox(
+    root: Path, *args: str, release_gates: str | None = f"{REPO}[tools]"
+) -> tuple[int, float, str]:
+    """``nox ARGS`` in ``root``; ``release_gates``: $RELEASE_GATES (None: what the noxfile says)."""
     started = time.perf_counter()
+    env = {k: v for k, v in os.environ.items() if k != chain.RELEASE_GATES_ENV}
     proc = subprocess.run(
         [sys.executable, "-m", "nox", *args],
         cwd=root,
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, "RELEASE_GATES": f"{REPO}[tools]"},
+        env={**env, **({chain.RELEASE_GATES_ENV: release_gates} if release_gates else {})},
     )
     return proc.returncode, time.perf_counter() - started, proc.stdout + proc.stderr
 
