@@ -160,8 +160,9 @@ def _checked(requirements: list[str], file: str, key: str) -> list[tuple[str, ..
         try:
             Requirement(text)
         except InvalidRequirement as bad:
+            why = str(bad).splitlines()[0]  # the rest points at the column with a caret
             raise ConfigError(
-                f"{file}: {key}: {text!r}: not a PEP 508 requirement: {bad}"
+                f"{file}: {key}: {text!r}: not a PEP 508 requirement: {why}"
             ) from None
     return [(text,) for text in requirements]
 
@@ -325,6 +326,11 @@ def _tox(root: Path, document: Mapping[str, Any]) -> Iterator[Declaration]:
     else:
         return
     found = tox_deps.read(text, file)
+    for requirement in found.requirements:
+        if requirement[0] in ("-r", "-c") and not (root / requirement[1]).is_file():
+            raise ConfigError(
+                f"{file}: [{tox_deps.SECTION}] deps: {' '.join(requirement)}: no such file"
+            )
     source = Source(Style.TOX, file.split(" ")[0], f"[{tox_deps.SECTION}]")
     yield Declaration(source, found.extras, found.requirements, notes=found.notes)
 
