@@ -8,6 +8,7 @@ Placeholders are ``@NAME@`` rather than ``str.format`` fields: both files are fu
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 
 from gates import chain
@@ -60,7 +61,9 @@ def noxfile(
                 else ""
             ),
             "SCRIPT_RELEASE_GATES": release_gates.script_dependency(),
-            "RELEASE_GATES": release_gates.requirement(),
+            # A JSON string is a Python and a TOML string literal: any path stays one string.
+            "SCRIPT_DEPENDENCY": json.dumps(release_gates.script_dependency()),
+            "RELEASE_GATES": json.dumps(release_gates.requirement()),
             "ORIGIN": str(release_gates.origin),
             "SMOKE_PLAN": smoke_plan,
         },
@@ -262,7 +265,7 @@ jobs:
 
 NOXFILE = '''\
 # /// script
-# dependencies = ["nox>=2025.2", "@SCRIPT_RELEASE_GATES@"]
+# dependencies = ["nox>=2025.2", @SCRIPT_DEPENDENCY@]
 # ///
 """Release gates for @PROJECT@ (written by `gates init`; edit freely).
 
@@ -296,7 +299,7 @@ except ImportError as missing:  # script mode off, no release-gates beside nox
 
 @PYPROJECT@PROJECT = [@INSTALL@]
 """The project and its test requirements, as `pip install` arguments."""
-RELEASE_GATES = "@RELEASE_GATES@"
+RELEASE_GATES = @RELEASE_GATES@
 """Where `gates init` found release-gates (@ORIGIN@): sessions install the same one.
 The RELEASE_GATES environment variable overrides it."""
 

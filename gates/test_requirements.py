@@ -10,6 +10,7 @@ rarely agree on pins, and installing both could measure a set no one declared.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -114,10 +115,13 @@ class TestRequirements:
     def noxfile_items(self) -> tuple[str, ...]:
         """The same, as Python expressions for the generated noxfile's ``PROJECT`` list."""
         chosen = self.chosen
+        # JSON strings are Python literals: a marker's quotes (`; python_version < "3.13"`)
+        # stay inside the string.
         if chosen is None or chosen.group is None:
-            return tuple(f'"{arg}"' for arg in self.install_args())
-        project = [f'"{arg}"' for arg in self.install_args()[:2]]
-        return (*project, f'*nox.project.dependency_groups(PYPROJECT, "{chosen.group}")')
+            return tuple(json.dumps(arg) for arg in self.install_args())
+        project = [json.dumps(arg) for arg in self.install_args()[:2]]
+        group = json.dumps(chosen.group)
+        return (*project, f"*nox.project.dependency_groups(PYPROJECT, {group})")
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -138,6 +142,12 @@ def _table(value: object, file: str, key: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise ConfigError(f"{file}: {key}: expected a table, found {type(value).__name__}")
     return value
+
+
+def _tool(document: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    """``[tool.<name>]`` of pyproject.toml (empty when absent)."""
+    tool = _table(document.get("tool"), "pyproject.toml", "tool")
+    return _table(tool.get(name), "pyproject.toml", f"tool.{name}")
 
 
 def _strings(value: object, file: str, key: str) -> list[str]:
@@ -241,14 +251,7 @@ def _hatch_env(envs: Mapping[str, Any], name: str, file: str, prefix: str) -> De
 
 
 def _hatch(root: Path, document: Mapping[str, Any]) -> Iterator[Declaration]:
-    tool = _table(document.get("tool"), "pyproject.toml", "tool")
-    places = [
-        (
-            "pyproject.toml",
-            _table(tool.get("hatch"), "pyproject.toml", "tool.hatch"),
-            "tool.hatch.envs.",
-        )
-    ]
+    places = [("pyproject.toml", _tool(document, "hatch"), "tool.hatch.envs.")]
     if (root / "hatch.toml").is_file():
         places.append(("hatch.toml", read_document(root / "hatch.toml"), "envs."))
     for file, hatch, prefix in places:
@@ -259,7 +262,7 @@ def _hatch(root: Path, document: Mapping[str, Any]) -> Iterator[Declaration]:
 
 
 def _pdm(document: Mapping[str, Any]) -> Iterator[Declaration]:
-    pdm = _table(document.get("tool", {}).get("pdm"), "pyproject.toml", "tool.pdm")
+    pdm = _tool(document, "pdm")
     groups = _table(pdm.get("dev-dependencies"), "pyproject.toml", "tool.pdm.dev-dependencies")
     for name, test_named in _named(groups):
         key = f"tool.pdm.dev-dependencies.{name}"
@@ -299,7 +302,7 @@ def _poetry_table(
 
 
 def _poetry(document: Mapping[str, Any]) -> Iterator[Declaration]:
-    poetry = _table(document.get("tool", {}).get("poetry"), "pyproject.toml", "tool.poetry")
+    poetry = _tool(document, "poetry")
     groups = _table(poetry.get("group"), "pyproject.toml", "tool.poetry.group")
     for name, test_named in _named(groups):
         key = f"tool.poetry.group.{name}.dependencies"
@@ -318,7 +321,7 @@ def _poetry(document: Mapping[str, Any]) -> Iterator[Declaration]:
 
 
 def _tox(root: Path, document: Mapping[str, Any]) -> Iterator[Declaration]:
-    legacy = document.get("tool", {}).get("tox", {}).get("legacy_tox_ini")
+    legacy = _tool(document, "tox").get("legacy_tox_ini")
     if (root / "tox.ini").is_file():
         file, text = "tox.ini", (root / "tox.ini").read_text(encoding="utf-8", errors="replace")
     elif isinstance(legacy, str):

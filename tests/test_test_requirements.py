@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,12 @@ def test_hatch_toml_and_context_formatting(tmp_path: Path) -> None:
         "hatch.toml: envs.default: 'demo-plugin @ {root:uri}/plugin' left out: "
         "Hatch context formatting is not expanded",
     )
+
+
+def test_a_marker_s_quotes_stay_inside_the_noxfile_string(tmp_path: Path) -> None:
+    marked = 'trustme>=0.9; python_version < "3.13"'
+    found = discover(_project(tmp_path, f"[tool.pdm.dev-dependencies]\ntest = [{marked!r}]\n"))
+    assert [ast.literal_eval(item) for item in found.noxfile_items()] == ["-e", ".", marked]
 
 
 def test_pdm_dev_dependencies(tmp_path: Path) -> None:

@@ -80,6 +80,11 @@ def _adopt(root: Path, capsys: pytest.CaptureFixture[str], files: dict[str, str]
             id="tox-not-ini",
         ),
         pytest.param(
+            {"pyproject.toml": 'tool = "hatch"\n' + PYPROJECT},
+            "pyproject.toml: tool: expected a table, found str",
+            id="tool-not-a-table",
+        ),
+        pytest.param(
             {"pyproject.toml": PYPROJECT + "[tool.poetry.group.test]\ndependencies = []\n"},
             "pyproject.toml: tool.poetry.group.test.dependencies: expected a table, found list",
             id="poetry-group-not-a-table",
