@@ -23,6 +23,7 @@ _MISSING = re.compile(r"ModuleNotFoundError: No module named '([^']+)'")
 _IMPORTING = re.compile(r"ImportError while importing test module '([^']+)'")
 _COLLECTING = re.compile(r"_ ERROR collecting (\S+) _")
 INSTALL_TIMEOUT_S = 900.0
+INSTALL_ERROR_CHARS = 800
 TESTS_RAN = (0, 1)
 """pytest's exit codes when every test ran (all passed, some failed); gates.testrun names them
 all, but importing it imports pytest, which the environment running ``gates init`` may lack."""
@@ -87,7 +88,9 @@ def environment(root: Path, venv: Path, install: Sequence[str]) -> Path:
     argv = ["uv", "pip", "install", "-q", "--python", str(python), *install]
     installed = tools.run(argv, cwd=root, timeout_s=INSTALL_TIMEOUT_S)
     if installed.returncode != 0:
-        why = " ".join(installed.tail(3).split())
+        # uv wraps its explanation over many lines: all of it, up to a screenful.
+        why = " ".join(installed.tail(40).replace("╰─▶", "").split())
+        why = why if len(why) <= INSTALL_ERROR_CHARS else "…" + why[-INSTALL_ERROR_CHARS:]
         raise ToolError(
             f"{root}: uv pip install {' '.join(install)} failed: {why}; "
             "fix the declared requirements or run gates init --no-measure (nothing was written)"
