@@ -19,7 +19,17 @@ from typing import Any
 import tomlkit
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from gates import chain, config, gate, lint, release_source, templates, test_requirements, typecheck
+from gates import (
+    chain,
+    config,
+    gate,
+    lint,
+    poetry_versions,
+    release_source,
+    templates,
+    test_requirements,
+    typecheck,
+)
 from gates.errors import ConfigError, WorkspaceError
 from gates.init_measure import Measurement, Target, changelog_problem, measure
 from gates.model import Status
@@ -151,9 +161,29 @@ def _package(root: Path, name: str, document: dict[str, Any]) -> tuple[str, str,
     )
 
 
+def _project_table(document: dict[str, Any]) -> dict[str, Any]:
+    """``[project]``; for a Poetry project that has none (Poetry before 2), the same keys from
+    ``[tool.poetry]``: name, version and its ``python`` dependency as ``requires-python``."""
+    project = document.get("project")
+    if isinstance(project, dict):
+        return project
+    tool = document.get("tool")
+    poetry = tool.get("poetry") if isinstance(tool, dict) else None
+    if not isinstance(poetry, dict):
+        return {}
+    dependencies = poetry.get("dependencies")
+    python = dependencies.get("python", "") if isinstance(dependencies, dict) else ""
+    try:
+        requires_python = poetry_versions.specifier(str(python))
+    except ValueError:
+        requires_python = ""  # every Python the workflow knows
+    keys = {"name": poetry.get("name"), "version": poetry.get("version")}
+    return {**keys, "requires-python": requires_python}
+
+
 def _pythons(root: Path, document: dict[str, Any]) -> tuple[str, ...]:
     """Versions of :data:`PYTHONS` that ``requires-python`` allows (else the newest one)."""
-    text = document.get("project", {}).get("requires-python", "")
+    text = _project_table(document).get("requires-python", "")
     try:
         spec = SpecifierSet(text if isinstance(text, str) else "")
     except InvalidSpecifier:
@@ -183,8 +213,8 @@ def _has_section(root: Path, document: dict[str, Any], tool: str, files: Sequenc
 def detect(root: Path) -> Project:
     """Read the project at ``root``; a folder that is not a Python project is an error (exit 2)."""
     _, document = _read_pyproject(root)
-    project = document.get("project")
-    if not isinstance(project, dict) or not isinstance(project.get("name"), str):
+    project = _project_table(document)
+    if not isinstance(project.get("name"), str):
         raise ConfigError(f"{root / 'pyproject.toml'}: project.name: required by gates init")
     name = project["name"]
     package, source, src_layout = _package(root, name, document)

@@ -115,6 +115,20 @@ def test_detects_flat_layout_and_dependency_group(make_project: Callable[..., Pr
     assert found.install[-1] == '*nox.project.dependency_groups(PYPROJECT, "dev")'
 
 
+def test_detects_a_poetry_project_without_a_project_table(tmp_path: Path) -> None:
+    """Poetry before 2 keeps name, version and Python in [tool.poetry]."""
+    pyproject = (
+        '[tool.poetry]\nname = "demo-lib"\nversion = "2.0"\n'
+        '[tool.poetry.dependencies]\npython = "^3.12"\n'
+        '[tool.poetry.dev-dependencies]\npytest = "^8.1"\n'
+    )
+    _minimal(tmp_path, pyproject, {"demo_lib/__init__.py": ""})
+    found = init.detect(tmp_path)
+    assert (found.name, found.version, found.package) == ("demo-lib", "2.0", "demo_lib")
+    assert found.pythons == ("3.12", "3.13")
+    assert found.install == ('"-e"', '"."', '"pytest>=8.1,<9"')
+
+
 def test_init_measures_and_writes_everything(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], from_wheel: str
 ) -> None:
