@@ -95,7 +95,29 @@ def environment(root: Path, venv: Path, install: Sequence[str]) -> Path:
             f"{root}: uv pip install {' '.join(install)} failed: {why}; "
             "fix the declared requirements or run gates init --no-measure (nothing was written)"
         )
+    _gates_import(root, python, install)
     return python
+
+
+GATES_THAT_RUN_BESIDE_THE_PROJECT = """\
+from gates.gate import BUILTIN, INIT_REQUIRED
+for spec in BUILTIN:
+    if spec.name in INIT_REQUIRED or spec.name == "tests":
+        spec.load()
+"""
+"""Imports every gate the chain runs from day one (smoke waits for a target, and its extra)."""
+
+
+def _gates_import(root: Path, python: Path, install: Sequence[str]) -> None:
+    """The project's pins can hold release-gates' own dependencies below what it imports (a
+    pip-compiled ``packaging==24.0``): every gate would then crash in the chain, so say it now."""
+    ran = tools.run([str(python), "-c", GATES_THAT_RUN_BESIDE_THE_PROJECT], cwd=root, timeout_s=120)
+    if ran.returncode != 0:
+        raise ToolError(
+            f"{root}: release-gates does not import beside {' '.join(install)}: {ran.tail(1)}; "
+            "loosen the pin it names or install release-gates from a release that accepts it "
+            "(nothing was written)"
+        )
 
 
 def cannot_run(target: Target, output: str, exit_code: int) -> ConfigError:
