@@ -23,18 +23,15 @@ from gates import (
     chain,
     config,
     gate,
-    lint,
+    init_measure,
     poetry_versions,
     release_source,
     templates,
     test_requirements,
-    typecheck,
 )
 from gates.errors import ConfigError, WorkspaceError
-from gates.init_measure import Measurement, Target, changelog_problem, measure
+from gates.init_measure import Measurement, Target, changelog_problem
 from gates.model import Status
-from gates.project import Project as LoadedProject
-from gates.runner import run_gate
 from gates.toml_table import read_document
 from gates.workspace import GATES_DIR, Workspace
 
@@ -356,17 +353,15 @@ def apply(project: Project, measurement: Measurement) -> list[str]:
     return written
 
 
-def _ratchet(root: Path, gate: str, baseline_file: str) -> str | None:
-    """Run ``gate`` once; when today's code has findings, record them as its baseline."""
-    findings_gate = lint.LintGate if gate == "lint" else typecheck.TypecheckGate
-    with LoadedProject.load(root) as project:
-        result = run_gate(project, findings_gate())
-    if result.status is not Status.FAIL:
+def _ratchet(root: Path, gate: str, baseline_file: str, python: Path) -> str | None:
+    """Run ``gate`` once where the chain will (``python``: the measuring venv, with the project's
+    dependencies, which mypy reads); when today's code has findings, keep them as its baseline."""
+    result = init_measure.run_gate_there(python, root, gate)
+    if result.get("status") != Status.FAIL.value:
         return None
     set_baseline(root, gate, baseline_file)
-    with LoadedProject.load(root) as project:
-        run_gate(project, findings_gate(update_baseline=True))
-    count = result.metrics.get("findings", "some")
+    init_measure.run_gate_there(python, root, gate, "--update-baseline")
+    count = result.get("metrics", {}).get("findings", "some")
     return f"{gate}: {count} findings today, kept in {baseline_file}"
 
 
@@ -407,22 +402,33 @@ def run(root: Path, *, force: bool = False, measure_project: bool = True) -> Out
             f"{root.resolve()}: already has {', '.join(existing)}; gates init never overwrites: "
             f"re-run with --force to replace them"
         )
-    unmeasured = Measurement(None, "not measured", None, changelog_problem(root, project.version))
-    measurement = (
-        measure(_target(project), _release_gates(project)) if measure_project else unmeasured
-    )
-    written = apply(project, measurement)
+    if not measure_project:
+        unmeasured = Measurement(
+            None, "not measured", None, changelog_problem(root, project.version)
+        )
+        return _outcome(project, unmeasured, apply(project, unmeasured), [])
+    install = (*project.requirements.install_args(), _release_gates(project))
+    ratchets: list[str] = []
+    with init_measure.fresh_environment(root, install) as python:
+        measurement = init_measure.measure(_target(project), python, install)
+        written = apply(project, measurement)
+        for name, baseline_file in (("lint", LINT_BASELINE), ("typecheck", TYPECHECK_BASELINE)):
+            note = _ratchet(root, name, baseline_file, python)
+            if note is not None:
+                ratchets.append(note)
+                written.append(baseline_file)
+    return _outcome(project, measurement, written, ratchets)
+
+
+def _outcome(
+    project: Project, measurement: Measurement, written: list[str], ratchets: list[str]
+) -> Outcome:
     notes = [*project.requirements.notes, _origin_note(project.release_gates)]
     notes += [note for note in (measurement.environment, measurement.coverage_note) if note]
     if measurement.changelog_problem is not None:
         notes.append(f"package: changelog check off ({measurement.changelog_problem})")
-    for name, baseline_file in (("lint", LINT_BASELINE), ("typecheck", TYPECHECK_BASELINE)):
-        note = _ratchet(root, name, baseline_file) if measure_project else None
-        if note is not None:
-            notes.append(note)
-            written.append(baseline_file)
     thresholds: dict[str, Any] = {"coverage.min_total": None}
     if measurement.coverage_total is not None:
         thresholds["coverage.min_total"] = math.floor(measurement.coverage_total)
     thresholds["lint.format"] = measurement.format_clean
-    return Outcome(project.describe(), tuple(written), thresholds, tuple(notes))
+    return Outcome(project.describe(), tuple(written), thresholds, (*notes, *ratchets))

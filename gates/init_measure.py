@@ -12,9 +12,11 @@ import json
 import re
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gates import changelog, config, tools
 from gates.errors import ConfigError, ToolError
@@ -25,8 +27,9 @@ _COLLECTING = re.compile(r"_ ERROR collecting (\S+) _")
 INSTALL_TIMEOUT_S = 900.0
 INSTALL_ERROR_CHARS = 800
 TESTS_RAN = (0, 1)
-"""pytest's exit codes when every test ran (all passed, some failed); gates.testrun names them
-all, but importing it imports pytest, which the environment running ``gates init`` may lack."""
+"""pytest's exit codes when every test ran (all passed, some failed), and a gate's (passed,
+failed); gates.testrun names pytest's, but importing it imports pytest, which the environment
+running ``gates init`` may lack."""
 
 
 @dataclass(frozen=True)
@@ -170,9 +173,16 @@ def _run_tests(target: Target, python: Path, scratch: Path) -> Measurement | flo
     return total
 
 
-def measure(target: Target, release_gates: str) -> Measurement:
-    """Measure the project in a fresh environment holding ``target.install`` and
-    ``release_gates``; raises ConfigError/ToolError (exit 2) when its tests cannot run there."""
+@contextmanager
+def fresh_environment(root: Path, install: Sequence[str]) -> Iterator[Path]:
+    """A uv venv holding ``install`` for as long as the block runs; yields its interpreter."""
+    with tempfile.TemporaryDirectory(prefix="gates-init-") as scratch:
+        yield environment(root, Path(scratch) / "venv", install)
+
+
+def measure(target: Target, python: Path, install: Sequence[str]) -> Measurement:
+    """Measure the project with ``python``, a :func:`fresh_environment` holding ``install``;
+    raises ConfigError (exit 2) when its tests cannot run there."""
     paths = [target.source, *([target.tests] if target.tests else [])]
     check = tools.run(["ruff", "format", "--check", *paths], cwd=target.root, timeout_s=120)
     format_clean = check.returncode == 0
@@ -180,11 +190,22 @@ def measure(target: Target, release_gates: str) -> Measurement:
     if target.tests is None:
         return Measurement(None, "no test folder found", format_clean, problem)
     python_version = ".".join(map(str, sys.version_info[:3]))
-    install = (*target.install, release_gates)
     where = f"measured in a fresh uv venv, Python {python_version}: {' '.join(install)}"
-    with tempfile.TemporaryDirectory(prefix="gates-init-") as scratch:
-        python = environment(target.root, Path(scratch) / "venv", install)
+    with tempfile.TemporaryDirectory(prefix="gates-init-data-") as scratch:
         found = _run_tests(target, python, Path(scratch))
     if isinstance(found, Measurement):
         return Measurement(found.coverage_total, found.coverage_note, format_clean, problem, where)
     return Measurement(found, "", format_clean, problem, where)
+
+
+def run_gate_there(python: Path, root: Path, gate: str, *args: str) -> dict[str, Any]:
+    """``gates GATE --json`` with ``python`` (the measuring venv, as the chain's session runs it):
+    the result it recorded, when it passed or failed; anything else is a ToolError."""
+    argv = [str(python), "-m", "gates", gate, *args, "--json", "--root", str(root)]
+    ran = tools.run(argv, cwd=root, timeout_s=INSTALL_TIMEOUT_S)
+    if ran.returncode not in TESTS_RAN:
+        raise ToolError(
+            f"gates {gate} in the measuring venv exited {ran.returncode}: {ran.tail(1)}"
+        )
+    result: dict[str, Any] = json.loads(ran.stdout)
+    return result

@@ -497,6 +497,23 @@ def test_test_requirements_are_measured_and_written_where_declared(
     assert project_line in (tmp_path / "noxfile.py").read_text()
 
 
+def test_type_baseline_is_what_mypy_finds_beside_the_project_s_dependencies(
+    tmp_path: Path, from_wheel: str
+) -> None:
+    """The chain's typecheck runs where the project's dependencies are installed, so the baseline
+    is recorded there too: the typed return of tomli_w.dumps, not "cannot find tomli_w"."""
+    pyproject = INSTALLABLE.replace(
+        'version = "1.0"', 'version = "1.0"\ndependencies = ["tomli-w"]'
+    )
+    module = 'import tomli_w\n\nTEXT: int = tomli_w.dumps({"a": 1})\n'
+    test = "import mini\n\n\ndef test_it():\n    assert mini.TEXT\n"
+    _minimal(tmp_path, pyproject, {"mini/__init__.py": module, "tests/test_mini.py": test})
+    outcome = init.run(tmp_path)
+    assert "typecheck: 1 findings today, kept in .gates-baseline/typecheck.json" in outcome.notes
+    baseline = json.loads((tmp_path / init.TYPECHECK_BASELINE).read_text())
+    assert [finding["rule"] for finding in baseline["findings"]] == ["assignment"]
+
+
 def test_init_from_an_installed_wheel_writes_that_wheel_into_the_noxfile(
     tmp_path: Path, release_gates_wheel: Path
 ) -> None:
