@@ -548,8 +548,10 @@ def test_init_from_an_installed_wheel_writes_that_wheel_into_the_noxfile(
     )
 
 
-def test_no_test_folder_is_noted_and_no_tool_table_is_created(tmp_path: Path) -> None:
-    _minimal(tmp_path, MINIMAL, {"mini/__init__.py": "X = 1\n", "ruff.toml": ""})
+def test_no_test_folder_is_noted_and_no_tool_table_is_created(
+    tmp_path: Path, from_wheel: str
+) -> None:
+    _minimal(tmp_path, INSTALLABLE, {"mini/__init__.py": "X = 1\n", "ruff.toml": ""})
     outcome = init.run(tmp_path)
     assert "no test folder found" in outcome.notes
     assert "ruff settings, no mypy settings" in outcome.found
