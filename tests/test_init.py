@@ -408,6 +408,7 @@ def test_tests_that_cannot_import_exit_2_naming_the_module_and_where_to_declare_
     assert [line for line in changed if "__pycache__" not in line] == []
 
 
+@pytest.mark.slow
 def test_tests_that_measure_nothing_leave_no_coverage_threshold(
     tmp_path: Path, from_wheel: str
 ) -> None:
@@ -497,6 +498,7 @@ def test_test_requirements_are_measured_and_written_where_declared(
     assert project_line in (tmp_path / "noxfile.py").read_text()
 
 
+@pytest.mark.slow
 def test_type_baseline_is_what_mypy_finds_beside_the_project_s_dependencies(
     tmp_path: Path, from_wheel: str
 ) -> None:
@@ -548,6 +550,7 @@ def test_init_from_an_installed_wheel_writes_that_wheel_into_the_noxfile(
     )
 
 
+@pytest.mark.slow
 def test_no_test_folder_is_noted_and_no_tool_table_is_created(
     tmp_path: Path, from_wheel: str
 ) -> None:
