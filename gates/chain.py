@@ -15,6 +15,7 @@ Importing this module needs only nox (and packaging, which nox brings): it runs 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -140,21 +141,25 @@ def chain_plan(posargs: Sequence[str], order: Sequence[str] = CHAIN) -> list[tup
     return plan
 
 
-def release_gates() -> str:
-    """What sessions install release-gates from: ``$RELEASE_GATES``, else this very release
-    (with its tools), so the ``gates`` command in a session is the one this chain was made for."""
-    return os.environ.get(RELEASE_GATES_ENV) or f"release-gates[tools]=={__version__}"
+def release_gates(default: str | None = None) -> str:
+    """What sessions install release-gates from: ``$RELEASE_GATES``, else ``default`` (where
+    ``gates init`` found it: a wheel, a checkout), else this very release from an index (with its
+    tools), so the ``gates`` command in a session is the one this chain was made for."""
+    return os.environ.get(RELEASE_GATES_ENV) or default or f"release-gates[tools]=={__version__}"
 
 
 def install_once(session: Session, *requirements: str) -> None:
-    """Install into a reused venv only when the requirements or pyproject.toml changed.
+    """Install into a reused venv only when the requirements, pyproject.toml or a requirements
+    file they name changed.
 
     Installing local projects re-builds them every time (seconds each, per session); the
     project is installed editable, so code edits need no re-install.
     """
-    pyproject = Path("pyproject.toml")
-    text = pyproject.read_text(encoding="utf-8") if pyproject.is_file() else ""
-    key = hashlib.sha256("\0".join([*requirements, text]).encode()).hexdigest()
+    # A requirements file named with -r/-c is part of what is installed: its edits count too.
+    named = [arg for flag, arg in itertools.pairwise(requirements) if flag in ("-r", "-c")]
+    files = [Path(name) for name in ("pyproject.toml", *named)]
+    texts = [file.read_text(encoding="utf-8") if file.is_file() else "" for file in files]
+    key = hashlib.sha256("\0".join([*requirements, *texts]).encode()).hexdigest()
     stamp = Path(session.bin).parent / INSTALL_STAMP
     if stamp.is_file() and stamp.read_text(encoding="utf-8") == key:
         return

@@ -8,9 +8,11 @@ Placeholders are ``@NAME@`` rather than ``str.format`` fields: both files are fu
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 
-from gates import __version__, chain
+from gates import chain
+from gates.release_source import FROM_AN_INDEX, ReleaseGatesSource
 
 SHARDS = 2
 """Test shards per Python version in the workflow."""
@@ -38,9 +40,16 @@ def workflow(*, project: str, pythons: Sequence[str]) -> str:
     )
 
 
-def noxfile(*, project: str, install: Sequence[str], smoke_plan: str = SMOKE_PLAN) -> str:
+def noxfile(
+    *,
+    project: str,
+    install: Sequence[str],
+    smoke_plan: str = SMOKE_PLAN,
+    release_gates: ReleaseGatesSource = FROM_AN_INDEX,
+) -> str:
     """A noxfile whose gate sessions come from :mod:`gates.chain` (so upgrading release-gates
-    upgrades them); ``install``: Python expressions of what the sessions install."""
+    upgrades them); ``install``: Python expressions of what the sessions install;
+    ``release_gates``: where they install release-gates from (where ``gates init`` found it)."""
     return _fill(
         NOXFILE,
         {
@@ -51,7 +60,11 @@ def noxfile(*, project: str, install: Sequence[str], smoke_plan: str = SMOKE_PLA
                 if any("PYPROJECT" in item for item in install)
                 else ""
             ),
-            "VERSION": __version__,
+            "SCRIPT_RELEASE_GATES": release_gates.script_dependency(),
+            # A JSON string is a Python and a TOML string literal: any path stays one string.
+            "SCRIPT_DEPENDENCY": json.dumps(release_gates.script_dependency()),
+            "RELEASE_GATES": json.dumps(release_gates.requirement()),
+            "ORIGIN": str(release_gates.origin),
             "SMOKE_PLAN": smoke_plan,
         },
     )
@@ -252,7 +265,7 @@ jobs:
 
 NOXFILE = '''\
 # /// script
-# dependencies = ["nox>=2025.2", "release-gates>=@VERSION@"]
+# dependencies = ["nox>=2025.2", @SCRIPT_DEPENDENCY@]
 # ///
 """Release gates for @PROJECT@ (written by `gates init`; edit freely).
 
@@ -279,18 +292,21 @@ except ImportError as missing:  # script mode off, no release-gates beside nox
     print(
         f"noxfile.py: error: {missing}: the gate sessions come from release-gates; "
         "run nox in script mode (the default), or install both: "
-        "uv tool install nox --with release-gates",
+        "uv tool install nox --with '@SCRIPT_RELEASE_GATES@'",
         file=sys.stderr,
     )
     raise SystemExit(2) from None
 
 @PYPROJECT@PROJECT = [@INSTALL@]
 """The project and its test requirements, as `pip install` arguments."""
+RELEASE_GATES = @RELEASE_GATES@
+"""Where `gates init` found release-gates (@ORIGIN@): sessions install the same one.
+The RELEASE_GATES environment variable overrides it."""
 
 chain.register(
-    install=[*PROJECT, chain.release_gates()],
+    install=[*PROJECT, chain.release_gates(RELEASE_GATES)],
     # Judging recorded evidence needs no project: a broken install still ends in a decision.
-    judge_install=[chain.release_gates()],
+    judge_install=[chain.release_gates(RELEASE_GATES)],
     smoke_plan="@SMOKE_PLAN@",
 )
 
