@@ -168,6 +168,19 @@ def _ledger_verify(args: argparse.Namespace) -> int:
     return Exit.OK if result.ok else Exit.FAIL
 
 
+def _ledger_sync(args: argparse.Namespace) -> int:
+    with _project(args) as project:
+        synced = ledger_commands.sync(project)
+    if args.json:
+        _print_json(synced.to_dict())
+    else:
+        print(
+            f"ledger synced with {synced.remote}: {synced.records} records (pulled {synced.pulled},"
+            f" pushed {synced.pushed}, re-chained {synced.rechained})"
+        )
+    return Exit.OK
+
+
 def _ledger_export(args: argparse.Namespace) -> int:
     with _project(args) as project:
         ledger_commands.export(project, sys.stdout)
@@ -258,7 +271,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     sub = command("history", _history, "the trend of recorded decisions and their metrics")
     sub.add_argument("--limit", type=_count, default=20, help="newest N decisions (default: 20)")
 
-    ledger_parser = commands.add_parser("ledger", help="verify or export the decision ledger")
+    ledger_parser = commands.add_parser("ledger", help="verify, export or sync the decision ledger")
     ledger_actions = ledger_parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     def ledger_action(name: str, handler: Handler, text: str) -> argparse.ArgumentParser:
@@ -276,6 +289,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         help="exit 1 unless the newest record has this hash (the head another job saw)",
     )
     ledger_action("export", _ledger_export, "every record as JSON lines, oldest first")
+    ledger_action("sync", _ledger_sync, "git ledger: pull the remote's records, push this clone's")
 
     sub = command("checklist", _checklist, "the release manager checklist in Markdown")
     sub.add_argument("--version", default=None, help="release version (default: the project's)")

@@ -25,6 +25,11 @@ from gates.workspace import GATES_DIR
 BUILTIN_GATES = gate.NAMES
 """Gates this package implements, in chain order."""
 
+GIT_LEDGER = "git"
+"""``ledger = "git"``: the records live on ``refs/gates/ledger``, not in a database file."""
+REMOTE_NAME = re.compile(r"^(?!-)(?!.*\.\.)[A-Za-z0-9._/-]+$")
+"""A git remote's name (never an option, never a path out of ``.git``)."""
+
 TIMEOUT_RANGE = {"low": 1.0, "high": 86_400.0}
 """Seconds a tool may run: at least one, at most a day (past that it hangs, it is not slow)."""
 
@@ -152,6 +157,9 @@ class GatesConfig:
     required: tuple[str, ...] = ("lint", "typecheck")
     advisory: tuple[str, ...] = ()
     ledger: str = ".gates/ledger.db"
+    """The SQLite file, or ``"git"``: the ref ``refs/gates/ledger`` of the project's repository."""
+    ledger_remote: str | None = None
+    """With the git ledger: the remote every append fetches from and pushes to."""
     timeout_s: float = 1800.0
     """Default time limit for any tool a gate runs."""
     lint: LintConfig = field(default_factory=LintConfig)
@@ -199,7 +207,7 @@ def parse(document: Mapping[str, Any], *, root: Path, file: Path) -> GatesConfig
     commands = _commands(table.table("commands"))
     known = (*BUILTIN_GATES, *commands)
     required, advisory = _tiers(table, known)
-    ledger = _ledger(table, root)
+    ledger, ledger_remote = _ledger(table, root)
     coverage = _coverage(table.table("coverage"), root)
     # What a waiver's `accept` may lower: the config keys of the gates' keyed thresholds.
     thresholds = {"coverage": ("min_total", "min_changed_lines", *coverage.paths)}
@@ -212,6 +220,7 @@ def parse(document: Mapping[str, Any], *, root: Path, file: Path) -> GatesConfig
         required=required,
         advisory=advisory,
         ledger=ledger,
+        ledger_remote=ledger_remote,
         timeout_s=table.number("timeout", GatesConfig.timeout_s, **TIMEOUT_RANGE),
         lint=_lint(table.table("lint"), root),
         typecheck=_typecheck(table.table("typecheck"), root),
@@ -246,14 +255,23 @@ def _tiers(table: Table, known: Sequence[str]) -> tuple[tuple[str, ...], tuple[s
     return required, advisory
 
 
-def _ledger(table: Table, root: Path) -> str:
-    """The SQLite file: inside the root, and neither a folder nor gates' own ``.gates/``."""
+def _ledger(table: Table, root: Path) -> tuple[str, str | None]:
+    """``"git"`` and its remote, or the SQLite file: inside the root, and neither a folder nor
+    gates' own ``.gates/``."""
     ledger = table.string("ledger", GatesConfig.ledger)
+    remote = table.string("ledger_remote", "") if "ledger_remote" in table else None
+    if remote is not None:
+        if ledger != GIT_LEDGER:
+            table.fail("ledger_remote", f'needs ledger = "git" (the ledger is {ledger!r})')
+        if not REMOTE_NAME.match(remote):
+            table.fail("ledger_remote", f"expected the name of a git remote, got {remote!r}")
+    if ledger == GIT_LEDGER:
+        return ledger, remote
     table.inside("ledger", [ledger], root)
     target = (root / ledger).resolve()
     if ledger.endswith(("/", "\\")) or target.is_dir() or target == (root / GATES_DIR).resolve():
-        table.fail("ledger", f"expected a database file, got {ledger!r}")
-    return ledger
+        table.fail("ledger", f"expected a database file or 'git', got {ledger!r}")
+    return ledger, None
 
 
 def _paths(table: Table, key: str, root: Path, default: Sequence[str] = ()) -> tuple[str, ...]:

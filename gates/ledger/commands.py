@@ -1,12 +1,14 @@
 """The ledger as the ``gates`` command uses it: each function works on the project's ledger
-(``gates history``, ``gates ledger verify``, ``gates ledger export``)."""
+(``gates history``, ``gates ledger verify``, ``gates ledger export``, ``gates ledger sync``)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import TextIO
 
+from gates.errors import LedgerError
 from gates.ledger import export as export_records
+from gates.ledger.git import GitLedger, SyncResult
 from gates.ledger.history import HistoryRow
 from gates.ledger.history import history as history_rows
 from gates.ledger.interface import Verification
@@ -52,3 +54,14 @@ def _lost(
 
 def export(project: Project, out: TextIO) -> int:
     return export_records(project.ledger, out)
+
+
+def sync(project: Project) -> SyncResult:
+    """Pull the remote's records into the git ledger and push this clone's."""
+    ledger = project.ledger
+    if not isinstance(ledger, GitLedger):
+        raise LedgerError(
+            f"ledger sync: only the git ledger syncs (tool.gates.ledger = 'git');"
+            f" this one is {ledger.location}"
+        )
+    return ledger.sync()
