@@ -121,8 +121,8 @@ class GitLedger:
         for entry in reversed(self._local().entries):
             if limit is not None and len(found) >= max(limit, 0):
                 break
-            if wanted is None or (isinstance(entry.row, StoredRow) and entry.row.kind == wanted):
-                found.append(self._record(entry))
+            if wanted is None or isinstance(entry.row, BadRow) or entry.row.kind == wanted:
+                found.append(self._record(entry))  # an unreadable record is refused, not skipped
         return found[::-1]
 
     def _newest(self, kind: RecordKind, tree: str) -> Record | None:
@@ -283,9 +283,9 @@ class GitLedger:
             self.repo.fetch_objects(self.remote, REF)
             if not self.repo.has_commit(tip):
                 raise _Moved  # the ref moved between reading it and fetching it
+        # Only this process moves the tracking ref now (the clone's lock): an older tip than
+        # the one seen is the remote set back, never a stale read.
         seen = self._seen = self.repo.resolve(tracking_ref(self.remote))
-        if seen is not None and tip is not None and self.repo.is_ancestor(tip, seen):
-            return seen  # read before another process of this clone read a newer tip
         if seen is not None and (tip is None or not self.repo.is_ancestor(seen, tip)):
             shown = "deleted" if tip is None else f"rewritten: it no longer holds {seen[:12]}"
             raise LedgerError(

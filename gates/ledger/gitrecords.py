@@ -89,18 +89,18 @@ def _entries(
 
 
 def _row(info: CommitInfo, blob: bytes | None, name: str, object_format: str) -> StoredRow | BadRow:
-    where = f"(commit {info.commit[:12]})"
+    where = f"commit {info.commit[:12]}"
     if blob is None:
-        return BadRow(None, f"{where} holds no {name}: it is not a ledger record")
+        return BadRow(None, f"({where}) holds no {name}: it is not a ledger record")
     row = _parsed(blob)
     if isinstance(row, str):
-        return BadRow(None, f"{where} has a {name} that is not a ledger record ({row})")
+        return BadRow(None, f"({where}) has a {name} that is not a ledger record ({row})")
     if record_blob(row) != blob:
         return BadRow(row.seq, f"was altered ({where}: {name} is not as gates wrote it)")
     if len(info.parents) > 1:
-        return BadRow(row.seq, f"{where} is a merge: the chain was forked and joined")
+        return BadRow(row.seq, f"({where}) is a merge: the chain was forked and joined")
     if _tree_id(name, blob, object_format) != info.tree:
-        return BadRow(row.seq, f"{where} holds other files beside {name}")
+        return BadRow(row.seq, f"({where}) holds other files beside {name}")
     return row
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import subprocess
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -237,8 +238,15 @@ class GitRepo:
 
 
 def last_line(stderr: bytes) -> str:
-    """git's most telling stderr line: the last ``error:``/``fatal:`` one, else the last one."""
+    """git's most telling stderr line (a refused ref, else the first ``fatal:`` one, else the
+    last ``error:`` one, else the last one), with any ``user:password@`` of a URL masked."""
     lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
     lines = [line for line in lines if line and not line.startswith("hint:")]
-    telling = [line for line in lines if line.startswith(("error:", "fatal:"))]
-    return (telling or lines or ["failed"])[-1]
+    refused = [line.lstrip("! ") for line in lines if line.startswith("! [")]
+    # The first fatal line says why (later ones say only "Could not read from remote").
+    fatal = [line for line in lines if line.startswith("fatal:")][:1]
+    errors = [line for line in lines if line.startswith("error:")]
+    return _USERINFO.sub("//***@", (refused or fatal or errors or lines or ["failed"])[-1])
+
+
+_USERINFO = re.compile(r"//[^/@\s]+@")
