@@ -157,7 +157,9 @@ def _history(args: argparse.Namespace) -> int:
 
 def _ledger_verify(args: argparse.Namespace) -> int:
     with _project(args) as project:
-        location, result = ledger_commands.verify(project, expect_head=args.expect_head)
+        location, result = ledger_commands.verify(
+            project, expect_head=args.expect_head, expect_record=args.expect_record
+        )
     if args.json:
         _print_json({"ledger": location, **result.to_dict()})
     elif result.ok:
@@ -287,6 +289,12 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         default=None,
         metavar="HASH",
         help="exit 1 unless the newest record has this hash (the head another job saw)",
+    )
+    sub.add_argument(
+        "--expect-record",
+        default=None,
+        metavar="HASH",
+        help="exit 1 unless the chain holds the record with this hash (a shared ledger)",
     )
     ledger_action("export", _ledger_export, "every record as JSON lines, oldest first")
     ledger_action("sync", _ledger_sync, "git ledger: pull the remote's records, push this clone's")

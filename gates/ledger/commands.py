@@ -22,16 +22,23 @@ def history(project: Project, *, limit: int | None) -> list[HistoryRow]:
     return history_rows(project.ledger, limit=limit)
 
 
-def verify(project: Project, *, expect_head: str | None = None) -> tuple[str, Verification]:
+def verify(
+    project: Project, *, expect_head: str | None = None, expect_record: str | None = None
+) -> tuple[str, Verification]:
     """Where the ledger is (safe to print) and what re-computing its chain found.
 
     An intact chain can still be the wrong one: a deleted or emptied ledger file is an intact
     chain of 0 records. So the chain must also hold the decision ``.gates/decision.json`` names,
-    and end at ``expect_head`` when given (the head another job saw).
+    end at ``expect_head`` when given (the head another job saw), and hold ``expect_record`` when
+    given (a record another job made, in a shared ledger others may have appended to since:
+    its hash covers every record before it, so that whole prefix is the one that job saw).
     """
     decision = project.workspace.read_decision()  # unreadable: exit 2 before anything else
     result = project.ledger.verify()
     problem = _lost(project, result, decision, expect_head) if result.ok else None
+    held = expect_record is None or not result.ok or project.ledger.holds(expect_record)
+    if problem is None and not held:
+        problem = f"{LOST}: it does not hold record {expect_record} (--expect-record)"
     if problem is not None:
         result = replace(result, problem=problem)
     return project.ledger.location, result
