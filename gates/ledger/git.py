@@ -226,6 +226,9 @@ class GitLedger:
         # another process of this clone that re-chained the same offline records first.
         present = {_identity(entry.row) for entry in chain.entries}
         tip, head = base, (last.seq, last.hash) if last else (0, GENESIS)
+        # The ref leaves this clone's own records behind even when all are there already.
+        message = f"{RECHAIN} {len(replay)} records" if replay else "gates ledger: append"
+        replay = [pending for pending in replay if _identity(pending) not in present]
         for pending in (*replay, *new):
             if _identity(pending) not in present:
                 tip, head = self._write(pending, tip, head)
@@ -234,7 +237,6 @@ class GitLedger:
         if base == local and local != remote_tip and local is not None:
             ahead = len(self.repo.first_parent_log(local, since=remote_tip))
         written = _Written(remote_tip, ahead + len(replay), len(replay), tip)
-        message = f"{RECHAIN} {len(replay)} records" if replay else "gates ledger: append"
         if tip is None or tip == (local if self.remote is None else remote_tip):
             if tip is not None:
                 self._pulled(tip, local, message)

@@ -7,6 +7,7 @@ processes where runners would be separate processes.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -205,3 +206,63 @@ def test_sync_pulls_and_pushes_and_rechains_what_was_made_offline(tmp_path: Path
     assert out == "ledger synced with origin: 3 records (pulled 2, pushed 0, re-chained 0)\n"
     assert ref(runner) == ref(remote) == ref(laptop)
     assert ref(runner, tracking_ref("origin")) == ref(remote)
+
+
+def test_the_same_offline_records_synced_from_two_copies_land_once(tmp_path: Path) -> None:
+    remote = tmp_path / "remote.git"
+    laptop = git_project(tmp_path / "laptop", remote=remote, ledger_remote=False)
+    with open_ledger(loaded(laptop), environ={}) as ledger:
+        for n in (1, 2):
+            ledger.append(RecordKind.SIGNOFF, {"item": f"offline {n}"})
+    copy = tmp_path / "copy"
+    shutil.copytree(laptop, copy)  # the same records, made once, in two clones
+    with ledger_at(clone(remote, tmp_path / "runner"), remote="origin") as runner:
+        runner.append(RecordKind.SIGNOFF, {"item": "from the runner"})  # the copies diverge
+    env = {**environ(), "GATES_LEDGER_REMOTE": "origin"}
+    rechained = []
+    for root in (laptop, copy):
+        code, out, err = run_gates(root, "ledger", "sync", "--json", env=env)
+        assert (code, err) == (0, ""), err
+        rechained.append(json.loads(out)["rechained"])
+    assert rechained == [2, 0]
+    items = [r.payload["item"] for r in ledger_at(remote).records()]
+    assert items == ["from the runner", "offline 1", "offline 2"]
+    assert ref(copy) == ref(laptop) == ref(remote)
+    for root in (laptop, copy):
+        assert run_gates(root, "ledger", "verify", env=env)[0] == 0
+
+
+def test_gates_ledger_remote_picks_the_git_store_over_the_file(tmp_path: Path) -> None:
+    remote = tmp_path / "remote.git"
+    root = git_project(tmp_path / "demo", remote=remote, ledger_remote=False)
+    (root / "pyproject.toml").write_text(
+        (root / "pyproject.toml").read_text().replace('ledger = "git"\n', "")
+    )
+    env = {**environ(), "GATES_LEDGER_REMOTE": "origin"}
+    assert run_gates(root, "run", "ok", env=env)[0] == 0
+    code, out, err = run_gates(root, "decide", "--json", env=env)
+    assert (code, err) == (0, "")
+    assert decision_ids(remote) == [json.loads(out)["id"]]
+    assert not (root / ".gates" / "ledger.db").exists()
+    code, out, _ = run_gates(root, "ledger", "verify", env=env)
+    assert (code, out) == (
+        0,
+        f"ledger OK: 2 records, chain intact ({root}:{REF} (remote origin))\n",
+    )
+
+
+def test_verify_expect_record_wants_the_record_held_not_the_newest(tmp_path: Path) -> None:
+    root = git_project(tmp_path / "demo", ledger_remote=False)
+    assert run_gates(root, "run", "ok")[0] == 0
+    code, out, _ = run_gates(root, "decide", "--json")
+    decision = json.loads(out)["hash"]
+    with ledger_at(root) as ledger:
+        ledger.append(RecordKind.SIGNOFF, {"item": "after the decision"})
+    assert run_gates(root, "ledger", "verify", "--expect-record", decision)[0] == 0
+    assert run_gates(root, "ledger", "verify", "--expect-head", decision)[0] == 1
+    code, out, err = run_gates(root, "ledger", "verify", "--expect-record", "f" * 64)
+    assert (code, err) == (1, "")
+    assert out == (
+        f"ledger BROKEN: ledger lost or replaced: it does not hold record {'f' * 64}"
+        f" (--expect-record) ({root}:{REF})\n"
+    )
