@@ -99,6 +99,11 @@ def test_a_decision_is_found_by_its_tree_and_verify_names_the_ref(tmp_path: Path
     code, out, err = run_gates(root, "ledger", "verify")
     assert (code, err) == (0, "")
     assert out == f"ledger OK: 2 records, chain intact ({root}:{REF})\n"
+    code, out, err = run_gates(root, "history", "--json")
+    assert (code, err) == (0, "")
+    assert [row["decision"] for row in json.loads(out)] == [decision["id"]]
+    code, out, _ = run_gates(root, "ledger", "export")
+    assert [json.loads(line)["hash"] for line in out.splitlines()][-1] == decision["hash"]
 
 
 def test_processes_appending_at_once_make_one_chain(tmp_path: Path) -> None:
