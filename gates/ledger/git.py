@@ -239,7 +239,7 @@ class GitLedger:
         written = _Written(remote_tip, ahead + len(replay), len(replay), tip)
         if tip is None or tip == (local if self.remote is None else remote_tip):
             if tip is not None:
-                self._pulled(tip, local, message)
+                self._pulled(tip, local, message.replace("append", "pull"))
             return written
         if self.remote is None:
             return written if self.repo.swap_ref(REF, tip, local, message) else None

@@ -8,7 +8,6 @@ fast-forward of the value last fetched: a writer that lost a race is told so, it
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import subprocess
@@ -120,6 +119,11 @@ class GitRepo:
         except OSError as exc:
             raise LedgerError(f"{path / name}: cannot open: {exc.strerror}") from None
         with handle:
+            try:
+                import fcntl
+            except ImportError:  # Windows: no flock; compare-and-swap alone keeps the chain
+                yield
+                return
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
             yield
 
