@@ -163,10 +163,7 @@ class GitLedger:
         """Re-compute the chain; then check the ref only ever moved forward (its reflog)."""
         reflog = self.repo.reflog(REF)  # before the tip: a move logged later is not yet in it
         chain = self._local()
-        rows = [entry.row for entry in chain.entries]
-        last = rows[-1] if rows else None
-        head = Head(last.seq, last.hash) if isinstance(last, StoredRow) else None
-        result = verify_rows(rows, head)
+        result = _verified(chain)
         if not result.ok:
             return result
         problem = _rewritten(reflog, chain)
@@ -298,13 +295,21 @@ class GitLedger:
 
     def _plan(self, local: str | None, remote: str | None) -> tuple[str | None, list[_Pending]]:
         """Where to append, and this clone's records the remote lacks to re-chain first."""
-        if local is None or local == remote or remote is None:
-            return (remote if local is None else local), []
-        if self.repo.is_ancestor(local, remote):
+        if local is None or local == remote:
             return remote, []
-        if self.repo.is_ancestor(remote, local):
-            return local, []
+        if remote is not None and self.repo.is_ancestor(local, remote):
+            return remote, []
+        # Records only here go to the remote: only a chain that checks out, or a broken one
+        # would break every clone's, and re-chaining (fresh hashes) would launder an edit.
         mine = self._chain(local)
+        check = _verified(mine)
+        if not check.ok:
+            raise LedgerError(
+                f"{self.location}: cannot push this clone's records: {check.problem}"
+                " (run 'gates ledger verify')"
+            )
+        if remote is None or self.repo.is_ancestor(remote, local):
+            return local, []
         kept = {info.commit for info in self.repo.first_parent_log(local, since=remote)}
         replay = [_Pending.of(self._record(e)) for e in mine.entries if e.commit in kept]
         return remote, replay
@@ -391,6 +396,13 @@ def _identity(row: StoredRow | BadRow | _Pending) -> tuple[str, str, str] | None
     if isinstance(row, BadRow):
         return None
     return (row.kind, row.created_at, row.payload_text)
+
+
+def _verified(chain: LoadedChain) -> Verification:
+    """The hash chain re-computed; the ref itself is the head (no marker beside it)."""
+    rows = [entry.row for entry in chain.entries]
+    last = rows[-1] if rows else None
+    return verify_rows(rows, Head(last.seq, last.hash) if isinstance(last, StoredRow) else None)
 
 
 def _hash_of(chain: LoadedChain) -> str | None:

@@ -105,25 +105,50 @@ def _row(info: CommitInfo, blob: bytes | None, name: str, object_format: str) ->
 
 
 def _parsed(blob: bytes) -> StoredRow | str:
-    """The row ``blob`` holds, or why it holds none."""
+    """The row ``blob`` holds, or why it holds none.
+
+    The payload is not parsed (as the SQL stores never parse it to verify): it is the text between
+    the top-level ``"payload":`` and ``,"prev_hash":`` keys, and the hash is over that text. Those
+    keys cannot occur unescaped inside a JSON string, and a nested ``"prev_hash"`` key of the
+    payload comes before the top-level one, so the first and the last occurrences are the ones.
+    A file not laid out as gates writes it is read whole: an edit that kept the values (say,
+    pretty-printing) is then named as an edit by the caller, not as a file that is no record.
+    """
     try:
-        data = json.loads(blob.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        text = blob.decode("utf-8")
+    except UnicodeDecodeError:
+        return "not UTF-8"
+    start, end = text.find(_PAYLOAD_KEY), text.rfind(_AFTER_PAYLOAD)
+    payload_text: str | None = None
+    if 0 <= start < end:
+        payload_text = text[start + len(_PAYLOAD_KEY) : end]
+        text = text[:start] + _PAYLOAD_KEY + "{}" + text[end:]
+    # else: not laid out as gates writes it; read whole, to name it as edited if it is a record
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
         return "not JSON"
     if not isinstance(data, dict) or sorted(data) != list(_FIELDS):
         return f"expected the fields {', '.join(_FIELDS)}"
-    seq, payload, tree = data["seq"], data["payload"], data["tree"]
+    seq, tree = data["seq"], data["tree"]
     texts = [data[key] for key in ("kind", "created_at", "prev_hash", "hash")]
-    if not isinstance(seq, int) or isinstance(seq, bool) or not isinstance(payload, dict):
-        return "seq must be a number, payload an object"
+    if not isinstance(seq, int) or isinstance(seq, bool):
+        return "seq must be a number"
+    if payload_text is None and isinstance(data["payload"], dict):
+        try:
+            payload_text = canonical(data["payload"])
+        except ValueError as exc:  # NaN, which json.loads accepts and canonical JSON does not
+            return str(exc)
+    if payload_text is None or not (payload_text.startswith("{") and payload_text.endswith("}")):
+        return "payload must be an object"
     if not all(isinstance(text, str) for text in texts) or not isinstance(tree, str | None):
         return "kind, created_at, prev_hash, hash and tree must be strings"
-    try:
-        payload_text = canonical(payload)
-    except ValueError as exc:  # NaN, which json.loads accepts and canonical JSON does not
-        return str(exc)
     kind, created_at, prev_hash, digest = texts
     return StoredRow(seq, kind, created_at, tree, payload_text, prev_hash, digest)
+
+
+_PAYLOAD_KEY = '"payload":'
+_AFTER_PAYLOAD = ',"prev_hash":'
 
 
 def _tree_id(name: str, blob: bytes, object_format: str) -> str:

@@ -28,6 +28,7 @@ from git_ledger_support import (
 from gates.ledger.chain import StoredRow
 from gates.ledger.git import REF, tracking_ref
 from gates.ledger.gitrecords import record_blob
+from gates.ledger.interface import RecordKind
 
 # Tampering with the ref behind the ledger's back ---------------------------------------------
 
@@ -367,3 +368,27 @@ def test_nothing_in_a_tampered_ledger_is_ever_read_as_a_go(tmp_path: Path) -> No
         "gates: error: the ledger does not verify: record 2 was altered (hash does not match its"
         " content) (run 'gates ledger verify')\n"
     )
+
+
+@pytest.mark.parametrize("diverged", [False, True], ids=["ahead", "diverged"])
+def test_records_edited_offline_are_never_pushed_nor_laundered(
+    tmp_path: Path, diverged: bool
+) -> None:
+    remote = tmp_path / "remote.git"
+    laptop = git_project(tmp_path / "laptop", remote=remote, ledger_remote=False)
+    for command in (("run", "ok"), ("decide",), ("decide",)):
+        assert run_gates(laptop, *command)[0] == 0
+    _edit_payload(laptop)  # record 2 of 3, edited offline
+    if diverged:
+        with ledger_at(clone(remote, tmp_path / "runner"), remote="origin") as runner:
+            runner.append(RecordKind.SIGNOFF, {"item": "from the runner"})
+    before = git(remote, "for-each-ref", "refs/gates")
+    code, out, err = run_gates(
+        laptop, "ledger", "sync", env={**environ(), "GATES_LEDGER_REMOTE": "origin"}
+    )
+    assert (code, out) == (2, "")
+    assert err == (
+        f"gates: error: {laptop}:{REF} (remote origin): cannot push this clone's records:"
+        " record 2 was altered (hash does not match its content) (run 'gates ledger verify')\n"
+    )
+    assert git(remote, "for-each-ref", "refs/gates") == before
