@@ -32,7 +32,7 @@ from bench_ledger import decision_payload  # noqa: E402
 from gates.config import load  # noqa: E402
 from gates.ledger import RecordKind, open_ledger  # noqa: E402
 from gates.ledger.chain import GENESIS, StoredRow, canonical, payload_tree, record_hash  # noqa: E402
-from gates.ledger.git import REF, RECORD_FILE, GitLedger  # noqa: E402
+from gates.ledger.git import RECORD_FILE, REF, GitLedger  # noqa: E402
 from gates.ledger.gitrecords import record_blob  # noqa: E402
 from gates.ledger.gitrepo import GitRepo  # noqa: E402
 from gates.ledger.sqlite import SqliteLedger  # noqa: E402
