@@ -40,6 +40,8 @@ class CommitInfo:
 
 @dataclass(frozen=True)
 class ReflogEntry:
+    """One move of a ref: from ``old`` to ``new`` (zeros: did not exist), and why."""
+
     old: str
     new: str
     message: str
@@ -50,9 +52,9 @@ class GitRepo:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        # Never ask for a password on a terminal nobody watches; messages in English (the
+        # refusals of push and update-ref are recognised by their words).
         self._env = {**os.environ, **IDENTITY, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
-        # Never ask for a password on a terminal nobody watches, never start a pager.
-        self._env.pop("GIT_PAGER", None)
 
     def run(
         self, *args: str, stdin: bytes | None = None, check: bool = True
