@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -103,8 +102,3 @@ def tree_state(root: Path) -> tuple[str, str, str, bytes]:
 
 def loaded(root: Path) -> config.GatesConfig:
     return config.load(root)
-
-
-def json_out(text: str) -> dict[str, object]:
-    data: dict[str, object] = json.loads(text)
-    return data
