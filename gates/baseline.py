@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from gates.config import GatesConfig
 from gates.errors import ConfigError
@@ -144,10 +144,15 @@ class FindingsEvidence:
     """What the tool looked at (``files_checked``), when it can say."""
 
 
+@dataclass(frozen=True)
 class FindingsGate(Gate[FindingsEvidence]):
     """A gate whose tool reports findings (ruff, mypy), judged against the committed baseline."""
 
-    update_baseline: bool
+    update_baseline: bool = False
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Self:
+        return cls(update_baseline=bool(args.update_baseline))
 
     @abstractmethod
     def find(self, project: Project) -> ToolFindings:

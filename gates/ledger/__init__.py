@@ -37,11 +37,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from gates.config import GIT_LEDGER, REMOTE_NAME, GatesConfig
+from gates.config import GatesConfig
 from gates.errors import ConfigError, LedgerError
 from gates.ledger.chain import canonical
 from gates.ledger.interface import Ledger, Record, RecordKind, Verification
 from gates.ledger.store import SCHEMA_VERSION, decision_of
+from gates.ledger_setting import GIT_LEDGER, REMOTE_NAME
 from gates.model import Decision, GateResult, JSONValue
 
 URL_VARIABLE = "GATES_LEDGER_URL"

@@ -21,10 +21,10 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from types import TracebackType
 from typing import TypeVar
 
 from gates.errors import LedgerError
+from gates.jsonfields import by_field
 from gates.ledger.chain import (
     GENESIS,
     BadRow,
@@ -37,7 +37,7 @@ from gates.ledger.chain import (
 )
 from gates.ledger.gitrecords import Entry, LoadedChain, load_chain, record_blob, record_of
 from gates.ledger.gitrepo import GitRepo, ReflogEntry
-from gates.ledger.interface import Record, RecordKind, Verification
+from gates.ledger.interface import ClosedOnExit, Record, RecordKind, Verification
 from gates.ledger.store import decision_of
 from gates.model import Decision, JSONValue, utcnow
 
@@ -78,17 +78,10 @@ class SyncResult:
     head: str | None
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return {
-            "remote": self.remote,
-            "records": self.records,
-            "pulled": self.pulled,
-            "pushed": self.pushed,
-            "rechained": self.rechained,
-            "head": self.head,
-        }
+        return by_field(self)
 
 
-class GitLedger:
+class GitLedger(ClosedOnExit):
     """A ledger on ``refs/gates/ledger`` (see :class:`gates.ledger.interface.Ledger`)."""
 
     def __init__(self, repo: GitRepo, *, remote: str | None) -> None:
@@ -345,17 +338,6 @@ class GitLedger:
 
     def close(self) -> None:
         self._cache = None
-
-    def __enter__(self) -> GitLedger:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class _Moved(Exception):
