@@ -25,6 +25,7 @@ from git_ledger_support import (
     run_gates,
 )
 
+from gates.errors import LedgerError
 from gates.ledger.chain import StoredRow
 from gates.ledger.git import REF, tracking_ref
 from gates.ledger.gitrecords import record_blob
@@ -198,8 +199,13 @@ def test_a_ref_pointed_at_the_projects_history_holds_no_record(tmp_path: Path) -
     code, out, err = run_gates(root, "history")
     assert (code, out) == (2, "")
     assert err == (
-        f"gates: error: {root}:{REF}: a record (commit {head[:12]}) is unreadable"
-        " (run 'gates ledger verify')\n"
+        f"gates: error: {root}:{REF}: ledger BROKEN: record 1 (commit {head[:12]}) holds no"
+        " record.json: it is not a ledger record: records not shown (run 'gates ledger verify')\n"
+    )
+    with ledger_at(root) as ledger, pytest.raises(LedgerError) as unread:
+        ledger.records()  # read without verifying: refused all the same, never skipped
+    assert str(unread.value) == (
+        f"{root}:{REF}: a record (commit {head[:12]}) is unreadable (run 'gates ledger verify')"
     )
 
 
