@@ -183,7 +183,9 @@ def _flaky(args: argparse.Namespace) -> int:
 
 def _ledger_verify(args: argparse.Namespace) -> int:
     with _project(args) as project:
-        location, result = ledger_commands.verify(project, expect_head=args.expect_head)
+        location, result = ledger_commands.verify(
+            project, expect_head=args.expect_head, expect_record=args.expect_record
+        )
     if args.json:
         _print_json({"ledger": location, **result.to_dict()})
     elif result.ok:
@@ -192,6 +194,19 @@ def _ledger_verify(args: argparse.Namespace) -> int:
     else:
         print(f"ledger BROKEN: {result.problem} ({location})")
     return Exit.OK if result.ok else Exit.FAIL
+
+
+def _ledger_sync(args: argparse.Namespace) -> int:
+    with _project(args) as project:
+        synced = ledger_commands.sync(project)
+    if args.json:
+        _print_json(synced.to_dict())
+    else:
+        print(
+            f"ledger synced with {synced.remote}: {synced.records} records (pulled {synced.pulled},"
+            f" pushed {synced.pushed}, re-chained {synced.rechained})"
+        )
+    return Exit.OK
 
 
 def _ledger_export(args: argparse.Namespace) -> int:
@@ -290,7 +305,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         "--last", type=_count, default=None, help="with --flaky: over the newest N decisions (20)"
     )
 
-    ledger_parser = commands.add_parser("ledger", help="verify or export the decision ledger")
+    ledger_parser = commands.add_parser("ledger", help="verify, export or sync the decision ledger")
     ledger_actions = ledger_parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     def ledger_action(name: str, handler: Handler, text: str) -> argparse.ArgumentParser:
@@ -307,7 +322,14 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         metavar="HASH",
         help="exit 1 unless the newest record has this hash (the head another job saw)",
     )
+    sub.add_argument(
+        "--expect-record",
+        default=None,
+        metavar="HASH",
+        help="exit 1 unless the chain holds the record with this hash (a shared ledger)",
+    )
     ledger_action("export", _ledger_export, "every record as JSON lines, oldest first")
+    ledger_action("sync", _ledger_sync, "git ledger: pull the remote's records, push this clone's")
 
     sub = command("checklist", _checklist, "the release manager checklist in Markdown")
     sub.add_argument("--version", default=None, help="release version (default: the project's)")

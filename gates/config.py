@@ -17,10 +17,11 @@ from typing import Any, TypeVar
 from gates import gate, targets
 from gates.bucket_rules import BucketRule, bucket_rules
 from gates.errors import ConfigError
+from gates.ledger_setting import DEFAULT as DEFAULT_LEDGER
+from gates.ledger_setting import ledger_setting
 from gates.model import Waiver
 from gates.toml_table import COUNT_LIMIT, Table, describe, read_document
 from gates.waivers import waiver
-from gates.workspace import GATES_DIR
 
 BUILTIN_GATES = gate.NAMES
 """Gates this package implements, in chain order."""
@@ -166,7 +167,10 @@ class GatesConfig:
     """``[project].version`` when static."""
     required: tuple[str, ...] = ("lint", "typecheck")
     advisory: tuple[str, ...] = ()
-    ledger: str = ".gates/ledger.db"
+    ledger: str = DEFAULT_LEDGER
+    """The SQLite file, or ``"git"``: the ref ``refs/gates/ledger`` of the project's repository."""
+    ledger_remote: str | None = None
+    """With the git ledger: the remote every append fetches from and pushes to."""
     timeout_s: float = 1800.0
     """Default time limit for any tool a gate runs."""
     lint: LintConfig = field(default_factory=LintConfig)
@@ -216,7 +220,7 @@ def parse(document: Mapping[str, Any], *, root: Path, file: Path) -> GatesConfig
     commands = _commands(table.table("commands"))
     known = (*BUILTIN_GATES, *commands)
     required, advisory = _tiers(table, known)
-    ledger = _ledger(table, root)
+    ledger, ledger_remote = ledger_setting(table, root)
     coverage = _coverage(table.table("coverage"), root)
     # What a waiver's `accept` may lower: the config keys of the gates' keyed thresholds.
     thresholds = {"coverage": ("min_total", "min_changed_lines", *coverage.paths)}
@@ -229,6 +233,7 @@ def parse(document: Mapping[str, Any], *, root: Path, file: Path) -> GatesConfig
         required=required,
         advisory=advisory,
         ledger=ledger,
+        ledger_remote=ledger_remote,
         timeout_s=table.number("timeout", GatesConfig.timeout_s, **TIMEOUT_RANGE),
         lint=_lint(table.table("lint"), root),
         typecheck=_typecheck(table.table("typecheck"), root),
@@ -262,16 +267,6 @@ def _tiers(table: Table, known: Sequence[str]) -> tuple[tuple[str, ...], tuple[s
     if not required and not advisory:
         table.fail("required", "names no gate and advisory is empty: nothing would be judged")
     return required, advisory
-
-
-def _ledger(table: Table, root: Path) -> str:
-    """The SQLite file: inside the root, and neither a folder nor gates' own ``.gates/``."""
-    ledger = table.string("ledger", GatesConfig.ledger)
-    table.inside("ledger", [ledger], root)
-    target = (root / ledger).resolve()
-    if ledger.endswith(("/", "\\")) or target.is_dir() or target == (root / GATES_DIR).resolve():
-        table.fail("ledger", f"expected a database file, got {ledger!r}")
-    return ledger
 
 
 def _paths(table: Table, key: str, root: Path, default: Sequence[str] = ()) -> tuple[str, ...]:

@@ -165,7 +165,12 @@ jobs:
     if: ${{ !cancelled() }}
     runs-on: ubuntu-24.04
     permissions:
-      contents: read
+      contents: write # push the decision ledger, refs/gates/ledger (the chain step alone)
+    env:
+      # The ledger is refs/gates/ledger on origin: fetched and pushed with every record, so
+      # history and sign-offs outlive this runner. A fork's pull request has a read-only token:
+      # its ledger stays on the runner.
+      GATES_LEDGER_REMOTE: ${{ !github.event.pull_request.head.repo.fork && 'origin' || '' }}
     outputs:
       verdict: ${{ steps.chain.outputs.verdict }}
       ledger_head: ${{ steps.head.outputs.ledger_head }}
@@ -188,7 +193,15 @@ jobs:
         env:
           # A repository variable: the deployment `nox -s smoke` checks (skipped while unset).
           GATES_SMOKE_URL: ${{ vars.GATES_SMOKE_URL }}
-        run: nox -s gates -- --shards "${RUNNER_TEMP}/shards"
+          LEDGER_TOKEN: ${{ github.token }}
+        # The ledger's git calls authenticate with the job's token in this step only (the
+        # checkout keeps no credentials), as an HTTP header git reads from the environment.
+        run: |
+          basic=$(printf 'x-access-token:%s' "$LEDGER_TOKEN" | base64 -w0)
+          echo "::add-mask::${basic}"
+          export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0="http.${GITHUB_SERVER_URL}/.extraheader"
+          export GIT_CONFIG_VALUE_0="AUTHORIZATION: basic ${basic}"
+          nox -s gates -- --shards "${RUNNER_TEMP}/shards"
       # The ledger's head is the decision just recorded: the release job's ledger must end there.
       - name: Ledger head
         id: head
@@ -235,26 +248,31 @@ jobs:
       name: release
       url: https://pypi.org/project/@PROJECT@/
     permissions:
-      contents: write # push the release tag
+      contents: write # push the release tag, and the ledger's records of the release
       id-token: write # PyPI trusted publishing: twine exchanges the OIDC token, no stored secret
+    env:
+      GATES_LEDGER_REMOTE: origin # the gates job's ledger, refs/gates/ledger
     steps:
       - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
         with:
           fetch-depth: 0
-          persist-credentials: true # `gates release publish` pushes the tag
+          persist-credentials: true # `gates release publish` pushes the tag, gates the ledger
 @TOOLS@
       - name: Download gated state
         uses: actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093 # v4.3.0
         with:
           name: gates-state
           path: .gates/
-      # Edited, swapped or cut in the artifact store: refused before anything is read from it.
+      # Rewritten or cut on origin: refused before anything is read from it. Other runs may
+      # have appended since; the gates job's decision (whose hash covers every record before
+      # it) must still be there.
       - name: Verify the ledger
         env:
           LEDGER_HEAD: ${{ needs.gates.outputs.ledger_head }}
         run: |
           nox -s release --install-only
-          .nox/release/bin/gates ledger verify --expect-head "$LEDGER_HEAD"
+          .nox/release/bin/gates ledger sync
+          .nox/release/bin/gates ledger verify --expect-record "$LEDGER_HEAD"
       # The gates job's results are for this very tree: decide again, for production, so the
       # ledger records who released (this run) and the checklist's must-haves are enforced.
       - name: Production decision

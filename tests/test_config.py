@@ -407,7 +407,7 @@ def test_the_ledger_is_a_file_not_a_folder(tmp_path: Path, ledger: str) -> None:
     (tmp_path / "demo").mkdir()
     gates_toml = f"[tool.gates]\nledger = {json.dumps(ledger)}\n"
     assert _load_error(tmp_path, gates_toml) == (
-        f"pyproject.toml:10: tool.gates.ledger: expected a database file, got {ledger!r}"
+        f"pyproject.toml:10: tool.gates.ledger: expected a database file or 'git', got {ledger!r}"
     )
 
 

@@ -1,9 +1,10 @@
 """The ledger contract: an append-only, hash-chained store of decisions, sign-offs, release steps.
 
-Implementations: :mod:`gates.ledger.sqlite` (default, one machine) and
-:mod:`gates.ledger.postgres` (shared by many CI runners). Both keep the same chain: every record
-carries the previous record's hash and its own sha256 over a canonical JSON form, so an edited or
-deleted record is detected by :meth:`Ledger.verify`.
+Implementations: :mod:`gates.ledger.sqlite` (default, one machine), :mod:`gates.ledger.git`
+(the ref ``refs/gates/ledger`` of the project's repository, pushed to a remote: history that
+outlives CI runners with no server) and :mod:`gates.ledger.postgres` (shared by many CI runners).
+All keep the same chain: every record carries the previous record's hash and its own sha256 over a
+canonical JSON form, so an edited or deleted record is detected by :meth:`Ledger.verify`.
 """
 
 from __future__ import annotations
