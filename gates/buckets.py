@@ -28,12 +28,23 @@ from gates.bucket_sort import (
     verdict,
     waived,
 )
-from gates.buckets_evidence import GATE, Baseline, BucketsEvidence, collect
+from gates.buckets_evidence import (
+    GATE,
+    Baseline,
+    BucketsEvidence,
+    collect,
+    find_junit,
+    load_baseline,
+    previous_baseline,
+    risky_records,
+)
 from gates.config import GatesConfig, TestsConfig
 from gates.errors import EvidenceError
+from gates.evidence import META_FILE
 from gates.gate import Gate
 from gates.junit import JUnitReport, Outcome, TestCase
 from gates.model import Finding, GateResult, JSONValue, Status, Threshold
+from gates.reuse import Inputs
 
 if TYPE_CHECKING:
     from gates.project import Project
@@ -303,6 +314,25 @@ class BucketsGate(Gate[BucketsEvidence]):
 
     def judge(self, evidence: BucketsEvidence, config: GatesConfig, today: dt.date) -> GateResult:
         return judge(evidence, config, today=today)
+
+    def inputs(self, project: Project, tree: str) -> Inputs:
+        """The JUnit files with the stamps and risky-test records beside them, and the failing
+        and flaky tests of the run compared with: not that run's label, so the newest decision
+        (a new id each time) holding the same failures still lets the result stand."""
+        settings = project.config
+        files = find_junit(project.root, self.junit_patterns or settings.tests.junit)
+        stamps = sorted({f.parent / META_FILE for f in files})
+        previous = (
+            load_baseline(self.baseline) if self.baseline else previous_baseline(project.workspace)
+        )
+        compared = (sorted(previous.failing), sorted(previous.flaky)) if previous else None
+        config = (settings.tests, settings.buckets, settings.waivers, settings.version, compared)
+        return Inputs(
+            config=config,
+            files=[*files, *stamps, *risky_records(files)],
+            arguments=self.junit_patterns,
+            dated=True,
+        )
 
     def render(self, result: GateResult) -> str | None:
         from gates.report import buckets as buckets_report

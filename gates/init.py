@@ -409,7 +409,7 @@ def _ratchet(root: Path, gate: str, baseline_file: str) -> str | None:
     """Run ``gate`` once; when today's code has findings, record them as its baseline."""
     findings_gate = lint.LintGate if gate == "lint" else typecheck.TypecheckGate
     with LoadedProject.load(root) as project:
-        result = run_gate(project, findings_gate())
+        result = run_gate(project, findings_gate()).result
     if result.status is not Status.FAIL:
         return None
     set_baseline(root, gate, baseline_file)

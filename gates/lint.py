@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from gates import baseline, tools
 from gates.config import LintConfig
@@ -90,14 +89,12 @@ def findings(evidence: LintEvidence, root: Path) -> tuple[Finding, ...]:
 class LintGate(baseline.FindingsGate):
     update_baseline: bool = False
     name: str = GATE
+    executable: ClassVar[str] = "ruff"
 
     def find(self, project: Project) -> baseline.ToolFindings:
         settings = project.config
         evidence = collect(settings.lint, project.root, settings.timeout_s)
         return baseline.ToolFindings(findings(evidence, project.root))
-
-    def tools(self) -> Mapping[str, str]:
-        return {"ruff": tools.version("ruff")}
 
 
 add_arguments = baseline.add_arguments

@@ -12,7 +12,7 @@ import datetime as dt
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from importlib.util import find_spec
@@ -26,6 +26,7 @@ from gates.evidence import META_FILE, Stamp
 from gates.gate import Gate
 from gates.junit import read as read_junit
 from gates.model import GateResult, Status
+from gates.reuse import Inputs
 
 if TYPE_CHECKING:
     from gates.project import Project
@@ -261,6 +262,20 @@ class TestsGate(Gate[PytestRun]):
 
     def tools(self) -> Mapping[str, str]:
         return {"pytest": tools.version("pytest"), "coverage": tools.version("coverage")}
+
+    def inputs(self, project: Project, tree: str) -> Inputs:
+        # --evidence changes only the exit code, never the result: it is not an input.
+        settings = project.config
+        return Inputs(
+            config=(settings.tests, settings.timeout_s),
+            distributions=("pytest", "coverage"),
+            arguments=self.pytest_args,
+            environ=("PYTEST_ADDOPTS", "PYTHONPATH"),
+        )
+
+    def outputs(self, project: Project, tree: str) -> Sequence[Path]:
+        """The evidence the coverage and buckets gates judge."""
+        return evidence_paths(project.workspace.evidence_dir)
 
     def exit_code(self, result: GateResult) -> Exit:
         """pytest's semantics: 0 pass, 1 failing tests (0 with --evidence), 2 could not judge."""
