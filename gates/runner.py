@@ -135,6 +135,11 @@ def reusable(project: Project, gate: Runnable, tree: str, inputs: dict[str, str]
         return f"{path} does not match its ledger record"
     if record.get("outputs") != _outputs(project, gate, tree):
         return "the files its run left changed"
+    # Last, as it reads every record: a record that was altered and re-hashed to match an edited
+    # results file breaks the chain, and then nothing bound to it stands in for a run.
+    chain = project.ledger.verify()
+    if not chain.ok:
+        return f"the ledger's chain is broken ({chain.problem})"
     return Recorded(result, digest)
 
 
