@@ -78,8 +78,9 @@ def components(inputs: Inputs, *, tree: str, today: dt.date, root: Path) -> dict
         "packages": installed_packages(),
         "config": digest(canonical(inputs.config)),
     }
+    versions = installed_versions()
     for name in (*inputs.executables, *inputs.distributions):
-        found[name] = tools.version(name)
+        found[name] = versions.get(_normalized(name)) or tools.version(name)
     if inputs.executables:
         found["executables"] = digest(*(_executable(name) for name in inputs.executables))
     if inputs.files:
@@ -151,20 +152,30 @@ def _executable(name: str) -> str:
 
 
 @cache
-def installed_packages() -> str:
-    """Digest of the distributions installed for this interpreter, by name and version (the
-    ``*.dist-info`` folders): a dependency upgrade changes what the tests and mypy see."""
-    names: list[str] = []
+def installed_versions() -> dict[str, str]:
+    """Distribution (normalized name) to version, from the ``*.dist-info`` folders installed for
+    this interpreter: what ``importlib.metadata`` reports, without its import and lookups."""
+    found: dict[str, str] = {}
     for entry in sys.path:
         folder = Path(entry or ".")
         if folder.name not in ("site-packages", "dist-packages") or not folder.is_dir():
             continue
-        names += (
-            f"{folder}/{item.name}"
-            for item in os.scandir(folder)
-            if item.name.endswith((".dist-info", ".egg-info", ".pth"))
-        )
-    return digest(*sorted(names))
+        for item in os.scandir(folder):
+            stem, dot, suffix = item.name.rpartition(".")
+            if dot and suffix in ("dist-info", "egg-info"):
+                name, _, version = stem.partition("-")
+                found.setdefault(_normalized(name), version)
+    return found
+
+
+def installed_packages() -> str:
+    """Digest of the distributions installed for this interpreter, by name and version: a
+    dependency upgrade changes what the tests and mypy see."""
+    return digest(*(f"{name}=={version}" for name, version in sorted(installed_versions().items())))
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
 
 
 def canonical(value: object) -> str:

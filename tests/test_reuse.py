@@ -151,8 +151,11 @@ def test_an_upgraded_distribution_changes_the_installed_packages(
     site = tmp_path / "site-packages"
     (site / "demo_dep-1.0.dist-info").mkdir(parents=True)
     monkeypatch.syspath_prepend(str(site))
-    uncached = reuse.installed_packages.__wrapped__
-    before = uncached()
-    assert uncached() == before
+    reuse.installed_versions.cache_clear()
+    before = reuse.installed_packages()
+    assert reuse.installed_versions()["demo_dep"] == "1.0"
     (site / "demo_dep-1.0.dist-info").rename(site / "demo_dep-1.1.dist-info")
-    assert uncached() != before
+    reuse.installed_versions.cache_clear()
+    assert reuse.installed_versions()["demo_dep"] == "1.1"
+    assert reuse.installed_packages() != before
+    reuse.installed_versions.cache_clear()
