@@ -19,7 +19,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from gates import pytest_plugin, tools
+from gates import tools
 from gates.config import GatesConfig
 from gates.errors import EvidenceError, Exit, ToolError
 from gates.evidence import META_FILE, Stamp
@@ -162,6 +162,10 @@ def collect(project: Project, tree: str, pytest_args: tuple[str, ...], output: T
             raise ToolError(
                 f"{module} not found: install it in this environment (pip install {module})"
             )
+    # The plugin imports pytest (~0.1 s, far more on a loaded machine): only when pytest runs,
+    # not for the coverage and buckets gates that import this module, nor for a reused result.
+    from gates import pytest_plugin
+
     run = tools.stream(
         argv,
         cwd=project.root,
