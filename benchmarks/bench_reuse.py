@@ -212,35 +212,42 @@ def reused(root: Path, gate: str) -> bool:
     return bool(mine and mine[-1].get("reused"))
 
 
+def each_gate(root: Path, runs: int) -> None:
+    """The table of each gate: first warm run, then unchanged."""
+    for gate in GATE_ORDER:  # warm-up: caches (mypy's, the OS's), the package build backend
+        gates(root, gate, "--fresh")
+    first: dict[str, list[float]] = {gate: [] for gate in GATE_ORDER}
+    again: dict[str, list[float]] = {gate: [] for gate in GATE_ORDER}
+    for _ in range(runs):
+        for gate in GATE_ORDER:
+            first[gate].append(gates(root, gate, "--fresh"))
+        for gate in GATE_ORDER:
+            again[gate].append(gates(root, gate))
+            if not reused(root, gate):
+                raise SystemExit(f"{gate}: the unchanged run was not a reuse")
+    print(f"### Each gate: first warm run vs unchanged run (median of {runs})\n")
+    print("| gate | first warm (`--fresh`) | unchanged (reused) | ratio |")
+    print("|---|---|---|---|")
+    for gate in GATE_ORDER:
+        warm, same = statistics.median(first[gate]), statistics.median(again[gate])
+        print(f"| `gates {gate}` | {warm:.2f} s | {same:.2f} s | {same / warm:.2f}x |")
+    warm_sum = sum(statistics.median(v) for v in first.values())
+    same_sum = sum(statistics.median(v) for v in again.values())
+    print(f"| **all six** | {warm_sum:.2f} s | {same_sum:.2f} s | {same_sum / warm_sum:.2f}x |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3, help="rounds of each measurement (median)")
     parser.add_argument("--keep", type=Path, default=None, help="build the fixture here, keep it")
     parser.add_argument("--no-nox", action="store_true", help="only the gate commands")
+    parser.add_argument("--no-gates", action="store_true", help="only `nox -s gates`")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="bench-reuse-"))
     root = fixture(args.keep or scratch / "benchdemo")
     try:
-        for gate in GATE_ORDER:  # warm-up: caches (mypy's, the OS's), the package build backend
-            gates(root, gate, "--fresh")
-        first: dict[str, list[float]] = {gate: [] for gate in GATE_ORDER}
-        again: dict[str, list[float]] = {gate: [] for gate in GATE_ORDER}
-        for _ in range(args.runs):
-            for gate in GATE_ORDER:
-                first[gate].append(gates(root, gate, "--fresh"))
-            for gate in GATE_ORDER:
-                again[gate].append(gates(root, gate))
-                if not reused(root, gate):
-                    raise SystemExit(f"{gate}: the unchanged run was not a reuse")
-        print(f"### Each gate: first warm run vs unchanged run (median of {args.runs})\n")
-        print("| gate | first warm (`--fresh`) | unchanged (reused) | ratio |")
-        print("|---|---|---|---|")
-        for gate in GATE_ORDER:
-            warm, same = statistics.median(first[gate]), statistics.median(again[gate])
-            print(f"| `gates {gate}` | {warm:.2f} s | {same:.2f} s | {same / warm:.2f}x |")
-        warm_sum = sum(statistics.median(v) for v in first.values())
-        same_sum = sum(statistics.median(v) for v in again.values())
-        print(f"| **all six** | {warm_sum:.2f} s | {same_sum:.2f} s | {same_sum / warm_sum:.2f}x |")
+        if not args.no_gates:
+            each_gate(root, args.runs)
         if args.no_nox:
             return
         cold = nox_chain(root, GATES_FRESH="1")
