@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Self
 
 from gates import tools
 from gates.config import GatesConfig
@@ -146,14 +146,19 @@ class FindingsEvidence:
     """What the tool looked at (``files_checked``), when it can say."""
 
 
+@dataclass(frozen=True)
 class FindingsGate(Gate[FindingsEvidence]):
     """A gate whose tool reports findings (ruff, mypy), judged against the committed baseline."""
 
-    update_baseline: bool
+    update_baseline: bool = False
     executable: ClassVar[str]
     """The tool it runs (found next to this interpreter, else on PATH)."""
     environ: ClassVar[tuple[str, ...]] = ()
     """Environment variables that tool reads."""
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Self:
+        return cls(update_baseline=bool(args.update_baseline))
 
     @abstractmethod
     def find(self, project: Project) -> ToolFindings:

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from gates import __version__, checklist
+from gates import __version__, checklist, targets
 from gates.errors import Exit, GatesError
 from gates.gate import BUILTIN, GateModule, Runnable
 from gates.ledger import commands as ledger_commands
@@ -155,12 +155,38 @@ def _release_publish(args: argparse.Namespace) -> int:
 
 
 def _history(args: argparse.Namespace) -> int:
+    if args.flaky:
+        return _flaky(args)
+    if args.last is not None:
+        raise GatesError("history: --last goes with --flaky (the decisions table takes --limit)")
     with _project(args) as project:
         rows = ledger_commands.history(project, limit=args.limit)
+        plan = project.config.targets
     if args.json:
         _print_json([row.to_dict() for row in rows])
     else:
         print(history.render(rows))
+        if plan:
+            print(
+                "\n"
+                + targets.render(
+                    targets.daily(rows, plan, datetime.datetime.now(datetime.UTC).date())
+                )
+            )
+    return Exit.OK
+
+
+def _flaky(args: argparse.Namespace) -> int:
+    from gates.ledger import flaky
+
+    with _project(args) as project:
+        found = ledger_commands.flaky(
+            project, last=args.last or flaky.WINDOW, today=datetime.date.today()
+        )
+    if args.json:
+        _print_json(found.to_dict())
+    else:
+        print(flaky.render(found))
     return Exit.OK
 
 
@@ -209,7 +235,7 @@ def _report(args: argparse.Namespace) -> int:
     from gates.report import html
 
     with _project(args) as project:
-        path = html.write(project.ledger, Path(args.html))
+        path = html.write(project.ledger, Path(args.html), project.config.targets)
     print(f"wrote {path}")
     return Exit.OK
 
@@ -276,6 +302,12 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
 
     sub = command("history", _history, "the trend of recorded decisions and their metrics")
     sub.add_argument("--limit", type=_count, default=20, help="newest N decisions (default: 20)")
+    sub.add_argument(
+        "--flaky", action="store_true", help="per-test flake rate, and a quarantine rule"
+    )
+    sub.add_argument(
+        "--last", type=_count, default=None, help="with --flaky: over the newest N decisions (20)"
+    )
 
     ledger_parser = commands.add_parser("ledger", help="verify or export the decision ledger")
     ledger_actions = ledger_parser.add_subparsers(dest="action", required=True, metavar="ACTION")

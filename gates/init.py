@@ -25,6 +25,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from gates import changelog, config, gate, lint, templates, tools, typecheck
 from gates.errors import ConfigError, WorkspaceError
+from gates.jsonfields import JSONValue, by_field
 from gates.model import Status
 from gates.project import Project as LoadedProject
 from gates.runner import run_gate
@@ -110,13 +111,8 @@ class Outcome:
     thresholds: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "found": self.found,
-            "written": list(self.written),
-            "thresholds": self.thresholds,
-            "notes": list(self.notes),
-        }
+    def to_dict(self) -> dict[str, JSONValue]:
+        return by_field(self)
 
     def render(self) -> str:
         lines = [f"found {self.found}", *(f"wrote {path}" for path in self.written)]

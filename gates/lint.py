@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 from concurrent.futures import ThreadPoolExecutor
@@ -87,7 +86,6 @@ def findings(evidence: LintEvidence, root: Path) -> tuple[Finding, ...]:
 
 @dataclass(frozen=True)
 class LintGate(baseline.FindingsGate):
-    update_baseline: bool = False
     name: str = GATE
     executable: ClassVar[str] = "ruff"
 
@@ -98,7 +96,4 @@ class LintGate(baseline.FindingsGate):
 
 
 add_arguments = baseline.add_arguments
-
-
-def from_args(args: argparse.Namespace) -> LintGate:
-    return LintGate(update_baseline=bool(args.update_baseline))
+from_args = LintGate.from_args

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -93,7 +92,6 @@ def _mypy(arguments: Sequence[str], root: Path, timeout_s: float) -> list[Findin
 
 @dataclass(frozen=True)
 class TypecheckGate(baseline.FindingsGate):
-    update_baseline: bool = False
     name: str = GATE
     executable: ClassVar[str] = "mypy"
     environ: ClassVar[tuple[str, ...]] = ("MYPYPATH",)
@@ -104,7 +102,4 @@ class TypecheckGate(baseline.FindingsGate):
 
 
 add_arguments = baseline.add_arguments
-
-
-def from_args(args: argparse.Namespace) -> TypecheckGate:
-    return TypecheckGate(update_baseline=bool(args.update_baseline))
+from_args = TypecheckGate.from_args

@@ -1,15 +1,19 @@
 """The ledger as the ``gates`` command uses it: each function works on the project's ledger
-(``gates history``, ``gates ledger verify``, ``gates ledger export``)."""
+(``gates history [--flaky]``, ``gates ledger verify``, ``gates ledger export``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from typing import TextIO
 
+from gates.errors import LedgerError
 from gates.ledger import export as export_records
+from gates.ledger.flaky import FlakyReport
+from gates.ledger.flaky import report as flaky_report
 from gates.ledger.history import HistoryRow
 from gates.ledger.history import history as history_rows
-from gates.ledger.interface import Verification
+from gates.ledger.interface import Ledger, Verification
 from gates.model import Decision
 from gates.project import Project
 
@@ -17,7 +21,25 @@ LOST = "ledger lost or replaced"
 
 
 def history(project: Project, *, limit: int | None) -> list[HistoryRow]:
-    return history_rows(project.ledger, limit=limit)
+    """The newest ``limit`` decisions' rows: only from a chain that verifies."""
+    return history_rows(verified(project), limit=limit, targets=project.config.targets)
+
+
+def flaky(project: Project, *, last: int, today: dt.date) -> FlakyReport:
+    """Flaky tests over the newest ``last`` decisions: only from a chain that verifies."""
+    return flaky_report(verified(project), last=last, today=today)
+
+
+def verified(project: Project) -> Ledger:
+    """The project's ledger, once its chain checks out: a tampered record is never shown as if
+    it were fine (LedgerError, exit 2, naming the first bad record)."""
+    result = project.ledger.verify()
+    if not result.ok:
+        raise LedgerError(
+            f"{project.ledger.location}: ledger BROKEN: {result.problem}: records not shown"
+            " (run 'gates ledger verify')"
+        )
+    return project.ledger
 
 
 def verify(project: Project, *, expect_head: str | None = None) -> tuple[str, Verification]:
