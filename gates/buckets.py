@@ -33,15 +33,20 @@ from gates.buckets_evidence import (
     Baseline,
     BucketsEvidence,
     collect,
+    find_junit,
     ledger_baseline,
     load_baseline,
+    risky_records,
 )
 from gates.config import GatesConfig, TestsConfig
 from gates.errors import EvidenceError
+from gates.evidence import META_FILE
 from gates.gate import Gate
 from gates.jsonfields import by_field
 from gates.junit import JUnitReport, Outcome, TestCase
+from gates.ledger.compare import NoBase
 from gates.model import Finding, GateResult, JSONValue, Status, Threshold
+from gates.reuse import Inputs
 
 if TYPE_CHECKING:
     from gates.project import Project
@@ -304,23 +309,43 @@ class BucketsGate(Gate[BucketsEvidence]):
     baseline: Path | None = None
     name: str = GATE
 
+    def _previous(self, project: Project) -> Baseline | NoBase:
+        if self.baseline:
+            return load_baseline(self.baseline)
+        return ledger_baseline(project.ledger, project.config.tests)
+
     def collect(self, project: Project, tree: str) -> BucketsEvidence:
-        settings = project.config.tests
-        previous = (
-            load_baseline(self.baseline)
-            if self.baseline
-            else ledger_baseline(project.ledger, settings)
-        )
         return collect(
             project.workspace,
-            settings,
+            project.config.tests,
             tree,
             junit_patterns=self.junit_patterns,
-            previous=previous,
+            previous=self._previous(project),
         )
 
     def judge(self, evidence: BucketsEvidence, config: GatesConfig, today: dt.date) -> GateResult:
         return judge(evidence, config, today=today)
+
+    def inputs(self, project: Project, tree: str) -> Inputs:
+        """The JUnit files with the stamps and risky-test records beside them, and the failing
+        and flaky tests of the run compared with: not that run's label, so a newer base decision
+        (a new id each time) holding the same failures still lets the result stand."""
+        settings = project.config
+        files = find_junit(project.root, self.junit_patterns or settings.tests.junit)
+        stamps = sorted({f.parent / META_FILE for f in files})
+        previous = self._previous(project)
+        compared: object = (
+            (sorted(previous.failing), sorted(previous.flaky))
+            if isinstance(previous, Baseline)
+            else previous.why
+        )
+        config = (settings.tests, settings.buckets, settings.waivers, settings.version, compared)
+        return Inputs(
+            config=config,
+            files=[*files, *stamps, *risky_records(files)],
+            arguments=self.junit_patterns,
+            dated=True,
+        )
 
     def render(self, result: GateResult) -> str | None:
         from gates.report import buckets as buckets_report

@@ -81,11 +81,14 @@ def _read_json(path: Path) -> Any:
         raise EvidenceError(f"{path}: not valid JSON ({exc})") from None
 
 
+def risky_records(files: Sequence[Path]) -> list[Path]:
+    """The plugin's ``risky*.json`` records beside the JUnit files."""
+    return sorted({p for folder in {f.parent for f in files} for p in folder.glob("risky*.json")})
+
+
 def read_risky(files: Sequence[Path]) -> tuple[str, ...] | None:
     """Union of the plugin's ``risky*.json`` records beside the JUnit files (None: none found)."""
-    records = sorted(
-        {p for folder in {f.parent for f in files} for p in folder.glob("risky*.json")}
-    )
+    records = risky_records(files)
     if not records:
         return None
     risky: set[str] = set()

@@ -61,12 +61,21 @@ def _show(args: argparse.Namespace, gate: Runnable, result: GateResult) -> None:
 
 
 def _run(args: argparse.Namespace, gate: Runnable) -> int:
+    from gates.reuse import fresh_requested
     from gates.runner import run_gate
 
+    fresh = args.fresh or fresh_requested(os.environ)
     with _project(args) as project:
-        result = run_gate(project, gate)
-    _show(args, gate, result)
-    return gate.exit_code(result)
+        run = run_gate(project, gate, fresh=fresh)
+    if run.why_ran:
+        print(f"gates: {gate.name}: not reused: {run.why_ran}", file=sys.stderr)
+    _show(args, gate, run.result)
+    if run.reused_from is not None:
+        print(
+            f"{gate.name}: reused result from {run.reused_from} (--fresh runs it again)",
+            file=sys.stderr if args.json else sys.stdout,
+        )
+    return gate.exit_code(run.result)
 
 
 def _gate_handler(module: GateModule) -> Handler:
@@ -277,15 +286,25 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
+    def gate_command(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        sub = command(name, handler, help_text)
+        sub.add_argument(
+            "--fresh",
+            action="store_true",
+            help="run even when the result recorded for these inputs could be reused"
+            " (also GATES_FRESH=1)",
+        )
+        return sub
+
     chosen = argv[0] if argv else None
     for spec in BUILTIN:
-        sub = command(spec.name, _not_loaded, spec.help)
+        sub = gate_command(spec.name, _not_loaded, spec.help)
         if spec.name == chosen:  # only the gate that runs is imported: startup stays fast
             module = spec.load()
             module.add_arguments(sub)
             sub.set_defaults(handler=_gate_handler(module))
 
-    sub = command("run", _run_command, "a command gate from [tool.gates.commands]")
+    sub = gate_command("run", _run_command, "a command gate from [tool.gates.commands]")
     sub.add_argument("name", help="the command gate's name")
 
     sub = command("decide", _decide, "apply the policy to every gate's result: GO or NO_GO")

@@ -134,18 +134,35 @@ def result_digest(data: Mapping[str, JSONValue]) -> str:
     return hashlib.sha256(canonical(data).encode("utf-8")).hexdigest()
 
 
-def record_result(ledger: Ledger, result: GateResult) -> Record:
-    """Append the digest of a recorded result, so an edited results file is detected."""
-    return ledger.append(
-        RecordKind.RESULT,
-        {
-            "gate": result.gate,
-            "tree": result.tree,
-            "status": result.status.value,
-            "started_at": result.started_at,
-            "digest": result_digest(result.to_dict()),
-        },
-    )
+def record_result(
+    ledger: Ledger,
+    result: GateResult,
+    *,
+    inputs: Mapping[str, str] | None = None,
+    outputs: str | None = None,
+    reused_digest: str | None = None,
+) -> Record:
+    """Append the digest of a recorded result, so an edited results file is detected.
+
+    ``inputs``: what the result depends on (:mod:`gates.reuse`); ``outputs``: the digest of the
+    files its run left. ``reused_digest``: the result was not produced now but stands again for
+    the same inputs (``started_at`` says when its run was); this is the digest of its results file
+    as read, which re-serialising the parsed result need not reproduce.
+    """
+    payload: dict[str, JSONValue] = {
+        "gate": result.gate,
+        "tree": result.tree,
+        "status": result.status.value,
+        "started_at": result.started_at,
+        "digest": reused_digest or result_digest(result.to_dict()),
+    }
+    if inputs is not None:
+        payload["inputs"] = dict(inputs)
+    if outputs is not None:
+        payload["outputs"] = outputs
+    if reused_digest is not None:
+        payload["reused"] = True
+    return ledger.append(RecordKind.RESULT, payload)
 
 
 def export(ledger: Ledger, out: TextIO) -> int:
