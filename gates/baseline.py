@@ -14,12 +14,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar, Self
 
+from gates import tools
 from gates.config import GatesConfig
 from gates.errors import ConfigError
 from gates.gate import Gate
 from gates.model import Finding, GateResult, JSONValue, Status, Threshold
+from gates.reuse import Inputs
 from gates.workspace import write_json
 
 if TYPE_CHECKING:
@@ -144,14 +146,40 @@ class FindingsEvidence:
     """What the tool looked at (``files_checked``), when it can say."""
 
 
+@dataclass(frozen=True)
 class FindingsGate(Gate[FindingsEvidence]):
     """A gate whose tool reports findings (ruff, mypy), judged against the committed baseline."""
 
-    update_baseline: bool
+    update_baseline: bool = False
+    executable: ClassVar[str]
+    """The tool it runs (found next to this interpreter, else on PATH)."""
+    environ: ClassVar[tuple[str, ...]] = ()
+    """Environment variables that tool reads."""
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Self:
+        return cls(update_baseline=bool(args.update_baseline))
 
     @abstractmethod
     def find(self, project: Project) -> ToolFindings:
         """Run the tool: its findings (paths relative to the project root) and its scope."""
+
+    def tools(self) -> Mapping[str, str]:
+        return {self.executable: tools.version(self.executable)}
+
+    def inputs(self, project: Project, tree: str) -> Inputs | None:
+        if self.update_baseline:
+            return None  # a run that rewrites the baseline is asked for, never skipped
+        settings = project.config
+        section = getattr(settings, self.name)
+        # The baseline may live where the tree id does not look (ignored, or in .gates/).
+        files = [project.root / section.baseline] if section.baseline else []
+        return Inputs(
+            config=(section, settings.timeout_s),
+            executables=(self.executable,),
+            files=files,
+            environ=self.environ,
+        )
 
     def collect(self, project: Project, tree: str) -> FindingsEvidence:
         run = self.find(project)

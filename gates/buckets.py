@@ -28,12 +28,25 @@ from gates.bucket_sort import (
     verdict,
     waived,
 )
-from gates.buckets_evidence import GATE, Baseline, BucketsEvidence, collect
+from gates.buckets_evidence import (
+    GATE,
+    Baseline,
+    BucketsEvidence,
+    collect,
+    find_junit,
+    ledger_baseline,
+    load_baseline,
+    risky_records,
+)
 from gates.config import GatesConfig, TestsConfig
 from gates.errors import EvidenceError
+from gates.evidence import META_FILE
 from gates.gate import Gate
+from gates.jsonfields import by_field
 from gates.junit import JUnitReport, Outcome, TestCase
+from gates.ledger.compare import NoBase
 from gates.model import Finding, GateResult, JSONValue, Status, Threshold
+from gates.reuse import Inputs
 
 if TYPE_CHECKING:
     from gates.project import Project
@@ -54,13 +67,7 @@ class Comparison:
     new_flaky: tuple[str, ...]
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return {
-            "baseline": self.baseline,
-            "new": list(self.new),
-            "fixed": list(self.fixed),
-            "still_failing": list(self.still_failing),
-            "new_flaky": list(self.new_flaky),
-        }
+        return by_field(self)
 
 
 def compare(report: JUnitReport, baseline: Baseline) -> Comparison:
@@ -74,6 +81,15 @@ def compare(report: JUnitReport, baseline: Baseline) -> Comparison:
         still_failing=tuple(sorted(failing & baseline.failing)),
         new_flaky=tuple(sorted(flaky - baseline.flaky)),
     )
+
+
+def _comparison(report: JUnitReport, evidence: BucketsEvidence) -> dict[str, JSONValue] | None:
+    """What changed since the base, or why there is no base (the report says either)."""
+    if evidence.baseline is not None:
+        return compare(report, evidence.baseline).to_dict()
+    if evidence.no_baseline is not None:
+        return {"baseline": None, "no_baseline": evidence.no_baseline}
+    return None
 
 
 def judge(
@@ -159,7 +175,7 @@ def judge(
     clusters = fingerprint.cluster(
         rest, rule_compiler(config.file), others=[c for b in buckets if b.rule for c in b.cases]
     )
-    comparison = compare(report, evidence.baseline) if evidence.baseline else None
+    comparison = _comparison(report, evidence)
     waivers_used = [b.waiver for b in buckets if b.waiver is not None]
 
     status = Status.FAIL if problems else Status.WARN if warnings or waivers_used else Status.PASS
@@ -183,7 +199,7 @@ def judge(
     details: dict[str, JSONValue] = {
         "files": list(report.files),
         "totals": {**metrics, "executed": totals.executed},
-        "comparison": comparison.to_dict() if comparison else None,
+        "comparison": comparison,
         "mass_failure": mass,
         "buckets": [bucket.to_dict() for bucket in buckets],
         "dead_rules": dead,
@@ -196,6 +212,7 @@ def judge(
         "failing": sorted(case.key for case in failures),
         "waivers_used": [w.to_dict() for w in waivers_used],
         "unbound": list(evidence.unbound),
+        "test_files": dict(evidence.test_files),
     }
     findings = tuple(
         Finding(
@@ -292,17 +309,43 @@ class BucketsGate(Gate[BucketsEvidence]):
     baseline: Path | None = None
     name: str = GATE
 
+    def _previous(self, project: Project) -> Baseline | NoBase:
+        if self.baseline:
+            return load_baseline(self.baseline)
+        return ledger_baseline(project.ledger, project.config.tests)
+
     def collect(self, project: Project, tree: str) -> BucketsEvidence:
         return collect(
             project.workspace,
             project.config.tests,
             tree,
             junit_patterns=self.junit_patterns,
-            baseline=self.baseline,
+            previous=self._previous(project),
         )
 
     def judge(self, evidence: BucketsEvidence, config: GatesConfig, today: dt.date) -> GateResult:
         return judge(evidence, config, today=today)
+
+    def inputs(self, project: Project, tree: str) -> Inputs:
+        """The JUnit files with the stamps and risky-test records beside them, and the failing
+        and flaky tests of the run compared with: not that run's label, so a newer base decision
+        (a new id each time) holding the same failures still lets the result stand."""
+        settings = project.config
+        files = find_junit(project.root, self.junit_patterns or settings.tests.junit)
+        stamps = sorted({f.parent / META_FILE for f in files})
+        previous = self._previous(project)
+        compared: object = (
+            (sorted(previous.failing), sorted(previous.flaky))
+            if isinstance(previous, Baseline)
+            else previous.why
+        )
+        config = (settings.tests, settings.buckets, settings.waivers, settings.version, compared)
+        return Inputs(
+            config=config,
+            files=[*files, *stamps, *risky_records(files)],
+            arguments=self.junit_patterns,
+            dated=True,
+        )
 
     def render(self, result: GateResult) -> str | None:
         from gates.report import buckets as buckets_report
@@ -320,7 +363,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="JUnit files or shard folders (repeatable; default: [tool.gates.tests] junit)",
     )
     parser.add_argument(
-        "--baseline", metavar="FILE", help="previous run to compare with (default: last decision)"
+        "--baseline",
+        metavar="FILE",
+        help="previous run to compare with (default: the base branch's decision in the ledger)",
     )
 
 

@@ -1,4 +1,5 @@
-"""The buckets gate's evidence: the JUnit files, the risky-test record, the run to compare with.
+"""The buckets gate's evidence: the JUnit files, the risky-test record, the run to compare with
+(the base branch's decision in the ledger, or a file given with ``--baseline``).
 
 ``collect`` is the gate's only I/O. The JUnit files are read keeping whole only what judging needs
 (failing, flaky and rerun tests, the baseline's failing ones and the risky ones), so memory follows
@@ -8,18 +9,21 @@ the failures, not the size of the suite.
 from __future__ import annotations
 
 import glob
+import hashlib
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gates import evidence, junit
 from gates.config import TestsConfig
-from gates.details import BucketsDetails
+from gates.details import BucketsDetails, file_of_test
 from gates.errors import EvidenceError
 from gates.jsonfields import Fields, JSONObject
 from gates.junit import JUnitReport
+from gates.ledger.compare import NoBase, find_base
+from gates.ledger.interface import Ledger
 from gates.model import Decision
 from gates.workspace import Workspace
 
@@ -43,6 +47,11 @@ class BucketsEvidence:
     baseline: Baseline | None = None
     unbound: tuple[str, ...] = ()
     """JUnit files with no ``meta.json`` beside them: not provably from this tree."""
+    no_baseline: str | None = None
+    """Why there is no run to compare with (the report says so), when there is none."""
+    test_files: Mapping[str, str] = field(default_factory=dict)
+    """File (relative to the root) of each kept test to a digest of its content: what tells the
+    flaky-test history that a test alternating between decisions did not change."""
 
 
 def find_junit(root: Path, patterns: Sequence[str]) -> list[Path]:
@@ -72,11 +81,14 @@ def _read_json(path: Path) -> Any:
         raise EvidenceError(f"{path}: not valid JSON ({exc})") from None
 
 
+def risky_records(files: Sequence[Path]) -> list[Path]:
+    """The plugin's ``risky*.json`` records beside the JUnit files."""
+    return sorted({p for folder in {f.parent for f in files} for p in folder.glob("risky*.json")})
+
+
 def read_risky(files: Sequence[Path]) -> tuple[str, ...] | None:
     """Union of the plugin's ``risky*.json`` records beside the JUnit files (None: none found)."""
-    records = sorted(
-        {p for folder in {f.parent for f in files} for p in folder.glob("risky*.json")}
-    )
+    records = risky_records(files)
     if not records:
         return None
     risky: set[str] = set()
@@ -118,15 +130,12 @@ def load_baseline(path: Path) -> Baseline:
     return Baseline(label=label, failing=frozenset(read.failing), flaky=frozenset(read.flaky))
 
 
-def previous_baseline(workspace: Workspace) -> Baseline | None:
-    """The buckets result in the last decision, when there is one."""
-    path = workspace.gates_dir / "decision.json"
-    if not path.exists():
-        return None
-    try:
-        return load_baseline(path)
-    except EvidenceError:
-        return None  # the last decision had no buckets result: nothing to compare with
+def ledger_baseline(ledger: Ledger, config: TestsConfig) -> Baseline | NoBase:
+    """The base branch's decision to compare with, as the ledger has it (never a local file)."""
+    found = find_base(ledger, config.base_branch, config.compare_with)
+    if isinstance(found, NoBase):
+        return found
+    return Baseline(label=found.label, failing=found.failing, flaky=found.flaky)
 
 
 def collect(
@@ -135,17 +144,46 @@ def collect(
     tree: str,
     *,
     junit_patterns: Sequence[str] = (),
-    baseline: Path | None = None,
+    previous: Baseline | NoBase | None = None,
 ) -> BucketsEvidence:
+    """``previous``: the run to compare with (:func:`load_baseline`, :func:`ledger_baseline`)."""
     files = find_junit(workspace.root, junit_patterns or config.junit)
     unbound = evidence.bound_to(files, tree, what="JUnit", unbound_ok=config.unbound_junit)
     risky = read_risky(files)
-    previous = load_baseline(baseline) if baseline else previous_baseline(workspace)
+    baseline = previous if isinstance(previous, Baseline) else None
     # Passing tests are only counted: keep those judging looks up (was it fixed? did it pass?).
-    keep = (previous.failing if previous else frozenset()) | frozenset(risky or ())
+    keep = (baseline.failing if baseline else frozenset()) | frozenset(risky or ())
+    report = junit.read(files, keep=keep)
     return BucketsEvidence(
-        report=junit.read(files, keep=keep),
+        report=report,
         risky=risky,
-        baseline=previous,
+        baseline=baseline,
         unbound=tuple(str(path) for path in unbound),
+        no_baseline=previous.why if isinstance(previous, NoBase) else None,
+        test_files=digest_test_files(workspace.root, (case.key for case in report.cases)),
     )
+
+
+MAX_TEST_FILES = 2000
+"""Test files digested per run, at most (a mass failure names many tests, in fewer files)."""
+MAX_TEST_FILE_BYTES = 8 << 20
+
+
+def digest_test_files(root: Path, keys: Iterable[str]) -> dict[str, str]:
+    """The first 16 hex digits of the sha256 of each test's file (``tests/a.py::test_x`` →
+    ``tests/a.py``), by path relative to ``root``; files outside it or unreadable are left out."""
+    inside = root.resolve()
+    digests: dict[str, str] = {}
+    for key in keys:
+        path = file_of_test(key)
+        if not path.endswith(".py") or path in digests or len(digests) >= MAX_TEST_FILES:
+            continue
+        try:
+            target = (root / path).resolve()
+            target.relative_to(inside)
+            if not target.is_file() or target.stat().st_size > MAX_TEST_FILE_BYTES:
+                continue
+            digests[path] = hashlib.sha256(target.read_bytes()).hexdigest()[:16]
+        except (OSError, ValueError):
+            continue  # a hostile or vanished path is simply not a known test file
+    return digests

@@ -19,6 +19,7 @@ Importing this module needs only nox (and packaging, which nox brings): it runs 
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -91,25 +92,30 @@ class Session(Protocol):
     def skip(self, *args: object) -> NoReturn: ...
 
 
-def release_gates() -> str:
-    """What sessions install release-gates from: ``$RELEASE_GATES``, else this very release
-    (with its tools), so the ``gates`` command in a session is the one this chain was made for."""
-    return os.environ.get(RELEASE_GATES_ENV) or f"release-gates[tools]=={__version__}"
+def release_gates(default: str | None = None) -> str:
+    """What sessions install release-gates from: ``$RELEASE_GATES``, else ``default`` (where
+    ``gates init`` found it: a wheel, a checkout), else this very release from an index (with its
+    tools), so the ``gates`` command in a session is the one this chain was made for."""
+    return os.environ.get(RELEASE_GATES_ENV) or default or f"release-gates[tools]=={__version__}"
 
 
-def _pyproject_text() -> str:
-    pyproject = Path("pyproject.toml")
-    return pyproject.read_text(encoding="utf-8") if pyproject.is_file() else ""
+def _install_inputs(requirements: Sequence[str]) -> str:
+    """The text of pyproject.toml and of every requirements file named with -r/-c: part of what
+    is installed, so their edits count too."""
+    named = [arg for flag, arg in itertools.pairwise(requirements) if flag in ("-r", "-c")]
+    files = [Path(name) for name in ("pyproject.toml", *named)]
+    return "\0".join(file.read_text(encoding="utf-8") if file.is_file() else "" for file in files)
 
 
 def install_once(session: Session, *requirements: str) -> None:
-    """Install into a session's own reused venv only when the requirements or pyproject.toml
-    changed (``release`` and ``workflow`` keep venvs of their own: CI calls ``.nox/release``).
+    """Install into a session's own reused venv only when the requirements, pyproject.toml or a
+    requirements file they name changed (``release`` and ``workflow`` keep venvs of their own:
+    CI calls ``.nox/release``).
 
     Installing local projects re-builds them every time (seconds each, per session); the
     project is installed editable, so code edits need no re-install.
     """
-    venv, digest = Path(session.bin).parent, envs.key(*requirements, _pyproject_text())
+    venv, digest = Path(session.bin).parent, envs.key(*requirements, _install_inputs(requirements))
     if not envs.is_ready(venv, digest):
         session.install(*requirements)
         envs.mark_ready(venv, digest)
@@ -128,7 +134,7 @@ def shared_environment(session: Session, requirements: Sequence[str]) -> Path:
     at most once however many sessions ask for it, side by side or one after the other."""
     # Absolute: the commands it runs pass its PATH on to tools working in other folders.
     root = session.cache_dir.absolute() / ENVS_DIR
-    shared = envs.Shared(root, tuple(requirements), _pyproject_text())
+    shared = envs.Shared(root, tuple(requirements), _install_inputs(requirements))
     with envs.locked(shared.lock):
         # As nox does for the venvs it makes: git never lists what is built here.
         (shared.root / ".gitignore").write_text("*\n", encoding="utf-8")

@@ -93,25 +93,31 @@ def parse_diff(diff: str) -> dict[str, frozenset[int]]:
     return {path: frozenset(numbers) for path, numbers in lines.items() if numbers}
 
 
-def changed_lines(root: Path, base_ref: str) -> ChangedLines:
-    """Lines added or changed in the working tree since the merge base of ``base_ref`` and HEAD."""
+def merge_base(root: Path, base_ref: str) -> str:
+    """The commit changed lines are counted from: the merge base of ``base_ref`` and HEAD."""
     if not git(root, "rev-parse", "--verify", "--quiet", f"{base_ref}^{{commit}}", check=False):
         raise EvidenceError(
             f"base_ref {base_ref!r} is not a known git ref in {root} (fetch it, or set "
             f"[tool.gates.coverage] base_ref)"
         )
-    merge_base = git(root, "merge-base", base_ref, "HEAD", check=False)
-    if not merge_base:
+    base = git(root, "merge-base", base_ref, "HEAD", check=False)
+    if not base:
         raise EvidenceError(f"base_ref {base_ref!r} shares no history with HEAD in {root}")
+    return base
+
+
+def changed_lines(root: Path, base_ref: str) -> ChangedLines:
+    """Lines added or changed in the working tree since the merge base of ``base_ref`` and HEAD."""
+    base = merge_base(root, base_ref)
     diff = git(
         root,
         *("-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff"),
-        *("--unified=0", "--relative", merge_base, "--"),
+        *("--unified=0", "--relative", base, "--"),
     )
     untracked = git(root, "ls-files", "-z", "--others", "--exclude-standard")
     return ChangedLines(
         base_ref=base_ref,
-        merge_base=merge_base,
+        merge_base=base,
         lines=parse_diff(diff),
         new_files=frozenset(name for name in untracked.split("\0") if name),
     )

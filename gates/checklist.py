@@ -14,8 +14,10 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from gates.checkmark import ChecklistMark
 from gates.config import ChecklistConfig, ChecklistItem, Priority
 from gates.errors import ConfigError, GatesError
+from gates.jsonfields import by_field
 from gates.ledger import Record, RecordKind
 from gates.model import Decision, JSONValue
 from gates.project import Project
@@ -54,15 +56,18 @@ class Checklist:
     """Id of the decision gate items were checked against."""
     items: tuple[CheckedItem, ...]
 
+    @property
+    def marks(self) -> tuple[ChecklistMark, ...]:
+        """Each item's state, as a decision records it."""
+        return tuple(
+            ChecklistMark(c.item.name, c.item.priority.value, c.checked, c.note) for c in self.items
+        )
+
     def unchecked(self, priority: Priority) -> tuple[CheckedItem, ...]:
         return tuple(c for c in self.items if c.item.priority is priority and not c.checked)
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return {
-            "version": self.version,
-            "decision": self.decision,
-            "items": [c.to_dict() for c in self.items],
-        }
+        return by_field(self)
 
 
 def build(

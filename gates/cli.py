@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from gates import __version__, checklist
+from gates import __version__, checklist, targets
 from gates.errors import Exit, GatesError
 from gates.gate import BUILTIN, GateModule, Runnable
 from gates.ledger import commands as ledger_commands
@@ -61,12 +61,21 @@ def _show(args: argparse.Namespace, gate: Runnable, result: GateResult) -> None:
 
 
 def _run(args: argparse.Namespace, gate: Runnable) -> int:
+    from gates.reuse import fresh_requested
     from gates.runner import run_gate
 
+    fresh = args.fresh or fresh_requested(os.environ)
     with _project(args) as project:
-        result = run_gate(project, gate)
-    _show(args, gate, result)
-    return gate.exit_code(result)
+        run = run_gate(project, gate, fresh=fresh)
+    if run.why_ran:
+        print(f"gates: {gate.name}: not reused: {run.why_ran}", file=sys.stderr)
+    _show(args, gate, run.result)
+    if run.reused_from is not None:
+        print(
+            f"{gate.name}: reused result from {run.reused_from} (--fresh runs it again)",
+            file=sys.stderr if args.json else sys.stdout,
+        )
+    return gate.exit_code(run.result)
 
 
 def _gate_handler(module: GateModule) -> Handler:
@@ -146,18 +155,46 @@ def _release_publish(args: argparse.Namespace) -> int:
 
 
 def _history(args: argparse.Namespace) -> int:
+    if args.flaky:
+        return _flaky(args)
+    if args.last is not None:
+        raise GatesError("history: --last goes with --flaky (the decisions table takes --limit)")
     with _project(args) as project:
         rows = ledger_commands.history(project, limit=args.limit)
+        plan = project.config.targets
     if args.json:
         _print_json([row.to_dict() for row in rows])
     else:
         print(history.render(rows))
+        if plan:
+            print(
+                "\n"
+                + targets.render(
+                    targets.daily(rows, plan, datetime.datetime.now(datetime.UTC).date())
+                )
+            )
+    return Exit.OK
+
+
+def _flaky(args: argparse.Namespace) -> int:
+    from gates.ledger import flaky
+
+    with _project(args) as project:
+        found = ledger_commands.flaky(
+            project, last=args.last or flaky.WINDOW, today=datetime.date.today()
+        )
+    if args.json:
+        _print_json(found.to_dict())
+    else:
+        print(flaky.render(found))
     return Exit.OK
 
 
 def _ledger_verify(args: argparse.Namespace) -> int:
     with _project(args) as project:
-        location, result = ledger_commands.verify(project, expect_head=args.expect_head)
+        location, result = ledger_commands.verify(
+            project, expect_head=args.expect_head, expect_record=args.expect_record
+        )
     if args.json:
         _print_json({"ledger": location, **result.to_dict()})
     elif result.ok:
@@ -166,6 +203,19 @@ def _ledger_verify(args: argparse.Namespace) -> int:
     else:
         print(f"ledger BROKEN: {result.problem} ({location})")
     return Exit.OK if result.ok else Exit.FAIL
+
+
+def _ledger_sync(args: argparse.Namespace) -> int:
+    with _project(args) as project:
+        synced = ledger_commands.sync(project)
+    if args.json:
+        _print_json(synced.to_dict())
+    else:
+        print(
+            f"ledger synced with {synced.remote}: {synced.records} records (pulled {synced.pulled},"
+            f" pushed {synced.pushed}, re-chained {synced.rechained})"
+        )
+    return Exit.OK
 
 
 def _ledger_export(args: argparse.Namespace) -> int:
@@ -200,7 +250,7 @@ def _report(args: argparse.Namespace) -> int:
     from gates.report import html
 
     with _project(args) as project:
-        path = html.write(project.ledger, Path(args.html))
+        path = html.write(project.ledger, Path(args.html), project.config.targets)
     print(f"wrote {path}")
     return Exit.OK
 
@@ -236,15 +286,25 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
+    def gate_command(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        sub = command(name, handler, help_text)
+        sub.add_argument(
+            "--fresh",
+            action="store_true",
+            help="run even when the result recorded for these inputs could be reused"
+            " (also GATES_FRESH=1)",
+        )
+        return sub
+
     chosen = argv[0] if argv else None
     for spec in BUILTIN:
-        sub = command(spec.name, _not_loaded, spec.help)
+        sub = gate_command(spec.name, _not_loaded, spec.help)
         if spec.name == chosen:  # only the gate that runs is imported: startup stays fast
             module = spec.load()
             module.add_arguments(sub)
             sub.set_defaults(handler=_gate_handler(module))
 
-    sub = command("run", _run_command, "a command gate from [tool.gates.commands]")
+    sub = gate_command("run", _run_command, "a command gate from [tool.gates.commands]")
     sub.add_argument("name", help="the command gate's name")
 
     sub = command("decide", _decide, "apply the policy to every gate's result: GO or NO_GO")
@@ -257,8 +317,14 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
 
     sub = command("history", _history, "the trend of recorded decisions and their metrics")
     sub.add_argument("--limit", type=_count, default=20, help="newest N decisions (default: 20)")
+    sub.add_argument(
+        "--flaky", action="store_true", help="per-test flake rate, and a quarantine rule"
+    )
+    sub.add_argument(
+        "--last", type=_count, default=None, help="with --flaky: over the newest N decisions (20)"
+    )
 
-    ledger_parser = commands.add_parser("ledger", help="verify or export the decision ledger")
+    ledger_parser = commands.add_parser("ledger", help="verify, export or sync the decision ledger")
     ledger_actions = ledger_parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     def ledger_action(name: str, handler: Handler, text: str) -> argparse.ArgumentParser:
@@ -275,7 +341,14 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         metavar="HASH",
         help="exit 1 unless the newest record has this hash (the head another job saw)",
     )
+    sub.add_argument(
+        "--expect-record",
+        default=None,
+        metavar="HASH",
+        help="exit 1 unless the chain holds the record with this hash (a shared ledger)",
+    )
     ledger_action("export", _ledger_export, "every record as JSON lines, oldest first")
+    ledger_action("sync", _ledger_sync, "git ledger: pull the remote's records, push this clone's")
 
     sub = command("checklist", _checklist, "the release manager checklist in Markdown")
     sub.add_argument("--version", default=None, help="release version (default: the project's)")

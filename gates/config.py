@@ -12,18 +12,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from gates import gate
+from gates import gate, targets
 from gates.bucket_rules import BucketRule, bucket_rules
 from gates.errors import ConfigError
+from gates.ledger_setting import DEFAULT as DEFAULT_LEDGER
+from gates.ledger_setting import ledger_setting
 from gates.model import Waiver
 from gates.toml_table import COUNT_LIMIT, Table, describe, read_document
 from gates.waivers import waiver
-from gates.workspace import GATES_DIR
 
 BUILTIN_GATES = gate.NAMES
 """Gates this package implements, in chain order."""
+
+Choice = TypeVar("Choice", bound=StrEnum)
 
 TIMEOUT_RANGE = {"low": 1.0, "high": 86_400.0}
 """Seconds a tool may run: at least one, at most a day (past that it hangs, it is not slow)."""
@@ -47,6 +50,15 @@ class TypecheckConfig:
     """Extra mypy arguments, e.g. ``["--strict"]`` (pyproject's ``[tool.mypy]`` also applies)."""
 
 
+class CompareWith(StrEnum):
+    """``[tool.gates.tests] compare_with``: the base branch's decision "since the previous run"."""
+
+    LAST = "last"
+    """The newest decision recorded for the base branch (with a buckets result)."""
+    LAST_GO = "last_go"
+    """The newest one that let a release through (GO or GO_WITH_WAIVERS)."""
+
+
 @dataclass(frozen=True)
 class TestsConfig:
     pytest_args: tuple[str, ...] = ()
@@ -63,6 +75,10 @@ class TestsConfig:
     """Above this percent of executed tests failing, the run is called a broken environment."""
     unbound_junit: bool = False
     """Accept JUnit files with no ``meta.json`` (from another producer): listed in the decision."""
+    base_branch: str = "main"
+    """The branch whose recorded decisions the buckets report compares with ("since the ...")."""
+    compare_with: CompareWith = CompareWith.LAST
+    """Which of the base branch's decisions in the ledger: its last one, or its last GO."""
 
 
 @dataclass(frozen=True)
@@ -151,7 +167,10 @@ class GatesConfig:
     """``[project].version`` when static."""
     required: tuple[str, ...] = ("lint", "typecheck")
     advisory: tuple[str, ...] = ()
-    ledger: str = ".gates/ledger.db"
+    ledger: str = DEFAULT_LEDGER
+    """The SQLite file, or ``"git"``: the ref ``refs/gates/ledger`` of the project's repository."""
+    ledger_remote: str | None = None
+    """With the git ledger: the remote every append fetches from and pushes to."""
     timeout_s: float = 1800.0
     """Default time limit for any tool a gate runs."""
     lint: LintConfig = field(default_factory=LintConfig)
@@ -164,6 +183,8 @@ class GatesConfig:
     waivers: tuple[Waiver, ...] = ()
     buckets: tuple[BucketRule, ...] = ()
     checklist: ChecklistConfig = field(default_factory=ChecklistConfig)
+    targets: tuple[targets.Target, ...] = ()
+    """``[tool.gates.targets]``: the release plan's dated targets, oldest first."""
 
     @property
     def gates(self) -> tuple[str, ...]:
@@ -199,7 +220,7 @@ def parse(document: Mapping[str, Any], *, root: Path, file: Path) -> GatesConfig
     commands = _commands(table.table("commands"))
     known = (*BUILTIN_GATES, *commands)
     required, advisory = _tiers(table, known)
-    ledger = _ledger(table, root)
+    ledger, ledger_remote = ledger_setting(table, root)
     coverage = _coverage(table.table("coverage"), root)
     # What a waiver's `accept` may lower: the config keys of the gates' keyed thresholds.
     thresholds = {"coverage": ("min_total", "min_changed_lines", *coverage.paths)}
@@ -212,6 +233,7 @@ def parse(document: Mapping[str, Any], *, root: Path, file: Path) -> GatesConfig
         required=required,
         advisory=advisory,
         ledger=ledger,
+        ledger_remote=ledger_remote,
         timeout_s=table.number("timeout", GatesConfig.timeout_s, **TIMEOUT_RANGE),
         lint=_lint(table.table("lint"), root),
         typecheck=_typecheck(table.table("typecheck"), root),
@@ -223,6 +245,7 @@ def parse(document: Mapping[str, Any], *, root: Path, file: Path) -> GatesConfig
         waivers=tuple(waiver(t, known, thresholds) for t in table.tables("waivers")),
         buckets=bucket_rules(table.tables("buckets")),
         checklist=_checklist(table.table("checklist"), known),
+        targets=targets.parse(table.table("targets")),
     )
     table.done()
     return config
@@ -244,16 +267,6 @@ def _tiers(table: Table, known: Sequence[str]) -> tuple[tuple[str, ...], tuple[s
     if not required and not advisory:
         table.fail("required", "names no gate and advisory is empty: nothing would be judged")
     return required, advisory
-
-
-def _ledger(table: Table, root: Path) -> str:
-    """The SQLite file: inside the root, and neither a folder nor gates' own ``.gates/``."""
-    ledger = table.string("ledger", GatesConfig.ledger)
-    table.inside("ledger", [ledger], root)
-    target = (root / ledger).resolve()
-    if ledger.endswith(("/", "\\")) or target.is_dir() or target == (root / GATES_DIR).resolve():
-        table.fail("ledger", f"expected a database file, got {ledger!r}")
-    return ledger
 
 
 def _paths(table: Table, key: str, root: Path, default: Sequence[str] = ()) -> tuple[str, ...]:
@@ -298,9 +311,22 @@ def _tests(table: Table, root: Path) -> TestsConfig:
         max_risky=table.integer("max_risky", None, high=COUNT_LIMIT),
         max_failure_ratio=table.number("max_failure_ratio", 50.0, low=0, high=100),
         unbound_junit=table.boolean("unbound_junit", False),
+        base_branch=table.string("base_branch", TestsConfig.base_branch).strip(),
+        compare_with=_choice(table, "compare_with", CompareWith, CompareWith.LAST),
     )
+    if not config.base_branch:
+        table.fail("base_branch", "empty branch name")
     table.done()
     return config
+
+
+def _choice(table: Table, key: str, choices: type[Choice], default: Choice) -> Choice:
+    text = table.string(key, default.value)
+    try:
+        return choices(text)
+    except ValueError:
+        expected = " or ".join(f'"{choice.value}"' for choice in choices)
+        table.fail(key, f"expected {expected}, got {text!r}")
 
 
 def _package(table: Table, root: Path) -> PackageConfig:

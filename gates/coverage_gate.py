@@ -28,11 +28,12 @@ from coverage.report_core import get_analysis_to_report
 from coverage.results import Numbers
 
 from gates import evidence, testrun, tools
-from gates.changed_lines import ChangedLines, changed_lines, measure_changed
+from gates.changed_lines import ChangedLines, changed_lines, measure_changed, merge_base
 from gates.config import CoverageConfig, GatesConfig
 from gates.errors import ConfigError, EvidenceError
 from gates.gate import Gate
 from gates.model import Finding, GateResult, JSONValue, Status, Threshold
+from gates.reuse import Inputs
 from gates.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -322,6 +323,11 @@ class CoverageGate(Gate[CoverageEvidence]):
     data: tuple[str, ...] = ()
     name: str = GATE
 
+    def _data(self, project: Project) -> list[Path]:
+        return [Path(p).resolve() for p in self.data] or [
+            project.root / p for p in project.config.coverage.data
+        ]
+
     def collect(self, project: Project, tree: str) -> CoverageEvidence:
         config = project.config.coverage
         if not config.has_threshold:
@@ -329,8 +335,24 @@ class CoverageGate(Gate[CoverageEvidence]):
                 f"{project.config.file.name}: tool.gates.coverage: no threshold configured "
                 f"(set min_total, paths or min_changed_lines)"
             )
-        paths = [Path(p).resolve() for p in self.data] or [project.root / p for p in config.data]
+        paths = self._data(project)
         return collect(project.workspace, config, paths, tree, missing_ok=not self.data)
+
+    def inputs(self, project: Project, tree: str) -> Inputs:
+        """The data files and the stamps beside them; the merge base changed lines start from."""
+        config = project.config.coverage
+        data = find_data(self._data(project), missing_ok=not self.data)
+        stamps = sorted({path.parent / evidence.META_FILE for path in data})
+        extra = {}
+        if config.min_changed_lines is not None:
+            extra["merge base"] = merge_base(project.root, config.base_ref)
+        return Inputs(
+            config=config,
+            distributions=("coverage",),
+            files=[*data, *stamps],
+            arguments=self.data,
+            extra=extra,
+        )
 
     def judge(self, evidence: CoverageEvidence, config: GatesConfig, today: dt.date) -> GateResult:
         return judge(evidence, config.coverage)

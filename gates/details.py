@@ -7,7 +7,7 @@ through these frozen types, never by string keys, and a malformed part is an Evi
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from gates.errors import EvidenceError
@@ -18,6 +18,15 @@ PACKAGE = "package"
 BUCKETS = "buckets"
 
 T = TypeVar("T")
+
+TEARDOWN = " [teardown]"
+"""How a test's key marks its separate teardown error (see ``TestCase.key``)."""
+
+
+def file_of_test(key: str) -> str:
+    """The file part of a test's key (``tests/a.py::T::test_x[1]`` → ``tests/a.py``): what
+    :attr:`BucketsDetails.test_files` is keyed by."""
+    return key.removesuffix(TEARDOWN).split("::", 1)[0]
 
 
 def read_details(details: JSONObject, where: str, read: Callable[[Fields], T]) -> T:
@@ -69,6 +78,8 @@ class BucketsDetails:
     failing: tuple[str, ...]
     flaky: tuple[str, ...]
     buckets: tuple[BucketSummary, ...] = ()
+    test_files: Mapping[str, str] = field(default_factory=dict)
+    """Digest of each kept test's file: an unchanged test has the same one in two decisions."""
 
     @classmethod
     def from_result(cls, result: GateResult) -> BucketsDetails:
@@ -96,5 +107,6 @@ class BucketsDetails:
                     )
                     for bucket in fields.objects("buckets")
                 ),
+                test_files=fields.text_map("test_files"),
             ),
         )

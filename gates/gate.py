@@ -13,7 +13,7 @@ import argparse
 import datetime as dt
 import importlib
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, cast
 
@@ -21,14 +21,18 @@ from gates.errors import Exit
 from gates.model import GateResult
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from gates.config import GatesConfig
     from gates.project import Project
+    from gates.reuse import Inputs
 
 EvidenceT = TypeVar("EvidenceT")
 
 
 class Runnable(Protocol):
-    """What the runner needs of a gate: its name, one evaluation, the versions of its tools."""
+    """What the runner needs of a gate: its name, one evaluation, the versions of its tools,
+    and what decides whether a recorded result can stand in for a run."""
 
     @property
     def name(self) -> str: ...
@@ -36,6 +40,10 @@ class Runnable(Protocol):
     def evaluate(self, project: Project, tree: str, today: dt.date) -> GateResult: ...
 
     def tools(self) -> Mapping[str, str]: ...
+
+    def inputs(self, project: Project, tree: str) -> Inputs | None: ...
+
+    def outputs(self, project: Project, tree: str) -> Sequence[Path]: ...
 
     def render(self, result: GateResult) -> str | None: ...
 
@@ -60,6 +68,16 @@ class Gate(ABC, Generic[EvidenceT]):
     def tools(self) -> Mapping[str, str]:
         """Versions of the tools the gate ran, for the record (only called after a run)."""
         return {}
+
+    def inputs(self, project: Project, tree: str) -> Inputs | None:
+        """What the result depends on besides the tree, for reuse; None: never reused (a live
+        target, an arbitrary command, a run that writes a baseline)."""
+        return None
+
+    def outputs(self, project: Project, tree: str) -> Sequence[Path]:
+        """Files a run leaves for later steps (evidence, built files): a result is reused only
+        while they are as its run left them."""
+        return ()
 
     def evaluate(self, project: Project, tree: str, today: dt.date) -> GateResult:
         return self.judge(self.collect(project, tree), project.config, today)

@@ -9,11 +9,7 @@ and type findings, :func:`apply` writes the files. Thresholds are what the proje
 from __future__ import annotations
 
 import configparser
-import json
 import math
-import os
-import sys
-import tempfile
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,19 +19,26 @@ from typing import Any
 import tomlkit
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from gates import changelog, config, gate, lint, templates, tools, typecheck
+from gates import (
+    chain,
+    config,
+    gate,
+    init_measure,
+    poetry_versions,
+    release_source,
+    templates,
+    test_requirements,
+)
 from gates.errors import ConfigError, WorkspaceError
+from gates.init_measure import Measurement, Target, changelog_problem
+from gates.jsonfields import JSONValue, by_field
 from gates.model import Status
-from gates.project import Project as LoadedProject
-from gates.runner import run_gate
 from gates.toml_table import read_document
 from gates.workspace import GATES_DIR, Workspace
 
 PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 """CPython versions a generated workflow may test, oldest first."""
 TEST_FOLDERS = ("tests", "test", "testing")
-TEST_EXTRAS = ("test", "tests", "testing", "dev")
-"""Extras or dependency groups that hold test requirements, in preference order."""
 LINT_BASELINE = ".gates-baseline/lint.json"
 TYPECHECK_BASELINE = ".gates-baseline/typecheck.json"
 WORKFLOW = ".github/workflows/gates.yml"
@@ -62,12 +65,19 @@ class Project:
     src_layout: bool
     tests: str | None
     """Test folder, relative to the root."""
-    install: tuple[str, ...]
-    """Python expressions for the noxfile's ``PROJECT`` list (what a session installs)."""
+    requirements: test_requirements.TestRequirements
+    """What its tests need, and where that is declared."""
+    release_gates: release_source.ReleaseGatesSource
+    """Where the running release-gates came from: the generated noxfile installs the same."""
     pythons: tuple[str, ...]
     ruff_configured: bool
     mypy_configured: bool
     coverage_configured: bool
+
+    @property
+    def install(self) -> tuple[str, ...]:
+        """Python expressions for the noxfile's ``PROJECT`` list (what a session installs)."""
+        return self.requirements.noxfile_items()
 
     def describe(self) -> str:
         settings = [
@@ -86,21 +96,6 @@ class Project:
 
 
 @dataclass(frozen=True)
-class Measurement:
-    """The project as it is today."""
-
-    coverage_total: float | None
-    """Total percent from one run of its tests, or None when it could not be measured."""
-    coverage_note: str = ""
-    """Why coverage could not be measured (or that tests failed while measuring)."""
-    format_clean: bool | None = None
-    """``ruff format --check`` passes today: only then is the format check switched on (None:
-    not checked, --no-measure)."""
-    changelog_problem: str | None = None
-    """Why the package gate's changelog check would fail today (then it starts switched off)."""
-
-
-@dataclass(frozen=True)
 class Outcome:
     """What :func:`run` did, for the terminal and ``--json``."""
 
@@ -110,13 +105,8 @@ class Outcome:
     thresholds: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "found": self.found,
-            "written": list(self.written),
-            "thresholds": self.thresholds,
-            "notes": list(self.notes),
-        }
+    def to_dict(self) -> dict[str, JSONValue]:
+        return by_field(self)
 
     def render(self) -> str:
         lines = [f"found {self.found}", *(f"wrote {path}" for path in self.written)]
@@ -164,26 +154,29 @@ def _package(root: Path, name: str, document: dict[str, Any]) -> tuple[str, str,
     )
 
 
-def _install(document: dict[str, Any]) -> tuple[str, ...]:
-    project = document.get("project", {})
-    extras = project.get("optional-dependencies", {}) if isinstance(project, dict) else {}
-    groups = document.get("dependency-groups", {})
-    for name in TEST_EXTRAS:
-        if isinstance(extras, dict) and name in extras:
-            return ('"-e"', f'".[{name}]"')
-    for name in TEST_EXTRAS:
-        if isinstance(groups, dict) and name in groups:
-            return (
-                '"-e"',
-                '"."',
-                f'*nox.project.dependency_groups(PYPROJECT, "{name}")',
-            )
-    return ('"-e"', '"."')
+def _project_table(document: dict[str, Any]) -> dict[str, Any]:
+    """``[project]``; for a Poetry project that has none (Poetry before 2), the same keys from
+    ``[tool.poetry]``: name, version and its ``python`` dependency as ``requires-python``."""
+    project = document.get("project")
+    if isinstance(project, dict):
+        return project
+    tool = document.get("tool")
+    poetry = tool.get("poetry") if isinstance(tool, dict) else None
+    if not isinstance(poetry, dict):
+        return {}
+    dependencies = poetry.get("dependencies")
+    python = dependencies.get("python", "") if isinstance(dependencies, dict) else ""
+    try:
+        requires_python = poetry_versions.specifier(str(python))
+    except ValueError:
+        requires_python = ""  # every Python the workflow knows
+    keys = {"name": poetry.get("name"), "version": poetry.get("version")}
+    return {**keys, "requires-python": requires_python}
 
 
 def _pythons(root: Path, document: dict[str, Any]) -> tuple[str, ...]:
     """Versions of :data:`PYTHONS` that ``requires-python`` allows (else the newest one)."""
-    text = document.get("project", {}).get("requires-python", "")
+    text = _project_table(document).get("requires-python", "")
     try:
         spec = SpecifierSet(text if isinstance(text, str) else "")
     except InvalidSpecifier:
@@ -213,8 +206,8 @@ def _has_section(root: Path, document: dict[str, Any], tool: str, files: Sequenc
 def detect(root: Path) -> Project:
     """Read the project at ``root``; a folder that is not a Python project is an error (exit 2)."""
     _, document = _read_pyproject(root)
-    project = document.get("project")
-    if not isinstance(project, dict) or not isinstance(project.get("name"), str):
+    project = _project_table(document)
+    if not isinstance(project.get("name"), str):
         raise ConfigError(f"{root / 'pyproject.toml'}: project.name: required by gates init")
     name = project["name"]
     package, source, src_layout = _package(root, name, document)
@@ -228,7 +221,8 @@ def detect(root: Path) -> Project:
         source=source,
         src_layout=src_layout,
         tests=tests,
-        install=_install(document),
+        requirements=test_requirements.discover(root),
+        release_gates=release_source.installed(),
         pythons=_pythons(root, document),
         ruff_configured=_has_section(root, document, "ruff", ("ruff.toml", ".ruff.toml")),
         mypy_configured=_has_section(root, document, "mypy", ("mypy.ini", ".mypy.ini")),
@@ -239,7 +233,9 @@ def detect(root: Path) -> Project:
 def planned_files(project: Project) -> dict[str, str]:
     """Files ``gates init`` creates (path relative to the root → content)."""
     return {
-        NOXFILE: templates.noxfile(project=project.name, install=project.install),
+        NOXFILE: templates.noxfile(
+            project=project.name, install=project.install, release_gates=project.release_gates
+        ),
         WORKFLOW: templates.workflow(project=project.name, pythons=project.pythons),
         templates.SMOKE_PLAN: templates.smoke_plan(package=project.package),
     }
@@ -252,58 +248,6 @@ def conflicts(project: Project) -> list[str]:
     if "gates" in document.get("tool", {}):
         found.append("pyproject.toml [tool.gates]")
     return found
-
-
-def changelog_problem(root: Path, version: str | None) -> str | None:
-    """Why the changelog cannot back the package gate's check today, or None when it can."""
-    file = root / (config.PackageConfig().changelog or "CHANGELOG.md")
-    if not file.is_file():
-        return f"no {file.name}"
-    text = file.read_text(encoding="utf-8", errors="replace")  # a stray byte is not fatal here
-    if changelog.section_for(text, version or "0") is None:
-        wanted = f"{version} or {changelog.UNRELEASED}" if version else changelog.UNRELEASED
-        return f"{file.name} has no section for {wanted}"
-    return None
-
-
-def measure(project: Project, *, timeout_s: float = 900.0) -> Measurement:
-    """Run the project's tests under coverage once (this interpreter), and ruff format --check.
-
-    The package is found through PYTHONPATH (``src/`` or the root), so the measurement needs the
-    project's runtime dependencies importable here, as running its tests always does.
-    """
-    paths = [project.source, *([project.tests] if project.tests else [])]
-    check = tools.run(["ruff", "format", "--check", *paths], cwd=project.root, timeout_s=120)
-    format_clean = check.returncode == 0
-    problem = changelog_problem(project.root, project.version)
-    if project.tests is None:
-        return Measurement(None, "no test folder found", format_clean, problem)
-    with tempfile.TemporaryDirectory(prefix="gates-init-") as scratch:
-        # coverage.py reads the project's own settings (.coveragerc, setup.cfg, pyproject) from
-        # its folder; without any, it measures the package with branches, as [tool.coverage.run]
-        # written below will.
-        coverage = [sys.executable, "-m", "coverage"]
-        data = f"--data-file={Path(scratch) / '.coverage'}"
-        source = [] if project.coverage_configured else [f"--source={project.source}", "--branch"]
-        base = project.root / "src" if project.src_layout else project.root
-        path = os.pathsep.join(filter(None, [str(base), os.environ.get("PYTHONPATH")]))
-        tests = tools.run(
-            [*coverage, "run", *source, data, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-             project.tests],
-            cwd=project.root,
-            timeout_s=timeout_s,
-            env={"PYTHONPATH": path},
-        )  # fmt: skip
-        if tests.returncode not in (0, 1):
-            reason = f"pytest exited {tests.returncode}: {tests.tail(1)}"
-            return Measurement(None, reason, format_clean, problem)
-        report = tools.run([*coverage, "json", data, "-o", "-"], cwd=project.root, timeout_s=120)
-    if report.returncode != 0:
-        reason = f"coverage json exited {report.returncode}: {report.tail(1)}"
-        return Measurement(None, reason, format_clean, problem)
-    total = float(json.loads(report.stdout)["totals"]["percent_covered"])
-    note = "some tests fail today: thresholds measured anyway" if tests.returncode == 1 else ""
-    return Measurement(total, note, format_clean, problem)
 
 
 def gates_table(project: Project, measurement: Measurement) -> tomlkit.items.Table:
@@ -405,18 +349,43 @@ def apply(project: Project, measurement: Measurement) -> list[str]:
     return written
 
 
-def _ratchet(root: Path, gate: str, baseline_file: str) -> str | None:
-    """Run ``gate`` once; when today's code has findings, record them as its baseline."""
-    findings_gate = lint.LintGate if gate == "lint" else typecheck.TypecheckGate
-    with LoadedProject.load(root) as project:
-        result = run_gate(project, findings_gate())
-    if result.status is not Status.FAIL:
+def _ratchet(root: Path, gate: str, baseline_file: str, python: Path) -> str | None:
+    """Run ``gate`` once where the chain will (``python``: the measuring venv, with the project's
+    dependencies, which mypy reads); when today's code has findings, keep them as its baseline."""
+    result = init_measure.run_gate_there(python, root, gate)
+    if result.get("status") != Status.FAIL.value:
         return None
     set_baseline(root, gate, baseline_file)
-    with LoadedProject.load(root) as project:
-        run_gate(project, findings_gate(update_baseline=True))
-    count = result.metrics.get("findings", "some")
+    init_measure.run_gate_there(python, root, gate, "--update-baseline")
+    count = result.get("metrics", {}).get("findings", "some")
     return f"{gate}: {count} findings today, kept in {baseline_file}"
+
+
+def _release_gates(project: Project) -> str:
+    """What the sessions will install release-gates from (``$RELEASE_GATES`` wins there too)."""
+    return chain.release_gates(project.release_gates.requirement())
+
+
+def _target(project: Project) -> Target:
+    chosen = project.requirements.chosen
+    return Target(
+        root=project.root,
+        source=project.source,
+        tests=project.tests,
+        version=project.version,
+        coverage_configured=project.coverage_configured,
+        install=project.requirements.install_args(),
+        declared_in=str(chosen.source)
+        if chosen
+        else "none declared yet: a [dependency-groups] test group in pyproject.toml is one place",
+    )
+
+
+def _origin_note(source: release_source.ReleaseGatesSource) -> str:
+    note = f"noxfile installs {source.describe()}"
+    if source.origin is release_source.Origin.INDEX:
+        return note
+    return note + ": CI needs the same file or folder, or RELEASE_GATES set to another source"
 
 
 def run(root: Path, *, force: bool = False, measure_project: bool = True) -> Outcome:
@@ -429,19 +398,33 @@ def run(root: Path, *, force: bool = False, measure_project: bool = True) -> Out
             f"{root.resolve()}: already has {', '.join(existing)}; gates init never overwrites: "
             f"re-run with --force to replace them"
         )
-    unmeasured = Measurement(None, "not measured", None, changelog_problem(root, project.version))
-    measurement = measure(project) if measure_project else unmeasured
-    written = apply(project, measurement)
-    notes = [note for note in (measurement.coverage_note,) if note]
+    if not measure_project:
+        unmeasured = Measurement(
+            None, "not measured", None, changelog_problem(root, project.version)
+        )
+        return _outcome(project, unmeasured, apply(project, unmeasured), [])
+    install = (*project.requirements.install_args(), _release_gates(project))
+    ratchets: list[str] = []
+    with init_measure.fresh_environment(root, install) as python:
+        measurement = init_measure.measure(_target(project), python, install)
+        written = apply(project, measurement)
+        for name, baseline_file in (("lint", LINT_BASELINE), ("typecheck", TYPECHECK_BASELINE)):
+            note = _ratchet(root, name, baseline_file, python)
+            if note is not None:
+                ratchets.append(note)
+                written.append(baseline_file)
+    return _outcome(project, measurement, written, ratchets)
+
+
+def _outcome(
+    project: Project, measurement: Measurement, written: list[str], ratchets: list[str]
+) -> Outcome:
+    notes = [*project.requirements.notes, _origin_note(project.release_gates)]
+    notes += [note for note in (measurement.environment, measurement.coverage_note) if note]
     if measurement.changelog_problem is not None:
         notes.append(f"package: changelog check off ({measurement.changelog_problem})")
-    for name, baseline_file in (("lint", LINT_BASELINE), ("typecheck", TYPECHECK_BASELINE)):
-        note = _ratchet(root, name, baseline_file) if measure_project else None
-        if note is not None:
-            notes.append(note)
-            written.append(baseline_file)
     thresholds: dict[str, Any] = {"coverage.min_total": None}
     if measurement.coverage_total is not None:
         thresholds["coverage.min_total"] = math.floor(measurement.coverage_total)
     thresholds["lint.format"] = measurement.format_clean
-    return Outcome(project.describe(), tuple(written), thresholds, tuple(notes))
+    return Outcome(project.describe(), tuple(written), thresholds, (*notes, *ratchets))

@@ -1,4 +1,5 @@
-"""Typed, checked reading of the JSON that gates write and read back (results, decisions, details).
+"""Typed, checked reading of the JSON that gates write and read back (results, decisions, details),
+and its one writer (:func:`by_field`).
 
 What crosses a machine or a process (a results file, ``decision.json``, a ledger payload) is read
 through :class:`Fields`: every value is checked for its type on the way in, so a hand-edited or
@@ -8,10 +9,15 @@ a value of the wrong type judged as if it were right.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from enum import Enum
-from typing import TypeAlias, TypeVar
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 JSONValue: TypeAlias = (
     "str | int | float | bool | Sequence[JSONValue] | Mapping[str, JSONValue] | None"
@@ -22,6 +28,33 @@ one, without copying)."""
 JSONObject: TypeAlias = "Mapping[str, JSONValue]"
 
 EnumT = TypeVar("EnumT", bound=Enum)
+
+
+def by_field(value: DataclassInstance) -> dict[str, JSONValue]:
+    """A dataclass as a JSON object, one key per field (each value through :func:`plain`).
+
+    The one writer of the domain's JSON: a ``to_dict`` is this, plus what it computes or leaves out.
+    """
+    return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+
+
+def plain(value: object) -> JSONValue:
+    """``value`` as JSON: a dataclass through its ``to_dict()`` (else field by field), an enum as
+    its value, a date in ISO 8601, a tuple as a list. Anything else is a programming error."""
+    if isinstance(value, Enum):
+        return plain(value.value)
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        to_dict = getattr(value, "to_dict", None)
+        return to_dict() if callable(to_dict) else by_field(value)
+    if isinstance(value, Mapping):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    raise TypeError(f"not JSON: {type(value).__name__}")
 
 
 def _kind(value: object) -> str:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from gates import baseline, tools
 from gates.config import LintConfig
@@ -88,20 +86,14 @@ def findings(evidence: LintEvidence, root: Path) -> tuple[Finding, ...]:
 
 @dataclass(frozen=True)
 class LintGate(baseline.FindingsGate):
-    update_baseline: bool = False
     name: str = GATE
+    executable: ClassVar[str] = "ruff"
 
     def find(self, project: Project) -> baseline.ToolFindings:
         settings = project.config
         evidence = collect(settings.lint, project.root, settings.timeout_s)
         return baseline.ToolFindings(findings(evidence, project.root))
 
-    def tools(self) -> Mapping[str, str]:
-        return {"ruff": tools.version("ruff")}
-
 
 add_arguments = baseline.add_arguments
-
-
-def from_args(args: argparse.Namespace) -> LintGate:
-    return LintGate(update_baseline=bool(args.update_baseline))
+from_args = LintGate.from_args

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from packaging.version import InvalidVersion, Version
 
+from gates.checkmark import ChecklistMark
 from gates.errors import Exit
-from gates.jsonfields import Fields
+from gates.jsonfields import Fields, by_field
 from gates.jsonfields import JSONValue as JSONValue  # re-exported: the domain's JSON type
 
 MetricValue = int | float | str | None
@@ -80,7 +81,7 @@ class Finding:
     """False when a baseline already knew this finding."""
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return asdict(self)
+        return by_field(self)
 
     @classmethod
     def from_dict(cls, data: object, where: str = "finding") -> Finding:
@@ -131,17 +132,7 @@ class Threshold:
         return f"{text}{self.unit}"
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return {
-            "area": self.area,
-            "target": self.target,
-            "current": self.current,
-            "unit": self.unit,
-            "higher_is_better": self.higher_is_better,
-            "gap": self.gap,
-            "met": self.met,
-            "key": self.key,
-            "accepted": self.accepted,
-        }
+        return {**by_field(self), "gap": self.gap, "met": self.met}
 
     @classmethod
     def from_dict(cls, data: object, where: str = "threshold") -> Threshold:
@@ -196,19 +187,7 @@ class GateResult:
         )
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return {
-            "gate": self.gate,
-            "status": self.status.value,
-            "summary": self.summary,
-            "metrics": dict(self.metrics),
-            "tree": self.tree,
-            "started_at": self.started_at,
-            "duration_s": self.duration_s,
-            "tools": dict(self.tools),
-            "findings": [f.to_dict() for f in self.findings],
-            "thresholds": [t.to_dict() for t in self.thresholds],
-            "details": dict(self.details),
-        }
+        return by_field(self)
 
     @classmethod
     def from_dict(cls, data: object, where: str = "result") -> GateResult:
@@ -247,15 +226,7 @@ class Waiver:
     """Lower thresholds the waiver accepts (``{"min_total": 80}``) instead of any failure."""
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return {
-            "gate": self.gate,
-            "bucket": self.bucket,
-            "reason": self.reason,
-            "owner": self.owner,
-            "expires": self.expires.isoformat() if self.expires else None,
-            "expires_version": self.expires_version,
-            "accept": dict(self.accept),
-        }
+        return by_field(self)
 
     @classmethod
     def from_dict(cls, data: object, where: str = "waiver") -> Waiver:
@@ -316,14 +287,7 @@ class GateOutcome:
         return self.result.thresholds[0]
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return {
-            "name": self.name,
-            "tier": self.tier.value,
-            "status": self.status.value,
-            "summary": self.summary,
-            "waived": self.waived,
-            "result": self.result.to_dict() if self.result is not None else None,
-        }
+        return by_field(self)
 
     @classmethod
     def from_dict(cls, data: object, where: str = "gate") -> GateOutcome:
@@ -363,30 +327,13 @@ class Decision:
     reason: str | None = None
     artifacts: Mapping[str, str] = field(default_factory=dict)
     """Artifact file name to sha256."""
+    checklist: tuple[ChecklistMark, ...] = ()
+    """The release checklist as it stood when deciding."""
     prev_hash: str | None = None
     hash: str | None = None
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return {
-            "id": self.id,
-            "verdict": self.verdict.value,
-            "tree": self.tree,
-            "commit": self.commit,
-            "version": self.version,
-            "created_at": self.created_at,
-            "project": self.project,
-            "branch": self.branch,
-            "environment": self.environment,
-            "decided_by": self.decided_by,
-            "reason": self.reason,
-            "gates": [g.to_dict() for g in self.gates],
-            "waivers": [w.to_dict() for w in self.waivers],
-            "expired_waivers": [w.to_dict() for w in self.expired_waivers],
-            "reasons": list(self.reasons),
-            "artifacts": dict(self.artifacts),
-            "prev_hash": self.prev_hash,
-            "hash": self.hash,
-        }
+        return by_field(self)
 
     @classmethod
     def from_dict(cls, data: object, where: str = "decision") -> Decision:
@@ -412,6 +359,7 @@ class Decision:
             decided_by=fields.optional_text("decided_by"),
             reason=fields.optional_text("reason"),
             artifacts=fields.text_map("artifacts"),
+            checklist=ChecklistMark.all_from(fields, "checklist"),
             prev_hash=fields.optional_text("prev_hash"),
             hash=fields.optional_text("hash"),
         )

@@ -14,7 +14,7 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +26,7 @@ from gates.config import GatesConfig, PackageConfig
 from gates.dist import SDIST, WHEEL, DistFile, read_dist
 from gates.gate import Gate
 from gates.model import Finding, GateResult, JSONValue, Status
+from gates.reuse import Inputs
 from gates.tools import ToolRun
 from gates.workspace import Workspace, git
 
@@ -342,6 +343,25 @@ class PackageGate(Gate[PackageEvidence]):
 
     def tools(self) -> Mapping[str, str]:
         return {"build": tools.version("build"), "twine": tools.version("twine")}
+
+    def inputs(self, project: Project, tree: str) -> Inputs:
+        settings, workspace = project.config, project.workspace
+        extra = {}
+        if settings.version is None:
+            # A dynamic version comes from git (a tag), which the tree id does not cover.
+            extra["git describe"] = git(workspace.root, "describe", "--tags", "--long", "--always")
+        return Inputs(
+            config=(settings.package, settings.version, settings.timeout_s),
+            distributions=("build", "twine"),
+            # uv on PATH builds and installs in its stead (see _build, gates.install_check).
+            executables=("uv",) if envs.uv() else (),
+            extra=extra,
+        )
+
+    def outputs(self, project: Project, tree: str) -> Sequence[Path]:
+        """The built files: their hashes are in the result, and release publish uploads them."""
+        folder = dist_dir(project.workspace, tree)
+        return sorted(folder.iterdir()) if folder.is_dir() else [folder]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

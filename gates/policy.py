@@ -108,10 +108,10 @@ def decide(
     )
     if request.no_go:
         tally.blockers.insert(0, f"turned NO_GO by {request.decided_by}: {request.reason}")
+    checklist = build(
+        config.checklist, version=config.version, decision=decision, signoffs=signoffs
+    )
     if request.environment == PRODUCTION:
-        checklist = build(
-            config.checklist, version=config.version, decision=decision, signoffs=signoffs
-        )
         for missing in checklist.unchecked(Priority.MUST):
             what = "sign-off" if missing.item.gate is None else "gate item"
             tally.blockers.append(
@@ -121,6 +121,7 @@ def decide(
         decision,
         verdict=Verdict.NO_GO if tally.blockers else decision.verdict,
         reasons=(*tally.blockers, *tally.notes),
+        checklist=checklist.marks,
     )
 
 

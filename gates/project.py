@@ -7,14 +7,14 @@ is opened at most once (lazily: most gates never touch it) and closed when the c
 from __future__ import annotations
 
 from pathlib import Path
-from types import TracebackType
 
 from gates import config
 from gates.ledger import Ledger, open_ledger
+from gates.ledger.interface import ClosedOnExit
 from gates.workspace import Workspace
 
 
-class Project:
+class Project(ClosedOnExit):
     """A loaded project: where it is, how it is configured, and (on demand) its ledger."""
 
     def __init__(self, workspace: Workspace, settings: config.GatesConfig) -> None:
@@ -42,14 +42,3 @@ class Project:
         if self._ledger is not None:
             self._ledger.close()
             self._ledger = None
-
-    def __enter__(self) -> Project:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()

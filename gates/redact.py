@@ -20,7 +20,7 @@ import base64
 import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 from gates.errors import ConfigError
 
@@ -73,6 +73,20 @@ def shown_url(url: str, name: str) -> str:
         return url
     netloc = f"{parts.username or ''}:{MASK}@{host or ''}" + (f":{port}" if port else "")
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+_CREDENTIAL_NAME = re.compile(
+    r"(?i)token|secret|key|sig|pass|pwd|auth|session|credential|jwt|code|ticket"
+)
+"""A URL query parameter whose name says its value opens something (``?token=``, ``X-Amz-
+Signature``): the value is a secret even when no plan named it."""
+
+
+def bare_url(url: str) -> str:
+    """``url`` without user info, query and fragment: what names a resource (a ``Location``),
+    without the credentials a signed or tokenised URL carries."""
+    without_user = re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@", r"\1", url)
+    return re.split(r"[?#]", without_user, maxsplit=1)[0]
 
 
 def _hex_escapes(char: str) -> list[str]:
@@ -170,6 +184,18 @@ class Redactor:
         user, password = credentials
         self.add(password, source)  # its pattern matches the percent-encoded form in the URL too
         self.add_basic(user, password)
+
+    def add_url_tokens(self, url: str) -> None:
+        """Secrets a URL the target sent carries (a ``Location``): its password, and the value of
+        each query parameter named like a credential; shorter ones than a secret may be are left
+        (masking them would mask ordinary text), :func:`bare_url` drops them where it is used."""
+        credentials = url_credentials(url)
+        found = [credentials[1]] if credentials else []
+        query = url.partition("?")[2].partition("#")[0]
+        found += [value for name, value in parse_qsl(query) if _CREDENTIAL_NAME.search(name)]
+        for secret in found:
+            if too_short(secret) is None:
+                self._remember([secret], _base64_forms(secret))
 
     def _remember(self, secrets: Iterable[str], literals: set[str]) -> None:
         before = (len(self._secrets), len(self._literals))

@@ -8,9 +8,11 @@ Placeholders are ``@NAME@`` rather than ``str.format`` fields: both files are fu
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 
-from gates import __version__, chain
+from gates import chain
+from gates.release_source import FROM_AN_INDEX, ReleaseGatesSource
 
 SHARDS = 2
 """Test shards per Python version in the workflow."""
@@ -38,9 +40,16 @@ def workflow(*, project: str, pythons: Sequence[str]) -> str:
     )
 
 
-def noxfile(*, project: str, install: Sequence[str], smoke_plan: str = SMOKE_PLAN) -> str:
+def noxfile(
+    *,
+    project: str,
+    install: Sequence[str],
+    smoke_plan: str = SMOKE_PLAN,
+    release_gates: ReleaseGatesSource = FROM_AN_INDEX,
+) -> str:
     """A noxfile whose gate sessions come from :mod:`gates.chain` (so upgrading release-gates
-    upgrades them); ``install``: Python expressions of what the sessions install."""
+    upgrades them); ``install``: Python expressions of what the sessions install;
+    ``release_gates``: where they install release-gates from (where ``gates init`` found it)."""
     return _fill(
         NOXFILE,
         {
@@ -51,7 +60,11 @@ def noxfile(*, project: str, install: Sequence[str], smoke_plan: str = SMOKE_PLA
                 if any("PYPROJECT" in item for item in install)
                 else ""
             ),
-            "VERSION": __version__,
+            "SCRIPT_RELEASE_GATES": release_gates.script_dependency(),
+            # A JSON string is a Python and a TOML string literal: any path stays one string.
+            "SCRIPT_DEPENDENCY": json.dumps(release_gates.script_dependency()),
+            "RELEASE_GATES": json.dumps(release_gates.requirement()),
+            "ORIGIN": str(release_gates.origin),
             "SMOKE_PLAN": smoke_plan,
         },
     )
@@ -152,7 +165,12 @@ jobs:
     if: ${{ !cancelled() }}
     runs-on: ubuntu-24.04
     permissions:
-      contents: read
+      contents: write # push the decision ledger, refs/gates/ledger (the chain step alone)
+    env:
+      # The ledger is refs/gates/ledger on origin: fetched and pushed with every record, so
+      # history and sign-offs outlive this runner. A fork's pull request has a read-only token:
+      # its ledger stays on the runner.
+      GATES_LEDGER_REMOTE: ${{ !github.event.pull_request.head.repo.fork && 'origin' || '' }}
     outputs:
       verdict: ${{ steps.chain.outputs.verdict }}
       ledger_head: ${{ steps.head.outputs.ledger_head }}
@@ -175,7 +193,15 @@ jobs:
         env:
           # A repository variable: the deployment `nox -s smoke` checks (skipped while unset).
           GATES_SMOKE_URL: ${{ vars.GATES_SMOKE_URL }}
-        run: nox -s gates -- --shards "${RUNNER_TEMP}/shards"
+          LEDGER_TOKEN: ${{ github.token }}
+        # The ledger's git calls authenticate with the job's token in this step only (the
+        # checkout keeps no credentials), as an HTTP header git reads from the environment.
+        run: |
+          basic=$(printf 'x-access-token:%s' "$LEDGER_TOKEN" | base64 -w0)
+          echo "::add-mask::${basic}"
+          export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0="http.${GITHUB_SERVER_URL}/.extraheader"
+          export GIT_CONFIG_VALUE_0="AUTHORIZATION: basic ${basic}"
+          nox -s gates -- --shards "${RUNNER_TEMP}/shards"
       # The ledger's head is the decision just recorded: the release job's ledger must end there.
       - name: Ledger head
         id: head
@@ -222,26 +248,31 @@ jobs:
       name: release
       url: https://pypi.org/project/@PROJECT@/
     permissions:
-      contents: write # push the release tag
+      contents: write # push the release tag, and the ledger's records of the release
       id-token: write # PyPI trusted publishing: twine exchanges the OIDC token, no stored secret
+    env:
+      GATES_LEDGER_REMOTE: origin # the gates job's ledger, refs/gates/ledger
     steps:
       - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
         with:
           fetch-depth: 0
-          persist-credentials: true # `gates release publish` pushes the tag
+          persist-credentials: true # `gates release publish` pushes the tag, gates the ledger
 @TOOLS@
       - name: Download gated state
         uses: actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093 # v4.3.0
         with:
           name: gates-state
           path: .gates/
-      # Edited, swapped or cut in the artifact store: refused before anything is read from it.
+      # Rewritten or cut on origin: refused before anything is read from it. Other runs may
+      # have appended since; the gates job's decision (whose hash covers every record before
+      # it) must still be there.
       - name: Verify the ledger
         env:
           LEDGER_HEAD: ${{ needs.gates.outputs.ledger_head }}
         run: |
           nox -s release --install-only
-          .nox/release/bin/gates ledger verify --expect-head "$LEDGER_HEAD"
+          .nox/release/bin/gates ledger sync
+          .nox/release/bin/gates ledger verify --expect-record "$LEDGER_HEAD"
       # The gates job's results are for this very tree: decide again, for production, so the
       # ledger records who released (this run) and the checklist's must-haves are enforced.
       - name: Production decision
@@ -252,7 +283,7 @@ jobs:
 
 NOXFILE = '''\
 # /// script
-# dependencies = ["nox>=2026.10", "release-gates>=@VERSION@"]
+# dependencies = ["nox>=2026.10", @SCRIPT_DEPENDENCY@]
 # ///
 """Release gates for @PROJECT@ (written by `gates init`; edit freely).
 
@@ -279,18 +310,21 @@ except ImportError as missing:  # script mode off, no release-gates beside nox
     print(
         f"noxfile.py: error: {missing}: the gate sessions come from release-gates; "
         "run nox in script mode (the default), or install both: "
-        "uv tool install nox --with release-gates",
+        "uv tool install nox --with '@SCRIPT_RELEASE_GATES@'",
         file=sys.stderr,
     )
     raise SystemExit(2) from None
 
 @PYPROJECT@PROJECT = [@INSTALL@]
 """The project and its test requirements, as `pip install` arguments."""
+RELEASE_GATES = @RELEASE_GATES@
+"""Where `gates init` found release-gates (@ORIGIN@): sessions install the same one.
+The RELEASE_GATES environment variable overrides it."""
 
 chain.register(
-    install=[*PROJECT, chain.release_gates()],
+    install=[*PROJECT, chain.release_gates(RELEASE_GATES)],
     # Judging recorded evidence needs no project: a broken install still ends in a decision.
-    judge_install=[chain.release_gates()],
+    judge_install=[chain.release_gates(RELEASE_GATES)],
     smoke_plan="@SMOKE_PLAN@",
 )
 

@@ -12,20 +12,21 @@ import datetime as dt
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from gates import pytest_plugin, tools
+from gates import tools
 from gates.config import GatesConfig
 from gates.errors import EvidenceError, Exit, ToolError
 from gates.evidence import META_FILE, Stamp
 from gates.gate import Gate
 from gates.junit import read as read_junit
 from gates.model import GateResult, Status
+from gates.reuse import Inputs
 
 if TYPE_CHECKING:
     from gates.project import Project
@@ -161,6 +162,10 @@ def collect(project: Project, tree: str, pytest_args: tuple[str, ...], output: T
             raise ToolError(
                 f"{module} not found: install it in this environment (pip install {module})"
             )
+    # The plugin imports pytest (~0.1 s, far more on a loaded machine): only when pytest runs,
+    # not for the coverage and buckets gates that import this module, nor for a reused result.
+    from gates import pytest_plugin
+
     run = tools.stream(
         argv,
         cwd=project.root,
@@ -261,6 +266,20 @@ class TestsGate(Gate[PytestRun]):
 
     def tools(self) -> Mapping[str, str]:
         return {"pytest": tools.version("pytest"), "coverage": tools.version("coverage")}
+
+    def inputs(self, project: Project, tree: str) -> Inputs:
+        # --evidence changes only the exit code, never the result: it is not an input.
+        settings = project.config
+        return Inputs(
+            config=(settings.tests, settings.timeout_s),
+            distributions=("pytest", "coverage"),
+            arguments=self.pytest_args,
+            environ=("PYTEST_ADDOPTS", "PYTHONPATH"),
+        )
+
+    def outputs(self, project: Project, tree: str) -> Sequence[Path]:
+        """The evidence the coverage and buckets gates judge."""
+        return evidence_paths(project.workspace.evidence_dir)
 
     def exit_code(self, result: GateResult) -> Exit:
         """pytest's semantics: 0 pass, 1 failing tests (0 with --evidence), 2 could not judge."""

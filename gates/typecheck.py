@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from gates import baseline, tools
 from gates.config import TypecheckConfig
@@ -93,19 +92,14 @@ def _mypy(arguments: Sequence[str], root: Path, timeout_s: float) -> list[Findin
 
 @dataclass(frozen=True)
 class TypecheckGate(baseline.FindingsGate):
-    update_baseline: bool = False
     name: str = GATE
+    executable: ClassVar[str] = "mypy"
+    environ: ClassVar[tuple[str, ...]] = ("MYPYPATH",)
 
     def find(self, project: Project) -> baseline.ToolFindings:
         settings = project.config
         return collect(settings.typecheck, project.root, settings.timeout_s)
 
-    def tools(self) -> Mapping[str, str]:
-        return {"mypy": tools.version("mypy")}
-
 
 add_arguments = baseline.add_arguments
-
-
-def from_args(args: argparse.Namespace) -> TypecheckGate:
-    return TypecheckGate(update_baseline=bool(args.update_baseline))
+from_args = TypecheckGate.from_args

@@ -84,3 +84,14 @@ def bind_to_tree(root: Path, folder: Path, tree: str | None = None) -> None:
     """Write the meta.json ``gates tests`` writes: the tree the evidence was produced on."""
     tree = tree or Workspace.at(root).tree_id()
     (folder / "meta.json").write_text(json.dumps({"tree": tree}), encoding="utf-8")
+
+
+def commit_on(root: Path, branch: str) -> None:
+    """Commit everything on ``branch`` (decisions record the branch they were made on)."""
+    for args in (
+        ("checkout", "-q", "-B", branch),
+        ("add", "-A"),
+        ("-c", "user.name=Dev", "-c", "user.email=dev@example.com", "-c", "commit.gpgsign=false",
+         "commit", "-q", "--allow-empty", "-m", f"work on {branch}"),
+    ):  # fmt: skip
+        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)

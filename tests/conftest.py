@@ -38,6 +38,12 @@ def add(a: int, b: int) -> int:
 '''
 
 
+@pytest.fixture(autouse=True)
+def _no_fresh_from_outside(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``GATES_FRESH=1 nox -s gates`` runs this suite too: its tests of reuse set it themselves."""
+    monkeypatch.delenv("GATES_FRESH", raising=False)
+
+
 def git(root: Path, *args: str) -> str:
     return subprocess.run(
         ["git", *args], cwd=root, check=True, capture_output=True, text=True

@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 
 from gates.cli import main
-from tests.buckets_support import bind_to_tree, make_project, run_pytest, set_gates_toml
+from tests.buckets_support import (
+    bind_to_tree,
+    commit_on,
+    make_project,
+    run_pytest,
+    set_gates_toml,
+)
 
 THREE_KINDS = {
     "tests/test_shop.py": """
@@ -462,6 +468,7 @@ def test_bucket_waiver_gives_go_with_waivers_and_the_decision_is_the_next_baseli
         expires = 2999-12-31
     """
     root = make_project(tmp_path, suite, waived)
+    commit_on(root, "main")
     run_pytest(root, root / ".gates/evidence/junit.xml")
     assert gates(root) == 0
     capsys.readouterr()
@@ -473,7 +480,8 @@ def test_bucket_waiver_gives_go_with_waivers_and_the_decision_is_the_next_baseli
     run_pytest(root, root / ".gates/evidence/junit.xml", env={"FIXED": "1"})
     _, data = result_of(capsys, root)
     comparison = data["details"]["comparison"]
-    assert comparison["baseline"] == f"decision {decision['id']}"
+    when = decision["created_at"][:16].replace("T", " ")
+    assert comparison["baseline"] == f"decision {decision['id']} on main (GO_WITH_WAIVERS, {when})"
     assert comparison["fixed"] == ["tests/test_app.py::test_known_bug"]
     assert comparison["new"] == []
 

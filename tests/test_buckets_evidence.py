@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
 
 from gates import config as gates_config
-from gates.buckets_evidence import collect, find_junit, load_baseline, read_risky
+from gates.buckets_evidence import (
+    collect,
+    digest_test_files,
+    find_junit,
+    load_baseline,
+    read_risky,
+)
 from gates.errors import EvidenceError
 from gates.junit import Outcome
 from gates.workspace import Workspace
@@ -38,7 +45,7 @@ def test_collect_keeps_the_passing_tests_judging_looks_up(tmp_path: Path) -> Non
         json.dumps({"gate": "buckets", "details": {"failing": ["tests/test_a.py::test_fixed"]}}),
     )
     config = gates_config.TestsConfig(unbound_junit=True)
-    found = collect(Workspace.at(root), config, "tree", baseline=baseline)
+    found = collect(Workspace.at(root), config, "tree", previous=load_baseline(baseline))
     kept = {case.key: case.outcome for case in found.report.cases}
     assert kept == {
         "tests/test_a.py::test_fixed": Outcome.PASSED,
@@ -97,3 +104,30 @@ def test_a_malformed_baseline_is_one_evidence_error(
         load_baseline(path)
     assert str(raised.value).startswith(f"{path}")
     assert problem in str(raised.value)
+
+
+def test_test_files_are_digested_by_path_and_never_outside_the_root(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", {"tests/test_a.py": "def test_x(): pass\n"})
+    write(tmp_path / "outside.py", "secret = 1\n")
+    (root / "tests/test_link.py").symlink_to(tmp_path / "outside.py")
+    keys = [
+        "tests/test_a.py::test_x",
+        "tests/test_a.py::T::test_y[1] [teardown]",
+        "../outside.py::test_z",
+        str(tmp_path / "outside.py") + "::test_z",
+        "tests/test_link.py::test_z",
+        "tests/missing.py::test_z",
+        "tests/data.txt::test_z",
+    ]
+
+    digests = digest_test_files(root, keys)
+
+    expected = hashlib.sha256(b"def test_x(): pass\n").hexdigest()[:16]
+    assert digests == {"tests/test_a.py": expected}
+
+
+def test_a_recorded_buckets_result_carries_the_digests_of_its_kept_tests(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", {"tests/test_a.py": "x = 1\n"})
+    write(root / ".gates/evidence/junit.xml", f'<testsuite name="pytest">{CASES}</testsuite>')
+    found = collect(Workspace.at(root), gates_config.TestsConfig(unbound_junit=True), "tree")
+    assert found.test_files == {"tests/test_a.py": hashlib.sha256(b"x = 1\n").hexdigest()[:16]}

@@ -276,8 +276,23 @@ def test_sessions_install_this_release_unless_told_otherwise(
 ) -> None:
     monkeypatch.delenv(chain.RELEASE_GATES_ENV, raising=False)
     assert chain.release_gates() == f"release-gates[tools]=={__version__}"
+    wheel = "release-gates[tools] @ file:///w/release_gates-0.1.0-py3-none-any.whl"
+    assert chain.release_gates(wheel) == wheel  # where gates init found it
     monkeypatch.setenv(chain.RELEASE_GATES_ENV, "/src/release-gates[tools]")
-    assert chain.release_gates() == "/src/release-gates[tools]"
+    assert chain.release_gates(wheel) == "/src/release-gates[tools]"
+
+
+def test_an_edited_requirements_file_is_installed_again(
+    session: FakeSession, tmp_path: Path
+) -> None:
+    (tmp_path / "requirements-dev.txt").write_text("pytest\n")
+    for _ in range(2):
+        install = chain.Chain(install=("-e", ".", "-r", "requirements-dev.txt"))
+        install.setup(session)
+    assert len(session.installed()) == 1
+    (tmp_path / "requirements-dev.txt").write_text("pytest\ntomli-w\n")
+    install.setup(session)
+    assert len(session.installed()) == 2
 
 
 def test_every_session_says_what_it_does() -> None:

@@ -212,3 +212,43 @@ def test_bad_checklist_config_names_file_key_and_line(
         f'[tool.gates]\nrequired = ["tests"]\n\n[tool.gates.checklist]\n{checklist}\n'
     )
     assert project.gates("checklist") == (2, "", f"gates: error: {message}\n")
+
+
+def test_decision_md_and_the_step_summary_say_who_why_where_and_the_checklist(
+    ledger_project: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "output.txt"))
+    project = ledger_project()
+    project.record_run(10, 0, 0, 90.0)
+    project.gates("signoff", "CHANGELOG reviewed", "--by", "ana", "--note", "read it twice")
+
+    code, _, _ = project.gates(
+        "decide", "--environment", "staging", "--by", "bo", "--reason", "nightly\nrelease train"
+    )
+
+    assert code == 0
+    written = (project.root / ".gates/decision.md").read_text()
+    assert summary.read_text() == written + "\n"
+    signed = next(r for r in _records(project) if r.kind is RecordKind.SIGNOFF)
+    assert (
+        "- Decided by: bo\n- Reason: nightly release train\n- Environment: staging\n"
+    ) in written
+    assert written.endswith(
+        "### Checklist (2 of 4 checked)\n\n"
+        f"- [x] CHANGELOG reviewed (must) — signed off by ana at {signed.created_at[:16]}:"
+        " read it twice\n"
+        "- [x] All tests pass (must) — gate tests: PASS\n"
+        '- [ ] docs reviewed (should) — needs: gates signoff "docs reviewed" --by NAME\n'
+        '- [ ] blog post drafted (could) — needs: gates signoff "blog post drafted" --by NAME\n'
+    )
+    recorded = _records(project)[-1].payload
+    assert [(mark["item"], mark["checked"]) for mark in recorded["checklist"]] == [
+        ("CHANGELOG reviewed", True),
+        ("All tests pass", True),
+        ("docs reviewed", False),
+        ("blog post drafted", False),
+    ]
+    assert (recorded["decided_by"], recorded["reason"]) == ("bo", "nightly\nrelease train")

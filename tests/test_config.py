@@ -78,6 +78,19 @@ from gates.errors import ConfigError
             "[tool]\ngates = 3\n",
             "pyproject.toml:10: tool.gates: expected a table, got an integer",
         ),
+        (
+            '[tool.gates.tests]\ncompare_with = "previous"\n',
+            'pyproject.toml:10: tool.gates.tests.compare_with: expected "last" or "last_go",'
+            " got 'previous'",
+        ),
+        (
+            "[tool.gates.tests]\ncompare_with = 1\n",
+            "pyproject.toml:10: tool.gates.tests.compare_with: expected a string, got an integer",
+        ),
+        (
+            '[tool.gates.tests]\nbase_branch = " "\n',
+            "pyproject.toml:10: tool.gates.tests.base_branch: empty branch name",
+        ),
     ],
 )
 def test_bad_config_is_one_line_exit_2(
@@ -394,7 +407,7 @@ def test_the_ledger_is_a_file_not_a_folder(tmp_path: Path, ledger: str) -> None:
     (tmp_path / "demo").mkdir()
     gates_toml = f"[tool.gates]\nledger = {json.dumps(ledger)}\n"
     assert _load_error(tmp_path, gates_toml) == (
-        f"pyproject.toml:10: tool.gates.ledger: expected a database file, got {ledger!r}"
+        f"pyproject.toml:10: tool.gates.ledger: expected a database file or 'git', got {ledger!r}"
     )
 
 
@@ -451,6 +464,8 @@ SECTIONS: dict[str, dict[str, list[Any]]] = {
         "max_risky": [0, 3],
         "max_failure_ratio": [50],
         "unbound_junit": [True],
+        "base_branch": ["main", "release/1.x"],
+        "compare_with": ["last", "last_go"],
     },
     "coverage": {
         "min_total": [80],

@@ -18,7 +18,7 @@ import nox
 import pytest
 from conftest import CLEAN_MODULE, Project, git, init_repo
 
-from gates import __version__, chain, init, templates
+from gates import __version__, chain, init, release_source, templates
 from gates.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -28,7 +28,7 @@ SRC_PYPROJECT = """\
 [project]
 name = "demo-lib"
 version = "1.0.0"
-requires-python = ">=3.12"
+requires-python = ">=3.11"
 optional-dependencies = { test = ["pytest"] }
 
 [tool.ruff]
@@ -38,6 +38,28 @@ line-length = 99   # kept
 branch = true
 source = ["src/demo_lib"]
 """
+
+
+@pytest.fixture(scope="session")
+def release_gates_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This checkout as a wheel, built once: a measuring venv installs it in a second."""
+    out = tmp_path_factory.mktemp("wheel")
+    built = subprocess.run(
+        ["uv", "build", "--wheel", "-q", "--out-dir", str(out), str(REPO)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr
+    return next(out.glob("release_gates-*.whl"))
+
+
+@pytest.fixture
+def from_wheel(release_gates_wheel: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Sessions, and so init's measuring venv, install release-gates from that wheel."""
+    requirement = f"release-gates[tools] @ {release_gates_wheel.as_uri()}"
+    monkeypatch.setenv(chain.RELEASE_GATES_ENV, requirement)
+    return requirement
 
 
 def _src_project(root: Path) -> None:
@@ -73,7 +95,7 @@ def test_detects_src_layout_package_tests_and_tools(tmp_path: Path) -> None:
     assert project.source == "src/demo_lib"
     assert project.src_layout and project.tests == "tests"
     assert project.install == ('"-e"', '".[test]"')
-    assert project.pythons == ("3.12", "3.13")
+    assert project.pythons == ("3.11", "3.12", "3.13")
     assert project.ruff_configured and project.coverage_configured
     assert not project.mypy_configured
 
@@ -93,8 +115,22 @@ def test_detects_flat_layout_and_dependency_group(make_project: Callable[..., Pr
     assert found.install[-1] == '*nox.project.dependency_groups(PYPROJECT, "dev")'
 
 
+def test_detects_a_poetry_project_without_a_project_table(tmp_path: Path) -> None:
+    """Poetry before 2 keeps name, version and Python in [tool.poetry]."""
+    pyproject = (
+        '[tool.poetry]\nname = "demo-lib"\nversion = "2.0"\n'
+        '[tool.poetry.dependencies]\npython = "^3.12"\n'
+        '[tool.poetry.dev-dependencies]\npytest = "^8.1"\n'
+    )
+    _minimal(tmp_path, pyproject, {"demo_lib/__init__.py": ""})
+    found = init.detect(tmp_path)
+    assert (found.name, found.version, found.package) == ("demo-lib", "2.0", "demo_lib")
+    assert found.pythons == ("3.12", "3.13")
+    assert found.install == ('"-e"', '"."', '"pytest>=8.1,<9"')
+
+
 def test_init_measures_and_writes_everything(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], from_wheel: str
 ) -> None:
     _src_project(tmp_path)
     code, out, err = _run(capsys, tmp_path)
@@ -251,7 +287,7 @@ def test_generated_noxfile_without_release_gates_says_how_to_get_it(
     assert ran.stderr == (
         "noxfile.py: error: import of gates halted; None in sys.modules: the gate sessions come "
         "from release-gates; run nox in script mode (the default), or install both: "
-        "uv tool install nox --with release-gates\n"
+        f"uv tool install nox --with '{release_source.installed().script_dependency()}'\n"
     )
 
 
@@ -290,6 +326,20 @@ def _minimal(root: Path, pyproject: str, files: dict[str, str]) -> None:
 
 
 MINIMAL = '[project]\nname = "mini"\nversion = "1.0"\nrequires-python = ">=3.99"\n'
+INSTALLABLE = MINIMAL.replace(">=3.99", ">=3.11") + (
+    '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
+)
+"""A project a measuring venv installs (hatchling: it leaves no build files in the tree)."""
+
+
+def _clean_mini(root: Path) -> None:
+    """A small clean project: formatted, typed, tested, with a readme and no changelog."""
+    files = {
+        "mini/__init__.py": '"""Mini."""\n',
+        "tests/test_mini.py": "import mini\n\n\ndef test_it() -> None:\n    assert mini\n",
+        "README.md": "# mini\n",
+    }
+    _minimal(root, INSTALLABLE.replace('">=3.11"', '">=3.11"\nreadme = "README.md"'), files)
 
 
 def test_no_measure_writes_a_config_a_clean_project_passes(
@@ -297,12 +347,7 @@ def test_no_measure_writes_a_config_a_clean_project_passes(
 ) -> None:
     """Nothing required that could never pass: no coverage without a threshold, no changelog
     check without a changelog, no format check that was never run."""
-    files = {
-        "mini/__init__.py": '"""Mini."""\n',
-        "tests/test_mini.py": "import mini\n\n\ndef test_it() -> None:\n    assert mini\n",
-    }
-    pyproject = MINIMAL.replace(">=3.99", '>=3.11"\nreadme = "README.md')
-    _minimal(tmp_path, pyproject, {**files, "README.md": "# mini\n"})
+    _clean_mini(tmp_path)
     code, _, err = _run(capsys, tmp_path, "--no-measure")
     assert (code, err) == (0, "")
     gates = tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]["gates"]
@@ -316,40 +361,200 @@ def test_no_measure_writes_a_config_a_clean_project_passes(
     assert main(["decide", "--root", str(tmp_path)]) == 0, capsys.readouterr().out
 
 
-def test_tests_that_cannot_run_and_unformatted_code_start_switched_off(
+@pytest.mark.slow
+def test_no_measure_config_is_go_through_the_generated_noxfile(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _minimal(tmp_path, MINIMAL, {"mini/__init__.py": "x=1\n", "tests/test_x.py": "import nope\n"})
-    code, out, err = _run(capsys, tmp_path, "--json")
-    assert (code, err) == (0, "")
-    outcome = json.loads(out)
-    assert outcome["found"].startswith("mini: flat layout, package mini in mini/, tests in tests/")
-    assert outcome["thresholds"] == {"coverage.min_total": None, "lint.format": False}
-    assert any(n.startswith("pytest exited 2: ") for n in outcome["notes"]), outcome["notes"]
-    gates = tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]["gates"]
-    assert gates["lint"]["format"] is False
-    assert "coverage" not in gates
+    """The same, end to end: `nox -s gates` with the noxfile gates init wrote (its script block
+    and RELEASE_GATES name this checkout, where gates init ran from)."""
+    _clean_mini(tmp_path)
+    assert _run(capsys, tmp_path, "--no-measure")[0] == 0
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "adopt")
+    code, _seconds, log = _nox(tmp_path, "-s", "gates", release_gates=None)
+    decision = json.loads((tmp_path / ".gates/decision.json").read_text())
+    assert (code, decision["verdict"]) == (0, "GO"), log[-3000:]
+    assert [gate["status"] for gate in decision["gates"]] == ["PASS"] * 4
+
+
+def test_a_python_the_project_refuses_gets_the_newest_workflow_python(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _minimal(tmp_path, MINIMAL, {"mini/__init__.py": "X = 1\n"})
+    assert _run(capsys, tmp_path, "--no-measure")[0] == 0
     # A requires-python beyond every version the workflow knows: the newest one.
     assert 'python: ["3.13"]' in (tmp_path / ".github/workflows/gates.yml").read_text()
 
 
+def test_tests_that_cannot_import_exit_2_naming_the_module_and_where_to_declare_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], from_wheel: str
+) -> None:
+    files = {
+        "mini/__init__.py": "X = 1\n",
+        "tests/test_x.py": "import tomli_w\n\n\ndef test_x():\n    assert tomli_w\n",
+        "requirements-dev.txt": "pytest\n",  # declared, but without what the tests import
+    }
+    _minimal(tmp_path, INSTALLABLE, files)
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "project")
+    code, out, err = _run(capsys, tmp_path)
+    assert (code, out) == (2, "")
+    assert err == (
+        "gates: error: tests/test_x.py: the tests cannot run: no module named 'tomli_w'; "
+        "declare it with the test requirements (requirements-dev.txt) and run gates init "
+        "again (nothing was written)\n"
+    )
+    changed = git(tmp_path, "status", "--porcelain", "--untracked-files=all").splitlines()
+    assert [line for line in changed if "__pycache__" not in line] == []
+
+
+@pytest.mark.slow
 def test_tests_that_measure_nothing_leave_no_coverage_threshold(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, from_wheel: str
 ) -> None:
     files = {
         "mini/__init__.py": "X = 1\n",
         "tests/test_x.py": "def test_x():\n    pass\n",
         ".coveragerc": "[run]\nsource = elsewhere\n",  # the project's own settings apply
     }
-    _minimal(tmp_path, MINIMAL, files)
+    _minimal(tmp_path, INSTALLABLE, files)
     outcome = init.run(tmp_path)
     assert outcome.thresholds["coverage.min_total"] is None
     assert "coverage json exited 1: No data to report." in outcome.notes, outcome.notes
     assert "coverage settings" in outcome.found and "no coverage settings" not in outcome.found
 
 
-def test_no_test_folder_is_noted_and_no_tool_table_is_created(tmp_path: Path) -> None:
-    _minimal(tmp_path, MINIMAL, {"mini/__init__.py": "X = 1\n", "ruff.toml": ""})
+USES_TOMLI_W = "import tomli_w\n\nimport mini\n\n\ndef test_x():\n    assert tomli_w and mini.X\n"
+"""A test that needs tomli-w: installed in the measuring venv only when the declaration is read."""
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "files", "project_line", "source"),
+    [
+        pytest.param(
+            "",
+            {"tox.ini": "[testenv]\ndeps = -r requirements/tests.txt\n",
+             "requirements/tests.txt": "tomli-w\n"},
+            'PROJECT = ["-e", ".", "-r", "requirements/tests.txt"]',
+            "tox.ini [testenv] (tox)",
+            id="tox-r-file",
+        ),
+        pytest.param(
+            "",
+            {"requirements-dev.txt": "tomli-w>=1\n"},
+            'PROJECT = ["-e", ".", "-r", "requirements-dev.txt"]',
+            "requirements-dev.txt (requirements file)",
+            id="requirements-dev", marks=pytest.mark.slow,
+        ),
+        pytest.param(
+            '[dependency-groups]\ntest = ["tomli-w"]\n',
+            {},
+            'PROJECT = ["-e", ".", *nox.project.dependency_groups(PYPROJECT, "test")]',
+            "pyproject.toml [dependency-groups] test (dependency group)",
+            id="dependency-group", marks=pytest.mark.slow,
+        ),
+        pytest.param(
+            '[tool.hatch.envs.default]\ndependencies = ["tomli-w"]\n',
+            {},
+            'PROJECT = ["-e", ".", "tomli-w"]',
+            "pyproject.toml [tool.hatch.envs.default] (Hatch environment)",
+            id="hatch-env", marks=pytest.mark.slow,
+        ),
+        pytest.param(
+            '[tool.pdm.dev-dependencies]\ntest = ["tomli-w"]\n',
+            {},
+            'PROJECT = ["-e", ".", "tomli-w"]',
+            "pyproject.toml [tool.pdm.dev-dependencies] test (PDM dev-dependencies)",
+            id="pdm-dev-deps", marks=pytest.mark.slow,
+        ),
+        pytest.param(
+            '[tool.poetry.group.test.dependencies]\ntomli-w = "^1.0"\n',
+            {},
+            'PROJECT = ["-e", ".", "tomli-w>=1.0,<2"]',
+            "pyproject.toml [tool.poetry.group.test.dependencies] (Poetry group)",
+            id="poetry-group", marks=pytest.mark.slow,
+        ),
+    ],
+)  # fmt: skip
+def test_test_requirements_are_measured_and_written_where_declared(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    from_wheel: str,
+    pyproject: str,
+    files: dict[str, str],
+    project_line: str,
+    source: str,
+) -> None:
+    """Each declaration style: init installs what it declares in the measuring venv (the test
+    imports tomli_w), measures, and writes the same into the noxfile."""
+    files = {"mini/__init__.py": "X = 1\n", "tests/test_x.py": USES_TOMLI_W, **files}
+    _minimal(tmp_path, INSTALLABLE + pyproject, files)
+    code, out, err = _run(capsys, tmp_path, "--json")
+    assert (code, err) == (0, "")
+    outcome = json.loads(out)
+    assert outcome["thresholds"]["coverage.min_total"] == 100
+    assert f"test requirements: {source}" in outcome["notes"]
+    assert any(n.endswith(from_wheel) for n in outcome["notes"]), outcome["notes"]
+    assert project_line in (tmp_path / "noxfile.py").read_text()
+
+
+@pytest.mark.slow
+def test_type_baseline_is_what_mypy_finds_beside_the_project_s_dependencies(
+    tmp_path: Path, from_wheel: str
+) -> None:
+    """The chain's typecheck runs where the project's dependencies are installed, so the baseline
+    is recorded there too: the typed return of tomli_w.dumps, not "cannot find tomli_w"."""
+    pyproject = INSTALLABLE.replace(
+        'version = "1.0"', 'version = "1.0"\ndependencies = ["tomli-w"]'
+    )
+    module = 'import tomli_w\n\nTEXT: int = tomli_w.dumps({"a": 1})\n'
+    test = "import mini\n\n\ndef test_it():\n    assert mini.TEXT\n"
+    _minimal(tmp_path, pyproject, {"mini/__init__.py": module, "tests/test_mini.py": test})
+    outcome = init.run(tmp_path)
+    assert "typecheck: 1 findings today, kept in .gates-baseline/typecheck.json" in outcome.notes
+    baseline = json.loads((tmp_path / init.TYPECHECK_BASELINE).read_text())
+    assert [finding["rule"] for finding in baseline["findings"]] == ["assignment"]
+
+
+def test_init_from_an_installed_wheel_writes_that_wheel_into_the_noxfile(
+    tmp_path: Path, release_gates_wheel: Path
+) -> None:
+    """The README's quick start from a wheel: the chain installs the wheel gates init ran from
+    (PEP 610 direct_url.json), and a release from an index once nothing records another."""
+    venv, project = tmp_path / "venv", tmp_path / "project"
+    for command in (
+        ["uv", "venv", "-q", "--python", sys.executable, str(venv)],
+        ["uv", "pip", "install", "-q", "--python", str(venv / "bin/python"), release_gates_wheel],
+    ):
+        subprocess.run(command, check=True, capture_output=True)
+    _minimal(project, INSTALLABLE, {"mini/__init__.py": "X = 1\n"})
+    init_command = [str(venv / "bin/gates"), "init", "--no-measure", "--force", "--root", project]
+
+    def written() -> tuple[list[str], str]:
+        ran = subprocess.run(init_command, capture_output=True, text=True, check=False)
+        assert (ran.returncode, ran.stderr) == (0, ""), ran.stdout
+        text = (project / "noxfile.py").read_text()
+        script = nox.project.load_toml(project / "noxfile.py")["dependencies"]
+        return script, next(line for line in text.splitlines() if line.startswith("RELEASE_GATES"))
+
+    wheel = release_gates_wheel.as_uri()
+    assert written() == (
+        ["nox>=2026.10", f"release-gates @ {wheel}"],
+        f'RELEASE_GATES = "release-gates[tools] @ {wheel}"',
+    )
+    # Installed from an index, a distribution has no direct_url.json.
+    next(venv.glob("lib/python*/site-packages/release_gates-*.dist-info/direct_url.json")).unlink()
+    assert written() == (
+        ["nox>=2026.10", f"release-gates>={__version__}"],
+        f'RELEASE_GATES = "release-gates[tools]=={__version__}"',
+    )
+
+
+@pytest.mark.slow
+def test_no_test_folder_is_noted_and_no_tool_table_is_created(
+    tmp_path: Path, from_wheel: str
+) -> None:
+    _minimal(tmp_path, INSTALLABLE, {"mini/__init__.py": "X = 1\n", "ruff.toml": ""})
     outcome = init.run(tmp_path)
     assert "no test folder found" in outcome.notes
     assert "ruff settings, no mypy settings" in outcome.found
@@ -459,15 +664,19 @@ def real_sdist(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     return found[-1]
 
 
-def _nox(root: Path, *args: str) -> tuple[int, float, str]:
+def _nox(
+    root: Path, *args: str, release_gates: str | None = f"{REPO}[tools]"
+) -> tuple[int, float, str]:
+    """``nox ARGS`` in ``root``; ``release_gates``: $RELEASE_GATES (None: what the noxfile says)."""
     started = time.perf_counter()
+    env = {k: v for k, v in os.environ.items() if k != chain.RELEASE_GATES_ENV}
     proc = subprocess.run(
         [sys.executable, "-m", "nox", *args],
         cwd=root,
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, "RELEASE_GATES": f"{REPO}[tools]"},
+        env={**env, **({chain.RELEASE_GATES_ENV: release_gates} if release_gates else {})},
     )
     return proc.returncode, time.perf_counter() - started, proc.stdout + proc.stderr
 

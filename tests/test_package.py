@@ -21,8 +21,10 @@ NO_ISOLATION = "\n[tool.gates.package]\nisolation = false\n"
 """For tests about judging, not building: the first test covers the default isolated build."""
 
 
-def run_gate(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, object]]:
-    code = main(["package", "--root", str(root), "--json"])
+def run_gate(
+    root: Path, capsys: pytest.CaptureFixture[str], *options: str
+) -> tuple[int, dict[str, object]]:
+    code = main(["package", "--root", str(root), "--json", *options])
     return code, json.loads(capsys.readouterr().out)
 
 
@@ -56,7 +58,7 @@ def test_builds_checks_installs_and_hashes_every_file(
         ]
     installs = root / ".gates" / install_check.CACHE
     [venv] = [p for p in installs.iterdir() if p.is_dir()]
-    code, again = run_gate(root, capsys)
+    code, again = run_gate(root, capsys, "--fresh")
     assert code == 0
     assert again["details"]["artifacts"] == details["artifacts"]  # type: ignore[index]
     # The wheel went into the same venv again: its requirements did not change.
@@ -318,3 +320,28 @@ def test_package_and_release_config_errors(
     err = capsys.readouterr().err
     assert err.startswith("gates: error: pyproject.toml:")
     assert err.rstrip("\n").endswith(message)
+
+
+def test_an_unchanged_package_is_reused_while_its_built_files_are_as_built(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_project(tmp_path / "demo", extra=NO_ISOLATION)
+    code, built = run_gate(root, capsys)
+    assert code == 0, built["summary"]
+
+    code = main(["package", "--root", str(root)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.endswith(
+        f"package: reused result from {built['started_at']} (--fresh runs it again)\n"
+    )
+
+    # release publish uploads exactly these files: one gone, the gate builds them again.
+    wheel = root / ".gates" / "dist" / str(built["tree"]) / "gates_demo-0.1.0-py3-none-any.whl"
+    wheel.unlink()
+    code = main(["package", "--root", str(root)])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert "reused result" not in captured.out
+    assert captured.err == "gates: package: not reused: the files its run left changed\n"
+    assert wheel.is_file()

@@ -12,7 +12,7 @@ import pytest
 
 from gates.errors import ConfigError, LedgerError
 from gates.ledger.postgres import PostgresLedger
-from gates.redact import Redactor, shown_url, url_credentials
+from gates.redact import Redactor, bare_url, shown_url, url_credentials
 from gates.smoke.evidence import excerpt
 
 SECRET = "Pa'ss\"w0  rd<&>/+%é\\"
@@ -165,3 +165,30 @@ def test_an_excerpt_cut_never_leaves_part_of_a_mask() -> None:
 
     assert excerpt(body) == "x" * 297 + " …"
     assert excerpt("a  b\n c") == "a b c"
+
+
+@pytest.mark.parametrize(
+    ("url", "bare"),
+    [
+        ("https://robot:pw@host.example/things/7?token=abc#top", "https://host.example/things/7"),
+        ("/things/7?sig=abc", "/things/7"),
+        ("/things/7#x", "/things/7"),
+        ("/things/7", "/things/7"),
+        ("http://[::1/x?token=abc", "http://[::1/x"),
+    ],
+)
+def test_bare_url_keeps_what_names_the_resource(url: str, bare: str) -> None:
+    assert bare_url(url) == bare
+
+
+def test_a_location_s_credentials_are_masked_from_then_on() -> None:
+    redactor = Redactor()
+
+    redactor.add_url_tokens(
+        "https://robot:pw-123456@h/x?access_token=tok-123456&X-Amz-Signature=sig-123456"
+        "&version=latest-v2&code=abc"
+    )
+
+    assert redactor.text("pw-123456 tok-123456 sig-123456 latest-v2 abc") == (
+        "*** *** *** latest-v2 abc"
+    )

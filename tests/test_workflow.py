@@ -38,9 +38,55 @@ def test_permissions_are_least_privilege() -> None:
     assert DATA["permissions"] == {}
     for name, job in JOBS.items():
         expected = {"contents": "read"}
+        if name == "gates":
+            expected = {"contents": "write"}  # the ledger ref
         if name == "release":
             expected = {"contents": "write", "id-token": "write"}
         assert job["permissions"] == expected, name
+
+
+def test_the_gates_and_release_jobs_share_the_git_ledger_on_origin() -> None:
+    fork = "github.event.pull_request.head.repo.fork"
+    assert JOBS["gates"]["env"] == {"GATES_LEDGER_REMOTE": f"${{{{ !{fork} && 'origin' || '' }}}}"}
+    assert JOBS["release"]["env"] == {"GATES_LEDGER_REMOTE": "origin"}
+    for name in ("tests", "workflow-lint"):
+        assert "env" not in JOBS[name]
+
+
+def test_only_the_chain_step_holds_the_token_and_the_checkout_keeps_none() -> None:
+    holding = [
+        (job, step.get("name"))
+        for job, step in _steps()
+        if "github.token" in json.dumps(step.get("env", {}))
+    ]
+    assert holding == [("gates", "Gate chain")]
+    checkout = JOBS["gates"]["steps"][0]
+    assert checkout["with"]["persist-credentials"] is False
+    chain = _step("gates", "Gate chain")
+    assert chain["env"]["LEDGER_TOKEN"] == "${{ github.token }}"
+    assert chain["run"].splitlines()[-1] == 'nox -s gates -- --shards "${RUNNER_TEMP}/shards"'
+
+
+def test_the_chain_steps_git_credentials_reach_a_git_remote_as_a_header(tmp_path: Path) -> None:
+    # The step's shell with `nox` replaced: what git would be configured with, from env only.
+    script = _step("gates", "Gate chain")["run"].replace(
+        'nox -s gates -- --shards "${RUNNER_TEMP}/shards"', "git config --get-regexp extraheader"
+    )
+    env = {
+        **os.environ,
+        "LEDGER_TOKEN": "t0ken",
+        "GITHUB_SERVER_URL": "https://github.com",
+        "RUNNER_TEMP": str(tmp_path),
+        "GIT_CONFIG_GLOBAL": os.devnull,
+    }
+    done = subprocess.run(
+        ["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    header = "AUTHORIZATION: basic eC1hY2Nlc3MtdG9rZW46dDBrZW4="  # x-access-token:t0ken
+    assert done.stdout == (
+        f"::add-mask::eC1hY2Nlc3MtdG9rZW46dDBrZW4=\nhttp.https://github.com/.extraheader {header}\n"
+    )
 
 
 def test_no_expression_is_interpolated_into_a_shell_command() -> None:
@@ -76,7 +122,7 @@ def _names(job: str) -> list[str]:
     return [step.get("name", "") for step in JOBS[job]["steps"]]
 
 
-def test_the_release_job_refuses_a_ledger_that_does_not_end_at_the_gates_jobs_head() -> None:
+def test_the_release_job_refuses_a_ledger_that_does_not_hold_the_gates_jobs_decision() -> None:
     gates, release = JOBS["gates"], JOBS["release"]
     assert gates["outputs"]["ledger_head"] == "${{ steps.head.outputs.ledger_head }}"
     assert _step("gates", "Ledger head")["id"] == "head"
@@ -84,9 +130,12 @@ def test_the_release_job_refuses_a_ledger_that_does_not_end_at_the_gates_jobs_he
     assert _names("gates").index("Ledger head") == _names("gates").index("Gate chain") + 1
     verify = _step("release", "Verify the ledger")
     assert verify["env"] == {"LEDGER_HEAD": "${{ needs.gates.outputs.ledger_head }}"}
-    assert verify["run"].splitlines()[-1] == (
-        '.nox/release/bin/gates ledger verify --expect-head "$LEDGER_HEAD"'
-    )
+    # Pulled from origin first; other runs may have appended since, so the decision must be
+    # held (its hash covers every record before it), not be the newest.
+    assert verify["run"].splitlines()[-2:] == [
+        ".nox/release/bin/gates ledger sync",
+        '.nox/release/bin/gates ledger verify --expect-record "$LEDGER_HEAD"',
+    ]
     order = _names("release")
     # After the download, before the production decision appends to it and before publishing.
     assert order.index("Download gated state") + 1 == order.index("Verify the ledger")

@@ -19,6 +19,8 @@ SERVICE_FAULTS    comma-separated faults, for testing the smoke gate against a b
     slow-version=SECONDS      /version answers after SECONDS (a slow endpoint)
     version-fails-after=N     /version answers 500 once it has answered N requests
     create-answers-200        creating a lead or an MCP server answers 200, not 201
+    delete-fails=N            deleting a lead answers 500 to its first N requests (a cleanup
+                              that fails once: the next run must remove the leftover)
 """
 
 from __future__ import annotations
@@ -113,6 +115,7 @@ def create_app() -> Starlette:
     ready_failures = [int(faults.get("ready-fails") or 0)]  # mutable: counts down
     version_requests = [0]  # mutable: counts up
     created = 200 if "create-answers-200" in faults else 201
+    delete_failures = [int(faults.get("delete-fails") or 0)]  # mutable: counts down
 
     @contextlib.contextmanager
     def database() -> Iterator[sqlite3.Connection]:
@@ -246,6 +249,9 @@ def create_app() -> Starlette:
 
     @authenticated
     async def lead(request: Request, user: sqlite3.Row) -> Response:
+        if delete_failures[0] > 0:
+            delete_failures[0] -= 1
+            return error(500, "lead store unavailable")
         with database() as conn:
             workspace_id = workspace_of(conn, request, user)
             cursor = conn.execute(

@@ -12,8 +12,10 @@ Public Python API (stable: the CLI, the release steps and users' scripts rely on
         result.ok
 
 - :func:`open_ledger` picks the store: PostgreSQL when ``GATES_LEDGER_URL`` is set (or a
-  ``postgresql://`` URL is given), else the SQLite file ``[tool.gates] ledger`` (default
-  ``.gates/ledger.db``, relative to the project root). The schema is created or migrated forward on
+  ``postgresql://`` URL is given); git (:mod:`gates.ledger.git`, the ref ``refs/gates/ledger``)
+  when ``GATES_LEDGER_REMOTE`` names a remote to push to or ``[tool.gates] ledger = "git"``;
+  else the SQLite file ``[tool.gates] ledger`` (default ``.gates/ledger.db``, relative to the
+  project root). The schema is created or migrated forward on
   open. Every failure is a :class:`LedgerError` with a one-line message that never shows a password.
 - :class:`Ledger` (the protocol both stores implement): ``append(kind, payload) -> Record``,
   ``records(kind=None, *, limit=None)``, ``latest_decision(tree)``, ``verify()``, ``close()``;
@@ -36,13 +38,15 @@ from pathlib import Path
 from typing import TextIO
 
 from gates.config import GatesConfig
-from gates.errors import LedgerError
+from gates.errors import ConfigError, LedgerError
 from gates.ledger.chain import canonical
 from gates.ledger.interface import Ledger, Record, RecordKind, Verification
 from gates.ledger.store import SCHEMA_VERSION, decision_of
+from gates.ledger_setting import GIT_LEDGER, REMOTE_NAME
 from gates.model import Decision, GateResult, JSONValue
 
 URL_VARIABLE = "GATES_LEDGER_URL"
+REMOTE_VARIABLE = "GATES_LEDGER_REMOTE"
 DEFAULT_PATH = ".gates/ledger.db"
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
@@ -56,7 +60,8 @@ def open_ledger(
 
     ``location``: a project's config (its ``ledger`` setting, relative to its root), a SQLite file
     path, a ``postgresql://`` URL, or None for ``.gates/ledger.db`` in the current folder.
-    ``GATES_LEDGER_URL`` in ``environ`` (default ``os.environ``) overrides all of them.
+    ``GATES_LEDGER_URL`` in ``environ`` (default ``os.environ``) overrides all of them; with a
+    project's config, ``GATES_LEDGER_REMOTE`` picks the git ledger pushed to that remote.
     """
     env = os.environ if environ is None else environ
     url = env.get(URL_VARIABLE, "").strip()
@@ -64,6 +69,9 @@ def open_ledger(
         if not url.startswith(_POSTGRES_SCHEMES):
             raise LedgerError(f"{URL_VARIABLE}: expected a postgresql:// URL")
         return _postgres(url)
+    remote = env.get(REMOTE_VARIABLE, "").strip()
+    if isinstance(location, GatesConfig) and (remote or location.ledger == GIT_LEDGER):
+        return _git(location, remote)
     if isinstance(location, GatesConfig):
         if location.ledger.startswith(_POSTGRES_SCHEMES):
             raise LedgerError(
@@ -81,6 +89,25 @@ def _sqlite(path: Path) -> Ledger:
     from gates.ledger.sqlite import SqliteLedger
 
     return SqliteLedger(path)
+
+
+def _git(config: GatesConfig, env_remote: str) -> Ledger:
+    """The git store of the project's repository; a setting it cannot honour is a ConfigError."""
+    from gates.ledger.git import GitLedger
+    from gates.ledger.gitrepo import GitRepo
+
+    where = f"{config.file.name}: tool.gates"
+    key, remote = (REMOTE_VARIABLE, env_remote) if env_remote else (f"{where}.ledger", None)
+    repo = GitRepo(config.root)
+    if not repo.is_repository():
+        raise ConfigError(
+            f"{key}: the git ledger lives in the project's repository; {config.root} is not in one"
+        )
+    if not env_remote and config.ledger_remote is not None:
+        key, remote = f"{where}.ledger_remote", config.ledger_remote
+    if remote is not None and not (REMOTE_NAME.match(remote) and repo.has_remote(remote)):
+        raise ConfigError(f"{key}: no git remote named {remote!r} in {config.root}")
+    return GitLedger(repo, remote=remote)
 
 
 def _postgres(url: str) -> Ledger:
@@ -107,18 +134,35 @@ def result_digest(data: Mapping[str, JSONValue]) -> str:
     return hashlib.sha256(canonical(data).encode("utf-8")).hexdigest()
 
 
-def record_result(ledger: Ledger, result: GateResult) -> Record:
-    """Append the digest of a recorded result, so an edited results file is detected."""
-    return ledger.append(
-        RecordKind.RESULT,
-        {
-            "gate": result.gate,
-            "tree": result.tree,
-            "status": result.status.value,
-            "started_at": result.started_at,
-            "digest": result_digest(result.to_dict()),
-        },
-    )
+def record_result(
+    ledger: Ledger,
+    result: GateResult,
+    *,
+    inputs: Mapping[str, str] | None = None,
+    outputs: str | None = None,
+    reused_digest: str | None = None,
+) -> Record:
+    """Append the digest of a recorded result, so an edited results file is detected.
+
+    ``inputs``: what the result depends on (:mod:`gates.reuse`); ``outputs``: the digest of the
+    files its run left. ``reused_digest``: the result was not produced now but stands again for
+    the same inputs (``started_at`` says when its run was); this is the digest of its results file
+    as read, which re-serialising the parsed result need not reproduce.
+    """
+    payload: dict[str, JSONValue] = {
+        "gate": result.gate,
+        "tree": result.tree,
+        "status": result.status.value,
+        "started_at": result.started_at,
+        "digest": reused_digest or result_digest(result.to_dict()),
+    }
+    if inputs is not None:
+        payload["inputs"] = dict(inputs)
+    if outputs is not None:
+        payload["outputs"] = outputs
+    if reused_digest is not None:
+        payload["reused"] = True
+    return ledger.append(RecordKind.RESULT, payload)
 
 
 def export(ledger: Ledger, out: TextIO) -> int:
@@ -132,6 +176,7 @@ def export(ledger: Ledger, out: TextIO) -> int:
 
 __all__ = [
     "DEFAULT_PATH",
+    "REMOTE_VARIABLE",
     "SCHEMA_VERSION",
     "URL_VARIABLE",
     "Ledger",

@@ -9,10 +9,13 @@ with ``name`` and ``blocks``). Anything absent shows as ``-``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from gates import targets as plan_targets
 from gates.details import BucketsDetails
+from gates.jsonfields import by_field
 from gates.ledger.interface import Ledger, Record, RecordKind
+from gates.ledger.smoke_trend import SMOKE, SmokeFigures, smoke_figures
 from gates.ledger.store import decision_of
 from gates.model import Decision, GateResult, JSONValue, MetricValue
 
@@ -34,8 +37,18 @@ class HistoryRow:
     skipped: int | None
     coverage: float | None
     """Percent covered."""
-    blocking: tuple[str, ...] | None
+    blocking_buckets: tuple[str, ...] | None
     """Blocking buckets (None when no buckets result was recorded)."""
+    smoke: SmokeFigures | None = None
+    decided_by: str | None = None
+    reason: str | None = None
+    target: plan_targets.Target | None = None
+    """The release plan's target in force on the decision's day (``[tool.gates.targets]``)."""
+
+    @property
+    def behind(self) -> tuple[str, ...]:
+        """The figures that miss the target (``pass_rate``, ``failing``, ``coverage``)."""
+        return plan_targets.behind(self, self.target)
 
     @property
     def pass_rate(self) -> float | None:
@@ -45,17 +58,7 @@ class HistoryRow:
         return 100.0 * self.passed / (self.passed + self.failed)
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return {
-            "decision": self.decision,
-            "date": self.date,
-            "version": self.version,
-            "verdict": self.verdict,
-            "passed": self.passed,
-            "failed": self.failed,
-            "skipped": self.skipped,
-            "coverage": self.coverage,
-            "blocking_buckets": list(self.blocking) if self.blocking is not None else None,
-        }
+        return {**by_field(self), "behind": list(self.behind)}
 
 
 def row(decision: Decision) -> HistoryRow:
@@ -75,18 +78,26 @@ def row(decision: Decision) -> HistoryRow:
         coverage=(
             _float(coverage.metrics.get("percent_covered")) if coverage is not None else None
         ),
-        blocking=_blocking(results.get("buckets")),
+        blocking_buckets=_blocking(results.get("buckets")),
+        smoke=smoke_figures(results.get(SMOKE)),
+        decided_by=decision.decided_by,
+        reason=decision.reason,
     )
 
 
-def rows(records: Sequence[Record]) -> list[HistoryRow]:
-    """One row per decision record, oldest first."""
-    return [row(decision_of(r)) for r in records if r.kind is RecordKind.DECISION]
+def rows(
+    records: Sequence[Record], targets: Sequence[plan_targets.Target] = ()
+) -> list[HistoryRow]:
+    """One row per decision record, oldest first, each with the target of its day."""
+    found = [row(decision_of(r)) for r in records if r.kind is RecordKind.DECISION]
+    return [replace(r, target=plan_targets.target_of(targets, r)) for r in found]
 
 
-def history(ledger: Ledger, *, limit: int | None = None) -> list[HistoryRow]:
+def history(
+    ledger: Ledger, *, limit: int | None = None, targets: Sequence[plan_targets.Target] = ()
+) -> list[HistoryRow]:
     """The newest ``limit`` decisions' rows (all when None), oldest first."""
-    return rows(ledger.records(RecordKind.DECISION, limit=limit))
+    return rows(ledger.records(RecordKind.DECISION, limit=limit), targets)
 
 
 def _has_counts(result: GateResult | None) -> bool:
@@ -109,7 +120,10 @@ def _blocking(result: GateResult | None) -> tuple[str, ...] | None:
 
 
 HEADER = ("decision", "date", "version", "verdict", "passed", "failed", "skipped", "coverage",
-          "blocking buckets")  # fmt: skip
+          "blocking buckets", "smoke", "smoke p95", "vs target", "decided by",
+          "reason")  # fmt: skip
+REASON_SHOWN = 40
+"""Characters of a reason the table shows (``--json`` has it whole)."""
 
 
 def cells(entry: HistoryRow) -> tuple[str, ...]:
@@ -121,7 +135,9 @@ def cells(entry: HistoryRow) -> tuple[str, ...]:
     coverage = (
         "-" if entry.coverage is None else f"{entry.coverage:.2f}".rstrip("0").rstrip(".") + "%"
     )
-    blocking = "-" if entry.blocking is None else (", ".join(entry.blocking) or "none")
+    blocking = (
+        "-" if entry.blocking_buckets is None else (", ".join(entry.blocking_buckets) or "none")
+    )
     return (
         entry.decision,
         entry.date[:16].replace("T", " "),
@@ -132,7 +148,33 @@ def cells(entry: HistoryRow) -> tuple[str, ...]:
         show(entry.skipped),
         coverage,
         blocking,
+        *_smoke_cells(entry.smoke),
+        _versus(entry),
+        _one_line(entry.decided_by),
+        _one_line(entry.reason, REASON_SHOWN),
     )
+
+
+def _smoke_cells(smoke: SmokeFigures | None) -> tuple[str, str]:
+    """``14/15`` checks passed and the p95 (``-`` without a smoke result)."""
+    if smoke is None:
+        return "-", "-"
+    p95 = "-" if smoke.p95_ms is None else f"{smoke.p95_ms:.0f} ms"
+    return f"{smoke.passed}/{smoke.checks}", p95
+
+
+def _versus(entry: HistoryRow) -> str:
+    if entry.target is None:
+        return "-"
+    return f"behind: {', '.join(entry.behind)}" if entry.behind else "on track"
+
+
+def _one_line(text: str | None, limit: int | None = None) -> str:
+    """Text a person gave, on one table line (cut to ``limit`` characters)."""
+    if not text:
+        return "-"
+    line = " ".join(text.split())
+    return line if limit is None or len(line) <= limit else line[: limit - 1] + "…"
 
 
 def render(entries: Sequence[HistoryRow]) -> str:

@@ -1,20 +1,22 @@
 """The ledger contract: an append-only, hash-chained store of decisions, sign-offs, release steps.
 
-Implementations: :mod:`gates.ledger.sqlite` (default, one machine) and
-:mod:`gates.ledger.postgres` (shared by many CI runners). Both keep the same chain: every record
-carries the previous record's hash and its own sha256 over a canonical JSON form, so an edited or
-deleted record is detected by :meth:`Ledger.verify`.
+Implementations: :mod:`gates.ledger.sqlite` (default, one machine), :mod:`gates.ledger.git`
+(the ref ``refs/gates/ledger`` of the project's repository, pushed to a remote: history that
+outlives CI runners with no server) and :mod:`gates.ledger.postgres` (shared by many CI runners).
+All keep the same chain: every record carries the previous record's hash and its own sha256 over a
+canonical JSON form, so an edited or deleted record is detected by :meth:`Ledger.verify`.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from types import TracebackType
-from typing import Protocol
+from typing import Protocol, Self
 
 from gates.errors import LedgerError
+from gates.jsonfields import by_field
 from gates.model import Decision, JSONValue
 
 
@@ -23,6 +25,8 @@ class RecordKind(StrEnum):
     SIGNOFF = "signoff"
     RELEASE_STEP = "release_step"
     RESULT = "result"
+    SMOKE = "smoke"
+    """One smoke run: its checks' outcomes, latency, the leftovers it left and those it closed."""
 
 
 @dataclass(frozen=True)
@@ -41,14 +45,7 @@ class Record:
 
     def to_dict(self) -> dict[str, JSONValue]:
         """The export form (one JSON line of ``gates ledger export``)."""
-        return {
-            "seq": self.seq,
-            "kind": self.kind.value,
-            "created_at": self.created_at,
-            "payload": dict(self.payload),
-            "prev_hash": self.prev_hash,
-            "hash": self.hash,
-        }
+        return by_field(self)
 
 
 @dataclass(frozen=True)
@@ -67,13 +64,7 @@ class Verification:
         return self.first_bad is None and self.problem is None
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return {
-            "ok": self.ok,
-            "records": self.records,
-            "first_bad": self.first_bad,
-            "problem": self.problem,
-            "head": self.head,
-        }
+        return {"ok": self.ok, **by_field(self)}
 
 
 class Ledger(Protocol):
@@ -108,14 +99,22 @@ class Ledger(Protocol):
 
     def __enter__(self) -> Ledger: ...
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         """Closes the ledger."""
         ...
 
 
-__all__ = ["Ledger", "LedgerError", "Record", "RecordKind", "Verification"]
+class ClosedOnExit(ABC):
+    """``with x:`` closes ``x`` on the way out."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+__all__ = ["ClosedOnExit", "Ledger", "LedgerError", "Record", "RecordKind", "Verification"]

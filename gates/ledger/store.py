@@ -10,7 +10,6 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import replace
-from types import TracebackType
 from typing import Any
 
 from gates.errors import LedgerError
@@ -24,7 +23,7 @@ from gates.ledger.chain import (
     record_hash,
     verify_rows,
 )
-from gates.ledger.interface import Record, RecordKind, Verification
+from gates.ledger.interface import ClosedOnExit, Record, RecordKind, Verification
 from gates.model import Decision, JSONValue, utcnow
 
 # Schema history. Each entry is one forward migration, applied in one transaction; never edit an
@@ -51,7 +50,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 _COLUMNS = "seq, kind, created_at, tree, payload, prev_hash, hash"
 
 
-class SqlLedger:
+class SqlLedger(ClosedOnExit):
     """A ledger over a SQL database (see :class:`gates.ledger.interface.Ledger`)."""
 
     int_type = "INTEGER"
@@ -230,17 +229,6 @@ class SqlLedger:
     def close(self) -> None:
         with self._guard("close"):
             self._close()
-
-    def __enter__(self) -> SqlLedger:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _record(self, row: StoredRow | BadRow) -> Record:
         try:

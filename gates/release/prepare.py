@@ -15,6 +15,7 @@ import tomlkit
 from packaging.version import InvalidVersion, Version
 
 from gates import changelog
+from gates.jsonfields import by_field
 from gates.model import JSONValue
 from gates.release.errors import ReleaseError
 from gates.release.tags import last_tag
@@ -44,13 +45,7 @@ class Prepared:
     commit: str | None = None
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return {
-            "version": self.version,
-            "previous_tag": self.previous_tag,
-            "changed": list(self.changed),
-            "dynamic": self.dynamic,
-            "commit": self.commit,
-        }
+        return by_field(self)
 
 
 def _check_new_version(text: str, last: tuple[str, Version] | None) -> None:

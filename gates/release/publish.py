@@ -20,6 +20,7 @@ from gates import changelog, checklist, dist, package
 from gates.config import GatesConfig, Priority
 from gates.details import PackageDetails
 from gates.errors import GatesError
+from gates.jsonfields import by_field
 from gates.ledger.interface import Ledger, RecordKind
 from gates.model import Decision, JSONValue
 from gates.redact import Redactor
@@ -97,14 +98,7 @@ class Published:
     dry_run: bool
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return {
-            "project": self.project,
-            "version": self.version,
-            "decision": self.decision,
-            "repository_url": self.repository_url,
-            "dry_run": self.dry_run,
-            "steps": [s.to_dict() for s in self.steps],
-        }
+        return by_field(self)
 
 
 def _require_clean(workspace: Workspace, tree: str) -> None:

@@ -38,6 +38,8 @@ def _totals(totals: Fields) -> str:
 
 
 def _comparison(comparison: Fields) -> list[str]:
+    if (why := comparison.optional_text("no_baseline")) is not None:
+        return ["", "### Since the previous run", "", f"No base to compare with: {why}."]
     parts = ["", f"### Since the previous run ({comparison.text('baseline')})", ""]
     for key, title in (
         ("new", "New failures"),

@@ -10,17 +10,24 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
+from gates import targets
 from gates.details import BUCKETS, BucketsDetails
 from gates.errors import GatesError, LedgerError
 from gates.ledger import Ledger, RecordKind, decision_of
 from gates.ledger.history import HistoryRow, rows
-from gates.model import Decision, Status, Verdict
+from gates.model import Decision, Status, Verdict, utcnow
 from gates.workspace import write_text
 
 TREND = 20
 """How many of the newest decisions the charts show."""
 
-COLORS = {"pass-rate": "#1565c0", "coverage": "#2e7d32", "failures": "#c62828"}
+COLORS = {
+    "pass-rate": "#1565c0",
+    "coverage": "#2e7d32",
+    "failures": "#c62828",
+    "smoke-pass-rate": "#00838f",
+    "smoke-p95": "#6d4c41",
+}
 """Line colour of each chart (tests look for them in a screenshot)."""
 
 _VERDICT_COLORS = {
@@ -50,8 +57,11 @@ th { background: #f4f4f4; } .status { font-weight: 600; }
 """
 
 
-def render(decision: Decision, trend: Sequence[HistoryRow]) -> str:
-    """The page for ``decision`` with ``trend`` (oldest first) in the charts."""
+def render(
+    decision: Decision, trend: Sequence[HistoryRow], days: Sequence[targets.Day] = ()
+) -> str:
+    """The page for ``decision`` with ``trend`` (oldest first) in the charts, and the release
+    plan's ``days`` (:func:`gates.targets.daily`) against their targets."""
     title = " ".join(x for x in (decision.project, decision.version) if x) or "release-gates"
     color = _VERDICT_COLORS[decision.verdict]
     meta = [
@@ -87,7 +97,15 @@ def render(decision: Decision, trend: Sequence[HistoryRow]) -> str:
     parts.append(line_chart("coverage", "Coverage (%)", [r.coverage for r in trend], labels, 100.0))
     failures = [float(r.failed) if r.failed is not None else None for r in trend]
     parts.append(line_chart("failures", "Failing tests", failures, labels, None))
-    parts += ["</div>", "</body></html>", ""]
+    smoke = [r.smoke for r in trend]
+    rates = [s.pass_rate if s is not None else None for s in smoke]
+    parts.append(line_chart("smoke-pass-rate", "Smoke checks passed (%)", rates, labels, 100.0))
+    p95 = [s.p95_ms if s is not None else None for s in smoke]
+    parts.append(line_chart("smoke-p95", "Smoke p95 (ms)", p95, labels, None))
+    parts.append("</div>")
+    if days:
+        parts += ["<h2>Targets (the release plan, by day, UTC)</h2>", _targets(days)]
+    parts += ["</body></html>", ""]
     return "\n".join(parts)
 
 
@@ -124,6 +142,21 @@ def _buckets(decision: Decision) -> str:
         for b in buckets
     ]
     return _table(("Bucket", "Severity", "Failures", "Blocking"), body, "buckets")
+
+
+def _targets(days: Sequence[targets.Day]) -> str:
+    """The daily table; a figure that misses its target is red and the day says ``behind``."""
+    body = []
+    for day in days:
+        cells = [escape(cell) for cell in targets.cells(day)]
+        missed = targets.behind(day.actual, day.target) if day.actual is not None else ()
+        for name, column in (("pass_rate", 1), ("failing", 3), ("coverage", 5)):
+            if name in missed:
+                cells[column] = f'<span class="behind" style="color:#c62828">{cells[column]}</span>'
+        if missed:
+            cells[-1] = f'<strong style="color:#c62828">{cells[-1]}</strong>'
+        body.append(cells)
+    return _table(targets.DAILY_HEADER, body, "targets")
 
 
 def line_chart(
@@ -179,12 +212,15 @@ def line_chart(
     return "\n".join(out)
 
 
-def write(ledger: Ledger, path: Path) -> Path:
-    """Render the newest decision in the project's ledger (with its trend) to ``path``."""
+def write(ledger: Ledger, path: Path, plan: Sequence[targets.Target] = ()) -> Path:
+    """Render the newest decision in the project's ledger (with its trend, and the release
+    ``plan``'s dated targets) to ``path``."""
     records = ledger.records(RecordKind.DECISION, limit=TREND)
     if not records:
         raise LedgerError("no decision recorded yet: run 'gates decide' first")
-    page = render(decision_of(records[-1]), rows(records))
+    trend = rows(records, plan)
+    days = targets.daily(trend, plan, utcnow().date()) if plan else []
+    page = render(decision_of(records[-1]), trend, days)
     target = path.absolute()
     try:
         write_text(target, page)

@@ -42,13 +42,34 @@ def decision(decision: Decision) -> str:
         + (f", version {decision.version}" if decision.version else "")
         + f", decision `{decision.id}`",
         "",
+        *_who_and_why(decision),
+        "",
         table(("Gate", "Status", "Target", "Current", "Gap", "Summary"), rows),
     ]
     if decision.reasons:
         parts += ["", "### Why", "", *(f"- {reason}" for reason in decision.reasons)]
     if decision.waivers:
         parts += ["", "### Waivers used", "", *(f"- {w.label}" for w in decision.waivers)]
+    if decision.checklist:
+        done = sum(mark.checked for mark in decision.checklist)
+        parts += ["", f"### Checklist ({done} of {len(decision.checklist)} checked)", ""]
+        parts += [_line(mark.line) for mark in decision.checklist]
     return "\n".join(parts) + "\n"
+
+
+def _line(text: str) -> str:
+    """Text given by a person (a reason, a note) kept on its one Markdown line."""
+    return " ".join(text.split())
+
+
+def _who_and_why(decision: Decision) -> list[str]:
+    """Who decided, why, and where the release was headed: the audit trail's first question."""
+    return [
+        f"- Decided by: {_line(decision.decided_by or 'not recorded')}",
+        f"- Reason: {_line(decision.reason or 'none given')}",
+        f"- Environment: {_line(decision.environment or 'not given')}"
+        + (f", branch `{decision.branch}`" if decision.branch else ""),
+    ]
 
 
 def result(result: GateResult) -> str:

@@ -19,7 +19,8 @@ import httpx
 from gates.redact import Redactor
 from gates.smoke import http
 from gates.smoke.evidence import Check, Leftover, Outcome
-from gates.smoke.plan import HttpStep
+from gates.smoke.memory import remembered_values
+from gates.smoke.plan import HttpStep, Plan
 from gates.smoke.templating import missing
 
 
@@ -53,10 +54,18 @@ class Artifact:
         return f"{self.step.name} ({self.request}{created})"
 
 
+def _leftover(artifact: Artifact, label: str, why: str, plan: Plan) -> Leftover:
+    """What was left; remembered (step and values) when the answer named what was created."""
+    if artifact.state is ArtifactState.CREATED and artifact.resource:
+        values = remembered_values(artifact.step, artifact.values, plan)
+        return Leftover(label, why, artifact.step.name, values)
+    return Leftover(label, why)
+
+
 async def clean_up(
     client: httpx.AsyncClient,
     artifacts: list[Artifact],
-    base_url: str,
+    plan: Plan,
     redactor: Redactor,
     stop_reason: str | None,
 ) -> tuple[list[Check], list[Leftover]]:
@@ -74,14 +83,14 @@ async def clean_up(
             continue
         if cleanup is None:
             why = f"created ({artifact.status}) and the plan has no cleanup for it"
-            leftovers.append(Leftover(artifact.label, why))
+            leftovers.append(_leftover(artifact, artifact.label, why, plan))
             continue
         name = missing(cleanup.request.path, artifact.values)
         if name:
             why = f"cannot clean up: {{{name}}} was not captured"
-            leftovers.append(Leftover(artifact.label, why))
+            leftovers.append(_leftover(artifact, artifact.label, why, plan))
             continue
-        sent, kwargs = http.build(cleanup.request, artifact.values, base_url, redactor)
+        sent, kwargs = http.build(cleanup.request, artifact.values, plan.base_url, redactor)
         label = f"{artifact.step.name} ({sent.path})"
         expected = "|".join(str(s) for s in cleanup.statuses)
         row = partial(Check, f"cleanup: {artifact.step.name}", "cleanup", sent.method, sent.path)
@@ -90,7 +99,7 @@ async def clean_up(
         except httpx.HTTPError as exc:
             reason = f"cleanup {sent.method} {sent.path} got no answer: {http.describe(exc)}"
             rows.append(row(expected, "no answer", 0.0, Outcome.FAILED, (reason,)))
-            leftovers.append(Leftover(label, reason))
+            leftovers.append(_leftover(artifact, label, reason, plan))
             continue
         ok = answer.status in cleanup.statuses
         rows.append(
@@ -105,7 +114,7 @@ async def clean_up(
         )
         if not ok:
             why = f"cleanup {sent.method} {sent.path} answered {answer.status}"
-            leftovers.append(Leftover(label, why))
+            leftovers.append(_leftover(artifact, label, why, plan))
     return rows, leftovers
 
 

@@ -7,10 +7,11 @@ JSON-round-trippable, so the pure ``judge`` and the reports can work from a reco
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from gates.jsonfields import JSONValue, by_field
 from gates.smoke.latency import Latency, percentile
 from gates.smoke.triage import Triage
 
@@ -60,22 +61,8 @@ class Check:
         """Its failure fails the gate (an advisory step's only makes it WARN)."""
         return self.triage is None or self.triage.blocking
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "method": self.method,
-            "target": self.target,
-            "expected": self.expected,
-            "actual": self.actual,
-            "ms": round(self.ms, 1),
-            "outcome": self.outcome.value,
-            "failures": list(self.failures),
-            "excerpt": self.excerpt,
-            "attempts": self.attempts,
-            "latency": None if self.latency is None else self.latency.to_dict(),
-            "triage": None if self.triage is None else self.triage.to_dict(),
-        }
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {**by_field(self), "ms": round(self.ms, 1)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Check:
@@ -102,9 +89,50 @@ class Leftover:
 
     artifact: str
     reason: str
+    step: str | None = None
+    """The step that created it, when its answer named what it created (an id or a Location):
+    then it is remembered in the ledger, and a later run may remove it with that step's cleanup."""
+    values: Mapping[str, str] = field(default_factory=dict)
+    """What a later cleanup is filled from: the values it was created with, none of them secret."""
 
-    def to_dict(self) -> dict[str, str]:
-        return {"artifact": self.artifact, "reason": self.reason}
+    def to_dict(self) -> dict[str, JSONValue]:
+        return by_field(self)
+
+
+class LeftoverState(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class EarlierLeftover:
+    """A leftover an earlier run recorded in the ledger, and what this run did about it."""
+
+    id: str
+    """``<run id>#<n>``: the run that left it, and which of its leftovers."""
+    artifact: str
+    state: LeftoverState
+    why: str
+    """How it was closed, or why it is still open."""
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return by_field(self)
+
+
+@dataclass(frozen=True)
+class SinceLastRun:
+    """Check outcomes against the previous run of the same plan on the same target (ledger)."""
+
+    previous_run: str | None
+    """Its run id; None when the ledger holds no earlier run of this plan on this target."""
+    newly_failing: tuple[str, ...] = ()
+    """Checks failing now that did not fail then (or did not exist)."""
+    fixed: tuple[str, ...] = ()
+    """Checks that failed then and pass now."""
+    still_failing: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return by_field(self)
 
 
 @dataclass(frozen=True)
@@ -128,6 +156,10 @@ class SmokeRun:
     """``name: METHOD /path`` of each write let through by ``safe = true``."""
     interrupted: str | None = None
     """``SIGINT``, ``SIGTERM``, ``deadline`` or ``fail-fast`` when the steps stopped early."""
+    earlier: tuple[EarlierLeftover, ...] = ()
+    """Leftovers of earlier runs on this target, as the ledger has them, closed or still open."""
+    since: SinceLastRun | None = None
+    """Outcomes against the previous run (None when the run was not compared)."""
 
     @property
     def p50_ms(self) -> float | None:
@@ -154,6 +186,8 @@ class SmokeRun:
             "p95_ms": _round(self.p95_ms),
             "p95_limit_ms": self.p95_limit_ms,
             "requests": len(self.timings_ms),
+            "earlier_leftovers": [item.to_dict() for item in self.earlier],
+            "since_last_run": None if self.since is None else self.since.to_dict(),
         }
 
 

@@ -13,9 +13,10 @@ from gates import tools
 from gates.config import GatesConfig
 from gates.errors import Exit, TargetDownError
 from gates.gate import Gate
+from gates.ledger import RecordKind
 from gates.model import GateResult
 from gates.redact import Redactor
-from gates.smoke import report
+from gates.smoke import memory, report
 from gates.smoke.evidence import SmokeRun
 from gates.smoke.loading import load
 from gates.smoke.plan import Plan
@@ -47,8 +48,10 @@ class SmokeGate(Gate[SmokeRun]):
         self.run: SmokeRun | None = None
 
     def collect(self, project: Project, tree: str) -> SmokeRun:
+        target = self.redactor.text(self.plan.base_url)
+        remembered = memory.read(project.ledger, self._plan_key(project), target)
         try:
-            self.run = collect(self.plan, self.options, self.redactor)
+            self.run = collect(self.plan, self.options, self.redactor, remembered)
         except TargetDownError as exc:
             raise TargetDownError(self.redactor.text(str(exc))) from None
         return self.run
@@ -61,7 +64,12 @@ class SmokeGate(Gate[SmokeRun]):
 
     def recorded(self, project: Project, result: GateResult) -> None:
         if self.run is not None:
+            remembered = memory.payload(self.run, self._plan_key(project), result.status.value)
+            project.ledger.append(RecordKind.SMOKE, self.redactor.deep(remembered))
             report.write(project.workspace.evidence_dir / GATE, self.run, result, self.redactor)
+
+    def _plan_key(self, project: Project) -> str:
+        return memory.plan_key(self.plan.file, project.root)
 
     def render(self, result: GateResult) -> str | None:
         if self.run is None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from gates.errors import ConfigError
 from gates.smoke.latency import Sampling
-from gates.smoke.templating import render_value
+from gates.smoke.templating import render_value, strings
 from gates.smoke.triage import Triage
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -112,6 +112,20 @@ class Request:
     @property
     def safe(self) -> bool:
         return self.method in SAFE_METHODS
+
+    def templates(self) -> list[str]:
+        """Every text of the request that may hold ``{name}`` placeholders."""
+        found = [
+            self.path,
+            *self.headers.values(),
+            *self.query.values(),
+            *(strings(self.json) if self.has_json else ()),
+            self.body or "",
+            *(self.form or {}).values(),
+        ]
+        if self.auth is not None:
+            found += [self.auth.bearer or "", *(self.auth.basic or ())]
+        return found
 
 
 @dataclass(frozen=True)

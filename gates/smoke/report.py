@@ -77,8 +77,42 @@ def _sampled(run: SmokeRun) -> list[tuple[str, Latency]]:
     return [(check.name, check.latency) for check in run.checks if check.latency is not None]
 
 
+def _since(run: SmokeRun) -> list[str]:
+    """``Since the last run …`` and its lists (nothing when the run was not compared)."""
+    since = run.since
+    if since is None:
+        return []
+    if since.previous_run is None:
+        return ["Since the last run: no earlier run of this plan on this target in the ledger"]
+    lines = [
+        f"Since the last run ({since.previous_run}): {len(since.newly_failing)} newly failing,"
+        f" {len(since.fixed)} fixed, {len(since.still_failing)} still failing"
+    ]
+    for title, names in (
+        ("newly failing", since.newly_failing),
+        ("fixed since the last run", since.fixed),
+        ("still failing", since.still_failing),
+    ):
+        if names:
+            lines.append(f"{title}: {', '.join(names)}")
+    return lines
+
+
+def _earlier(run: SmokeRun) -> list[str]:
+    """One line per leftover of an earlier run, with what this run did about it."""
+    return [f"{item.artifact} [{item.id}]: {item.state}: {item.why}" for item in run.earlier]
+
+
 def _tag(check: Check) -> str:
     return f" [{check.triage.label}]" if check.triage else ""
+
+
+def _notes(check: Check, body: str) -> list[str]:
+    """The lines under a failure: the step's owner, files and next action, then the body excerpt
+    (set in ``body``), each when there is one."""
+    notes = [check.triage.details() if check.triage else ""]
+    notes.append(body.format(check.excerpt) if check.excerpt else "")
+    return [note for note in notes if note]
 
 
 def terminal(run: SmokeRun, result: GateResult) -> str:
@@ -98,10 +132,7 @@ def terminal(run: SmokeRun, result: GateResult) -> str:
         out += ["", "Failures:"]
         for check, why in failures:
             out.append(f"  {check.name}{_tag(check)}: {why}")
-            if check.triage and check.triage.details():
-                out.append(f"    {check.triage.details()}")
-            if check.excerpt:
-                out.append(f"    body: {check.excerpt}")
+            out += [f"    {note}" for note in _notes(check, "body: {}")]
     kept = _kept(run)
     if kept:
         out += ["", "Kept responses:"]
@@ -110,8 +141,14 @@ def terminal(run: SmokeRun, result: GateResult) -> str:
     if sampled:
         out += ["", "Latency per step:"]
         out += [f"  {name}: {latency.text()}" for name, latency in sampled]
+    since = _since(run)
+    if since:
+        out += ["", since[0], *(f"  {line}" for line in since[1:])]
     out += ["", "Leftovers:" if run.leftovers else "Leftovers: none"]
     out += [f"  {item.artifact}: {item.reason}" for item in run.leftovers]
+    if run.since is not None or run.earlier:
+        out += ["Earlier leftovers:" if run.earlier else "Earlier leftovers: none open"]
+        out += [f"  {line}" for line in _earlier(run)]
     return "\n".join(out) + "\n"
 
 
@@ -134,10 +171,7 @@ def markdown(run: SmokeRun, result: GateResult) -> str:
             out.append(
                 f"- **{_cell(check.name)}**{_tag(check)} ({check.method} `{check.target}`): {why}"
             )
-            if check.triage and check.triage.details():
-                out.append(f"  {check.triage.details()}")
-            if check.excerpt:
-                out.append(f"  ```\n  {check.excerpt}\n  ```")
+            out += [f"  {note}" for note in _notes(check, "```\n  {}\n  ```")]
     kept = _kept(run)
     if kept:
         out += ["", "### Kept responses", ""]
@@ -151,8 +185,15 @@ def markdown(run: SmokeRun, result: GateResult) -> str:
         for name, latency in sampled:
             figures = " | ".join(f"{value:.0f} ms" for value in latency.figures().values())
             out.append(f"| {_cell(name)} | {latency.count} | {figures} |")
+    since = _since(run)
+    if since:
+        out += ["", "### Since the last run", "", f"- {since[0]}"]
+        out += [f"- {_cell(line)}" for line in since[1:]]
     out += ["", "### Leftovers", ""]
     out += [f"- `{item.artifact}`: {item.reason}" for item in run.leftovers] or ["None."]
+    if run.since is not None or run.earlier:
+        out += ["", "### Earlier leftovers", ""]
+        out += [f"- {_cell(line)}" for line in _earlier(run)] or ["None open."]
     return "\n".join(out) + "\n"
 
 

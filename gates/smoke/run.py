@@ -21,9 +21,9 @@ import httpx
 
 from gates.model import Finding, GateResult, Status, Threshold, utcnow
 from gates.redact import Redactor
-from gates.smoke import server, target
+from gates.smoke import memory, server, target
 from gates.smoke.cleanup import clean_up, ignoring_signals
-from gates.smoke.evidence import Check, Leftover, Outcome, SmokeRun, excerpt
+from gates.smoke.evidence import Check, EarlierLeftover, LeftoverState, Outcome, SmokeRun, excerpt
 from gates.smoke.latency import percentile
 from gates.smoke.plan import HttpStep, Mode, Plan, PlanError
 from gates.smoke.steps import StepRunner, not_run
@@ -67,7 +67,12 @@ def refuse_writes(plan: Plan, options: Options) -> None:
 
 
 async def _run(
-    plan: Plan, options: Options, redactor: Redactor, run_id: str, poll_s: float
+    plan: Plan,
+    options: Options,
+    redactor: Redactor,
+    run_id: str,
+    poll_s: float,
+    remembered: memory.Memory | None,
 ) -> SmokeRun:
     started = utcnow()
     sampled = [s.sampling.concurrency for s in plan.steps if isinstance(s, HttpStep) and s.sampling]
@@ -81,8 +86,11 @@ async def _run(
         await _steps_until_stopped(runner, client)
         with ignoring_signals():
             cleanup_rows, leftovers = await clean_up(
-                client, runner.artifacts, plan.base_url, redactor, runner.stop_reason
+                client, runner.artifacts, plan, redactor, runner.stop_reason
             )
+            earlier: tuple[EarlierLeftover, ...] = ()
+            if remembered is not None:  # then the leftovers of earlier runs, the oldest first
+                earlier = await memory.close(client, plan, remembered, runner.values, redactor)
     for index, step in enumerate(plan.steps):
         if index not in runner.checks:
             runner.checks[index] = not_run(step, f"not run: {runner.stop_reason}")
@@ -106,6 +114,8 @@ async def _run(
         p95_limit_ms=plan.p95_ms,
         safe_writes=plan.safe_writes(),
         interrupted=runner.stop_reason,
+        earlier=earlier,
+        since=None if remembered is None else memory.since(remembered, (*checks, *cleanup_rows)),
     )
     return _redacted(run, redactor)
 
@@ -178,19 +188,26 @@ def _redacted(run: SmokeRun, redactor: Redactor) -> SmokeRun:
         base_url=redactor.text(run.base_url),
         checks=tuple(clean(c) for c in run.checks),
         cleanups=tuple(clean(c) for c in run.cleanups),
-        leftovers=tuple(
-            Leftover(redactor.text(item.artifact), redactor.text(item.reason))
-            for item in run.leftovers
+        leftovers=memory.remembered(run.leftovers, redactor),
+        earlier=tuple(
+            replace(item, artifact=redactor.text(item.artifact), why=redactor.text(item.why))
+            for item in run.earlier
         ),
     )
 
 
-def collect(plan: Plan, options: Options, redactor: Redactor) -> SmokeRun:
-    """Run the plan against the target (the only I/O): start it with --start, then the steps."""
+def collect(
+    plan: Plan, options: Options, redactor: Redactor, remembered: memory.Memory | None = None
+) -> SmokeRun:
+    """Run the plan against the target (the only I/O): start it with --start, then the steps.
+
+    With ``remembered`` (the ledger's memory of this plan on this target), the run is compared
+    with the previous one and removes the earlier leftovers the plan has a cleanup for.
+    """
     run_id = f"{utcnow():%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
     with server.started(options.start, redactor):
         probe = server.START_TIMEOUT_S if options.start else 0.0
-        return asyncio.run(_run(plan, options, redactor, run_id, probe))
+        return asyncio.run(_run(plan, options, redactor, run_id, probe, remembered))
 
 
 # Judge -----------------------------------------------------------------------------------------
@@ -214,10 +231,16 @@ def judge(run: SmokeRun) -> GateResult:
         Finding(f"leftover: {item.artifact}: {item.reason}", rule="leftover")
         for item in run.leftovers
     ]
+    still_open = [item for item in run.earlier if item.state is LeftoverState.OPEN]
+    findings += [
+        Finding(f"earlier leftover {i.id}: {i.artifact}: {i.why}", rule="leftover", new=False)
+        for i in still_open
+    ]
     if passed + len(advisory) < len(rows) or run.leftovers or run.interrupted:
         status = Status.FAIL
     else:
-        status = Status.WARN if flaky or advisory else Status.PASS
+        # An earlier run's leftover is not this build's failure, but it is not clean either.
+        status = Status.WARN if flaky or advisory or still_open else Status.PASS
     summary = f"{passed}/{len(rows)} checks passed"
     if flaky:
         summary += f" ({len(flaky)} flaky)"
@@ -229,6 +252,9 @@ def judge(run: SmokeRun) -> GateResult:
         summary += f" ({len(advisory)} advisory)"
     if run.leftovers:
         summary += f", {len(run.leftovers)} leftover(s)"
+    if run.earlier:
+        closed = len(run.earlier) - len(still_open)
+        summary += f", earlier leftovers: {closed} closed, {len(still_open)} still open"
     if run.interrupted:
         summary += f", stopped early ({run.interrupted})"
     if run.p95_ms is not None:

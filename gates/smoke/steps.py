@@ -12,17 +12,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 
-from gates.redact import Redactor, too_short
+from gates.redact import Redactor, bare_url, too_short
 from gates.smoke import command, http
 from gates.smoke.cleanup import Artifact, ArtifactState
 from gates.smoke.evidence import Check, Outcome
 from gates.smoke.latency import Latency, Sampling
 from gates.smoke.plan import CONNECTION, RUN_ID, CommandStep, HttpStep, Plan, Step, WebSocketStep
-from gates.smoke.templating import missing
+from gates.smoke.templating import missing, strings
 
 if TYPE_CHECKING:
     from gates.smoke.openapi import OpenApi
@@ -218,7 +218,9 @@ class StepRunner:
             if c.json is not None and not c.secret and c.name in captured
         ]
         location = answer.headers.get("location")
-        named = ids or ([f"Location {location}"] if location else [])
+        if location:  # a signed or tokenised Location: its credentials are never shown
+            self.redactor.add_url_tokens(location)
+        named = ids or ([f"Location {bare_url(location)}"] if location else [])
         tracked = artifact.step.cleanup or answer.status == 201 or named
         if 200 <= answer.status < 300 and tracked:
             artifact.state = ArtifactState.CREATED
@@ -250,33 +252,12 @@ class StepRunner:
         )
 
 
-def _strings(value: Any) -> list[str]:
-    """Every string in a JSON value, keys included."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [text for item in value for text in _strings(item)]
-    if isinstance(value, dict):
-        return [text for k, v in value.items() for text in (str(k), *_strings(v))]
-    return []
-
-
 def _missing_values(step: Step, values: Mapping[str, str]) -> str | None:
     if isinstance(step, HttpStep):
-        request = step.request
-        templates = [
-            request.path,
-            *request.headers.values(),
-            *request.query.values(),
-            *(_strings(request.json) if request.has_json else ()),
-            request.body or "",
-            *(request.form or {}).values(),
-        ]
-        if request.auth is not None:
-            templates += [request.auth.bearer or "", *(request.auth.basic or ())]
+        templates = step.request.templates()
     elif isinstance(step, WebSocketStep):
         values = {**values, CONNECTION: "1"}  # filled per connection
-        templates = [step.url, *step.headers.values(), *_strings(list(step.send))]
+        templates = [step.url, *step.headers.values(), *strings(list(step.send))]
         if step.auth is not None:
             templates += [step.auth.bearer or "", *(step.auth.basic or ())]
     else:

@@ -56,3 +56,14 @@ def render_value(value: Any, values: Mapping[str, str]) -> Any:
 def missing(template: str, values: Mapping[str, str]) -> str | None:
     """The first placeholder of ``template`` that ``values`` cannot fill, or None."""
     return next((name for name in placeholders(template) if name not in values), None)
+
+
+def strings(value: Any) -> list[str]:
+    """Every string in a JSON value, keys included: where placeholders can be."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [text for item in value for text in strings(item)]
+    if isinstance(value, dict):
+        return [text for k, v in value.items() for text in (str(k), *strings(v))]
+    return []

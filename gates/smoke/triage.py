@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from gates.jsonfields import JSONValue, by_field
+
 
 class Priority(StrEnum):
     P1 = "P1"
@@ -42,14 +44,8 @@ class Triage:
         ]
         return "; ".join(part for part in parts if part)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "priority": self.priority.value,
-            "blocking": self.blocking,
-            "owner": self.owner,
-            "files": list(self.files),
-            "next": self.next,
-        }
+    def to_dict(self) -> dict[str, JSONValue]:
+        return by_field(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Triage:

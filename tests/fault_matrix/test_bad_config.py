@@ -31,7 +31,7 @@ def assert_refused(project: Project, message: str) -> None:
         ),
         pytest.param(
             '[tool.gates]\nledger = ".gates"\n',
-            "pyproject.toml:10: tool.gates.ledger: expected a database file, got '.gates'",
+            "pyproject.toml:10: tool.gates.ledger: expected a database file or 'git', got '.gates'",
             id="ledger-over-the-gates-folder",
         ),
         pytest.param(

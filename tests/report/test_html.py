@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -17,6 +18,8 @@ from gates.model import Decision, GateOutcome, GateResult, Status, Tier, Verdict
 from gates.report.html import COLORS, render
 
 RUNS = [(40, 5, 2, 71.0), (43, 3, 2, 74.0), (45, 1, 1, 80.0), (47, 0, 1, 84.5), (50, 0, 0, 91.0)]
+SMOKE_RUNS = [(7, 300.0), (8, 250.0), (9, 200.0), (10, 150.0), (10, 120.0)]
+"""Smoke checks passed (of 10) and p95 ms, one per decision."""
 
 PYPROJECT = """\
 [project]
@@ -25,7 +28,11 @@ version = "2.0.0"
 
 [tool.gates]
 required = ["tests", "coverage"]
-advisory = ["buckets"]
+advisory = ["buckets", "smoke"]
+
+[tool.gates.targets]
+2020-01-01 = { pass_rate = 95, failing = 2, coverage = 95 }
+2999-01-01 = { pass_rate = 100, failing = 0, coverage = 99.5 }
 """
 
 
@@ -42,13 +49,16 @@ def chromium() -> str:
 
 def _page(ledger_project: Any) -> Path:
     project = ledger_project(PYPROJECT)
-    for passed, failed, skipped, covered in RUNS:
+    for (passed, failed, skipped, covered), (smoke_passed, p95) in zip(
+        RUNS, SMOKE_RUNS, strict=True
+    ):
         project.record_run(passed, failed, skipped, covered)
         buckets = [{"name": "server-init", "severity": "critical", "count": failed,
                     "blocks": bool(failed)}]  # fmt: skip
         project.record(
             "buckets", {"passed": passed, "failed": failed}, status=Status.PASS, buckets=buckets
         )
+        project.record("smoke", {"checks": 10, "passed": smoke_passed, "p95_ms": p95})
         project.gates("decide")
     page = project.root / "out" / "report.html"
     assert project.gates("report", "--html", str(page)) == (0, f"wrote {page}\n", "")
@@ -117,7 +127,7 @@ def test_chromium_renders_verdict_gates_buckets_and_three_charts(
     assert re.search(r'<span class="verdict" id="verdict"[^>]*>GO</span>', dom)
     assert re.search(r"<td>tests</td><td>required</td><td><span[^>]*>PASS</span>", dom)
     assert "<td>server-init</td><td>critical</td><td>0</td><td>no</td>" in dom
-    for name in ("pass-rate", "coverage", "failures"):
+    for name in COLORS:
         svg = re.search(rf'<svg class="chart" id="chart-{name}".*?</svg>', dom, re.S)
         assert svg is not None, name
         (points,) = re.findall(r'<polyline points="([^"]+)"', svg.group(0))
@@ -125,11 +135,23 @@ def test_chromium_renders_verdict_gates_buckets_and_three_charts(
         assert len(re.findall(r"<circle ", svg.group(0))) == 5
     titles = re.findall(r"<title>([^<]*)</title>", dom)
     assert [t.rsplit(": ", 1)[1] for t in titles if "(" in t] == [
-        # pass rate, then coverage, then failures, oldest first
+        # pass rate, then coverage, failures, smoke pass rate and smoke p95, oldest first
         "88.8889", "93.4783", "97.8261", "100", "100",
         "71", "74", "80", "84.5", "91",
         "5", "3", "1", "0", "0",
+        "70", "80", "90", "100", "100",
+        "300", "250", "200", "150", "120",
     ]  # fmt: skip
+    targets = re.search(r'<table class="targets">.*?</table>', dom, re.S)
+    assert targets is not None
+    rows = re.findall(r"<tr>(.*?)</tr>", targets.group(0), re.S)
+    cells = [re.sub(r"(<[^>]+>)+", "|", row).strip("|") for row in rows[1:]]
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    assert cells == [
+        f"{today}|100%|95%|0|2|91%|95%|behind: coverage",
+        "2999-01-01|-|100%|-|0|-|99.5%|planned",
+    ]
+    assert '<span class="behind" style="color:#c62828">91%</span>' in dom
 
 
 def test_chromium_screenshot_shows_each_chart_line(

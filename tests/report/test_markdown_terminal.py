@@ -11,6 +11,7 @@ import io
 from gold_support import check_gold
 from rich.console import Console
 
+from gates.checkmark import ChecklistMark
 from gates.model import (
     Decision,
     Finding,
@@ -59,6 +60,15 @@ def sample_decision() -> Decision:
         ),
         waivers=(waiver,),
         reasons=("lint: FAIL waived by " + waiver.label,),
+        branch="main",
+        environment="production",
+        decided_by="ana",
+        reason="ship the fix\nfor the\tlogin bug",
+        checklist=(
+            ChecklistMark("CHANGELOG reviewed", "must", True, "signed off by ana at 2026-11-23"),
+            ChecklistMark("All tests pass", "must", True, "gate tests: PASS"),
+            ChecklistMark("docs reviewed", "should", False, "needs: gates signoff ..."),
+        ),
     )
 
 

@@ -1,0 +1,43 @@
+"""One release checklist item as a decision records it: checked or not, and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gates.jsonfields import Fields, JSONValue, by_field
+
+
+@dataclass(frozen=True)
+class ChecklistMark:
+    """A checklist item's state when a decision was made (kept in the ledger with the decision)."""
+
+    item: str
+    priority: str
+    """``must``, ``should`` or ``could``."""
+    checked: bool
+    note: str
+    """Why it is (not) checked: the gate's status, or who signed off and when."""
+
+    @property
+    def line(self) -> str:
+        """A Markdown task-list line: ``- [x] CHANGELOG reviewed (must) — signed off by ana``."""
+        mark = "x" if self.checked else " "
+        return f"- [{mark}] {self.item} ({self.priority}) — {self.note}"
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return by_field(self)
+
+    @classmethod
+    def from_dict(cls, data: object, where: str = "checklist item") -> ChecklistMark:
+        fields = Fields(data, where)
+        return cls(
+            item=fields.text("item"),
+            priority=fields.text("priority"),
+            checked=fields.flag("checked", False),
+            note=fields.text("note", ""),
+        )
+
+    @classmethod
+    def all_from(cls, fields: Fields, key: str) -> tuple[ChecklistMark, ...]:
+        """The list at ``key`` (absent: none, as in decisions recorded before checklists were)."""
+        return tuple(cls.from_dict(item.data, item.where) for item in fields.objects(key))

@@ -1,0 +1,211 @@
+"""``gates init``'s measurement: the project as it is today, measured as the chain will gate it.
+
+The tests run once under coverage in a fresh uv venv on this Python, holding exactly what the
+generated noxfile's sessions install: the project (editable, with its declared test requirements)
+and the same release-gates. A threshold is only written when it was measured; tests that cannot
+run stop ``gates init`` (exit 2) naming what is missing and where to declare it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gates import changelog, config, tools
+from gates.errors import ConfigError, ToolError
+
+_MISSING = re.compile(r"ModuleNotFoundError: No module named '([^']+)'")
+_IMPORTING = re.compile(r"ImportError while importing test module '([^']+)'")
+_COLLECTING = re.compile(r"_ ERROR collecting (\S+) _")
+INSTALL_TIMEOUT_S = 900.0
+INSTALL_ERROR_CHARS = 800
+TESTS_RAN = (0, 1)
+"""pytest's exit codes when every test ran (all passed, some failed), and a gate's (passed,
+failed); gates.testrun names pytest's, but importing it imports pytest, which the environment
+running ``gates init`` may lack."""
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """The project as it is today."""
+
+    coverage_total: float | None
+    """Total percent from one run of its tests, or None when it could not be measured."""
+    coverage_note: str = ""
+    """Why coverage could not be measured (or that tests failed while measuring)."""
+    format_clean: bool | None = None
+    """``ruff format --check`` passes today: only then is the format check switched on (None:
+    not checked, --no-measure)."""
+    changelog_problem: str | None = None
+    """Why the package gate's changelog check would fail today (then it starts switched off)."""
+    environment: str = ""
+    """What the tests were measured in (Python version and what was installed)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """What :func:`measure` needs to know about the project."""
+
+    root: Path
+    source: str
+    """The import package's folder, relative to the root."""
+    tests: str | None
+    version: str | None
+    coverage_configured: bool
+    install: tuple[str, ...]
+    """``pip install`` arguments of the project and its test requirements (run in the root)."""
+    declared_in: str
+    """Where the test requirements are declared, for the message when one is missing."""
+
+
+def changelog_problem(root: Path, version: str | None) -> str | None:
+    """Why the changelog cannot back the package gate's check today, or None when it can."""
+    file = root / (config.PackageConfig().changelog or "CHANGELOG.md")
+    if not file.is_file():
+        return f"no {file.name}"
+    text = file.read_text(encoding="utf-8", errors="replace")  # a stray byte is not fatal here
+    if changelog.section_for(text, version or "0") is None:
+        wanted = f"{version} or {changelog.UNRELEASED}" if version else changelog.UNRELEASED
+        return f"{file.name} has no section for {wanted}"
+    return None
+
+
+def environment(root: Path, venv: Path, install: Sequence[str]) -> Path:
+    """A uv venv at ``venv`` on this Python with ``install`` in it; returns its interpreter.
+
+    The chain's nox sessions build theirs the same way (uv, the Python nox runs on).
+    """
+    made = tools.run(
+        ["uv", "venv", "-q", "--python", sys.executable, str(venv)], cwd=root, timeout_s=120
+    )
+    if made.returncode != 0:
+        raise ToolError(f"uv venv {venv} failed: {made.tail(1)}")
+    python = venv / "bin" / "python"
+    argv = ["uv", "pip", "install", "-q", "--python", str(python), *install]
+    installed = tools.run(argv, cwd=root, timeout_s=INSTALL_TIMEOUT_S)
+    if installed.returncode != 0:
+        # uv wraps its explanation over many lines: all of it, up to a screenful.
+        why = " ".join(installed.tail(40).replace("╰─▶", "").split())
+        why = why if len(why) <= INSTALL_ERROR_CHARS else "…" + why[-INSTALL_ERROR_CHARS:]
+        raise ToolError(
+            f"{root}: uv pip install {' '.join(install)} failed: {why}; "
+            "fix the declared requirements or run gates init --no-measure (nothing was written)"
+        )
+    _gates_import(root, python, install)
+    return python
+
+
+GATES_THAT_RUN_BESIDE_THE_PROJECT = """\
+from gates.gate import BUILTIN, INIT_REQUIRED
+for spec in BUILTIN:
+    if spec.name in INIT_REQUIRED or spec.name == "tests":
+        spec.load()
+"""
+"""Imports every gate the chain runs from day one (smoke waits for a target, and its extra)."""
+
+
+def _gates_import(root: Path, python: Path, install: Sequence[str]) -> None:
+    """The project's pins can hold release-gates' own dependencies below what it imports (a
+    pip-compiled ``packaging==24.0``): every gate would then crash in the chain, so say it now."""
+    ran = tools.run([str(python), "-c", GATES_THAT_RUN_BESIDE_THE_PROJECT], cwd=root, timeout_s=120)
+    if ran.returncode != 0:
+        raise ToolError(
+            f"{root}: release-gates does not import beside {' '.join(install)}: {ran.tail(1)}; "
+            "loosen the pin it names or install release-gates from a release that accepts it "
+            "(nothing was written)"
+        )
+
+
+def cannot_run(target: Target, output: str, exit_code: int) -> ConfigError:
+    """Why the tests could not run, naming missing modules and where to declare them."""
+    missing = sorted(set(_MISSING.findall(output)))
+    where = target.tests or "."
+    module = _IMPORTING.search(output) or _COLLECTING.search(output)
+    if module:
+        found, root = Path(module.group(1)), target.root.resolve()
+        where = (found.relative_to(root) if found.is_relative_to(root) else found).as_posix()
+    if missing:
+        names = ", ".join(repr(name) for name in missing)
+        return ConfigError(
+            f"{where}: the tests cannot run: no module named {names}; declare "
+            f"{'it' if len(missing) == 1 else 'them'} with the test requirements "
+            f"({target.declared_in}) and run gates init again (nothing was written)"
+        )
+    # pytest's "E   SomeError: ..." line says why; else its last line ("Interrupted: ...").
+    lines = [line.strip(" =!") for line in output.splitlines() if line.strip(" =!")]
+    errors = [line[1:].strip() for line in lines if line.startswith("E ")]
+    last = errors[-1] if errors else (lines[-1] if lines else "no output")
+    return ConfigError(
+        f"{where}: the tests cannot run (pytest exit {exit_code}): {last}; "
+        "fix that or run gates init --no-measure (nothing was written)"
+    )
+
+
+def _run_tests(target: Target, python: Path, scratch: Path) -> Measurement | float:
+    """Coverage's total percent, or why it could not be measured."""
+    coverage = [str(python), "-m", "coverage"]
+    data = f"--data-file={scratch / '.coverage'}"
+    # coverage.py reads the project's own settings (.coveragerc, setup.cfg, pyproject) from its
+    # folder; without any, it measures the package with branches, as [tool.coverage.run] written
+    # by gates init will.
+    source = [] if target.coverage_configured else [f"--source={target.source}", "--branch"]
+    tests = tools.run(
+        [*coverage, "run", *source, data, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         str(target.tests)],
+        cwd=target.root,
+        timeout_s=INSTALL_TIMEOUT_S,
+    )  # fmt: skip
+    if tests.returncode not in TESTS_RAN:
+        raise cannot_run(target, tests.stdout, tests.returncode)
+    report = tools.run([*coverage, "json", data, "-o", "-"], cwd=target.root, timeout_s=120)
+    if report.returncode != 0:
+        return Measurement(None, f"coverage json exited {report.returncode}: {report.tail(1)}")
+    total = float(json.loads(report.stdout)["totals"]["percent_covered"])
+    if tests.returncode == TESTS_RAN[1]:
+        return Measurement(total, "some tests fail today: thresholds measured anyway")
+    return total
+
+
+@contextmanager
+def fresh_environment(root: Path, install: Sequence[str]) -> Iterator[Path]:
+    """A uv venv holding ``install`` for as long as the block runs; yields its interpreter."""
+    with tempfile.TemporaryDirectory(prefix="gates-init-") as scratch:
+        yield environment(root, Path(scratch) / "venv", install)
+
+
+def measure(target: Target, python: Path, install: Sequence[str]) -> Measurement:
+    """Measure the project with ``python``, a :func:`fresh_environment` holding ``install``;
+    raises ConfigError (exit 2) when its tests cannot run there."""
+    paths = [target.source, *([target.tests] if target.tests else [])]
+    check = tools.run(["ruff", "format", "--check", *paths], cwd=target.root, timeout_s=120)
+    format_clean = check.returncode == 0
+    problem = changelog_problem(target.root, target.version)
+    if target.tests is None:
+        return Measurement(None, "no test folder found", format_clean, problem)
+    python_version = ".".join(map(str, sys.version_info[:3]))
+    where = f"measured in a fresh uv venv, Python {python_version}: {' '.join(install)}"
+    with tempfile.TemporaryDirectory(prefix="gates-init-data-") as scratch:
+        found = _run_tests(target, python, Path(scratch))
+    if isinstance(found, Measurement):
+        return Measurement(found.coverage_total, found.coverage_note, format_clean, problem, where)
+    return Measurement(found, "", format_clean, problem, where)
+
+
+def run_gate_there(python: Path, root: Path, gate: str, *args: str) -> dict[str, Any]:
+    """``gates GATE --json`` with ``python`` (the measuring venv, as the chain's session runs it):
+    the result it recorded, when it passed or failed; anything else is a ToolError."""
+    argv = [str(python), "-m", "gates", gate, *args, "--json", "--root", str(root)]
+    ran = tools.run(argv, cwd=root, timeout_s=INSTALL_TIMEOUT_S)
+    if ran.returncode not in TESTS_RAN:
+        raise ToolError(
+            f"gates {gate} in the measuring venv exited {ran.returncode}: {ran.tail(1)}"
+        )
+    result: dict[str, Any] = json.loads(ran.stdout)
+    return result

@@ -1,0 +1,60 @@
+"""Why a project's tests cannot run, read from real pytest output."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gates.init_measure import Target, cannot_run
+
+
+def _target(root: Path) -> Target:
+    return Target(root, "mini", "tests", None, False, ("-e", "."), "tox.ini [testenv]")
+
+
+def _pytest(root: Path, test: str) -> tuple[str, int]:
+    (root / "tests").mkdir()
+    (root / "tests/test_x.py").write_text(test)
+    ran = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return ran.stdout, ran.returncode
+
+
+def test_missing_modules_are_named_with_the_test_module(tmp_path: Path) -> None:
+    output, code = _pytest(tmp_path, "import gates_absent_a\nimport gates_absent_b.sub\n")
+    assert code == 2
+    assert str(cannot_run(_target(tmp_path), output, code)) == (
+        "tests/test_x.py: the tests cannot run: no module named 'gates_absent_a'; declare it "
+        "with the test requirements (tox.ini [testenv]) and run gates init again "
+        "(nothing was written)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("test", "why"),
+    [
+        ("def test_x(:\n", "SyntaxError: invalid syntax"),
+        ("raise RuntimeError('no config')\n", "RuntimeError: no config"),
+    ],
+)
+def test_other_collection_errors_quote_pytest(tmp_path: Path, test: str, why: str) -> None:
+    output, code = _pytest(tmp_path, test)
+    assert str(cannot_run(_target(tmp_path), output, code)) == (
+        f"tests/test_x.py: the tests cannot run (pytest exit 2): {why}; fix that or run "
+        "gates init --no-measure (nothing was written)"
+    )
+
+
+def test_no_tests_at_all(tmp_path: Path) -> None:
+    output, code = _pytest(tmp_path, "X = 1\n")
+    assert str(cannot_run(_target(tmp_path), output, code)).startswith(
+        "tests: the tests cannot run (pytest exit 5): no tests ran in "
+    )
