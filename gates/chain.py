@@ -43,6 +43,7 @@ from gates.chain_plan import (
 )
 from gates.errors import Exit
 from gates.gate import BUILTIN
+from gates.release_source import EXTRAS
 
 if TYPE_CHECKING:
     import nox
@@ -96,7 +97,7 @@ def release_gates(default: str | None = None) -> str:
     """What sessions install release-gates from: ``$RELEASE_GATES``, else ``default`` (where
     ``gates init`` found it: a wheel, a checkout), else this very release from an index (with its
     tools), so the ``gates`` command in a session is the one this chain was made for."""
-    return os.environ.get(RELEASE_GATES_ENV) or default or f"release-gates[tools]=={__version__}"
+    return os.environ.get(RELEASE_GATES_ENV) or default or f"release-gates{EXTRAS}=={__version__}"
 
 
 def _install_inputs(requirements: Sequence[str]) -> str:

@@ -19,8 +19,8 @@ from gates import __version__
 DISTRIBUTION = "release-gates"
 PACKAGE_DIR = Path(__file__).resolve().parent
 """The running ``gates`` package."""
-EXTRAS = "[tools]"
-"""What gate sessions install with it: the tools the gates run."""
+EXTRAS = "[tools,smoke]"
+"""What gate sessions install with it: the tools the gates run and the smoke gate's clients."""
 
 
 class Origin(StrEnum):

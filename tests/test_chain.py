@@ -275,7 +275,7 @@ def test_sessions_install_this_release_unless_told_otherwise(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv(chain.RELEASE_GATES_ENV, raising=False)
-    assert chain.release_gates() == f"release-gates[tools]=={__version__}"
+    assert chain.release_gates() == f"release-gates[tools,smoke]=={__version__}"
     wheel = "release-gates[tools] @ file:///w/release_gates-0.1.0-py3-none-any.whl"
     assert chain.release_gates(wheel) == wheel  # where gates init found it
     monkeypatch.setenv(chain.RELEASE_GATES_ENV, "/src/release-gates[tools]")

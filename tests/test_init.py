@@ -57,7 +57,7 @@ def release_gates_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def from_wheel(release_gates_wheel: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """Sessions, and so init's measuring venv, install release-gates from that wheel."""
-    requirement = f"release-gates[tools] @ {release_gates_wheel.as_uri()}"
+    requirement = f"release-gates[tools,smoke] @ {release_gates_wheel.as_uri()}"
     monkeypatch.setenv(chain.RELEASE_GATES_ENV, requirement)
     return requirement
 
@@ -540,13 +540,13 @@ def test_init_from_an_installed_wheel_writes_that_wheel_into_the_noxfile(
     wheel = release_gates_wheel.as_uri()
     assert written() == (
         ["nox>=2026.10", f"release-gates @ {wheel}"],
-        f'RELEASE_GATES = "release-gates[tools] @ {wheel}"',
+        f'RELEASE_GATES = "release-gates[tools,smoke] @ {wheel}"',
     )
     # Installed from an index, a distribution has no direct_url.json.
     next(venv.glob("lib/python*/site-packages/release_gates-*.dist-info/direct_url.json")).unlink()
     assert written() == (
         ["nox>=2026.10", f"release-gates>={__version__}"],
-        f'RELEASE_GATES = "release-gates[tools]=={__version__}"',
+        f'RELEASE_GATES = "release-gates[tools,smoke]=={__version__}"',
     )
 
 

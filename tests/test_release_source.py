@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parent.parent
 def test_direct_url_records(record: dict[str, object], origin: Origin, url: str) -> None:
     found = release_source._from_direct_url(json.dumps(record))
     assert found == ReleaseGatesSource(origin, url)
-    assert found.requirement() == f"release-gates[tools] @ {url}"
+    assert found.requirement() == f"release-gates[tools,smoke] @ {url}"
     assert found.script_dependency() == f"release-gates @ {url}"
 
 

@@ -103,7 +103,8 @@ def test_a_project_this_python_cannot_install_exits_2_before_measuring(
     """What the chain's sessions would fail on (here: requires-python) stops init first."""
     pyproject = PYPROJECT.replace(">=3.11", ">=3.99")
     err = _adopt(tmp_path, capsys, {"pyproject.toml": pyproject, "tests/test_x.py": ""})
-    assert err.startswith(f"gates: error: {tmp_path}: uv pip install -e . release-gates[tools]")
+    install = "uv pip install -e . release-gates[tools,smoke]"
+    assert err.startswith(f"gates: error: {tmp_path}: {install}")
     assert "Python>=3.99" in err
     assert err.endswith(
         "; fix the declared requirements or run gates init --no-measure (nothing was written)\n"
