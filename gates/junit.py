@@ -27,6 +27,7 @@ reports it, without a ``TestCase`` being made.
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,10 +67,8 @@ class JUnitReport:
         return [case for case in self.cases if case.outcome.failing]
 
 
-_BYTES_PER_TEST = 96
-"""Fewer than a passing test takes in pytest's JUnit XML (``<testcase classname="tests.test_m"
-name="test_x" time="0.001" />`` plus ``file`` and ``line``): the guess of how many tests the
-files hold, to size the table of counted tests once."""
+_SAMPLE_BYTES = 1 << 20
+"""How much of each file is read ahead to guess how many tests it holds."""
 
 
 # Merging -----------------------------------------------------------------------------------
@@ -214,12 +213,17 @@ def totals(cases: Iterable[TestCase]) -> Totals:
     )
 
 
-def _size(path: Path) -> int:
-    """The file's size, or 0 when it cannot be read (reading it says why)."""
+def _expected_tests(path: Path) -> int:
+    """About how many test cases the file holds, from the density of ``<testcase`` in its first
+    MiB: to size the table of counted tests once (a file of long outputs and few tests must not
+    get a table for millions). 0 when it cannot be read: reading it says why."""
     try:
-        return path.stat().st_size
+        with path.open("rb") as handle:
+            sample = handle.read(_SAMPLE_BYTES)
+            size = os.fstat(handle.fileno()).st_size
     except OSError:
         return 0
+    return sample.count(b"<testcase") * size // max(len(sample), 1)
 
 
 def read(paths: Sequence[Path], *, keep: Collection[str] = ()) -> JUnitReport:
@@ -238,7 +242,7 @@ def read(paths: Sequence[Path], *, keep: Collection[str] = ()) -> JUnitReport:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        merging = _Merge(keep, expected=sum(map(_size, paths)) // _BYTES_PER_TEST)
+        merging = _Merge(keep, expected=sum(map(_expected_tests, paths)))
         for index, path in enumerate(paths):
             merging.add(index, parse_file(path, notes, merging.take_pass(index)))
         cases, counted = merging.result()

@@ -492,3 +492,26 @@ def test_passes_counted_while_reading_merge_as_when_read_whole(elements: list[An
         assert (list(read.cases), read.totals) == (whole, totals)
         every_key = {case.key for case in whole}
         assert junit.read(paths, keep=every_key).totals == totals
+
+
+def test_the_table_is_sized_from_the_density_of_test_cases(tmp_path: Path) -> None:
+    """Not from the file's size: 28 MB of output around two tests must not reserve room for
+    hundreds of thousands (a table of 2 ** 22 slots, 64 MB)."""
+    few = tmp_path / "few.xml"
+    output = "captured line\n" * 2_000_000
+    few.write_text(
+        f'<testsuite><testcase classname="t" name="a"><system-out>{output}</system-out>'
+        '</testcase><testcase classname="t" name="b"/></testsuite>',
+        encoding="utf-8",
+    )
+    many = tmp_path / "many.xml"
+    many.write_text(
+        "<testsuite>"
+        + "".join(f'<testcase classname="t" name="test_{n}"/>' for n in range(300_000))
+        + "</testsuite>",
+        encoding="utf-8",
+    )
+    assert junit._expected_tests(few) < 512  # fits the smallest table (1,024 slots, 16 KB)
+    assert 290_000 < junit._expected_tests(many) < 310_000
+    assert junit._expected_tests(tmp_path / "missing.xml") == 0
+    assert junit.read([few, many]).totals == junit.Totals(passed=300_002)
