@@ -26,6 +26,7 @@ import secrets
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 import coverage
@@ -118,28 +119,31 @@ class AnalysisCache:
 
     def get(self, key: str) -> Mapping[str, object] | None:
         """The analysis stored under ``key`` if its seal verifies, else None."""
-        entry = self.entries.get(key)
+        value = self._verified(key, self.entries.get(key))
+        if value is not None:
+            self.used[key] = self.entries[key]
+        return value
+
+    def _verified(self, key: str, entry: object) -> dict[str, object] | None:
         if not isinstance(entry, dict):
             return None
         value, mac = entry.get("value"), entry.get("mac")
         if not isinstance(value, dict) or not isinstance(mac, str):
             return None
-        if not hmac.compare_digest(mac, self._mac(key, value)):
-            return None
-        self.used[key] = entry
-        return value
+        return value if hmac.compare_digest(mac, self._mac(key, value)) else None
 
     def put(self, key: str, value: dict[str, object]) -> None:
         self.used[key] = {"value": value, "mac": self._mac(key, value)}
 
     def save(self) -> None:
-        """Write this run's entries, then older ones, up to :data:`MAX_ENTRIES`; a cache that
-        cannot be written only costs the next run its hits."""
-        kept = dict(self.used)
+        """Write this run's entries, then older ones that still verify, up to
+        :data:`MAX_ENTRIES`; a cache that cannot be written only costs the next run its hits."""
+        kept = dict(islice(self.used.items(), MAX_ENTRIES))
         for key, entry in self.entries.items():
             if len(kept) >= MAX_ENTRIES:
                 break
-            kept.setdefault(key, entry)
+            if key not in kept and self._verified(key, entry) is not None:
+                kept[key] = entry
         with contextlib.suppress(OSError):
             write_text(self.path, json.dumps({"schema": SCHEMA, "entries": kept}))
 
