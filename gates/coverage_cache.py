@@ -23,14 +23,15 @@ import hmac
 import json
 import os
 import secrets
+import sqlite3
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
 import coverage
-from coverage.data import CoverageData
+from coverage.numbits import numbits_to_nums
 
 from gates.workspace import write_text
 
@@ -40,6 +41,8 @@ MAX_ENTRIES = 50_000
 """Entries kept, the most recently used first: 25 runs of a 2,000-file project."""
 MAX_FILE_BYTES = 64 << 20
 """A cache file larger than this is not read (and the next write replaces it)."""
+_SCHEMA_READ = 7
+"""The version of coverage.py's data file schema :func:`measured_by_file` reads."""
 KEY_FILE = "release-gates/coverage-cache.key"
 """Under ``$XDG_CACHE_HOME`` (default ``~/.cache``): the seal's key, outside any project."""
 
@@ -61,17 +64,39 @@ def seal_key() -> bytes | None:
     return key if len(key) == 32 else None
 
 
-def file_key(cov: coverage.Coverage, data: CoverageData, filename: str) -> str | None:
-    """What decides coverage.py's analysis of ``filename``, hashed. None for a file a plugin
-    reports on, or whose source cannot be read (coverage.py then says why, or leaves it out)."""
-    if data.file_tracer(filename):
+def measured_by_file(data_file: Path) -> dict[str, list[int] | list[tuple[int, int]]] | None:
+    """What was measured in each file of a coverage.py data file (sorted lines, or arcs), read in
+    one query each instead of coverage.py's per-file calls (a fifth of a millisecond each: more
+    than a cached run's whole work). None, and the caller asks coverage.py file by file, unless
+    the file has the schema this reads (version 7, coverage.py 5.5 to at least 7.x)."""
+    measured: dict[str, set[int] | set[tuple[int, int]]] = {}
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"{data_file.resolve().as_uri()}?mode=ro", uri=True)
+        ) as db:
+            if db.execute("select version from coverage_schema").fetchall() != [(_SCHEMA_READ,)]:
+                return None
+            for path, fromno, tono in db.execute(
+                "select path, fromno, tono from arc join file on file.id = arc.file_id"
+            ):
+                measured.setdefault(path, set()).add((fromno, tono))  # type: ignore[arg-type]
+            for path, numbits in db.execute(
+                "select path, numbits from line_bits join file on file.id = line_bits.file_id"
+            ):
+                measured.setdefault(path, set()).update(numbits_to_nums(numbits))  # type: ignore[arg-type]
+    except (sqlite3.Error, ValueError, TypeError):
         return None
+    return {path: sorted(items) for path, items in measured.items()}  # type: ignore[misc]
+
+
+def file_key(cov: coverage.Coverage, filename: str, measured: Sequence[object]) -> str | None:
+    """What decides coverage.py's analysis of ``filename`` (whose ``measured`` lines or arcs are
+    sorted), hashed; None when its source cannot be read (coverage.py then says why, or leaves
+    it out)."""
     try:
         source = Path(filename).read_bytes()
     except OSError:
         return None
-    arcs = data.arcs(filename) if data.has_arcs() else None
-    measured = sorted(arcs) if arcs is not None else sorted(data.lines(filename) or ())
     config = cov.config
     parts = {
         "schema": SCHEMA,
@@ -80,7 +105,7 @@ def file_key(cov: coverage.Coverage, data: CoverageData, filename: str) -> str |
         "folder": os.getcwd(),
         "file": filename,
         "source": hashlib.sha256(source).hexdigest(),
-        "measured": measured,
+        "measured": list(measured),
         "branch": config.branch,
         "exclude": config.exclude_list,
         "partial": config.partial_list,

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import coverage
+from coverage.data import CoverageData
 from coverage.exceptions import CoverageException, CoverageWarning, NoDataError
 from coverage.files import set_relative_directory
 from coverage.report_core import get_analysis_to_report
@@ -30,7 +31,7 @@ from coverage.results import Numbers
 from gates import evidence, testrun, tools
 from gates.changed_lines import ChangedLines, changed_lines, measure_changed
 from gates.config import CoverageConfig, GatesConfig
-from gates.coverage_cache import AnalysisCache, file_key
+from gates.coverage_cache import AnalysisCache, file_key, measured_by_file
 from gates.errors import ConfigError, EvidenceError
 from gates.gate import Gate
 from gates.model import Finding, GateResult, JSONValue, Status, Threshold
@@ -43,6 +44,8 @@ GATE = "coverage"
 CHANGED_AREA = "changed lines"
 WORST_FILES_RULE = "missing-lines"
 TOTAL_AREA = "total"
+_CACHE = Path(GATES_DIR) / "cache" / "coverage.json"
+"""Per-file analyses kept between runs (relative: analysing runs in the project folder)."""
 
 
 @dataclass(frozen=True)
@@ -160,11 +163,13 @@ def _analyse_here(scratch: Path, data_files: Sequence[Path]) -> tuple[FileCovera
     try:
         cov = coverage.Coverage(data_file=str(scratch), messages=False)
         cov.combine([str(path) for path in data_files], strict=True, keep=True)
-        cache = AnalysisCache.open(Path(GATES_DIR) / "cache" / "coverage.json")
+        # A plugin's file reporter may depend on more than the key holds: no caching then.
+        cache = None if cov.config.plugins else AnalysisCache.open(_CACHE)
         data = cov.get_data()
+        measured = measured_by_file(scratch) if cache else None
         files: list[FileCoverage] = []
         for filename in sorted(data.measured_files()):  # in the order coverage.py reports
-            key = file_key(cov, data, filename) if cache else None
+            key = file_key(cov, filename, _measured(data, filename, measured)) if cache else None
             file = _from_cache(cache.get(key)) if cache and key else None
             if file is None:
                 file = _analysed(cov, filename)
@@ -180,6 +185,15 @@ def _analyse_here(scratch: Path, data_files: Sequence[Path]) -> tuple[FileCovera
         return tuple(sorted(files, key=lambda file: file.path))
     except CoverageException as exc:
         raise EvidenceError(f"coverage.py: {_reason(exc, scratch)}") from None
+
+
+def _measured(
+    data: CoverageData, filename: str, measured: Mapping[str, Sequence[object]] | None
+) -> Sequence[object]:
+    if measured is not None:
+        return measured.get(filename, ())
+    arcs = data.arcs(filename) if data.has_arcs() else None
+    return sorted(arcs) if arcs is not None else sorted(data.lines(filename) or ())
 
 
 def _analysed(cov: coverage.Coverage, filename: str) -> FileCoverage | None:

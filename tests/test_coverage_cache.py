@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import coverage
 import pytest
 
 from gates import coverage_cache, coverage_gate
@@ -41,13 +42,14 @@ def seal_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-def project(root: Path, modules: int = 3, exclude: str = "") -> Path:
+def project(root: Path, modules: int = 3, exclude: str = "", branch: bool = True) -> Path:
     (root / "pkg").mkdir(parents=True)
     (root / "pkg" / "__init__.py").touch()
     for n in range(modules):
         (root / "pkg" / f"m{n}.py").write_text(MODULE)
     (root / "pyproject.toml").write_text(
-        '[tool.coverage.run]\nsource = ["pkg"]\nrelative_files = true\nbranch = true\n'
+        '[tool.coverage.run]\nsource = ["pkg"]\nrelative_files = true\n'
+        f"branch = {str(branch).lower()}\n"
         f"[tool.coverage.report]\nexclude_also = [{exclude}]\n"
     )
     return root
@@ -184,3 +186,21 @@ def test_the_cache_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     coverage_gate.analyse(root, [data])
     entries = json.loads(cache_file(root).read_text())["entries"]
     assert len(entries) == 6  # this run's five, then the newest of the others
+
+
+@pytest.mark.parametrize("branch", [True, False], ids=["arcs", "lines"])
+def test_measured_data_read_in_one_query_equals_coverage_pys_per_file_answers(
+    tmp_path: Path, branch: bool
+) -> None:
+    root = project(tmp_path / "project", branch=branch)
+    data_file = measure(root)
+    data = coverage.CoverageData(str(data_file))
+    data.read()
+    per_file = {
+        path: sorted(data.arcs(path) or ()) if branch else sorted(data.lines(path) or ())
+        for path in data.measured_files()
+    }
+    assert coverage_cache.measured_by_file(data_file) == per_file
+    assert len(per_file) == 4 and all(per_file.values())
+    data_file.write_bytes(b"not a database")
+    assert coverage_cache.measured_by_file(data_file) is None  # asked file by file instead
