@@ -5,8 +5,10 @@ Two files, generated in a temporary folder:
 - one failing test whose ``message`` attribute is 16, 32 or 200 MB (targets: judged by
   ``gates buckets`` in ≤ 10 s; the baseline took 13 s at 16 MB, 28 s at 32 MB and over 15 minutes
   at 200 MB: expat re-scanned the unfinished attribute on every 64 KiB chunk);
-- 2,000,000 test cases, 1,000 of them failing (target: peak RSS ≤ 300 MB; the baseline kept a
-  ``TestCase`` per test: 1.08 GB at 1.87 M).
+- 2,000,000 test cases, 1,000 of them failing (targets: peak RSS ≤ 300 MB, the baseline kept a
+  ``TestCase`` per test: 1.08 GB at 1.87 M; and ≤ 2x the time of the bare iterparse floor, a
+  ``xml.etree.ElementTree.iterparse`` loop that counts test cases and failures, clearing each
+  test case, measured on the same file in the same run).
 
 Each run is a fresh process: ``junit.read`` alone, and ``gates buckets`` end to end (start-up,
 tree id, parse, judge, record). The baseline is the ``gates`` package at ``BASELINE`` (main just
@@ -26,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -48,6 +51,19 @@ READ = (
     "report = junit.read([Path(sys.argv[1])])\n"
     "print(report.totals.total, len(report.failures()))\n"
 )
+FLOOR = (
+    "import sys\nimport xml.etree.ElementTree as ET\n"
+    "cases = failures = 0\n"
+    "for _, element in ET.iterparse(sys.argv[1]):\n"
+    "    if element.tag == 'testcase':\n"
+    "        cases += 1\n"
+    "        element.clear()\n"
+    "    elif element.tag in ('failure', 'error'):\n"
+    "        failures += 1\n"
+    "print(cases, failures)\n"
+)
+FLOOR_ROUNDS = int(os.environ.get("BENCH_FLOOR_ROUNDS", "3"))
+"""The floor and ``junit.read`` alternate, each fresh process this many times: medians."""
 
 
 def write_attribute_file(path: Path, megabytes: int) -> Path:
@@ -214,6 +230,33 @@ def main() -> None:
         result = json.loads((root / ".gates/results/buckets.json").read_text())
         table(f"{CASES:,} test cases, {FAILING:,} failing ({size:.0f} MB)", rows)
         print(f"\n- {result['status']}: {result['summary']}")
+        floor_table(junit, root)
+
+
+def floor_table(junit: Path, root: Path) -> None:
+    """``junit.read`` against the bare iterparse floor, alternating, medians of fresh processes."""
+    python = sys.executable
+    runs: dict[str, list[Run]] = {"floor": [], "read": []}
+    for _ in range(FLOOR_ROUNDS):
+        runs["floor"].append(measure([python, "-c", FLOOR, str(junit)], REPO, root))
+        runs["read"].append(measure([python, "-c", READ, str(junit)], REPO, root))
+    if runs["floor"][0].output != runs["read"][0].output:
+        raise SystemExit(f"counts differ: {runs['floor'][0].output} vs {runs['read'][0].output}")
+    floor_wall = statistics.median(run.wall_s for run in runs["floor"])
+    floor_cpu = statistics.median(run.cpu_s for run in runs["floor"])
+    print(
+        f"\n### {CASES:,} test cases against the bare iterparse floor (median of {FLOOR_ROUNDS})\n"
+    )
+    print("| run | wall | ratio | CPU | ratio | peak RSS |\n|---|---|---|---|---|---|")
+    labels = {"floor": "bare `ElementTree.iterparse` loop (floor)", "read": "`junit.read` (now)"}
+    for name, label in labels.items():
+        wall = statistics.median(run.wall_s for run in runs[name])
+        cpu = statistics.median(run.cpu_s for run in runs[name])
+        peak = max(run.peak_mb for run in runs[name])
+        print(
+            f"| {label} | {wall:.2f} s | {wall / floor_wall:.2f}x | {cpu:.2f} s "
+            f"| {cpu / floor_cpu:.2f}x | {peak:.0f} MB |"
+        )
 
 
 if __name__ == "__main__":

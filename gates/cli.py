@@ -1,27 +1,35 @@
-"""The ``gates`` command: parse, call one function, print, return an exit code. Nothing else."""
+"""The ``gates`` command: parse, call one function, print, return an exit code. Nothing else.
+
+Each handler imports what its command needs: ``gates --version`` and ``gates --help`` load
+argparse and the gate registry, not the config reader, the ledger or a gate (issue 17: cold
+start ≤ 150 ms; ``python -X importtime -m gates --version`` shows what is loaded).
+"""
 
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gates import __version__, checklist, targets
+from gates import __version__
 from gates.errors import Exit, GatesError
-from gates.gate import BUILTIN, GateModule, Runnable
-from gates.ledger import commands as ledger_commands
-from gates.ledger import history
-from gates.model import GateResult, JSONValue, Status
-from gates.project import Project
+from gates.gate import BUILTIN
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from gates.gate import GateModule, Runnable
+    from gates.model import GateResult, JSONValue
+    from gates.project import Project
 
 Handler = Callable[[argparse.Namespace], int]
 
 
 def _print_json(data: JSONValue) -> None:
+    import json
+
     print(json.dumps(data, indent=2))
 
 
@@ -40,10 +48,20 @@ def _name(text: str) -> str:
 
 
 def _project(args: argparse.Namespace) -> Project:
-    return Project.load(Path(args.root))
+    from gates.project import Project
+
+    return Project.load(_path(args.root))
+
+
+def _path(text: str) -> Path:
+    from pathlib import Path
+
+    return Path(text)
 
 
 def _show(args: argparse.Namespace, gate: Runnable, result: GateResult) -> None:
+    from gates.model import Status
+
     if args.json:
         _print_json(result.to_dict())
     else:
@@ -125,6 +143,8 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _release_prepare(args: argparse.Namespace) -> int:
+    import datetime
+
     from gates.release import prepare
 
     with _project(args) as project:
@@ -155,6 +175,12 @@ def _release_publish(args: argparse.Namespace) -> int:
 
 
 def _history(args: argparse.Namespace) -> int:
+    import datetime
+
+    from gates import targets
+    from gates.ledger import commands as ledger_commands
+    from gates.ledger import history
+
     if args.flaky:
         return _flaky(args)
     if args.last is not None:
@@ -177,6 +203,9 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _flaky(args: argparse.Namespace) -> int:
+    import datetime
+
+    from gates.ledger import commands as ledger_commands
     from gates.ledger import flaky
 
     with _project(args) as project:
@@ -191,6 +220,8 @@ def _flaky(args: argparse.Namespace) -> int:
 
 
 def _ledger_verify(args: argparse.Namespace) -> int:
+    from gates.ledger import commands as ledger_commands
+
     with _project(args) as project:
         location, result = ledger_commands.verify(
             project, expect_head=args.expect_head, expect_record=args.expect_record
@@ -206,6 +237,8 @@ def _ledger_verify(args: argparse.Namespace) -> int:
 
 
 def _ledger_sync(args: argparse.Namespace) -> int:
+    from gates.ledger import commands as ledger_commands
+
     with _project(args) as project:
         synced = ledger_commands.sync(project)
     if args.json:
@@ -219,12 +252,16 @@ def _ledger_sync(args: argparse.Namespace) -> int:
 
 
 def _ledger_export(args: argparse.Namespace) -> int:
+    from gates.ledger import commands as ledger_commands
+
     with _project(args) as project:
         ledger_commands.export(project, sys.stdout)
     return Exit.OK
 
 
 def _checklist(args: argparse.Namespace) -> int:
+    from gates import checklist
+
     with _project(args) as project:
         found = checklist.load(project, version=args.version)
     if args.json:
@@ -235,6 +272,8 @@ def _checklist(args: argparse.Namespace) -> int:
 
 
 def _signoff(args: argparse.Namespace) -> int:
+    from gates import checklist
+
     with _project(args) as project:
         record = checklist.signoff(
             project, item=args.item, by=args.by, note=args.note, version=args.version
@@ -250,7 +289,7 @@ def _report(args: argparse.Namespace) -> int:
     from gates.report import html
 
     with _project(args) as project:
-        path = html.write(project.ledger, Path(args.html), project.config.targets)
+        path = html.write(project.ledger, _path(args.html), project.config.targets)
     print(f"wrote {path}")
     return Exit.OK
 
@@ -258,7 +297,7 @@ def _report(args: argparse.Namespace) -> int:
 def _init(args: argparse.Namespace) -> int:
     from gates import init
 
-    outcome = init.run(Path(args.root), force=args.force, measure_project=not args.no_measure)
+    outcome = init.run(_path(args.root), force=args.force, measure_project=not args.no_measure)
     if args.json:
         _print_json(outcome.to_dict())
     else:

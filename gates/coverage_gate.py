@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import coverage
-from coverage.exceptions import CoverageException, CoverageWarning
+from coverage.data import CoverageData
+from coverage.exceptions import CoverageException, CoverageWarning, NoDataError
 from coverage.files import set_relative_directory
 from coverage.report_core import get_analysis_to_report
 from coverage.results import Numbers
@@ -30,11 +31,12 @@ from coverage.results import Numbers
 from gates import evidence, testrun, tools
 from gates.changed_lines import ChangedLines, changed_lines, measure_changed, merge_base
 from gates.config import CoverageConfig, GatesConfig
+from gates.coverage_cache import AnalysisCache, file_key, measured_by_file
 from gates.errors import ConfigError, EvidenceError
 from gates.gate import Gate
 from gates.model import Finding, GateResult, JSONValue, Status, Threshold
 from gates.reuse import Inputs
-from gates.workspace import Workspace
+from gates.workspace import GATES_DIR, Workspace
 
 if TYPE_CHECKING:
     from gates.project import Project
@@ -43,6 +45,8 @@ GATE = "coverage"
 CHANGED_AREA = "changed lines"
 WORST_FILES_RULE = "missing-lines"
 TOTAL_AREA = "total"
+_CACHE = Path(GATES_DIR) / "cache" / "coverage.json"
+"""Per-file analyses kept between runs (relative: analysing runs in the project folder)."""
 
 
 @dataclass(frozen=True)
@@ -160,18 +164,100 @@ def _analyse_here(scratch: Path, data_files: Sequence[Path]) -> tuple[FileCovera
     try:
         cov = coverage.Coverage(data_file=str(scratch), messages=False)
         cov.combine([str(path) for path in data_files], strict=True, keep=True)
-        return tuple(
-            FileCoverage(
+        # A plugin's file reporter may depend on more than the key holds: no caching then.
+        cache = None if cov.config.plugins else AnalysisCache.open(_CACHE)
+        data = cov.get_data()
+        measured = measured_by_file(scratch) if cache else None
+        files: list[FileCoverage] = []
+        for filename in sorted(data.measured_files()):  # in the order coverage.py reports
+            key = file_key(cov, filename, _measured(data, filename, measured)) if cache else None
+            file = _from_cache(cache.get(key)) if cache and key else None
+            if file is None:
+                file = _analysed(cov, filename)
+                if file is None:
+                    continue
+                if cache and key:
+                    cache.put(key, _to_cache(file))
+            files.append(file)
+        if not files:
+            raise NoDataError("No data to report.")
+        if cache:
+            cache.save()
+        return tuple(sorted(files, key=lambda file: file.path))
+    except CoverageException as exc:
+        raise EvidenceError(f"coverage.py: {_reason(exc, scratch)}") from None
+
+
+def _measured(
+    data: CoverageData, filename: str, measured: Mapping[str, Sequence[object]] | None
+) -> Sequence[object]:
+    if measured is not None:
+        return measured.get(filename, ())
+    arcs = data.arcs(filename) if data.has_arcs() else None
+    return sorted(arcs) if arcs is not None else sorted(data.lines(filename) or ())
+
+
+def _analysed(cov: coverage.Coverage, filename: str) -> FileCoverage | None:
+    """coverage.py's analysis of one measured file; None for a file its report leaves out
+    (``[report] include``/``omit``, or one it cannot parse with ``ignore_errors``: warned)."""
+    try:
+        for reporter, analysis in get_analysis_to_report(cov, [filename]):
+            return FileCoverage(
                 path=Path(reporter.relative_filename()).as_posix(),
                 numbers=analysis.numbers,
                 statements=frozenset(analysis.statements),
                 missing=frozenset(analysis.missing),
                 missing_text=analysis.missing_formatted(branches=True),
             )
-            for reporter, analysis in get_analysis_to_report(cov, None)
-        )
-    except CoverageException as exc:
-        raise EvidenceError(f"coverage.py: {_reason(exc, scratch)}") from None
+    except NoDataError:  # the one file asked for is left out of the report
+        pass
+    return None
+
+
+_NUMBERS = (
+    "precision",
+    "n_files",
+    "n_statements",
+    "n_excluded",
+    "n_missing",
+    "n_branches",
+    "n_partial_branches",
+    "n_missing_branches",
+)
+
+
+def _to_cache(file: FileCoverage) -> dict[str, object]:
+    return {
+        "path": file.path,
+        "numbers": [getattr(file.numbers, name) for name in _NUMBERS],
+        "statements": sorted(file.statements),
+        "missing": sorted(file.missing),
+        "missing_text": file.missing_text,
+    }
+
+
+def _from_cache(value: Mapping[str, object] | None) -> FileCoverage | None:
+    """The stored analysis, or None for anything not of the shape :func:`_to_cache` writes
+    (the seal verified, so only a bug or a changed shape would get here)."""
+    if value is None:
+        return None
+    path, numbers, text = value.get("path"), value.get("numbers"), value.get("missing_text")
+    statements, missing = value.get("statements"), value.get("missing")
+    lists = (numbers, statements, missing)
+    if not (isinstance(path, str) and isinstance(text, str)) or not all(
+        isinstance(items, list) and all(type(item) is int for item in items) for items in lists
+    ):
+        return None
+    assert isinstance(numbers, list) and isinstance(statements, list) and isinstance(missing, list)
+    if len(numbers) != len(_NUMBERS):
+        return None
+    return FileCoverage(
+        path=path,
+        numbers=Numbers(**dict(zip(_NUMBERS, numbers, strict=True))),
+        statements=frozenset(statements),
+        missing=frozenset(missing),
+        missing_text=text,
+    )
 
 
 def _reason(exc: CoverageException, scratch: Path) -> str:

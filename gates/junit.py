@@ -18,15 +18,16 @@ Facts about the producers this handles:
 
 Reading is in ``junit_stream`` (bounded per file), the case model in ``junit_model``; this module
 merges the files. Memory does not grow with the number of passing tests: a test whose attempts
-all look plain (passed or skipped, no rerun marks) costs a slot in two arrays of integers, and only
-failing, flaky or rerun tests, and those the caller asks for, are kept whole.
+all look plain (passed or skipped, no rerun marks) costs a slot in ``junit_table``'s array of
+integers, and only failing, flaky or rerun tests, and those the caller asks for, are kept whole.
+A passing test seen for the first time (nearly every test) is counted there as soon as expat
+reports it, without a ``TestCase`` being made.
 """
 
 from __future__ import annotations
 
 import gc
-import zlib
-from array import array
+import os
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ from pathlib import Path
 from gates.errors import EvidenceError
 from gates.junit_model import FAILING, Outcome, Phase, TestCase, Totals, exception_type, nodeid
 from gates.junit_stream import parse_file
+from gates.junit_table import MAX_FILES, PLAIN_OUTCOMES, PlainTests, TakePass
 
 __all__ = [
     "JUnitReport",
@@ -65,75 +67,8 @@ class JUnitReport:
         return [case for case in self.cases if case.outcome.failing]
 
 
-# Plain tests -------------------------------------------------------------------------------
-
-_PLAIN_OUTCOMES = (Outcome.PASSED, Outcome.SKIPPED, Outcome.XFAILED, Outcome.XPASSED)
-_OUTCOME_CODE = {outcome: code for code, outcome in enumerate(_PLAIN_OUTCOMES)}
-_MAX_FILES = 1 << 20
-_MAX_PASSES = 0xFF
-
-
-class _PlainTests:
-    """Node id -> (file index, outcome, earlier passes) of tests whose attempts all looked plain.
-
-    An open-addressing table in two ``array('q')`` at most half full: a test costs 16 to 64 bytes
-    instead of a ``TestCase`` and a dict entry (~450 bytes with its strings: 910 MB for two
-    million). A slot holds the id's 64-bit hash, and in the packed value beside it a CRC-32 of the
-    id: two ids are taken for one only when all 96 bits agree (about 1 in 10^16 for a suite of two
-    million tests).
-
-    A visit returns a slot, or -1 for none, and makes no object: it runs once per test case.
-    """
-
-    def __init__(self) -> None:
-        self._hashes = array("q", bytes(8 << 10))
-        self._values = array("q", bytes(8 << 10))
-        self._mask = (1 << 10) - 1
-        self._used = 0
-
-    def visit(self, node: str, index: int, outcome: Outcome, record: bool) -> int:
-        """The slot of an earlier attempt of this test, or -1 (and, with ``record``, this first
-        attempt is recorded)."""
-        full = hash(node) or 1  # 0 marks an empty slot
-        crc = zlib.crc32(node.encode("utf-8", "surrogatepass"))
-        hashes, values, mask = self._hashes, self._values, self._mask
-        slot = full & mask
-        while found := hashes[slot]:
-            if found == full and values[slot] >> 31 == crc:
-                return slot
-            slot = (slot + 1) & mask
-        if record:
-            hashes[slot] = full
-            values[slot] = crc << 31 | index << 11 | _OUTCOME_CODE[outcome] << 8
-            self._used += 1
-            if self._used * 2 > mask:
-                self._grow()
-        return -1
-
-    def earlier(self, slot: int) -> tuple[int, Outcome, int]:
-        """File index, outcome and earlier passes recorded at ``slot``."""
-        value = self._values[slot]
-        return (value >> 11) & (_MAX_FILES - 1), _PLAIN_OUTCOMES[(value >> 8) & 7], value & 0xFF
-
-    def replace(self, slot: int, index: int, outcome: Outcome, passes: int) -> None:
-        """A later plain attempt of the test at ``slot``."""
-        check = self._values[slot] >> 31 << 31
-        self._values[slot] = (
-            check | index << 11 | _OUTCOME_CODE[outcome] << 8 | min(passes, _MAX_PASSES)
-        )
-
-    def _grow(self) -> None:
-        hashes, values = self._hashes, self._values
-        size = 2 * len(hashes)
-        self._hashes, self._values = array("q", bytes(8 * size)), array("q", bytes(8 * size))
-        self._mask = mask = size - 1
-        new_hashes, new_values = self._hashes, self._values
-        for full, value in zip(hashes, values, strict=True):
-            if full:
-                slot = full & mask
-                while new_hashes[slot]:  # ids are distinct: the first empty slot is its place
-                    slot = (slot + 1) & mask
-                new_hashes[slot], new_values[slot] = full, value
+_SAMPLE_BYTES = 1 << 20
+"""How much of each file is read ahead to guess how many tests it holds."""
 
 
 # Merging -----------------------------------------------------------------------------------
@@ -149,19 +84,26 @@ class _Attempts:
     """The last failed attempt with a recorded failure, for the flaky report."""
 
 
-def merge(
-    files: Iterable[tuple[int, Iterable[TestCase]]], keep: Collection[str] = ()
-) -> tuple[list[TestCase], Totals]:
-    """Collapse attempts of the same test (reruns within a file, shards across files).
+class _Merge:
+    """Attempts of the same test collapsed as the files are added, in order (later files are
+    later attempts)."""
 
-    Returns the tests kept whole (failing, flaky, rerun, or with a key in ``keep``) and the totals
-    of every test.
-    """
-    finals: dict[tuple[str, bool], tuple[TestCase, int]] = {}
-    history: dict[tuple[str, bool], _Attempts] = {}
-    plain = _PlainTests()
-    plain_counts = dict.fromkeys(_PLAIN_OUTCOMES, 0)
-    for index, cases in files:
+    def __init__(self, keep: Collection[str], expected: int) -> None:
+        self.keep = keep
+        self.finals: dict[tuple[str, bool], tuple[TestCase, int]] = {}
+        """Tests kept whole, by node id and whether it is a separate teardown error."""
+        self.history: dict[tuple[str, bool], _Attempts] = {}
+        self.plain = PlainTests(expected)
+        self.plain_counts = dict.fromkeys(PLAIN_OUTCOMES, 0)
+        """Counted tests by outcome; first passes are counted by the table, and passed tests are
+        the sum of the two (so this one's count of them may go below zero)."""
+
+    def take_pass(self, index: int) -> TakePass:
+        """For file ``index``: what counts a passing test not seen before, the common case."""
+        return self.plain.taker(index, self.finals, self.keep)
+
+    def add(self, index: int, cases: Iterable[TestCase]) -> None:
+        keep, finals, history, plain = self.keep, self.finals, self.history, self.plain
         for case in cases:
             key = (case.nodeid, case.phase is Phase.TEARDOWN)
             seen = finals.get(key)
@@ -177,16 +119,16 @@ def merge(
                 slot = plain.visit(case.nodeid, index, case.outcome, looks_plain)
                 if slot < 0:
                     if looks_plain:
-                        plain_counts[case.outcome] += 1
+                        self.plain_counts[case.outcome] += 1
                     else:
                         finals[key] = (case, index)
                     continue
                 earlier_index, earlier_outcome, passes = plain.earlier(slot)
-                plain_counts[earlier_outcome] -= 1
+                self.plain_counts[earlier_outcome] -= 1  # (passes: below 0 is fine, see above)
                 passes += earlier_outcome is Outcome.PASSED and earlier_index != index
                 if looks_plain and earlier_index != index:
                     plain.replace(slot, index, case.outcome, passes)  # a plain later attempt
-                    plain_counts[case.outcome] += 1
+                    self.plain_counts[case.outcome] += 1
                     continue
                 # From here on the test is kept whole, with what the table knew as its history.
                 finals[key] = (case, index)
@@ -203,17 +145,34 @@ def merge(
                     attempts.failing = previous
             elif previous.outcome is Outcome.PASSED:
                 attempts.passed += 1
-    kept = [_collapse(final, history.get(key)) for key, (final, _) in finals.items()]
-    counted = totals(kept)
-    return kept, Totals(
-        passed=counted.passed + plain_counts[Outcome.PASSED],
-        failed=counted.failed,
-        errors=counted.errors,
-        skipped=counted.skipped + plain_counts[Outcome.SKIPPED],
-        xfailed=counted.xfailed + plain_counts[Outcome.XFAILED],
-        xpassed=counted.xpassed + plain_counts[Outcome.XPASSED],
-        flaky=counted.flaky,
-    )
+
+    def result(self) -> tuple[list[TestCase], Totals]:
+        kept = [_collapse(final, self.history.get(key)) for key, (final, _) in self.finals.items()]
+        counted = totals(kept)
+        plain_counts = self.plain_counts
+        return kept, Totals(
+            passed=counted.passed + plain_counts[Outcome.PASSED] + self.plain.passes,
+            failed=counted.failed,
+            errors=counted.errors,
+            skipped=counted.skipped + plain_counts[Outcome.SKIPPED],
+            xfailed=counted.xfailed + plain_counts[Outcome.XFAILED],
+            xpassed=counted.xpassed + plain_counts[Outcome.XPASSED],
+            flaky=counted.flaky,
+        )
+
+
+def merge(
+    files: Iterable[tuple[int, Iterable[TestCase]]], keep: Collection[str] = ()
+) -> tuple[list[TestCase], Totals]:
+    """Collapse attempts of the same test (reruns within a file, shards across files).
+
+    Returns the tests kept whole (failing, flaky, rerun, or with a key in ``keep``) and the totals
+    of every test.
+    """
+    merging = _Merge(keep, expected=0)
+    for index, cases in files:
+        merging.add(index, cases)
+    return merging.result()
 
 
 def _collapse(final: TestCase, earlier: _Attempts | None) -> TestCase:
@@ -254,6 +213,19 @@ def totals(cases: Iterable[TestCase]) -> Totals:
     )
 
 
+def _expected_tests(path: Path) -> int:
+    """About how many test cases the file holds, from the density of ``<testcase`` in its first
+    MiB: to size the table of counted tests once (a file of long outputs and few tests must not
+    get a table for millions). 0 when it cannot be read: reading it says why."""
+    try:
+        with path.open("rb") as handle:
+            sample = handle.read(_SAMPLE_BYTES)
+            size = os.fstat(handle.fileno()).st_size
+    except OSError:
+        return 0
+    return sample.count(b"<testcase") * size // max(len(sample), 1)
+
+
 def read(paths: Sequence[Path], *, keep: Collection[str] = ()) -> JUnitReport:
     """Read and merge JUnit files, in the order given (later files are later attempts).
 
@@ -262,17 +234,18 @@ def read(paths: Sequence[Path], *, keep: Collection[str] = ()) -> JUnitReport:
     """
     if not paths:
         raise EvidenceError("no JUnit files given")
-    if len(paths) >= _MAX_FILES:
-        raise EvidenceError(f"{len(paths)} JUnit files: at most {_MAX_FILES - 1} are read")
+    if len(paths) >= MAX_FILES:
+        raise EvidenceError(f"{len(paths)} JUnit files: at most {MAX_FILES - 1} are read")
     notes: list[str] = []
     # Reading makes ~10 objects per test case and no reference cycles: the cyclic collector's
     # passes over an ever larger heap would only cost time (a quarter of it on 100,000 cases).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        cases, counted = merge(
-            ((index, parse_file(path, notes)) for index, path in enumerate(paths)), keep
-        )
+        merging = _Merge(keep, expected=sum(map(_expected_tests, paths)))
+        for index, path in enumerate(paths):
+            merging.add(index, parse_file(path, notes, merging.take_pass(index)))
+        cases, counted = merging.result()
     finally:
         if collecting:
             gc.enable()

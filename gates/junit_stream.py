@@ -27,6 +27,7 @@ from gates.junit_model import (
     exception_type,
     nodeid,
 )
+from gates.junit_table import TakePass
 
 CHUNK_BYTES = 1 << 16
 MAX_TEXT_CHARS = 16_000
@@ -60,10 +61,10 @@ _NO_TEXT: list[str] = []  # never appended to: see _Target.start
 
 
 class _Element:
-    """A ``<testcase>`` being read (private and mutable: one is made per test case)."""
+    """What a ``<testcase>`` being read holds besides its attributes (private and mutable: one is
+    made per test case that has a result or rerun marks)."""
 
     __slots__ = (
-        "attrs",
         "flaky_reruns",
         "rank",
         "reruns",
@@ -74,8 +75,7 @@ class _Element:
         "text_seen",
     )
 
-    def __init__(self, attrs: dict[str, str]) -> None:
-        self.attrs = attrs
+    def __init__(self) -> None:
         self.result: str | None = None
         self.rank = 0
         self.result_attrs: Mapping[str, str] = _NO_ATTRS
@@ -90,36 +90,53 @@ class _Element:
 
 
 class _Target:
-    """Receives parser events for one file and collects raw test case elements."""
+    """Receives parser events for one file: test cases wait to be yielded, or go to ``take_pass``.
 
-    def __init__(self, sink: list[tuple[_Element, bool]], expat: XMLParserType) -> None:
-        self.sink = sink
+    A plain ``<testcase/>`` (most tests) costs one call each for its start and end and, when
+    ``take_pass`` counts it, no object; handlers are swapped rather than branched on (the first
+    element's handler records the root once).
+    """
+
+    def __init__(self, expat: XMLParserType, source: str, take_pass: TakePass | None) -> None:
+        self.waiting: list[TestCase] = []
+        """Read, not yet yielded (yielded after each chunk is parsed)."""
+        self.waiting_ids: set[str] = set()
+        self.source = source
+        self.take_pass = take_pass
+        self.cases = 0
         self.expat = expat
         self.root: str | None = None
         self.pytest = False
+        self.attrs: dict[str, str] | None = None
+        """The open ``<testcase>``'s attributes; None outside one."""
         self.current: _Element | None = None
+        """Made when the open test case has a result (most have none)."""
         self.texts_cut = 0
         self.first_cut_line = 0
         expat.ordered_attributes = False
-        expat.StartElementHandler = self.start
+        expat.StartElementHandler = self.first
         expat.EndElementHandler = self.end
 
+    def first(self, tag: str, attrs: dict[str, str]) -> None:
+        self.root = tag
+        self.expat.StartElementHandler = self.start
+        self.start(tag, attrs)
+
     def start(self, tag: str, attrs: dict[str, str]) -> None:
-        if self.root is None:
-            self.root = tag
-        if tag == "testsuite" and attrs.get("name") == "pytest":
-            self.pytest = True
         if tag == "testcase":
-            self.current = _Element(attrs)
+            self.attrs = attrs
+            self.current = None
             return
-        current = self.current
-        if current is None:
+        if self.attrs is None:
+            if tag == "testsuite" and attrs.get("name") == "pytest":
+                self.pytest = True
             return
         rank = _RESULT_RANK.get(tag)
         if rank is None:
             if tag in _FLAKY_TAGS:
-                current.flaky_reruns += 1
+                self._element().flaky_reruns += 1
             return
+        current = self._element()
         if tag in _RERUN_TAGS:
             current.reruns += 1
         if rank > current.rank:
@@ -131,17 +148,46 @@ class _Target:
             # Text is only wanted inside a result element: output captures never reach Python.
             self.expat.CharacterDataHandler = self.data
 
-    def end(self, tag: str) -> None:
+    def _element(self) -> _Element:
         current = self.current
-        if tag == "testcase" and current is not None:
-            self.sink.append((current, self.pytest))
-            self.current = None
+        if current is None:
+            current = self.current = _Element()
+        return current
+
+    def end(self, tag: str) -> None:
+        if tag == "testcase":
+            attrs = self.attrs
+            if attrs is None:
+                return
+            self.attrs = None
+            self.cases += 1
+            current = self.current
+            if current is not None:
+                self.current = None
+            elif self.take_pass is not None:
+                # nodeid() reads a Windows path in ``file`` as _case() does.
+                node = nodeid(attrs.get("classname", ""), attrs.get("name", ""), attrs.get("file"))
+                # Not while an attempt of the same test waits to be yielded: the consumer must
+                # see each test's attempts in order.
+                if (not self.waiting or node not in self.waiting_ids) and self.take_pass(node):
+                    return
+            case = _case(attrs, current, self.pytest, self.source)
+            self.waiting.append(case)
+            self.waiting_ids.add(case.nodeid)
         elif tag in _RESULT_RANK and self.expat.CharacterDataHandler is not None:
             self.expat.CharacterDataHandler = None
+            current = self.current
             if current is not None and current.text_seen > CAP_BYTES:
                 if not self.texts_cut:
                     self.first_cut_line = self.expat.CurrentLineNumber
                 self.texts_cut += 1
+
+    def drain(self) -> list[TestCase]:
+        """The test cases read since the last drain, in file order."""
+        cases = self.waiting
+        self.waiting = []
+        self.waiting_ids.clear()
+        return cases
 
     def data(self, text: str) -> None:
         current = self.current
@@ -162,22 +208,22 @@ def _float(value: str | None) -> float:
         return 0.0
 
 
-def _case(element: _Element, pytest_file: bool, source: str) -> TestCase:
-    attrs = element.attrs
+def _case(
+    attrs: dict[str, str], element: _Element | None, pytest_file: bool, source: str
+) -> TestCase:
     classname, name = attrs.get("classname", ""), attrs.get("name", "")
     file = attrs.get("file") or None
     if file is not None and "\\" in file:
         file = file.replace("\\", "/")
     line_text = attrs.get("line")
     line = int(line_text) + (1 if pytest_file else 0) if line_text and line_text.isdigit() else None
-    if element.result is None and not element.reruns and not element.flaky_reruns:
-        # Most tests pass: nothing else to read.
+    if element is None:  # no result and no rerun marks: most tests pass, nothing else to read
         return TestCase(
             nodeid(classname, name, file),
             _PASSED,
-            file=file,
-            line=line,
-            duration_s=_float(attrs.get("time")),
+            file,
+            line,
+            _float(attrs.get("time")),
             source=source,
         )
     message = element.result_attrs.get("message", "")[:MAX_MESSAGE_CHARS]
@@ -219,19 +265,20 @@ def _case(element: _Element, pytest_file: bool, source: str) -> TestCase:
     )
 
 
-def parse_file(path: Path, notes: list[str]) -> Iterator[TestCase]:
+def parse_file(
+    path: Path, notes: list[str], take_pass: TakePass | None = None
+) -> Iterator[TestCase]:
     """Stream the test cases of one file; every problem is an EvidenceError naming the file.
 
-    A note for ``notes`` says when values longer than the cap were cut.
+    A passing test (no result element, no rerun marks) is first offered to ``take_pass`` by node
+    id; one it counts is not yielded. A note for ``notes`` says when values longer than the cap
+    were cut.
     """
-    sink: list[tuple[_Element, bool]] = []
     # defusedxml installs its guards (entity declarations, external references) on the expat
     # parser; the element handlers are replaced by the target's, skipping a Python layer.
     expat = DefusedXMLParser(forbid_dtd=False).parser
-    target = _Target(sink, expat)
+    target = _Target(expat, str(path), take_pass)
     feed = BoundedFeed()
-    source = str(path)
-    seen = 0
     try:
         with path.open("rb") as handle:
             if path.stat().st_size == 0:
@@ -240,10 +287,7 @@ def parse_file(path: Path, notes: list[str]) -> Iterator[TestCase]:
                 expat.Parse(feed.feed(chunk), False)
                 if target.root is not None and target.root not in ("testsuites", "testsuite"):
                     raise EvidenceError(f"{path}: not JUnit XML (root element <{target.root}>)")
-                for element, pytest_file in sink:
-                    seen += 1
-                    yield _case(element, pytest_file, source)
-                sink.clear()
+                yield from target.drain()
             expat.Parse(feed.feed(b"", final=True), True)
     except OSError as exc:
         raise EvidenceError(f"{path}: cannot read: {exc.strerror or exc}") from None
@@ -257,10 +301,8 @@ def parse_file(path: Path, notes: list[str]) -> Iterator[TestCase]:
         raise EvidenceError(f"{path}: not well-formed XML{hint}: {exc}") from None
     except MarkupError as exc:
         raise EvidenceError(f"{path}: not well-formed XML: {exc}") from None
-    for element, pytest_file in sink:
-        seen += 1
-        yield _case(element, pytest_file, source)
-    if seen == 0:
+    yield from target.drain()
+    if not target.cases:
         raise EvidenceError(f"{path}: no test cases (the run collected nothing or was aborted)")
     cut = feed.cuts.count + target.texts_cut
     if cut:

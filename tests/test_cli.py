@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 
 import pytest
@@ -52,3 +54,21 @@ def test_a_runner_file_that_cannot_be_written_is_exit_2_not_a_traceback(
         2,
         f"gates: error: {variable}={missing}: cannot write: No such file or directory\n",
     )
+
+
+def test_version_and_help_load_no_gate_config_or_ledger_module() -> None:
+    """Cold start: ``gates --version`` and ``--help`` import argparse and the gate registry only
+    (what they load, not how long it takes: the time is in benchmarks/bench_cold_start.py)."""
+    script = (
+        "import sys\nfrom gates import cli\n"
+        "for argv in (['--version'], ['--help']):\n"
+        "    try:\n        cli.main(argv)\n    except SystemExit:\n        pass\n"
+        "print(sorted(name for name in sys.modules if name.startswith('gates')))\n"
+        "print('dataclasses' in sys.modules, 'pathlib' in sys.modules)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    *_, modules, heavy = proc.stdout.splitlines()
+    assert modules == "['gates', 'gates.cli', 'gates.errors', 'gates.gate']"
+    assert heavy == "False False"

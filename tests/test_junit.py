@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from gates import junit
 from gates.errors import EvidenceError
 from gates.junit import Outcome, Phase
+from gates.junit_stream import parse_file
 from tests.buckets_support import make_project, run_pytest
 
 SUITE = {
@@ -428,7 +430,7 @@ def test_passing_tests_are_counted_not_kept(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert report.totals == junit.Totals(passed=50_000, failed=1)
     assert [case.key for case in report.cases] == ["tests/test_m.py::test_x"]
-    # Kept whole, 50,000 TestCases take ~25 MB; counted, two arrays of 2 ** 17 slots take 2 MB.
+    # Kept whole, 50,000 TestCases take ~25 MB; counted, a table of 2 ** 17 slots takes 2 MB.
     assert peak < 8_000_000
 
 
@@ -444,3 +446,72 @@ def test_counted_tests_are_still_told_apart_after_the_table_grows() -> None:
         ("t.py::test_4321", True, 2)
     ]
     assert totals == junit.Totals(passed=4_999, flaky=1)
+
+
+RESULT_XML = {
+    Outcome.PASSED: "",
+    Outcome.FAILED: '<failure message="AssertionError: {n}"/>',
+    Outcome.ERROR: '<error message="OSError: {n}"/>',
+    Outcome.SKIPPED: '<skipped message="skip {n}"/>',
+    Outcome.XFAILED: '<skipped type="pytest.xfail" message="xfail {n}"/>',
+    Outcome.XPASSED: '<skipped message="[XPASS(strict)] passes unexpectedly {n}"/>',
+}
+
+
+@given(ELEMENTS)
+@example([(0, "t::a", Outcome.FAILED, False), (0, "t::a", Outcome.PASSED, False)])  # a rerun
+@example([(0, "t::a", Outcome.PASSED, False), (0, "t::a", Outcome.FAILED, False)])
+@example([(0, "t::a", Outcome.FAILED, False), (1, "t::a", Outcome.PASSED, False)])  # shards
+def test_passes_counted_while_reading_merge_as_when_read_whole(elements: list[Any]) -> None:
+    """``read`` counts most passing tests as expat reports them, before the test cases read
+    earlier in the same chunk are merged: the result must be the same as merging them all."""
+    with tempfile.TemporaryDirectory() as folder:
+        files: dict[int, list[str]] = {}
+        index = 0
+        for number, (step, node, outcome, mark) in enumerate(elements):
+            index += step
+            classname, name = node.split("::")
+            result = RESULT_XML[outcome].format(n=number)
+            if mark and outcome is Outcome.ERROR:
+                result = f"<error message='failed on teardown with \"x {number}\"'/>"
+            elif mark:
+                result = f'<flakyFailure message="f {number}"/>{result}'
+            files.setdefault(index, []).append(
+                f'<testcase classname="{classname}" name="{name}">{result}</testcase>'
+            )
+        paths = []
+        for index, cases in sorted(files.items()):
+            paths.append(Path(folder) / f"junit-{index}.xml")
+            paths[-1].write_text(f"<testsuite>{''.join(cases)}</testsuite>", encoding="utf-8")
+        if not paths:
+            return
+        read = junit.read(paths)
+        whole, totals = junit.merge(
+            (index, list(parse_file(path, []))) for index, path in enumerate(paths)
+        )
+        assert (list(read.cases), read.totals) == (whole, totals)
+        every_key = {case.key for case in whole}
+        assert junit.read(paths, keep=every_key).totals == totals
+
+
+def test_the_table_is_sized_from_the_density_of_test_cases(tmp_path: Path) -> None:
+    """Not from the file's size: 28 MB of output around two tests must not reserve room for
+    hundreds of thousands (a table of 2 ** 22 slots, 64 MB)."""
+    few = tmp_path / "few.xml"
+    output = "captured line\n" * 2_000_000
+    few.write_text(
+        f'<testsuite><testcase classname="t" name="a"><system-out>{output}</system-out>'
+        '</testcase><testcase classname="t" name="b"/></testsuite>',
+        encoding="utf-8",
+    )
+    many = tmp_path / "many.xml"
+    many.write_text(
+        "<testsuite>"
+        + "".join(f'<testcase classname="t" name="test_{n}"/>' for n in range(300_000))
+        + "</testsuite>",
+        encoding="utf-8",
+    )
+    assert junit._expected_tests(few) < 512  # fits the smallest table (1,024 slots, 16 KB)
+    assert 290_000 < junit._expected_tests(many) < 310_000
+    assert junit._expected_tests(tmp_path / "missing.xml") == 0
+    assert junit.read([few, many]).totals == junit.Totals(passed=300_002)
