@@ -166,7 +166,7 @@ def main() -> None:
             [
                 [env_python, "-c", FLOOR, str(junit)],
                 [env_python, "-c", JUNITPARSER, str(junit)],
-                [env_python, "-m", "gates", "buckets", "--root", str(root)],
+                [env_python, "-m", "gates", "buckets", "--fresh", "--root", str(root)],
             ],
             root,
         )

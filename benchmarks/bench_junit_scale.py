@@ -201,7 +201,7 @@ def main() -> None:
             root = work / f"attr-{megabytes}"
             junit = project(root, write_attribute_file(work / "a.xml", megabytes))
             read = [python, "-c", READ, str(junit)]
-            gates = [python, "-m", "gates", "buckets", "--root", str(root)]
+            gates = [python, "-m", "gates", "buckets", "--fresh", "--root", str(root)]
             before = measure(read, baseline, root, BASELINE_LIMIT_S)
             rows.append(
                 (f"{megabytes} MB attribute: `junit.read`", before, measure(read, REPO, root))
@@ -222,7 +222,7 @@ def main() -> None:
         junit = project(root, write_cases_file(work / "c.xml"))
         size = junit.stat().st_size / 1e6
         read = [python, "-c", READ, str(junit)]
-        gates = [python, "-m", "gates", "buckets", "--root", str(root)]
+        gates = [python, "-m", "gates", "buckets", "--fresh", "--root", str(root)]
         rows = [
             (label, measure(argv, baseline, root, BASELINE_LIMIT_S), measure(argv, REPO, root))
             for label, argv in (("`junit.read`", read), ("`gates buckets`", gates))

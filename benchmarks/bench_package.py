@@ -36,7 +36,7 @@ def bare(clone: Path, out: Path, *build_args: str) -> Callable[[], None]:
 
 def gate(clone: Path) -> Callable[[], None]:
     def action() -> None:
-        run(sys.executable, "-m", "gates", "package", "--root", str(clone), cwd=clone)
+        run(sys.executable, "-m", "gates", "package", "--fresh", "--root", str(clone), cwd=clone)
 
     return action
 

@@ -71,7 +71,8 @@ def test_a_forged_cache_entry_does_not_lift_the_total(tmp_path: Path, seal: byte
     assert "coverage: FAIL — total 66.66% < 80% (gap 13.34%)" in first.out
     _forge(root, seal)
 
-    again = gates(root, "coverage")
+    # --fresh: an unchanged tree would reuse the recorded result and never read the cache.
+    again = gates(root, "coverage", "--fresh")
 
     assert (again.code, again.out, again.err) == (first.code, first.out, first.err)
     assert "Traceback" not in again.out + again.err
