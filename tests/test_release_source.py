@@ -47,7 +47,7 @@ def test_a_record_it_cannot_spell_again_is_none(text: str) -> None:
 
 def test_from_an_index_is_this_version() -> None:
     index = release_source.FROM_AN_INDEX
-    assert index.requirement() == f"release-gates[tools]=={__version__}"
+    assert index.requirement() == f"release-gates[tools,smoke]=={__version__}"
     assert index.script_dependency() == f"release-gates>={__version__}"
     assert index.describe() == f"release-gates {__version__} from a package index"
 
