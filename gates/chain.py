@@ -106,9 +106,9 @@ def chain_order(specs: Sequence[GateSpec] = BUILTIN) -> tuple[str, ...]:
     return (*(session_name(name) for name in placed), DECIDE)
 
 
-JUDGING_GATES = frozenset(spec.name for spec in BUILTIN if spec.after)
-"""Gates that judge evidence earlier gates left (coverage, buckets): they need release-gates,
-not the project installed."""
+JUDGING_GATES = frozenset(spec.name for spec in BUILTIN if not spec.needs_project)
+"""Gates whose sessions need release-gates, not the project installed: they judge evidence
+earlier gates left (coverage, buckets) or build the project in isolation (package)."""
 
 CHAIN = chain_order()
 """Gate sessions in order, as in the design's flow."""
@@ -175,7 +175,7 @@ class Chain:
     release-gates (the ``gates`` command)."""
     smoke_plan: str = SMOKE_PLAN
     judge_install: tuple[str, ...] | None = None
-    """What the sessions that only judge recorded evidence install (coverage, buckets, decide,
+    """What the sessions that do not need the project install (:data:`JUDGING_GATES`, decide,
     report): release-gates alone, so a project that no longer installs still ends the chain in a
     recorded NO_GO instead of leaving the previous decision standing. None: ``install``."""
 
@@ -285,10 +285,10 @@ def register(
     """Define the chain's sessions in the calling noxfile, and make ``nox`` alone run the chain.
 
     ``install``: ``pip install`` arguments of the gate sessions (the project, its test
-    requirements, :func:`release_gates`); ``judge_install``: those of the sessions that only judge
-    recorded evidence (:func:`release_gates` alone; default ``install``). ``own``: sessions the
-    noxfile defines itself (with the returned :class:`Chain`'s methods); the chain still notifies
-    them by name.
+    requirements, :func:`release_gates`); ``judge_install``: those of the sessions that do not
+    need the project (:data:`JUDGING_GATES`, decide, report): :func:`release_gates` alone;
+    default ``install``. ``own``: sessions the noxfile defines itself (with the returned
+    :class:`Chain`'s methods); the chain still notifies them by name.
     """
     import nox  # nox's own process imports this module; the rest of release-gates never needs nox
 
