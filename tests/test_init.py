@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import re
 import subprocess
 import sys
-import tarfile
-import time
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
+import corpus_support
 import nox
 import pytest
 from conftest import CLEAN_MODULE, Project, git, init_repo
@@ -431,58 +429,22 @@ def test_every_placeholder_is_filled() -> None:
 
 
 # A real open-source project, end to end: cachetools' sdist ships its pytest suite (~1 s).
+# The corpus (tests/test_corpus.py) adopts it too, and seeds defects; this checks the venv reuse.
 
-REAL_PROJECT = "cachetools"
-
-
-@pytest.fixture(scope="module")
-def real_sdist(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """cachetools' sdist from PyPI, downloaded once into the pytest cache (nothing vendored)."""
-    cache = getattr(request.config, "cache", None)  # None under -p no:cacheprovider
-    folder = cache.mkdir("gates-init-sdist") if cache else tmp_path_factory.mktemp("sdist")
-    found = sorted(folder.glob(f"{REAL_PROJECT}-*.tar.gz"))
-    if not found:
-        proc = subprocess.run(
-            [
-                *(sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"),
-                *("--dest", str(folder), REAL_PROJECT),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        found = sorted(folder.glob(f"{REAL_PROJECT}-*.tar.gz"))
-        if not found:
-            if os.environ.get("CI") == "true":
-                pytest.fail(f"pip download {REAL_PROJECT} failed: {proc.stderr[-500:]}")
-            pytest.skip(f"package registry unreachable: {proc.stderr.strip()[-200:]}")
-    return found[-1]
+REAL_PROJECT = corpus_support.BY_NAME["cachetools"]
 
 
-def _nox(root: Path, *args: str) -> tuple[int, float, str]:
-    started = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "nox", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "RELEASE_GATES": f"{REPO}[tools]"},
-    )
-    return proc.returncode, time.perf_counter() - started, proc.stdout + proc.stderr
+@pytest.fixture
+def real_sdist() -> Path:
+    """cachetools' pinned sdist, downloaded once into ~/.cache (nothing vendored)."""
+    return corpus_support.download_or_skip(REAL_PROJECT.sdist)
 
 
 @pytest.mark.slow
 def test_real_project_adopts_and_runs_every_gate(
     real_sdist: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with tarfile.open(real_sdist) as archive:
-        archive.extractall(tmp_path, filter="data")
-    root = next(tmp_path.iterdir())
-    init_repo(root)
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "upstream sdist")
-
+    root = corpus_support.unpack(real_sdist, tmp_path)
     code, out, err = _run(capsys, root)
     assert (code, err) == (0, ""), out
     document = tomllib.loads((root / "pyproject.toml").read_text())
@@ -491,7 +453,7 @@ def test_real_project_adopts_and_runs_every_gate(
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "gates init")
 
-    first_code, first_s, first_log = _nox(root, "-s", "gates")
+    first_code, first_s, first_log = corpus_support.nox(root, "-s", "gates")
     decision = json.loads((root / ".gates/decision.json").read_text())
     assert [gate["name"] for gate in decision["gates"]] == list(init.REQUIRED)
     for gate in decision["gates"]:
@@ -501,14 +463,14 @@ def test_real_project_adopts_and_runs_every_gate(
     # Its mixin tests share names across a dozen classes: not one of them was rerun.
     assert buckets["metrics"]["flaky"] == 0, buckets["details"]["flaky"]
 
-    second_code, second_s, second_log = _nox(root, "-s", "gates")
+    second_code, second_s, second_log = corpus_support.nox(root, "-s", "gates")
     assert second_code == first_code
     assert "Reusing existing virtual environment" in second_log
     assert "Creating virtual environment" not in second_log
     with capsys.disabled():
         print(
-            f"\n{REAL_PROJECT}: verdict {decision['verdict']}; nox -s gates cold {first_s:.1f} s, "
-            f"warm {second_s:.1f} s"
+            f"\n{REAL_PROJECT.name}: verdict {decision['verdict']}; "
+            f"nox -s gates cold {first_s:.1f} s, warm {second_s:.1f} s"
         )
 
 
