@@ -207,9 +207,10 @@ def _type_error(root: Path, project: CorpusProject, clean: ChainRun) -> list[str
 
 def _untested_module(root: Path, project: CorpusProject, clean: ChainRun) -> list[str]:
     # As many statements as the package has (read from the clean run's coverage result), none
-    # run by a test: whatever the floor was, the total falls far below it.
+    # run by a test: whatever the floor was, the total falls far below it. A coverage gate that
+    # measured nothing has no count: 2,000 then (the seed is missed anyway, and says so).
     result = json.loads((root / ".gates/results/coverage.json").read_text(encoding="utf-8"))
-    functions = int(result["metrics"]["statements"]) // 4 + 1
+    functions = int(result["metrics"].get("statements", 2000)) // 4 + 1
     body = "".join(
         f"\n\ndef seeded_{n}(value: int) -> int:\n"
         f'    """Nothing tests this."""\n'
@@ -383,6 +384,11 @@ CORPUS = (
         module="src/itsdangerous/encoding.py",
         tests="tests",
         readme="README.md",
+        pending=(
+            "test requirements in tox.ini (-r requirements/tests.txt: freezegun) are not read "
+            "(issue 14 item 1): init cannot measure coverage, so it is not required, and every "
+            "chain run is NO_GO (buckets: ModuleNotFoundError, environment broken)"
+        ),
     ),
     CorpusProject(
         Sdist(
@@ -405,6 +411,12 @@ CORPUS = (
         module="src/findpython/utils.py",
         tests="tests",
         readme="README.md",
+        pending=(
+            "as root, test_find_python_exclude_unreadable fails (chmod 000 does not stop root): "
+            "gates init notes 'some tests fail today' yet requires buckets with no bucket for it"
+            if hasattr(os, "geteuid") and os.geteuid() == 0
+            else ""
+        ),
     ),
     CorpusProject(
         Sdist("cleo", "2.1.0", "0b2c880b5d13660a7ea651001fb4acb527696c01f15c9ee650f377aa543fd523"),
@@ -412,6 +424,10 @@ CORPUS = (
         module="src/cleo/terminal.py",
         tests="tests",
         readme="README.md",
+        pending=(
+            "gates init reads [project] only: Poetry 1 metadata ([tool.poetry] name, version, "
+            "group.dev) is refused, exit 2 'project.name: required by gates init'"
+        ),
     ),
     CorpusProject(
         Sdist(
