@@ -302,6 +302,10 @@ def measure(project: Project, *, timeout_s: float = 900.0) -> Measurement:
         reason = f"coverage json exited {report.returncode}: {report.tail(1)}"
         return Measurement(None, reason, format_clean, problem)
     total = float(json.loads(report.stdout)["totals"]["percent_covered"])
+    if tests.returncode == 1 and total == 0:
+        # pytest broke before any test ran (a conftest it cannot load): 0% is not a floor.
+        reason = f"pytest exited 1 and covered nothing: {tests.tail(1)}"
+        return Measurement(None, reason, format_clean, problem)
     note = "some tests fail today: thresholds measured anyway" if tests.returncode == 1 else ""
     return Measurement(total, note, format_clean, problem)
 

@@ -346,6 +346,24 @@ def test_tests_that_measure_nothing_leave_no_coverage_threshold(
     assert "coverage settings" in outcome.found and "no coverage settings" not in outcome.found
 
 
+def test_a_test_run_that_breaks_before_any_test_sets_no_coverage_floor(tmp_path: Path) -> None:
+    # boltons 25.0.0 under pytest 9: its conftest's hook no longer loads, pytest exits 1 and
+    # coverage reports 0% of the package; min_total = 0 would pass an untested module forever.
+    files = {
+        "mini/__init__.py": "X = 1\n",
+        # A hook argument pytest does not have: pluggy refuses the conftest, pytest exits 1.
+        "tests/conftest.py": "def pytest_ignore_collect(bogus, config):\n    return None\n",
+        "tests/test_x.py": "def test_x():\n    assert True\n",
+    }
+    _minimal(tmp_path, MINIMAL, files)
+    outcome = init.run(tmp_path)
+    assert outcome.thresholds["coverage.min_total"] is None
+    note = next(note for note in outcome.notes if note.startswith("pytest exited 1"))
+    assert note.startswith("pytest exited 1 and covered nothing: "), outcome.notes
+    document = tomllib.loads((tmp_path / "pyproject.toml").read_text())
+    assert "coverage" not in document["tool"]["gates"]["required"]
+
+
 def test_no_test_folder_is_noted_and_no_tool_table_is_created(tmp_path: Path) -> None:
     _minimal(tmp_path, MINIMAL, {"mini/__init__.py": "X = 1\n", "ruff.toml": ""})
     outcome = init.run(tmp_path)
