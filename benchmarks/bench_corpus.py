@@ -44,6 +44,8 @@ def details(run: corpus_support.CorpusRun) -> list[str]:
         mark = "caught" if seeded.caught else "MISSED"
         reasons = "; ".join(seeded.run.reasons) or "no reasons"
         lines.append(f"- {name}, {seeded.seed.name}: {mark}, {seeded.run.verdict}: {reasons}")
+        if not seeded.caught:
+            lines.extend(f"    {line}" for line in seeded.run.log.splitlines()[-12:])
     return lines
 
 
