@@ -26,6 +26,8 @@ CHAIN = chain.register(
 
 SLOW = "slow"
 """Marker of the end-to-end tests that adopt real PyPI projects (minutes each): `nox -s e2e`."""
+CORPUS = "corpus"
+"""Marker of the slowest of them, the adoption corpus (tests/test_corpus.py): `nox -s corpus`."""
 
 
 @chain.session()
@@ -47,7 +49,16 @@ def tests(session: nox.Session) -> None:
 @chain.session(default=False)
 def e2e(session: nox.Session) -> None:
     """The slow end-to-end tests: real projects from PyPI adopted with `gates init` and gated."""
-    session.posargs.extend(["-m", SLOW])
+    session.install("pip")  # the sdists are fetched with `pip download`
+    session.posargs.extend(["-m", f"{SLOW} and not {CORPUS}"])
+    CHAIN.tests(session)
+
+
+@chain.session(default=False)
+def corpus(session: nox.Session) -> None:
+    """Eight real PyPI projects of every shape: GO when adopted, NO_GO on each seeded defect."""
+    session.install("pip")
+    session.posargs.extend(["-m", CORPUS])
     CHAIN.tests(session)
 
 

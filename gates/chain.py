@@ -164,7 +164,7 @@ class Chain:
     release-gates (the ``gates`` command)."""
     smoke_plan: str = SMOKE_PLAN
     judge_install: tuple[str, ...] | None = None
-    """What the sessions that only judge recorded evidence install (coverage, buckets, decide,
+    """What the sessions that do not need the project install (:data:`JUDGING_GATES`, decide,
     report): release-gates alone, so a project that no longer installs still ends the chain in a
     recorded NO_GO instead of leaving the previous decision standing. None: ``install``."""
 

@@ -64,9 +64,9 @@ def chain_order(specs: Sequence[GateSpec] = BUILTIN) -> tuple[str, ...]:
     return (*(session_name(name) for name in placed), DECIDE)
 
 
-JUDGING_GATES = frozenset(spec.name for spec in BUILTIN if spec.after)
-"""Gates that judge evidence earlier gates left (coverage, buckets): they need release-gates,
-not the project installed."""
+JUDGING_GATES = frozenset(spec.name for spec in BUILTIN if not spec.needs_project)
+"""Gates whose sessions need release-gates, not the project installed: they judge evidence
+earlier gates left (coverage, buckets) or build the project in isolation (package)."""
 
 CHAIN = chain_order()
 """Gate sessions in order, as in the design's flow."""

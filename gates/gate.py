@@ -116,6 +116,10 @@ class GateSpec(NamedTuple):
     """``gates init`` makes it required (smoke waits for a target, tests are judged by buckets)."""
     after: tuple[str, ...] = ()
     """Gates whose evidence it judges: in the chain it runs after them."""
+    needs_project: bool = True
+    """Its chain session installs the project (the tool imports it: mypy, pytest). False: it
+    judges recorded evidence, or builds the project in isolation (package), so a project that no
+    longer installs is still judged, its error named, instead of leaving a stale result."""
 
     def load(self) -> GateModule:
         return cast(GateModule, importlib.import_module(self.module))
@@ -131,6 +135,7 @@ BUILTIN: tuple[GateSpec, ...] = (
         "total, per-path and changed-line coverage thresholds",
         init_required=True,
         after=("tests",),
+        needs_project=False,
     ),
     GateSpec(
         "buckets",
@@ -138,12 +143,14 @@ BUILTIN: tuple[GateSpec, ...] = (
         "sort failing tests into owned buckets; judge them",
         init_required=True,
         after=("tests",),
+        needs_project=False,
     ),
     GateSpec(
         "package",
         "gates.package",
         "build sdist + wheel, twine check, install and smoke the wheel",
         init_required=True,
+        needs_project=False,
     ),
     GateSpec(
         "smoke", "gates.smoke.gate", "run a smoke plan (HTTP, WebSocket, command checks)", False

@@ -168,6 +168,9 @@ def _run_tests(target: Target, python: Path, scratch: Path) -> Measurement | flo
     if report.returncode != 0:
         return Measurement(None, f"coverage json exited {report.returncode}: {report.tail(1)}")
     total = float(json.loads(report.stdout)["totals"]["percent_covered"])
+    if tests.returncode == TESTS_RAN[1] and total == 0:
+        # pytest broke before any test ran (a conftest hook it refuses): 0% is not a floor.
+        raise cannot_run(target, tests.stdout, tests.returncode)
     if tests.returncode == TESTS_RAN[1]:
         return Measurement(total, "some tests fail today: thresholds measured anyway")
     return total

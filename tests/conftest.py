@@ -29,6 +29,29 @@ settings.register_profile(
 )
 settings.load_profile("gates")
 
+
+CORPUS = "corpus"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Beside `slow` (pyproject.toml): the corpus is slower still and has a session of its own.
+    config.addinivalue_line(
+        "markers", f"{CORPUS}: real PyPI projects adopted and seeded with defects (nox -s corpus)"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The corpus (half an hour) runs only when a marker expression names it: `-m corpus`.
+
+    Not in `nox -s tests`, nor in the chain's tests_evidence, which runs the whole suite."""
+    if CORPUS in (config.option.markexpr or ""):
+        return
+    deselected = [item for item in items if item.get_closest_marker(CORPUS)]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker(CORPUS)]
+
+
 CLEAN_MODULE = '''\
 """Demo package."""
 

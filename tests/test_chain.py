@@ -139,7 +139,7 @@ def test_a_gate_in_the_chain_records_failure_as_evidence(session: FakeSession) -
     [
         ("lint", ("-e", ".", "release-gates")),
         ("tests_evidence", ("-e", ".", "release-gates")),
-        ("package", ("-e", ".", "release-gates")),
+        ("package", ("release-gates",)),
         ("coverage", ("release-gates",)),
         ("buckets", ("release-gates",)),
         ("decide", ("release-gates",)),
@@ -392,7 +392,7 @@ def test_nox_lists_this_repos_sessions() -> None:
     # `--list --json` lists only the selected sessions (here: the chain session alone).
     names = re.findall(r"^[*-] (\S+) ->", listed.stdout, flags=re.MULTILINE)
     # The noxfile's own sessions (tests, smoke) are listed after the registered ones.
-    own = {"tests", "e2e", "smoke", "bench"}
+    own = {"tests", "e2e", "corpus", "smoke", "bench"}
     assert names[: -len(own)] == [name for name in TEST_CHAIN.sessions() if name not in own]
     assert set(names[-len(own) :]) == own
     assert "* gates ->" in listed.stdout  # `nox` alone runs the chain

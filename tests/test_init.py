@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import re
 import subprocess
 import sys
-import tarfile
-import time
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
+import corpus_support
 import nox
 import pytest
 from conftest import CLEAN_MODULE, Project, git, init_repo
@@ -371,7 +369,7 @@ def test_no_measure_config_is_go_through_the_generated_noxfile(
     assert _run(capsys, tmp_path, "--no-measure")[0] == 0
     git(tmp_path, "add", "-A")
     git(tmp_path, "commit", "-q", "-m", "adopt")
-    code, _seconds, log = _nox(tmp_path, "-s", "gates", release_gates=None)
+    code, _seconds, log = corpus_support.nox(tmp_path, "-s", "gates", release_gates=None)
     decision = json.loads((tmp_path / ".gates/decision.json").read_text())
     assert (code, decision["verdict"]) == (0, "GO"), log[-3000:]
     assert [gate["status"] for gate in decision["gates"]] == ["PASS"] * 4
@@ -555,6 +553,27 @@ def test_no_test_folder_is_noted_and_no_tool_table_is_created(
     tmp_path: Path, from_wheel: str
 ) -> None:
     _minimal(tmp_path, INSTALLABLE, {"mini/__init__.py": "X = 1\n", "ruff.toml": ""})
+
+
+def test_a_test_run_that_breaks_before_any_test_exits_2_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], from_wheel: str
+) -> None:
+    # boltons 25.0.0 under pytest 9: its conftest's hook no longer loads, pytest exits 1 and
+    # coverage reports 0% of the package; min_total = 0 would pass an untested module forever.
+    files = {
+        "mini/__init__.py": "X = 1\n",
+        # A hook argument pytest does not have: pluggy refuses the conftest, pytest exits 1.
+        "tests/conftest.py": "def pytest_ignore_collect(bogus, config):\n    return None\n",
+        "tests/test_x.py": "def test_x():\n    assert True\n",
+    }
+    _minimal(tmp_path, INSTALLABLE, files)
+    before = (tmp_path / "pyproject.toml").read_text()
+    code, _, err = _run(capsys, tmp_path)
+    assert code == 2
+    assert err.startswith("gates: error: ") and "the tests cannot run (pytest exit 1)" in err, err
+    assert (tmp_path / "pyproject.toml").read_text() == before
+    assert not (tmp_path / "noxfile.py").exists()
+
     outcome = init.run(tmp_path)
     assert "no test folder found" in outcome.notes
     assert "ruff settings, no mypy settings" in outcome.found
@@ -636,62 +655,22 @@ def test_every_placeholder_is_filled() -> None:
 
 
 # A real open-source project, end to end: cachetools' sdist ships its pytest suite (~1 s).
+# The corpus (tests/test_corpus.py) adopts it too, and seeds defects; this checks the venv reuse.
 
-REAL_PROJECT = "cachetools"
-
-
-@pytest.fixture(scope="module")
-def real_sdist(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """cachetools' sdist from PyPI, downloaded once into the pytest cache (nothing vendored)."""
-    cache = getattr(request.config, "cache", None)  # None under -p no:cacheprovider
-    folder = cache.mkdir("gates-init-sdist") if cache else tmp_path_factory.mktemp("sdist")
-    found = sorted(folder.glob(f"{REAL_PROJECT}-*.tar.gz"))
-    if not found:
-        proc = subprocess.run(
-            [
-                *(sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"),
-                *("--dest", str(folder), REAL_PROJECT),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        found = sorted(folder.glob(f"{REAL_PROJECT}-*.tar.gz"))
-        if not found:
-            if os.environ.get("CI") == "true":
-                pytest.fail(f"pip download {REAL_PROJECT} failed: {proc.stderr[-500:]}")
-            pytest.skip(f"package registry unreachable: {proc.stderr.strip()[-200:]}")
-    return found[-1]
+REAL_PROJECT = corpus_support.BY_NAME["cachetools"]
 
 
-def _nox(
-    root: Path, *args: str, release_gates: str | None = f"{REPO}[tools]"
-) -> tuple[int, float, str]:
-    """``nox ARGS`` in ``root``; ``release_gates``: $RELEASE_GATES (None: what the noxfile says)."""
-    started = time.perf_counter()
-    env = {k: v for k, v in os.environ.items() if k != chain.RELEASE_GATES_ENV}
-    proc = subprocess.run(
-        [sys.executable, "-m", "nox", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**env, **({chain.RELEASE_GATES_ENV: release_gates} if release_gates else {})},
-    )
-    return proc.returncode, time.perf_counter() - started, proc.stdout + proc.stderr
+@pytest.fixture
+def real_sdist() -> Path:
+    """cachetools' pinned sdist, downloaded once into ~/.cache (nothing vendored)."""
+    return corpus_support.download_or_skip(REAL_PROJECT.sdist)
 
 
 @pytest.mark.slow
 def test_real_project_adopts_and_runs_every_gate(
     real_sdist: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with tarfile.open(real_sdist) as archive:
-        archive.extractall(tmp_path, filter="data")
-    root = next(tmp_path.iterdir())
-    init_repo(root)
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "upstream sdist")
-
+    root = corpus_support.unpack(real_sdist, tmp_path)
     code, out, err = _run(capsys, root)
     assert (code, err) == (0, ""), out
     document = tomllib.loads((root / "pyproject.toml").read_text())
@@ -700,7 +679,7 @@ def test_real_project_adopts_and_runs_every_gate(
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "gates init")
 
-    first_code, first_s, first_log = _nox(root, "-s", "gates")
+    first_code, first_s, first_log = corpus_support.nox(root, "-s", "gates")
     decision = json.loads((root / ".gates/decision.json").read_text())
     assert [gate["name"] for gate in decision["gates"]] == list(init.REQUIRED)
     for gate in decision["gates"]:
@@ -710,14 +689,14 @@ def test_real_project_adopts_and_runs_every_gate(
     # Its mixin tests share names across a dozen classes: not one of them was rerun.
     assert buckets["metrics"]["flaky"] == 0, buckets["details"]["flaky"]
 
-    second_code, second_s, second_log = _nox(root, "-s", "gates")
+    second_code, second_s, second_log = corpus_support.nox(root, "-s", "gates")
     assert second_code == first_code
     # The shared environments are built once: nothing is created or installed again.
     assert " venv " not in second_log and "pip install" not in second_log
     with capsys.disabled():
         print(
-            f"\n{REAL_PROJECT}: verdict {decision['verdict']}; nox -s gates cold {first_s:.1f} s, "
-            f"warm {second_s:.1f} s"
+            f"\n{REAL_PROJECT.name}: verdict {decision['verdict']}; "
+            f"nox -s gates cold {first_s:.1f} s, warm {second_s:.1f} s"
         )
 
 
