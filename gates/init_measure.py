@@ -123,6 +123,10 @@ def _gates_import(root: Path, python: Path, install: Sequence[str]) -> None:
         )
 
 
+_RAISED = re.compile(r"^[\w.]*(Error|Exception): ")
+"""A traceback's last line, ``pluggy._manager.PluginValidationError: Plugin …``."""
+
+
 def cannot_run(target: Target, output: str, exit_code: int) -> ConfigError:
     """Why the tests could not run, naming missing modules and where to declare them."""
     missing = sorted(set(_MISSING.findall(output)))
@@ -141,6 +145,8 @@ def cannot_run(target: Target, output: str, exit_code: int) -> ConfigError:
     # pytest's "E   SomeError: ..." line says why; else its last line ("Interrupted: ...").
     lines = [line.strip(" =!") for line in output.splitlines() if line.strip(" =!")]
     errors = [line[1:].strip() for line in lines if line.startswith("E ")]
+    # Else an exception pytest raised before collecting (a conftest hook pluggy refuses).
+    errors = errors or [line for line in lines if _RAISED.match(line)]
     last = errors[-1] if errors else (lines[-1] if lines else "no output")
     return ConfigError(
         f"{where}: the tests cannot run (pytest exit {exit_code}): {last}; "
@@ -170,7 +176,7 @@ def _run_tests(target: Target, python: Path, scratch: Path) -> Measurement | flo
     total = float(json.loads(report.stdout)["totals"]["percent_covered"])
     if tests.returncode == TESTS_RAN[1] and total == 0:
         # pytest broke before any test ran (a conftest hook it refuses): 0% is not a floor.
-        raise cannot_run(target, tests.stdout, tests.returncode)
+        raise cannot_run(target, f"{tests.stdout}\n{tests.stderr}", tests.returncode)
     if tests.returncode == TESTS_RAN[1]:
         return Measurement(total, "some tests fail today: thresholds measured anyway")
     return total

@@ -162,8 +162,8 @@ def test_sessions_share_one_environment_built_once_per_requirements(
     for name in ("lint", "typecheck", "coverage", "package", "buckets", "decide"):
         judging.sessions()[name][1](session)
     venvs = [r.env["VIRTUAL_ENV"] for r in session.runs if r.args[0] == "gates"]
-    assert len(set(venvs)) == 2  # the project's and the judges'
-    assert venvs[0] == venvs[1] == venvs[3] != venvs[2] == venvs[4] == venvs[5]
+    assert len(set(venvs)) == 2  # the project's and the judges' (package builds in isolation)
+    assert venvs[0] == venvs[1] != venvs[2] == venvs[3] == venvs[4] == venvs[5]
     assert session.installed() == [("-e", ".", "release-gates"), ("release-gates",)]
     assert sum("venv" in r.args[1:3] for r in session.runs) == 2
 
@@ -431,7 +431,11 @@ def test_failing_gate_sessions_still_end_in_a_recorded_no_go(tmp_path: Path) -> 
     assert json.loads((root / ".gates/decision.json").read_text())["verdict"] == "NO_GO", out
     blocks = re.findall(r"^=+ \S+ (\w+): (\w+)", out, flags=re.MULTILINE)
     assert blocks[-1] == ("decide", "failed")  # NO_GO, after every other session
-    assert ("lint", "failed") in blocks and ("package", "failed") in blocks
+    # package builds in isolation: it records the build's own error (FAIL), its session passes.
+    assert ("lint", "failed") in blocks and ("package", "success") in blocks
+    package = json.loads((root / ".gates/results/package.json").read_text())
+    assert package["status"] == "FAIL", package
+    assert package["summary"].startswith("python -m build failed: "), package
     assert ("coverage", "aborted") in blocks  # it waits for the tests, which could not run
     decided = out[out.index(" decide: failed") :]
     assert "NO_GO (decision " in decided and "Traceback" not in decided
