@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import git
 from git_ledger_support import (
     clone,
@@ -130,10 +131,13 @@ def test_processes_appending_at_once_make_one_chain(tmp_path: Path) -> None:
     assert written == [(w, n) for w in range(workers) for n in range(count)]
 
 
+@pytest.mark.slow
 def test_four_clones_deciding_25_times_at_once_lose_and_duplicate_nothing(tmp_path: Path) -> None:
     # 100 `gates decide` processes at once: about 45 s of CPU in all (each a Python start-up
-    # and a tree id before any git), so not marked slow; under a load of 40 on 2 cores it took
-    # 140 s of wall time.
+    # and a tree id before any git); 30-60 s alone, 140 s under a load of 40 on 2 cores, so
+    # `nox -s e2e` runs it. Once, inside `nox -s tests` on a loaded machine, one decide of the
+    # 100 exited 1 (NO_GO) with nothing on stderr; not reproduced since (4 runs, 3 at once):
+    # the assertion shows the decision when it happens again.
     clones, decides = CLONES, DECIDES
     remote = tmp_path / "remote.git"
     git_project(tmp_path / "seed", remote=remote)
@@ -155,7 +159,7 @@ def test_four_clones_deciding_25_times_at_once_lose_and_duplicate_nothing(tmp_pa
     decided = []
     for process in processes:
         out, err = process.communicate(timeout=600)
-        assert (process.returncode, err) == (0, ""), err
+        assert (process.returncode, err) == (0, ""), out[-3000:] + err
         decided.append(json.loads(out)["id"])
 
     on_remote = decision_ids(remote)
