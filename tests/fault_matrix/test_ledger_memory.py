@@ -16,20 +16,11 @@ from gates.ledger.chain import GENESIS, canonical, record_hash
 from gates.ledger.compare import BaseDecision, find_base
 from gates.ledger.flaky import quarantine_rule, report
 from gates.model import Status
-from tests.buckets_support import commit_on
-
-PYPROJECT = """\
-[project]
-name = "demo"
-version = "1.0.0"
-
-[tool.gates]
-required = ["buckets"]
-"""
+from tests.buckets_support import DEMO_BUCKETS_PYPROJECT, commit_on
 
 
 def _project(ledger_project: Any) -> Any:
-    project = ledger_project(PYPROJECT)
+    project = ledger_project(DEMO_BUCKETS_PYPROJECT)
     commit_on(project.root, "main")
     return project
 

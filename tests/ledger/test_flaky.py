@@ -16,7 +16,7 @@ from gates.cli import main
 from gates.config import parse
 from gates.ledger.flaky import QUARANTINED, FlakyTest, Run, flaky_tests, quarantine_rule
 from gates.model import Status
-from tests.buckets_support import commit_on, make_project, run_pytest
+from tests.buckets_support import DEMO_BUCKETS_PYPROJECT, commit_on, make_project, run_pytest
 
 A, B = "tests/test_a.py::test_a", "tests/test_a.py::test_b"
 SAME = {"tests/test_a.py": "1111"}
@@ -121,15 +121,6 @@ def test_no_flaky_test_no_rule() -> None:
 
 # gates history --flaky over a real ledger ---------------------------------------------------
 
-PYPROJECT = """\
-[project]
-name = "demo"
-version = "1.0.0"
-
-[tool.gates]
-required = ["buckets"]
-"""
-
 
 def _decide(project: Any, failing: Sequence[str], flaky: Sequence[str] = ()) -> None:
     status = Status.FAIL if failing else Status.PASS
@@ -138,7 +129,7 @@ def _decide(project: Any, failing: Sequence[str], flaky: Sequence[str] = ()) -> 
 
 
 def test_history_flaky_over_recorded_decisions(ledger_project: Any) -> None:
-    project = ledger_project(PYPROJECT)
+    project = ledger_project(DEMO_BUCKETS_PYPROJECT)
     commit_on(project.root, "main")
     for failing, flaky in [([A], []), ([], [B]), ([], []), ([], [])]:
         _decide(project, failing, flaky)
@@ -177,7 +168,7 @@ def quarantine_lines(out: str) -> list[str]:
 
 
 def test_history_flaky_with_no_flaky_test(ledger_project: Any) -> None:
-    project = ledger_project(PYPROJECT)
+    project = ledger_project(DEMO_BUCKETS_PYPROJECT)
     _decide(project, [A])
     assert project.gates("history", "--flaky") == (
         0,
@@ -191,7 +182,7 @@ def test_history_flaky_with_no_flaky_test(ledger_project: Any) -> None:
 
 
 def test_last_without_flaky_is_a_usage_error(ledger_project: Any) -> None:
-    project = ledger_project(PYPROJECT)
+    project = ledger_project(DEMO_BUCKETS_PYPROJECT)
     assert project.gates("history", "--last", "5") == (
         2,
         "",
