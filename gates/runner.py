@@ -56,6 +56,7 @@ def run_gate(
             record_result(
                 project.ledger,
                 found.result,
+                workspace=project.workspace.identity(),
                 inputs=inputs,
                 outputs=outputs,
                 reused_digest=found.digest,
@@ -111,7 +112,7 @@ class Recorded:
 def reusable(project: Project, gate: Runnable, tree: str, inputs: dict[str, str]) -> Recorded | str:
     """The recorded result of ``gate`` when it may stand for a run with ``inputs``, else why not
     (empty when nothing was recorded for this tree)."""
-    record = project.ledger.latest_result(gate.name, tree)
+    record = project.ledger.latest_result(gate.name, tree, project.workspace.identity())
     if record is None:
         return ""
     recorded = record.get("inputs")
@@ -153,14 +154,22 @@ def record(
     """Write the stamped result and bind it to the ledger by its digest (with what it depended
     on and the digest of the files its run left, when the gate can be reused)."""
     project.workspace.write_result(result)
-    record_result(project.ledger, result, inputs=inputs, outputs=outputs)
+    record_result(
+        project.ledger,
+        result,
+        workspace=project.workspace.identity(),
+        inputs=inputs,
+        outputs=outputs,
+    )
 
 
 def trusted_result(project: Project, gate: str, tree: str) -> GateResult | None:
     """The recorded result of ``gate`` when it is bound to the ledger, else an ERROR in its place.
 
     None when the gate never ran here. A result for another tree is returned as it is (the policy
-    calls it stale); one for this tree must match the digest its run appended to the ledger.
+    calls it stale); one for this tree must match the digest the newest run of it in this checkout
+    appended to the ledger. Other runners' records on a shared ledger do not count: a matching
+    older one would let an earlier PASS be copied back over a later FAIL.
     """
     read = project.workspace.read_result_data(gate)
     if read is None:
@@ -168,9 +177,12 @@ def trusted_result(project: Project, gate: str, tree: str) -> GateResult | None:
     result, data = read
     if result.tree != tree:
         return result
-    record = project.ledger.latest_result(gate, tree)
+    record = project.ledger.latest_result(gate, tree, project.workspace.identity())
     if record is None:
-        why = "not in the ledger (results are only trusted when recorded by 'gates' itself)"
+        why = (
+            "not in the ledger (results are only trusted when recorded by 'gates' itself,"
+            " in this checkout)"
+        )
     elif record.get("digest") != result_digest(data):
         why = "edited after it was recorded (its digest does not match the ledger)"
     else:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -23,6 +25,8 @@ from gates.errors import EvidenceError, WorkspaceError
 from gates.model import Decision, GateResult, JSONValue
 
 GATES_DIR = ".gates"
+WORKSPACE_ID = "workspace-id"
+_ID_SHAPE = re.compile(r"[0-9a-f]{32}")
 T = TypeVar("T")
 
 # Tool output that is never source, even in a project that forgot to ignore it: without this,
@@ -180,6 +184,28 @@ class Workspace:
         out = git(self.root, "rev-parse", "--abbrev-ref", "HEAD", check=False)
         return out if out and out != "HEAD" else None
 
+    def identity(self) -> str:
+        """This checkout's id, made on first use and kept in ``.gates/``.
+
+        A shared ledger (a git remote, PostgreSQL) holds the results of every runner that gated a
+        tree; the results files here are bound to the records this checkout made, never to
+        another runner's newer record of the same tree.
+        """
+        path = self.gates_dir / WORKSPACE_ID
+        if not path.exists():
+            _create_once(path, secrets.token_hex(16) + "\n")
+        try:
+            with path.open("rb") as handle:
+                text = handle.read(100).decode("ascii", "replace").strip()
+        except OSError as exc:
+            raise WorkspaceError(f"{path}: cannot read: {exc.strerror}") from None
+        if not _ID_SHAPE.fullmatch(text):
+            raise WorkspaceError(
+                f"{path}: not a workspace id (32 hex digits); delete it, and the gates recorded"
+                " here run again"
+            )
+        return text
+
     # Results -------------------------------------------------------------------------------
 
     def result_path(self, gate: str) -> Path:
@@ -276,6 +302,20 @@ def write_text(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _create_once(path: Path, text: str) -> None:
+    """Write ``path`` whole unless it exists: of gates started at once, the first one's stands."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def write_json(path: Path, data: JSONValue) -> None:

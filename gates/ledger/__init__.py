@@ -138,16 +138,19 @@ def record_result(
     ledger: Ledger,
     result: GateResult,
     *,
+    workspace: str,
     inputs: Mapping[str, str] | None = None,
     outputs: str | None = None,
     reused_digest: str | None = None,
 ) -> Record:
     """Append the digest of a recorded result, so an edited results file is detected.
 
-    ``inputs``: what the result depends on (:mod:`gates.reuse`); ``outputs``: the digest of the
-    files its run left. ``reused_digest``: the result was not produced now but stands again for
-    the same inputs (``started_at`` says when its run was); this is the digest of its results file
-    as read, which re-serialising the parsed result need not reproduce.
+    ``workspace``: the id of the checkout whose results file this binds (see
+    :meth:`Ledger.latest_result`). ``inputs``: what the result depends on (:mod:`gates.reuse`);
+    ``outputs``: the digest of the files its run left. ``reused_digest``: the result was not
+    produced now but stands again for the same inputs (``started_at`` says when its run was); this
+    is the digest of its results file as read, which re-serialising the parsed result need not
+    reproduce.
     """
     payload: dict[str, JSONValue] = {
         "gate": result.gate,
@@ -155,6 +158,7 @@ def record_result(
         "status": result.status.value,
         "started_at": result.started_at,
         "digest": reused_digest or result_digest(result.to_dict()),
+        "workspace": workspace,
     }
     if inputs is not None:
         payload["inputs"] = dict(inputs)

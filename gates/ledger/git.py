@@ -129,12 +129,12 @@ class GitLedger(ClosedOnExit):
         record = self._newest(RecordKind.DECISION, tree)
         return None if record is None else decision_of(record)
 
-    def latest_result(self, gate: str, tree: str) -> Mapping[str, JSONValue] | None:
+    def latest_result(self, gate: str, tree: str, workspace: str) -> Mapping[str, JSONValue] | None:
         for entry in reversed(self._local().entries):
             row = entry.row
             if isinstance(row, BadRow) or (row.kind == RecordKind.RESULT and row.tree == tree):
                 payload = self._record(entry).payload
-                if payload.get("gate") == gate:
+                if payload.get("gate") == gate and payload.get("workspace") == workspace:
                     return payload
         return None
 

@@ -85,8 +85,12 @@ class Ledger(Protocol):
         """The newest decision recorded for ``tree``."""
         ...
 
-    def latest_result(self, gate: str, tree: str) -> Mapping[str, JSONValue] | None:
-        """The payload of the newest RESULT record of ``gate`` for ``tree``."""
+    def latest_result(self, gate: str, tree: str, workspace: str) -> Mapping[str, JSONValue] | None:
+        """The payload of the newest RESULT record of ``gate`` for ``tree`` made by ``workspace``.
+
+        Only that checkout's own: on a shared ledger another runner's newer record of the same
+        tree says nothing about the results file here.
+        """
         ...
 
     def verify(self) -> Verification: ...

@@ -203,7 +203,7 @@ class SqlLedger(ClosedOnExit):
             )
         return decision
 
-    def latest_result(self, gate: str, tree: str) -> Mapping[str, JSONValue] | None:
+    def latest_result(self, gate: str, tree: str, workspace: str) -> Mapping[str, JSONValue] | None:
         with self._guard("read results"):
             rows = self._run(
                 f"SELECT {_COLUMNS} FROM ledger_records WHERE kind = ? AND tree = ?"
@@ -212,7 +212,7 @@ class SqlLedger(ClosedOnExit):
             )
         for row in rows:
             payload = self._record(_stored(row)).payload
-            if payload.get("gate") == gate:
+            if payload.get("gate") == gate and payload.get("workspace") == workspace:
                 return payload
         return None
 

@@ -73,7 +73,8 @@ def test_a_stale_result_given_the_current_tree_is_not_trusted(
 
     assert (code, decision["verdict"]) == (1, "NO_GO")
     assert decision["gates"][0]["summary"] == (
-        "lint.json: not in the ledger (results are only trusted when recorded by 'gates' itself)"
+        "lint.json: not in the ledger (results are only trusted when recorded by 'gates' itself,"
+        " in this checkout)"
     )
 
 
@@ -92,6 +93,43 @@ def test_results_copied_without_their_ledger_are_not_trusted(
     assert (code, decision["verdict"]) == (1, "NO_GO")
     assert decision["gates"][0]["status"] == "ERROR"
     assert "not in the ledger" in decision["gates"][0]["summary"]
+
+
+def test_an_earlier_pass_copied_back_over_a_later_fail_is_not_trusted(
+    ledger_project: Any,
+) -> None:
+    """Both were recorded for this tree by this checkout: only the newest record binds."""
+    project = ledger_project('[project]\nname = "demo"\nversion = "1.0"\n'
+                             '[tool.gates]\nrequired = ["buckets"]\n')  # fmt: skip
+    project.record("buckets", {"failed": 0})
+    passed = _results(project, "buckets").read_text()
+    project.record("buckets", {"failed": 1}, status=Status.FAIL)
+    _results(project, "buckets").write_text(passed)
+
+    code, decision, _ = _decide(project)
+
+    assert (code, decision["verdict"]) == (1, "NO_GO")
+    assert decision["reasons"] == [
+        "buckets: ERROR (buckets.json: edited after it was recorded (its digest does not match"
+        " the ledger))"
+    ]
+
+
+def test_a_workspace_id_that_is_not_one_exits_2_naming_it(
+    make_project: Callable[..., Project],
+) -> None:
+    project = make_project(gates=LINT_ONLY)
+    assert project.gates("lint")[0] == 0
+    path = project.root / ".gates" / "workspace-id"
+    path.write_text("../../" + "x" * 10_000)
+
+    code, out, err = project.gates("decide")
+
+    assert (code, out) == (2, "")
+    assert err == (
+        f"gates: error: {path}: not a workspace id (32 hex digits); delete it, and the gates"
+        " recorded here run again\n"
+    )
 
 
 def test_a_result_rewritten_with_other_whitespace_is_still_trusted(
