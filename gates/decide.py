@@ -8,7 +8,9 @@ decision is appended to the ledger first, so the written ``decision.json`` carri
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
+from collections.abc import Mapping
 
 from gates import policy
 from gates.checklist import who
@@ -56,7 +58,7 @@ def decide(
         created_at=now.isoformat(timespec="seconds"),
         tree=tree,
         commit=workspace.commit(),
-        branch=workspace.branch(),
+        branch=workspace.branch() or ci_branch(os.environ),
         environment=environment,
         decided_by=decided_by.strip() if decided_by and decided_by.strip() else who(),
         reason=reason,
@@ -68,6 +70,19 @@ def decide(
     write_json(workspace.decision_path, decision.to_dict())
     write_text(workspace.gates_dir / "decision.md", markdown.decision(decision))
     return decision
+
+
+def ci_branch(env: Mapping[str, str]) -> str | None:
+    """The branch GitHub Actions names for a detached checkout: a pull request's source branch,
+    or the pushed branch. So that decisions made on a pull request's merge commit can be found
+    and compared by branch; None for a tag, or outside Actions."""
+    if env.get("GITHUB_ACTIONS") != "true":
+        return None
+    if env.get("GITHUB_HEAD_REF"):
+        return env["GITHUB_HEAD_REF"]
+    if env.get("GITHUB_REF_TYPE") == "branch" and env.get("GITHUB_REF_NAME"):
+        return env["GITHUB_REF_NAME"]
+    return None
 
 
 def status(project: Project) -> list[StatusRow]:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CLEAN_MODULE, Project
+from conftest import CLEAN_MODULE, Project, git
 
 BOTH = '[tool.gates]\nrequired = ["lint", "typecheck"]\n[tool.gates.typecheck]\npaths = ["demo"]\n'
 
@@ -28,6 +28,31 @@ def test_clean_project_is_go(make_project: Callable[..., Project]) -> None:
     assert written["id"] == data["id"]
     assert written["tree"] == data["tree"]
     assert "| lint | PASS |" in (project.root / ".gates/decision.md").read_text()
+
+
+def test_a_detached_checkout_records_the_branch_github_actions_names(
+    make_project: Callable[..., Project], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = make_project(gates=BOTH)
+    project.commit()
+    git(project.root, "checkout", "-q", "--detach")
+    for name in ("GITHUB_HEAD_REF", "GITHUB_REF_TYPE", "GITHUB_REF_NAME", "GITHUB_STEP_SUMMARY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GITHUB_OUTPUT", str(project.root / ".gates" / "output"))
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    branches = []
+    for name, value in (("GITHUB_REF_TYPE", "tag"), ("GITHUB_REF_NAME", "v1.0")):
+        monkeypatch.setenv(name, value)
+        branches.append(project.gates_json("decide")[1]["branch"])  # a tag: no branch
+    monkeypatch.setenv("GITHUB_REF_TYPE", "branch")
+    monkeypatch.setenv("GITHUB_REF_NAME", "main")
+    branches.append(project.gates_json("decide")[1]["branch"])
+    monkeypatch.setenv("GITHUB_HEAD_REF", "feature/login")  # a pull request's merge commit
+    branches.append(project.gates_json("decide")[1]["branch"])
+    monkeypatch.delenv("GITHUB_ACTIONS")
+    branches.append(project.gates_json("decide")[1]["branch"])
+
+    assert branches == [None, None, "main", "feature/login", None]
 
 
 def test_edit_after_lint_makes_it_stale(make_project: Callable[..., Project]) -> None:

@@ -1,6 +1,7 @@
 """Flaky tests over time, from the ledger alone: per-test flake rate over the last N decisions.
 
-A run is a decision whose buckets result recorded its failing tests. A test is taken to have
+A run is a decision whose buckets result recorded its failing tests (decisions that judged the same
+buckets run again count once). A test is taken to have
 passed in a run that does not list it as failing. In a run, a test counts as flaky when:
 
 - it failed and then passed on a rerun or in another shard (the run's own ``flaky`` list);
@@ -104,11 +105,18 @@ def runs(ledger: Ledger, *, last: int) -> tuple[int, list[Run]]:
     """The newest ``last`` decisions (how many there were) and their runs, oldest first."""
     records = ledger.records(RecordKind.DECISION, limit=last)
     found = []
+    seen: set[str] = set()
     for record in records:
         decision = decision_of(record)
         result = next((g.result for g in decision.gates if g.name == BUCKETS), None)
         if result is None or "failing" not in result.details:
             continue
+        # Decisions made again on one recorded (or reused) buckets result are one run, not many:
+        # counting each would dilute, or multiply, the test outcomes of that run.
+        run = json.dumps(result.to_dict(), sort_keys=True)
+        if run in seen:
+            continue
+        seen.add(run)
         try:
             details = BucketsDetails.from_result(result)
         except GatesError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 import tomllib
@@ -121,10 +122,14 @@ def test_no_flaky_test_no_rule() -> None:
 
 # gates history --flaky over a real ledger ---------------------------------------------------
 
+RUNS = itertools.count()
+
 
 def _decide(project: Any, failing: Sequence[str], flaky: Sequence[str] = ()) -> None:
+    """A new buckets run (numbered: two runs recorded in the same second still differ)."""
     status = Status.FAIL if failing else Status.PASS
-    project.record("buckets", {}, status=status, failing=list(failing), flaky=list(flaky))
+    run = next(RUNS)
+    project.record("buckets", {"run": run}, status=status, failing=list(failing), flaky=list(flaky))
     project.gates("decide")
 
 
@@ -160,6 +165,22 @@ def test_history_flaky_over_recorded_decisions(ledger_project: Any) -> None:
         f'    "{A}",',
         f'    "{B}"',
         "] }",
+    ]
+
+
+def test_decisions_that_judge_one_buckets_run_again_count_as_one_run(ledger_project: Any) -> None:
+    project = ledger_project(DEMO_BUCKETS_PYPROJECT)
+    _decide(project, [A])
+    for _ in range(2):  # the same recorded run decided again (as an unchanged, reused chain does)
+        assert project.gates("decide")[0] == 1
+    _decide(project, [])
+
+    code, data = project.gates_json("history", "--flaky")
+
+    assert code == 0
+    assert (data["window"], data["runs"]) == (4, 2)
+    assert [(t["test"], t["runs"], t["failed"], t["flake_rate"]) for t in data["tests"]] == [
+        (A, 2, 1, 50.0)
     ]
 
 
