@@ -286,10 +286,11 @@ def _signoff(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from gates.ledger.commands import verified
     from gates.report import html
 
     with _project(args) as project:
-        path = html.write(project.ledger, _path(args.html), project.config.targets)
+        path = html.write(verified(project), _path(args.html), project.config.targets)
     print(f"wrote {path}")
     return Exit.OK
 

@@ -1,5 +1,5 @@
 """The ledger as the ``gates`` command uses it: each function works on the project's ledger
-(``gates history [--flaky]``, ``gates ledger verify``, ``gates ledger export``,
+(``gates history [--flaky]``, ``gates report``, ``gates ledger verify``, ``gates ledger export``,
 ``gates ledger sync``)."""
 
 from __future__ import annotations

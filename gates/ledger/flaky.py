@@ -113,7 +113,7 @@ def runs(ledger: Ledger, *, last: int) -> tuple[int, list[Run]]:
             continue
         # Decisions made again on one recorded (or reused) buckets result are one run, not many:
         # counting each would dilute, or multiply, the test outcomes of that run.
-        run = json.dumps(result.to_dict(), sort_keys=True)
+        run = json.dumps([decision.tree, result.to_dict()], sort_keys=True)
         if run in seen:
             continue
         seen.add(run)

@@ -68,8 +68,10 @@ def test_an_edited_decision_stops_history_and_history_flaky(ledger_project: Any)
         f"{_ledger(project)}: ledger BROKEN: record {seq} was altered (hash does not match its"
         " content): records not shown (run 'gates ledger verify')"
     )
-    for command in (("history",), ("history", "--json"), ("history", "--flaky")):
+    commands = (("history",), ("history", "--json"), ("history", "--flaky"))
+    for command in (*commands, ("report", "--html", "page.html")):
         _refused(project, command, line)
+    assert not (project.root / "page.html").exists()
 
 
 def test_a_deleted_record_stops_history(ledger_project: Any) -> None:

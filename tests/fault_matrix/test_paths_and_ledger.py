@@ -193,14 +193,16 @@ def test_a_blob_payload_is_named_by_verify_and_stops_readers_with_one_line(
         "ledger BROKEN: record 3 has a payload of the wrong type (blob, expected text) ("
     )
     ledger = project.root / ".gates/ledger.db"
-    for command in (("report", "--html", "page.html"), ("checklist",)):
-        _refused(project, command, f"{ledger}: record 3 is unreadable (run 'gates ledger verify')")
-    _refused(  # history verifies the chain first: it names what is wrong with the record
-        project,
-        ("history",),
-        f"{ledger}: ledger BROKEN: record 3 has a payload of the wrong type (blob, expected text):"
-        " records not shown (run 'gates ledger verify')",
+    _refused(
+        project, ("checklist",), f"{ledger}: record 3 is unreadable (run 'gates ledger verify')"
     )
+    for command in (("history",), ("report", "--html", "page.html")):
+        _refused(  # these verify the chain first: they name what is wrong with the record
+            project,
+            command,
+            f"{ledger}: ledger BROKEN: record 3 has a payload of the wrong type (blob, expected"
+            " text): records not shown (run 'gates ledger verify')",
+        )
 
 
 def test_a_text_head_seq_stops_decide_with_one_line_and_appends_nothing(
