@@ -1,7 +1,8 @@
 """One self-contained HTML page: the verdict, the gate table, the buckets and trend charts.
 
 No network and no script: styles are inline and the trend charts (pass rate, coverage, failures
-over the last decisions in the ledger) are inline SVG, so the page opens anywhere, offline, as is.
+over the last decisions in the ledger, the release plan's targets dashed) are inline SVG, so the
+page opens anywhere, offline, as is.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ COLORS = {
     "smoke-p95": "#6d4c41",
 }
 """Line colour of each chart (tests look for them in a screenshot)."""
+
+TARGET_COLOR = "#757575"
+"""The dashed line of the release plan's targets (``[tool.gates.targets]``) in a chart."""
 
 _VERDICT_COLORS = {
     Verdict.GO: "#2e7d32",
@@ -91,12 +95,22 @@ def render(
     parts += ["<h2>Failing-test buckets</h2>", _buckets(decision)]
     parts += [f"<h2>Trend (last {len(trend)} decisions)</h2>", '<div class="charts">']
     labels = [f"{r.decision} ({r.verdict})" for r in trend]
+    plan = [r.target for r in trend]
     parts.append(
-        line_chart("pass-rate", "Pass rate (%)", [r.pass_rate for r in trend], labels, 100.0)
-    )
-    parts.append(line_chart("coverage", "Coverage (%)", [r.coverage for r in trend], labels, 100.0))
+        line_chart(
+            "pass-rate", "Pass rate (%)", [r.pass_rate for r in trend], labels, 100.0,
+            [t.pass_rate if t else None for t in plan],
+        )
+    )  # fmt: skip
+    parts.append(
+        line_chart(
+            "coverage", "Coverage (%)", [r.coverage for r in trend], labels, 100.0,
+            [t.coverage if t else None for t in plan],
+        )
+    )  # fmt: skip
     failures = [float(r.failed) if r.failed is not None else None for r in trend]
-    parts.append(line_chart("failures", "Failing tests", failures, labels, None))
+    failing_targets = [float(t.failing) if t and t.failing is not None else None for t in plan]
+    parts.append(line_chart("failures", "Failing tests", failures, labels, None, failing_targets))
     smoke = [r.smoke for r in trend]
     rates = [s.pass_rate if s is not None else None for s in smoke]
     parts.append(line_chart("smoke-pass-rate", "Smoke checks passed (%)", rates, labels, 100.0))
@@ -160,12 +174,20 @@ def _targets(days: Sequence[targets.Day]) -> str:
 
 
 def line_chart(
-    name: str, title: str, values: Sequence[float | None], labels: Sequence[str], top: float | None
+    name: str,
+    title: str,
+    values: Sequence[float | None],
+    labels: Sequence[str],
+    top: float | None,
+    targets: Sequence[float | None] = (),
 ) -> str:
-    """An inline SVG line chart; ``top`` fixes the y-axis maximum (else the data's)."""
+    """An inline SVG line chart; ``top`` fixes the y-axis maximum (else the data's).
+
+    ``targets``: the release plan's figure in force at each point, drawn as a dashed grey line.
+    """
     width, height, left, right, up, down = 380, 220, 44, 14, 30, 26
     plot_w, plot_h = width - left - right, height - up - down
-    known = [v for v in values if v is not None]
+    known = [v for v in (*values, *targets) if v is not None]
     y_max = top if top is not None else max([1.0, *known])
     step = plot_w / (len(values) - 1) if len(values) > 1 else 0.0
 
@@ -186,6 +208,13 @@ def line_chart(
             'stroke="#e0e0e0"/>'
             f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" font-size="11" text-anchor="end">'
             f"{tick:g}</text>"
+        )
+    planned = [f"{x(i):.1f},{y(t):.1f}" for i, t in enumerate(targets) if t is not None]
+    if planned:
+        out.append(
+            f'<polyline class="target" points="{" ".join(planned)}" fill="none" '
+            f'stroke="{TARGET_COLOR}" stroke-width="2" stroke-dasharray="6 4"><title>target'
+            "</title></polyline>"
         )
     points = [(x(i), y(v), v, labels[i]) for i, v in enumerate(values) if v is not None]
     if not points:

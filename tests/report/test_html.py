@@ -142,6 +142,13 @@ def test_chromium_renders_verdict_gates_buckets_and_three_charts(
         "70", "80", "90", "100", "100",
         "300", "250", "200", "150", "120",
     ]  # fmt: skip
+    # The plan's 2020 target is in force on every decision's day: a flat dashed line at 95% in
+    # the pass-rate and coverage charts (y axis to 100), at 2 in the failures chart (to 5).
+    for name, height in (("pass-rate", "38.2"), ("coverage", "38.2"), ("failures", "128.4")):
+        svg = re.search(rf'<svg class="chart" id="chart-{name}".*?</svg>', dom, re.S)
+        assert svg is not None
+        (dashed,) = re.findall(r'<polyline class="target" points="([^"]+)"', svg.group(0))
+        assert [point.split(",")[1] for point in dashed.split()] == [height] * 5, name
     targets = re.search(r'<table class="targets">.*?</table>', dom, re.S)
     assert targets is not None
     rows = re.findall(r"<tr>(.*?)</tr>", targets.group(0), re.S)
