@@ -36,8 +36,3 @@ class ChecklistMark:
             checked=fields.flag("checked", False),
             note=fields.text("note", ""),
         )
-
-    @classmethod
-    def all_from(cls, fields: Fields, key: str) -> tuple[ChecklistMark, ...]:
-        """The list at ``key`` (absent: none, as in decisions recorded before checklists were)."""
-        return tuple(cls.from_dict(item.data, item.where) for item in fields.objects(key))

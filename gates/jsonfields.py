@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
@@ -28,6 +28,7 @@ one, without copying)."""
 JSONObject: TypeAlias = "Mapping[str, JSONValue]"
 
 EnumT = TypeVar("EnumT", bound=Enum)
+ItemT = TypeVar("ItemT")
 
 
 def by_field(value: DataclassInstance) -> dict[str, JSONValue]:
@@ -143,6 +144,11 @@ class Fields:
         return [
             Fields(item, f"{self.where}.{key}[{at}]") for at, item in enumerate(self._list(key))
         ]
+
+    def each(self, key: str, read: Callable[[JSONObject, str], ItemT]) -> tuple[ItemT, ...]:
+        """The list of objects at ``key`` (absent or null: none), each read by ``read`` (a
+        ``from_dict``) with where it stands, e.g. ``decision.gates[2]``."""
+        return tuple(read(item.data, item.where) for item in self.objects(key))
 
     def texts(self, key: str) -> tuple[str, ...]:
         items = self._list(key)

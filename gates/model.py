@@ -197,10 +197,8 @@ class GateResult:
             status=fields.choice("status", Status),
             summary=fields.text("summary", ""),
             metrics=fields.scalar_map("metrics"),
-            findings=tuple(Finding.from_dict(f.data, f.where) for f in fields.objects("findings")),
-            thresholds=tuple(
-                Threshold.from_dict(t.data, t.where) for t in fields.objects("thresholds")
-            ),
+            findings=fields.each("findings", Finding.from_dict),
+            thresholds=fields.each("thresholds", Threshold.from_dict),
             details=fields.raw_object("details"),
             tree=fields.text("tree", ""),
             started_at=fields.text("started_at", ""),
@@ -338,10 +336,6 @@ class Decision:
     @classmethod
     def from_dict(cls, data: object, where: str = "decision") -> Decision:
         fields = Fields(data, where)
-
-        def waivers(key: str) -> tuple[Waiver, ...]:
-            return tuple(Waiver.from_dict(w.data, w.where) for w in fields.objects(key))
-
         return cls(
             id=fields.text("id"),
             verdict=fields.choice("verdict", Verdict),
@@ -349,9 +343,9 @@ class Decision:
             commit=fields.optional_text("commit"),
             version=fields.optional_text("version"),
             created_at=fields.text("created_at", ""),
-            gates=tuple(GateOutcome.from_dict(g.data, g.where) for g in fields.objects("gates")),
-            waivers=waivers("waivers"),
-            expired_waivers=waivers("expired_waivers"),
+            gates=fields.each("gates", GateOutcome.from_dict),
+            waivers=fields.each("waivers", Waiver.from_dict),
+            expired_waivers=fields.each("expired_waivers", Waiver.from_dict),
             reasons=fields.texts("reasons"),
             project=fields.optional_text("project"),
             branch=fields.optional_text("branch"),
@@ -359,7 +353,8 @@ class Decision:
             decided_by=fields.optional_text("decided_by"),
             reason=fields.optional_text("reason"),
             artifacts=fields.text_map("artifacts"),
-            checklist=ChecklistMark.all_from(fields, "checklist"),
+            # Absent in decisions recorded before checklists were: none.
+            checklist=fields.each("checklist", ChecklistMark.from_dict),
             prev_hash=fields.optional_text("prev_hash"),
             hash=fields.optional_text("hash"),
         )
