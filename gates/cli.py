@@ -34,6 +34,14 @@ def _print_json(data: JSONValue) -> None:
     print(json.dumps(data, indent=2))
 
 
+def _print_either(args: argparse.Namespace, data: JSONValue, text: str) -> None:
+    """``data`` as JSON under ``--json``, else ``text``."""
+    if args.json:
+        _print_json(data)
+    else:
+        print(text)
+
+
 def _count(text: str) -> int:
     """A whole number from 1 to 1,000,000 (else a usage error, exit 2)."""
     if not text.strip().isdigit() or not 1 <= int(text) <= 1_000_000:
@@ -152,10 +160,7 @@ def _release_prepare(args: argparse.Namespace) -> int:
         prepared = prepare.prepare(
             project, args.version, commit=args.commit, today=datetime.date.today()
         )
-    if args.json:
-        _print_json(prepared.to_dict())
-    else:
-        print(prepare.describe(prepared))
+    _print_either(args, prepared.to_dict(), prepare.describe(prepared))
     return Exit.OK
 
 
@@ -179,10 +184,7 @@ def _ledger(args: argparse.Namespace, command: Callable[[Project], ledger_comman
     """Run a ledger command on the project, then print what it shows."""
     with _project(args) as project:
         shown = command(project)
-    if args.json:
-        _print_json(shown.data)
-    else:
-        print(shown.text)
+    _print_either(args, shown.data, shown.text)
     return shown.exit_code
 
 
@@ -226,10 +228,7 @@ def _checklist(args: argparse.Namespace) -> int:
 
     with _project(args) as project:
         found = checklist.load(project, version=args.version)
-    if args.json:
-        _print_json(found.to_dict())
-    else:
-        print(checklist.render(found, project.config.project_name))
+    _print_either(args, found.to_dict(), checklist.render(found, project.config.project_name))
     return Exit.OK
 
 
@@ -240,10 +239,8 @@ def _signoff(args: argparse.Namespace) -> int:
         record = checklist.signoff(
             project, item=args.item, by=args.by, note=args.note, version=args.version
         )
-    if args.json:
-        _print_json(record.to_dict())
-    else:
-        print(f"signed off: {args.item} by {args.by} (ledger record {record.seq})")
+    signed = f"signed off: {args.item} by {args.by} (ledger record {record.seq})"
+    _print_either(args, record.to_dict(), signed)
     return Exit.OK
 
 
@@ -260,10 +257,7 @@ def _init(args: argparse.Namespace) -> int:
     from gates import init
 
     outcome = init.run(_path(args.root), force=args.force, measure_project=not args.no_measure)
-    if args.json:
-        _print_json(outcome.to_dict())
-    else:
-        print(outcome.render())
+    _print_either(args, outcome.to_dict(), outcome.render())
     return Exit.OK
 
 
