@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gates.jsonfields import Fields, JSONValue, by_field
+from gates.jsonfields import ByField, Fields
 
 
 @dataclass(frozen=True)
-class ChecklistMark:
+class ChecklistMark(ByField):
     """A checklist item's state when a decision was made (kept in the ledger with the decision)."""
 
     item: str
@@ -23,9 +23,6 @@ class ChecklistMark:
         """A Markdown task-list line: ``- [x] CHANGELOG reviewed (must) — signed off by ana``."""
         mark = "x" if self.checked else " "
         return f"- [{mark}] {self.item} ({self.priority}) — {self.note}"
-
-    def to_dict(self) -> dict[str, JSONValue]:
-        return by_field(self)
 
     @classmethod
     def from_dict(cls, data: object, where: str = "checklist item") -> ChecklistMark:

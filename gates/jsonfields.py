@@ -14,7 +14,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
-from typing import TYPE_CHECKING, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeAlias, TypeVar
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -37,6 +37,16 @@ def by_field(value: DataclassInstance) -> dict[str, JSONValue]:
     The one writer of the domain's JSON: a ``to_dict`` is this, plus what it computes or leaves out.
     """
     return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+
+
+class ByField:
+    """For a dataclass whose JSON is one key per field: its ``to_dict()`` is :func:`by_field`."""
+
+    if TYPE_CHECKING:
+        __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[object]]]
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return by_field(self)
 
 
 def plain(value: object) -> JSONValue:

@@ -15,7 +15,7 @@ from packaging.version import InvalidVersion, Version
 
 from gates.checkmark import ChecklistMark
 from gates.errors import Exit
-from gates.jsonfields import Fields, by_field
+from gates.jsonfields import ByField, Fields, by_field
 from gates.jsonfields import JSONValue as JSONValue  # re-exported: the domain's JSON type
 
 MetricValue = int | float | str | None
@@ -67,7 +67,7 @@ class Verdict(StrEnum):
 
 
 @dataclass(frozen=True)
-class Finding:
+class Finding(ByField):
     """One thing a gate found, pointing at code when it can (GitHub annotations use it)."""
 
     message: str
@@ -79,9 +79,6 @@ class Finding:
     """Tool rule code, e.g. ``F401`` or ``arg-type``."""
     new: bool = True
     """False when a baseline already knew this finding."""
-
-    def to_dict(self) -> dict[str, JSONValue]:
-        return by_field(self)
 
     @classmethod
     def from_dict(cls, data: object, where: str = "finding") -> Finding:
@@ -149,7 +146,7 @@ class Threshold:
 
 
 @dataclass(frozen=True)
-class GateResult:
+class GateResult(ByField):
     """What one gate concluded about one tree. ``bool(result)``: it lets a release through."""
 
     gate: str
@@ -186,9 +183,6 @@ class GateResult:
             tools=dict(tools),
         )
 
-    def to_dict(self) -> dict[str, JSONValue]:
-        return by_field(self)
-
     @classmethod
     def from_dict(cls, data: object, where: str = "result") -> GateResult:
         fields = Fields(data, where)
@@ -208,7 +202,7 @@ class GateResult:
 
 
 @dataclass(frozen=True)
-class Waiver:
+class Waiver(ByField):
     """Permission to ship despite a failing gate (or bucket), for a while."""
 
     gate: str
@@ -222,9 +216,6 @@ class Waiver:
     """When set, waives one failing-test bucket rather than a whole gate."""
     accept: Mapping[str, float] = field(default_factory=dict)
     """Lower thresholds the waiver accepts (``{"min_total": 80}``) instead of any failure."""
-
-    def to_dict(self) -> dict[str, JSONValue]:
-        return by_field(self)
 
     @classmethod
     def from_dict(cls, data: object, where: str = "waiver") -> Waiver:
@@ -265,7 +256,7 @@ class Waiver:
 
 
 @dataclass(frozen=True)
-class GateOutcome:
+class GateOutcome(ByField):
     """One gate's line in a decision."""
 
     name: str
@@ -284,9 +275,6 @@ class GateOutcome:
             return None
         return self.result.thresholds[0]
 
-    def to_dict(self) -> dict[str, JSONValue]:
-        return by_field(self)
-
     @classmethod
     def from_dict(cls, data: object, where: str = "gate") -> GateOutcome:
         fields = Fields(data, where)
@@ -302,7 +290,7 @@ class GateOutcome:
 
 
 @dataclass(frozen=True)
-class Decision:
+class Decision(ByField):
     """GO / GO_WITH_WAIVERS / NO_GO for one tree, with everything that led to it."""
 
     id: str
@@ -329,9 +317,6 @@ class Decision:
     """The release checklist as it stood when deciding."""
     prev_hash: str | None = None
     hash: str | None = None
-
-    def to_dict(self) -> dict[str, JSONValue]:
-        return by_field(self)
 
     @classmethod
     def from_dict(cls, data: object, where: str = "decision") -> Decision:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from gates.errors import LedgerError
-from gates.jsonfields import by_field
+from gates.jsonfields import ByField
 from gates.ledger.chain import (
     GENESIS,
     BadRow,
@@ -64,7 +64,7 @@ def tracking_ref(remote: str) -> str:
 
 
 @dataclass(frozen=True)
-class SyncResult:
+class SyncResult(ByField):
     """What ``gates ledger sync`` did."""
 
     remote: str
@@ -77,9 +77,6 @@ class SyncResult:
     rechained: int
     """Of those, records chained again on top of the remote's (their hashes changed)."""
     head: str | None
-
-    def to_dict(self) -> dict[str, JSONValue]:
-        return by_field(self)
 
 
 class GitLedger(ClosedOnExit):
