@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from gates.bucket_rules import quarantine
 from gates.details import BUCKETS, TEARDOWN, BucketsDetails, file_of_test
 from gates.errors import GatesError, LedgerError
-from gates.jsonfields import by_field
+from gates.jsonfields import ByField
 from gates.ledger.interface import Ledger, RecordKind
 from gates.ledger.store import decision_of
 from gates.model import JSONValue
@@ -86,7 +86,7 @@ class FlakyTest:
 
 
 @dataclass(frozen=True)
-class FlakyReport:
+class FlakyReport(ByField):
     """``gates history --flaky``: the window, its runs, the flaky tests worst first."""
 
     window: int
@@ -96,9 +96,6 @@ class FlakyReport:
     tests: tuple[FlakyTest, ...]
     quarantine_rule: str | None
     """The suggested ``[[tool.gates.buckets]]`` rule for the worst tests (None: none flaky)."""
-
-    def to_dict(self) -> dict[str, JSONValue]:
-        return by_field(self)
 
 
 def runs(ledger: Ledger, *, last: int) -> tuple[int, list[Run]]:
