@@ -1,15 +1,23 @@
 """pytest plugin: record the tests that passed without a single assertion ("risky", after PHPUnit).
 
 Loaded by ``gates tests`` as ``-p gates.pytest_plugin -o enable_assertion_pass_hook=true``. It
-counts pytest's ``pytest_assertion_pass`` calls per test and writes the passing tests that had
-none to ``.gates/evidence/risky.json`` (``risky-<worker>.json`` under pytest-xdist), where the
-buckets gate reads them.
+counts each test's passing assertions and writes the passing tests that had none to
+``.gates/evidence/risky.json`` (``risky-<worker>.json`` under pytest-xdist), where the buckets
+gate reads them.
 
 Only assertions in modules pytest rewrites (test modules, conftest files) are seen: a test that
 checks through a helper in a plain module, or only through ``pytest.raises``, is listed too.
-``unittest.TestCase`` tests are judged by their ``self.assert*`` calls (which never reach the
-hook: the recorder counts them by wrapping ``TestCase``'s assert methods for the session).
+``unittest.TestCase`` tests are judged by their ``self.assert*`` calls (which are no assert
+statements: the recorder counts them by wrapping ``TestCase``'s assert methods for the session).
 Doctests are not judged: they compare output.
+
+Counting costs almost nothing: pytest compiles each passing assertion to ask
+``_check_if_assertion_pass_impl()`` whether any plugin wants it, and only then builds the
+assertion's explanation (the repr of every operand, and the full diff ``pytest_assertrepr_compare``
+computes even for equal values) to hand to ``pytest_assertion_pass``. The recorder counts at that
+question and answers it for the other plugins alone: with no other plugin listening, no
+explanation is ever built for a passing assertion (a suite of large comparisons or of property
+tests ran several times slower when the recorder took the hook itself).
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
+from _pytest.assertion import rewrite
 
 EVIDENCE_OPTION = "--gates-evidence"
 RECORD = "risky"
@@ -59,6 +68,20 @@ class RiskyRecorder:
         self.risky: list[str] = []
 
         self._unwrapped: dict[str, Callable[..., object]] = {}
+        self._asks_for_pass_hook: Callable[[], bool] | None = None
+
+    def count_passing_assertions(self) -> None:
+        """Count each passing assertion where pytest asks whether to build its explanation."""
+        asks = rewrite._check_if_assertion_pass_impl
+        self._asks_for_pass_hook = asks
+
+        def count_then_ask() -> bool:
+            if self.current is not None:
+                self.assertions += 1
+            return asks()  # True only for another plugin's pytest_assertion_pass
+
+        # The rewritten test modules look the helper up on the module at every assertion.
+        rewrite._check_if_assertion_pass_impl = count_then_ask
 
     def count_unittest_asserts(self) -> None:
         """Wrap every ``TestCase.assert*`` method so that a call counts as an assertion."""
@@ -79,6 +102,8 @@ class RiskyRecorder:
     def pytest_unconfigure(self) -> None:
         for name, method in self._unwrapped.items():
             setattr(unittest.TestCase, name, method)
+        if self._asks_for_pass_hook is not None:
+            rewrite._check_if_assertion_pass_impl = self._asks_for_pass_hook
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> object:
@@ -87,10 +112,6 @@ class RiskyRecorder:
         judged = isinstance(item, pytest.Function)
         self.current, self.assertions = (item.nodeid if judged else None), 0
         return (yield)
-
-    def pytest_assertion_pass(self, item: pytest.Item) -> None:
-        if item.nodeid == self.current:
-            self.assertions += 1
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when != "call" or report.nodeid != self.current:
@@ -118,6 +139,7 @@ def pytest_configure(config: pytest.Config) -> None:
     worker = _xdist_worker(config)
     name = f"{RECORD}-{worker}.json" if worker else f"{RECORD}.json"
     recorder = RiskyRecorder(evidence / name)
+    recorder.count_passing_assertions()
     recorder.count_unittest_asserts()
     config.pluginmanager.register(recorder, "gates-risky-recorder")
 
