@@ -19,7 +19,7 @@ import json
 import os
 import sys
 import unittest
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -80,13 +80,15 @@ class RiskyRecorder:
         for name, method in self._unwrapped.items():
             setattr(unittest.TestCase, name, method)
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_call(self, item: pytest.Item) -> object:
+    # An old-style wrapper: the project's own pytest runs this plugin, and pytest 7 may come
+    # with a pluggy older than new-style wrappers (1.1).
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
         # A doctest checks its expected output, not assert statements: never "risky". (A
         # unittest-style test is a Function too; its assert methods are counted.)
         judged = isinstance(item, pytest.Function)
         self.current, self.assertions = (item.nodeid if judged else None), 0
-        return (yield)
+        yield
 
     def pytest_assertion_pass(self, item: pytest.Item) -> None:
         if item.nodeid == self.current:
