@@ -20,6 +20,7 @@ from pathlib import Path
 
 from gates import tools
 from gates.errors import ToolError
+from gates.reuse import digest
 
 OPTION = "--python"
 HELP = "the project's interpreter (its own environment); default: the one running gates"
@@ -77,10 +78,14 @@ class ProjectPython:
                 "install a coverage there that writes it (coverage 5.0 or later)"
             )
 
-    def packages_line(self) -> str:
-        """Every distribution and its version, one string: the reuse key's part for this
-        environment (an upgraded dependency runs the gate again)."""
-        return ";".join(f"{name}=={version}" for name, version in sorted(self.packages.items()))
+    def reuse_parts(self) -> dict[str, str]:
+        """The reuse key's parts for this environment: which interpreter, and every distribution
+        it holds (an upgraded dependency runs the gate again)."""
+        packages = (f"{name}=={version}" for name, version in sorted(self.packages.items()))
+        return {
+            "project-python": f"{self.path} {self.version}",
+            "project-packages": digest(*packages),
+        }
 
 
 @cache
@@ -104,3 +109,8 @@ def probe(path: Path) -> ProjectPython:
         modules=tuple(found["modules"]),
         coverage_schema=found["schema"],
     )
+
+
+def reuse_parts(python: Path | None) -> dict[str, str]:
+    """:meth:`ProjectPython.reuse_parts` of ``python``; none when gates runs the project itself."""
+    return {} if python is None else probe(python).reuse_parts()

@@ -26,7 +26,7 @@ from gates.evidence import META_FILE, Stamp
 from gates.gate import Gate
 from gates.junit import read as read_junit
 from gates.model import GateResult, Status
-from gates.reuse import Inputs, digest
+from gates.reuse import Inputs
 
 if TYPE_CHECKING:
     from gates.project import Project
@@ -295,7 +295,7 @@ class TestsGate(Gate[PytestRun]):
             distributions=() if self.python is not None else ("pytest", "coverage"),
             arguments=self.pytest_args,
             environ=("PYTEST_ADDOPTS", "PYTHONPATH"),
-            extra=project_environment(self.python),
+            extra=project_python.reuse_parts(self.python),
         )
 
     def outputs(self, project: Project, tree: str) -> Sequence[Path]:
@@ -307,17 +307,6 @@ class TestsGate(Gate[PytestRun]):
         if result.status is Status.FAIL and self.evidence:
             return Exit.OK
         return result.status.exit_code
-
-
-def project_environment(python: Path | None) -> dict[str, str]:
-    """The reuse key's parts for the project's own interpreter: which one, and what it holds."""
-    if python is None:
-        return {}
-    found = project_python.probe(python)
-    return {
-        "project-python": f"{found.path} {found.version}",
-        "project-packages": digest(found.packages_line()),
-    }
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
