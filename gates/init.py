@@ -349,14 +349,18 @@ def apply(project: Project, measurement: Measurement) -> list[str]:
     return written
 
 
-def _ratchet(root: Path, gate: str, baseline_file: str, python: Path) -> str | None:
-    """Run ``gate`` once where the chain will (``python``: the measuring venv, with the project's
-    dependencies, which mypy reads); when today's code has findings, keep them as its baseline."""
-    result = init_measure.run_gate_there(python, root, gate)
+def _ratchet(
+    root: Path, gate: str, baseline_file: str, where: init_measure.Environments
+) -> str | None:
+    """Run ``gate`` once as the chain will: from release-gates' venv, typecheck given the
+    project's (mypy reads its dependencies there); when today's code has findings, keep them
+    as its baseline."""
+    python = ("--python", str(where.project)) if gate in chain.GIVEN_THE_PROJECT else ()
+    result = init_measure.run_gate_there(where.judge, root, gate, *python)
     if result.get("status") != Status.FAIL.value:
         return None
     set_baseline(root, gate, baseline_file)
-    init_measure.run_gate_there(python, root, gate, "--update-baseline")
+    init_measure.run_gate_there(where.judge, root, gate, *python, "--update-baseline")
     count = result.get("metrics", {}).get("findings", "some")
     return f"{gate}: {count} findings today, kept in {baseline_file}"
 
@@ -403,13 +407,15 @@ def run(root: Path, *, force: bool = False, measure_project: bool = True) -> Out
             None, "not measured", None, changelog_problem(root, project.version)
         )
         return _outcome(project, unmeasured, apply(project, unmeasured), [])
-    install = (*project.requirements.install_args(), _release_gates(project))
+    # As the chain's sessions install them: the project's environment, release-gates beside it.
+    install = (*project.requirements.install_args(), *chain.TEST_RUNNERS)
     ratchets: list[str] = []
-    with init_measure.fresh_environment(root, install) as python:
-        measurement = init_measure.measure(_target(project), python, install)
+    judge = (_release_gates(project),)
+    with init_measure.fresh_environments(root, install, judge) as where:
+        measurement = init_measure.measure(_target(project), where.project, install, judge)
         written = apply(project, measurement)
         for name, baseline_file in (("lint", LINT_BASELINE), ("typecheck", TYPECHECK_BASELINE)):
-            note = _ratchet(root, name, baseline_file, python)
+            note = _ratchet(root, name, baseline_file, where)
             if note is not None:
                 ratchets.append(note)
                 written.append(baseline_file)

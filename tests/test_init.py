@@ -165,6 +165,49 @@ def test_init_measures_and_writes_everything(
     assert smoke["steps"][0]["command"] == ["python", "-c", "import demo_lib"]
 
 
+PINNED_BELOW_RELEASE_GATES = """\
+import packaging
+import pytest
+
+import mini
+
+
+def test_x():
+    assert (packaging.__version__, pytest.__version__[:2]) == ("24.0", "7.")
+    assert mini.X == 1
+"""
+
+
+def test_pins_that_conflict_with_release_gates_own_are_measured_beside_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], from_wheel: str
+) -> None:
+    """itsdangerous 2.2.0 pins packaging==24.0 for its tests, cleo pytest<8 (release-gates needs
+    packaging>=24.2, pytest>=8): the project's environment holds the pins, release-gates' own
+    environment, beside it, its dependencies."""
+    files = {
+        "pyproject.toml": '[project]\nname = "mini"\nversion = "1.0"\n'
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n',
+        "mini/__init__.py": "X = 1\n",
+        "requirements-dev.txt": "packaging==24.0\npytest<8\n",
+        "tests/test_x.py": PINNED_BELOW_RELEASE_GATES,
+    }
+    for relative, text in files.items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text)
+    init_repo(tmp_path)
+    code, out, err = _run(capsys, tmp_path)
+    assert (code, err) == (0, "")
+    assert "coverage.min_total = 100" in out
+    assert (
+        "note: measured in a fresh uv venv, Python "
+        f"{'.'.join(map(str, sys.version_info[:3]))}: -e . -r requirements-dev.txt pytest "
+        f"coverage; release-gates beside it: {from_wheel}\n"
+    ) in out
+    noxfile = (tmp_path / "noxfile.py").read_text()
+    assert 'PROJECT = ["-e", ".", "-r", "requirements-dev.txt"]' in noxfile
+    assert "    project=PROJECT,\n" in noxfile
+
+
 def test_existing_noxfile_is_refused_with_force_hint(
     make_project: Callable[..., Project], capsys: pytest.CaptureFixture[str]
 ) -> None:
