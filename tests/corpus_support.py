@@ -393,11 +393,6 @@ CORPUS = (
         module="src/itsdangerous/encoding.py",
         tests="tests",
         readme="README.md",
-        pending=(
-            "test requirements in tox.ini (-r requirements/tests.txt: freezegun) are not read "
-            "(issue 14 item 1): init cannot measure coverage, so it is not required, and every "
-            "chain run is NO_GO (buckets: ModuleNotFoundError, environment broken)"
-        ),
     ),
     CorpusProject(
         Sdist(
