@@ -112,9 +112,65 @@ class RiskyRecorder:
         os.replace(temporary, self.path)
 
 
+class QuietPasses:
+    """Keeps a passing assertion's explanation from being computed: only counted here.
+
+    Once a plugin implements ``pytest_assertion_pass``, pytest formats the explanation of every
+    passing assertion before calling it: ``repr()`` of each value in it and the
+    ``pytest_assertrepr_compare`` diff of each comparison. A repr with side effects then changes
+    what the test sees (boltons' ``DeferredValue`` counts its calls; its ``InstancePartial``
+    has no ``__name__`` to show) and a hot loop of assertions slows down. On the passing path
+    alone, pytest's rewritten code asks whether anyone listens, formats, then calls the hook:
+    between those two, the helpers that run project code return nothing. The names are those
+    of ``_pytest.assertion.rewrite`` from pytest 5.4 (the hook's first release) to today.
+    """
+
+    HELPERS: tuple[str, ...] = (
+        "_check_if_assertion_pass_impl",
+        "_call_assertion_pass",
+        "_saferepr",
+        "_call_reprcompare",
+    )
+
+    def __init__(self) -> None:
+        from _pytest.assertion import rewrite
+
+        self.rewrite = rewrite
+        self.quiet = False
+        self.original = {name: getattr(rewrite, name) for name in self.HELPERS}
+
+    def install(self) -> None:
+        listens, call, saferepr, reprcompare = (self.original[name] for name in self.HELPERS)
+
+        def check_if_assertion_pass_impl() -> bool:
+            self.quiet = bool(listens())
+            return self.quiet
+
+        def call_assertion_pass(*args: object) -> None:
+            self.quiet = False
+            call(*args)
+
+        def quiet_saferepr(*args: object) -> object:
+            return "" if self.quiet else saferepr(*args)
+
+        def quiet_reprcompare(*args: object) -> object:
+            return "" if self.quiet else reprcompare(*args)
+
+        quieter = (check_if_assertion_pass_impl, call_assertion_pass, quiet_saferepr)
+        for name, function in zip(self.HELPERS, (*quieter, quiet_reprcompare), strict=True):
+            setattr(self.rewrite, name, function)
+
+    def pytest_unconfigure(self) -> None:
+        for name, function in self.original.items():
+            setattr(self.rewrite, name, function)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if not _enabled(config) or _is_xdist_controller(config):
         return
+    quiet = QuietPasses()
+    quiet.install()
+    config.pluginmanager.register(quiet, "gates-quiet-passes")
     folder = config.getoption(EVIDENCE_OPTION)
     evidence = Path(folder) if folder else config.rootpath / ".gates" / "evidence"
     worker = _xdist_worker(config)
