@@ -138,12 +138,12 @@ def _run_tests(target: Target, python: Path, scratch: Path) -> Measurement | flo
     coverage = [str(python), "-m", "coverage"]
     data = f"--data-file={scratch / '.coverage'}"
     # coverage.py reads the project's own settings (.coveragerc, setup.cfg, pyproject) from its
-    # folder; without any, it measures the package with branches, as [tool.coverage.run] written
-    # by gates init will.
-    source = [] if target.coverage_configured else [f"--source={target.source}", "--branch"]
+    # folder; without any, it measures the package, as [tool.coverage.run] written by gates init
+    # will. Branches always: `gates tests` measures them whatever the settings say.
+    source = [] if target.coverage_configured else [f"--source={target.source}"]
     tests = tools.run(
-        [*coverage, "run", *source, data, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         str(target.tests)],
+        [*coverage, "run", "--branch", *source, data, "-m", "pytest", "-q",
+         "-p", "no:cacheprovider", str(target.tests)],
         cwd=target.root,
         timeout_s=INSTALL_TIMEOUT_S,
     )  # fmt: skip
