@@ -412,7 +412,7 @@ def run(root: Path, *, force: bool = False, measure_project: bool = True) -> Out
     ratchets: list[str] = []
     judge = (_release_gates(project),)
     with init_measure.fresh_environments(root, install, judge) as where:
-        measurement = init_measure.measure(_target(project), where.project, install, judge)
+        measurement = init_measure.measure(_target(project), where, install, judge)
         written = apply(project, measurement)
         for name, baseline_file in (("lint", LINT_BASELINE), ("typecheck", TYPECHECK_BASELINE)):
             note = _ratchet(root, name, baseline_file, where)

@@ -133,9 +133,11 @@ def cannot_run(target: Target, output: str, exit_code: int) -> ConfigError:
     )
 
 
-def _run_tests(target: Target, python: Path, scratch: Path) -> Measurement | float:
-    """Coverage's total percent, or why it could not be measured."""
-    coverage = [str(python), "-m", "coverage"]
+def _run_tests(target: Target, where: Environments, scratch: Path) -> Measurement | float:
+    """Coverage's total percent, or why it could not be measured: the tests run under the
+    project's coverage, the total is reported by release-gates' (as the coverage gate reports
+    it: coverage versions count some lines and branches differently)."""
+    coverage = [str(where.project), "-m", "coverage"]
     data = f"--data-file={scratch / '.coverage'}"
     # coverage.py reads the project's own settings (.coveragerc, setup.cfg, pyproject) from its
     # folder; without any, it measures the package, as [tool.coverage.run] written by gates init
@@ -149,7 +151,8 @@ def _run_tests(target: Target, python: Path, scratch: Path) -> Measurement | flo
     )  # fmt: skip
     if tests.returncode not in TESTS_RAN:
         raise cannot_run(target, tests.stdout, tests.returncode)
-    report = tools.run([*coverage, "json", data, "-o", "-"], cwd=target.root, timeout_s=120)
+    reporting = [str(where.judge), "-m", "coverage", "json", data, "-o", "-"]
+    report = tools.run(reporting, cwd=target.root, timeout_s=120)
     if report.returncode != 0:
         return Measurement(None, f"coverage json exited {report.returncode}: {report.tail(1)}")
     total = float(json.loads(report.stdout)["totals"]["percent_covered"])
@@ -182,11 +185,11 @@ def fresh_environments(
 
 
 def measure(
-    target: Target, python: Path, install: Sequence[str], beside: Sequence[str] = ()
+    target: Target, where: Environments, install: Sequence[str], beside: Sequence[str] = ()
 ) -> Measurement:
-    """Measure the project with ``python``, the interpreter of the project's environment
-    (:func:`fresh_environments`, holding ``install``; ``beside``: what release-gates' holds);
-    raises ConfigError (exit 2) when its tests cannot run there."""
+    """Measure the project in ``where`` (:func:`fresh_environments`: the project's holding
+    ``install``, release-gates' ``beside``); raises ConfigError (exit 2) when its tests cannot
+    run there."""
     paths = [target.source, *([target.tests] if target.tests else [])]
     check = tools.run(["ruff", "format", "--check", *paths], cwd=target.root, timeout_s=120)
     format_clean = check.returncode == 0
@@ -197,7 +200,7 @@ def measure(
     where = f"measured in a fresh uv venv, Python {python_version}: {' '.join(install)}"
     where += f"; release-gates beside it: {' '.join(beside)}" if beside else ""
     with tempfile.TemporaryDirectory(prefix="gates-init-data-") as scratch:
-        found = _run_tests(target, python, Path(scratch))
+        found = _run_tests(target, where, Path(scratch))
     if isinstance(found, Measurement):
         return Measurement(found.coverage_total, found.coverage_note, format_clean, problem, where)
     return Measurement(found, "", format_clean, problem, where)
