@@ -197,13 +197,15 @@ def measure(
     if target.tests is None:
         return Measurement(None, "no test folder found", format_clean, problem)
     python_version = ".".join(map(str, sys.version_info[:3]))
-    where = f"measured in a fresh uv venv, Python {python_version}: {' '.join(install)}"
-    where += f"; release-gates beside it: {' '.join(beside)}" if beside else ""
+    measured_in = f"measured in a fresh uv venv, Python {python_version}: {' '.join(install)}"
+    measured_in += f"; release-gates beside it: {' '.join(beside)}" if beside else ""
     with tempfile.TemporaryDirectory(prefix="gates-init-data-") as scratch:
         found = _run_tests(target, where, Path(scratch))
     if isinstance(found, Measurement):
-        return Measurement(found.coverage_total, found.coverage_note, format_clean, problem, where)
-    return Measurement(found, "", format_clean, problem, where)
+        return Measurement(
+            found.coverage_total, found.coverage_note, format_clean, problem, measured_in
+        )
+    return Measurement(found, "", format_clean, problem, measured_in)
 
 
 def run_gate_there(python: Path, root: Path, gate: str, *args: str) -> dict[str, Any]:
