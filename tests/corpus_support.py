@@ -441,11 +441,6 @@ CORPUS = (
         module="boltons/mathutils.py",
         tests="tests",
         readme="README.md",
-        pending=(
-            "requirements-test.txt (pytest==8.3.4) is not read (issue 14 item 1): under pytest 9 "
-            "its conftest's pytest_ignore_collect(path) is refused and no test runs (buckets: "
-            "no JUnit file); its doctests run only from tox's command line"
-        ),
     ),
 )
 """Pinned releases of every shape the adoption promise covers."""
