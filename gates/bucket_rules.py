@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import glob
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -147,3 +149,25 @@ def bucket_match(table: Table) -> BucketMatch:
     if match == BucketMatch():
         table.fail(None, "empty: give at least one of nodeid, type, message, trace, outcome")
     return match
+
+
+def quarantine(name: str, nodeids: Iterable[str], *, expires: dt.date, hypothesis: str) -> str:
+    """A ``[[tool.gates.buckets]]`` rule, as TOML, that catches exactly ``nodeids`` and blocks
+    nothing until ``expires``; it must come first, as the first matching rule wins."""
+    # fnmatch globs: a parametrized id's brackets are matched as themselves.
+    escaped = sorted({glob.escape(nodeid) for nodeid in nodeids})
+    listed = ",\n".join(f"    {json.dumps(nodeid, ensure_ascii=False)}" for nodeid in escaped)
+    return "\n".join(
+        (
+            "[[tool.gates.buckets]]",
+            f"name = {json.dumps(name)}",
+            'severity = "low"',
+            "blocking = false",
+            f"expires = {expires.isoformat()}",
+            f"hypothesis = {json.dumps(hypothesis, ensure_ascii=False)}",
+            'owner = "TODO"',
+            "match = { nodeid = [",
+            listed,
+            "] }",
+        )
+    )

@@ -42,7 +42,7 @@ from gates.config import GatesConfig, TestsConfig
 from gates.errors import EvidenceError
 from gates.evidence import META_FILE
 from gates.gate import Gate
-from gates.jsonfields import by_field
+from gates.jsonfields import ByField
 from gates.junit import JUnitReport, Outcome, TestCase
 from gates.ledger.compare import NoBase
 from gates.model import Finding, GateResult, JSONValue, Status, Threshold
@@ -59,15 +59,12 @@ ZERO_DURATION_S = 0.005
 
 
 @dataclass(frozen=True)
-class Comparison:
+class Comparison(ByField):
     baseline: str
     new: tuple[str, ...]
     fixed: tuple[str, ...]
     still_failing: tuple[str, ...]
     new_flaky: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, JSONValue]:
-        return by_field(self)
 
 
 def compare(report: JUnitReport, baseline: Baseline) -> Comparison:

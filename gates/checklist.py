@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from gates.checkmark import ChecklistMark
 from gates.config import ChecklistConfig, ChecklistItem, Priority
 from gates.errors import ConfigError, GatesError
-from gates.jsonfields import by_field
+from gates.jsonfields import ByField
 from gates.ledger import Record, RecordKind
 from gates.model import Decision, JSONValue
 from gates.project import Project
@@ -50,7 +50,7 @@ class CheckedItem:
 
 
 @dataclass(frozen=True)
-class Checklist:
+class Checklist(ByField):
     version: str | None
     decision: str | None
     """Id of the decision gate items were checked against."""
@@ -65,9 +65,6 @@ class Checklist:
 
     def unchecked(self, priority: Priority) -> tuple[CheckedItem, ...]:
         return tuple(c for c in self.items if c.item.priority is priority and not c.checked)
-
-    def to_dict(self) -> dict[str, JSONValue]:
-        return by_field(self)
 
 
 def build(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gates.jsonfields import Fields, JSONValue, by_field
+from gates.jsonfields import ByField, Fields
 
 
 @dataclass(frozen=True)
-class ChecklistMark:
+class ChecklistMark(ByField):
     """A checklist item's state when a decision was made (kept in the ledger with the decision)."""
 
     item: str
@@ -24,9 +24,6 @@ class ChecklistMark:
         mark = "x" if self.checked else " "
         return f"- [{mark}] {self.item} ({self.priority}) — {self.note}"
 
-    def to_dict(self) -> dict[str, JSONValue]:
-        return by_field(self)
-
     @classmethod
     def from_dict(cls, data: object, where: str = "checklist item") -> ChecklistMark:
         fields = Fields(data, where)
@@ -36,8 +33,3 @@ class ChecklistMark:
             checked=fields.flag("checked", False),
             note=fields.text("note", ""),
         )
-
-    @classmethod
-    def all_from(cls, fields: Fields, key: str) -> tuple[ChecklistMark, ...]:
-        """The list at ``key`` (absent: none, as in decisions recorded before checklists were)."""
-        return tuple(cls.from_dict(item.data, item.where) for item in fields.objects(key))

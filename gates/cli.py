@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from gates.gate import GateModule, Runnable
+    from gates.ledger import commands as ledger_commands
     from gates.model import GateResult, JSONValue
     from gates.project import Project
 
@@ -31,6 +32,14 @@ def _print_json(data: JSONValue) -> None:
     import json
 
     print(json.dumps(data, indent=2))
+
+
+def _print_either(args: argparse.Namespace, data: JSONValue, text: str) -> None:
+    """``data`` as JSON under ``--json``, else ``text``."""
+    if args.json:
+        _print_json(data)
+    else:
+        print(text)
 
 
 def _count(text: str) -> int:
@@ -151,10 +160,7 @@ def _release_prepare(args: argparse.Namespace) -> int:
         prepared = prepare.prepare(
             project, args.version, commit=args.commit, today=datetime.date.today()
         )
-    if args.json:
-        _print_json(prepared.to_dict())
-    else:
-        print(prepare.describe(prepared))
+    _print_either(args, prepared.to_dict(), prepare.describe(prepared))
     return Exit.OK
 
 
@@ -174,88 +180,46 @@ def _release_publish(args: argparse.Namespace) -> int:
     return Exit.OK
 
 
-def _history(args: argparse.Namespace) -> int:
-    import datetime
+def _ledger(args: argparse.Namespace, command: Callable[[Project], ledger_commands.Shown]) -> int:
+    """Run a ledger command on the project, then print what it shows."""
+    with _project(args) as project:
+        shown = command(project)
+    _print_either(args, shown.data, shown.text)
+    return shown.exit_code
 
-    from gates import targets
-    from gates.ledger import commands as ledger_commands
-    from gates.ledger import history
+
+def _history(args: argparse.Namespace) -> int:
+    from gates.ledger import commands
 
     if args.flaky:
-        return _flaky(args)
+        return _ledger(args, lambda project: commands.flaky(project, last=args.last))
     if args.last is not None:
         raise GatesError("history: --last goes with --flaky (the decisions table takes --limit)")
-    with _project(args) as project:
-        rows = ledger_commands.history(project, limit=args.limit)
-        plan = project.config.targets
-    if args.json:
-        _print_json([row.to_dict() for row in rows])
-    else:
-        print(history.render(rows))
-        if plan:
-            print(
-                "\n"
-                + targets.render(
-                    targets.daily(rows, plan, datetime.datetime.now(datetime.UTC).date())
-                )
-            )
-    return Exit.OK
-
-
-def _flaky(args: argparse.Namespace) -> int:
-    import datetime
-
-    from gates.ledger import commands as ledger_commands
-    from gates.ledger import flaky
-
-    with _project(args) as project:
-        found = ledger_commands.flaky(
-            project, last=args.last or flaky.WINDOW, today=datetime.date.today()
-        )
-    if args.json:
-        _print_json(found.to_dict())
-    else:
-        print(flaky.render(found))
-    return Exit.OK
+    return _ledger(args, lambda project: commands.history(project, limit=args.limit))
 
 
 def _ledger_verify(args: argparse.Namespace) -> int:
-    from gates.ledger import commands as ledger_commands
+    from gates.ledger import commands
 
-    with _project(args) as project:
-        location, result = ledger_commands.verify(
+    return _ledger(
+        args,
+        lambda project: commands.verify(
             project, expect_head=args.expect_head, expect_record=args.expect_record
-        )
-    if args.json:
-        _print_json({"ledger": location, **result.to_dict()})
-    elif result.ok:
-        noun = "record" if result.records == 1 else "records"
-        print(f"ledger OK: {result.records} {noun}, chain intact ({location})")
-    else:
-        print(f"ledger BROKEN: {result.problem} ({location})")
-    return Exit.OK if result.ok else Exit.FAIL
+        ),
+    )
 
 
 def _ledger_sync(args: argparse.Namespace) -> int:
-    from gates.ledger import commands as ledger_commands
+    from gates.ledger import commands
 
-    with _project(args) as project:
-        synced = ledger_commands.sync(project)
-    if args.json:
-        _print_json(synced.to_dict())
-    else:
-        print(
-            f"ledger synced with {synced.remote}: {synced.records} records (pulled {synced.pulled},"
-            f" pushed {synced.pushed}, re-chained {synced.rechained})"
-        )
-    return Exit.OK
+    return _ledger(args, commands.sync)
 
 
 def _ledger_export(args: argparse.Namespace) -> int:
-    from gates.ledger import commands as ledger_commands
+    from gates.ledger import commands
 
     with _project(args) as project:
-        ledger_commands.export(project, sys.stdout)
+        commands.export(project, sys.stdout)
     return Exit.OK
 
 
@@ -264,10 +228,7 @@ def _checklist(args: argparse.Namespace) -> int:
 
     with _project(args) as project:
         found = checklist.load(project, version=args.version)
-    if args.json:
-        _print_json(found.to_dict())
-    else:
-        print(checklist.render(found, project.config.project_name))
+    _print_either(args, found.to_dict(), checklist.render(found, project.config.project_name))
     return Exit.OK
 
 
@@ -278,20 +239,17 @@ def _signoff(args: argparse.Namespace) -> int:
         record = checklist.signoff(
             project, item=args.item, by=args.by, note=args.note, version=args.version
         )
-    if args.json:
-        _print_json(record.to_dict())
-    else:
-        print(f"signed off: {args.item} by {args.by} (ledger record {record.seq})")
+    signed = f"signed off: {args.item} by {args.by} (ledger record {record.seq})"
+    _print_either(args, record.to_dict(), signed)
     return Exit.OK
 
 
 def _report(args: argparse.Namespace) -> int:
-    from gates.ledger.commands import verified
-    from gates.report import html
+    from gates.ledger import commands
 
     with _project(args) as project:
-        path = html.write(verified(project), _path(args.html), project.config.targets)
-    print(f"wrote {path}")
+        line = commands.report(project, _path(args.html))
+    print(line)
     return Exit.OK
 
 
@@ -299,10 +257,7 @@ def _init(args: argparse.Namespace) -> int:
     from gates import init
 
     outcome = init.run(_path(args.root), force=args.force, measure_project=not args.no_measure)
-    if args.json:
-        _print_json(outcome.to_dict())
-    else:
-        print(outcome.render())
+    _print_either(args, outcome.to_dict(), outcome.render())
     return Exit.OK
 
 

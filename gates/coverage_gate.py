@@ -33,6 +33,7 @@ from gates.changed_lines import ChangedLines, changed_lines, measure_changed, me
 from gates.config import CoverageConfig, GatesConfig
 from gates.coverage_cache import AnalysisCache, file_key, measured_by_file
 from gates.errors import ConfigError, EvidenceError
+from gates.file_coverage import FileCoverage, floor_percent, percent
 from gates.gate import Gate
 from gates.model import Finding, GateResult, JSONValue, Status, Threshold
 from gates.reuse import Inputs
@@ -50,25 +51,6 @@ _CACHE = Path(GATES_DIR) / "cache" / "coverage.json"
 
 
 @dataclass(frozen=True)
-class FileCoverage:
-    """coverage.py's analysis of one measured file."""
-
-    path: str
-    """Relative to the project root, with ``/``."""
-    numbers: Numbers
-    """coverage.py's own counts: statements, branches, missing."""
-    statements: frozenset[int]
-    """Executable lines."""
-    missing: frozenset[int]
-    missing_text: str
-    """As ``coverage report -m`` shows it, e.g. ``3-9, 12, 14->16``."""
-
-    @property
-    def percent(self) -> float:
-        return percent(self.numbers)
-
-
-@dataclass(frozen=True)
 class CoverageEvidence:
     """Everything :func:`judge` needs, read from coverage data and git by :func:`collect`."""
 
@@ -77,17 +59,6 @@ class CoverageEvidence:
     """The data files combined, for the record."""
     changed: ChangedLines | None = None
     """Only collected when ``min_changed_lines`` is configured."""
-
-
-def percent(numbers: Numbers) -> float:
-    """coverage.py's covered ratio (branch-aware when branches were measured) as a percent,
-    floored to 2 decimals: what is shown is what is judged, and 79.999 never meets 80."""
-    covered, total = numbers.ratio_covered
-    return _floor_percent(covered, total)
-
-
-def _floor_percent(covered: int, total: int) -> float:
-    return 100.0 if total == 0 else (10000 * covered // total) / 100
 
 
 # Collect ------------------------------------------------------------------------------------
@@ -171,13 +142,13 @@ def _analyse_here(scratch: Path, data_files: Sequence[Path]) -> tuple[FileCovera
         files: list[FileCoverage] = []
         for filename in sorted(data.measured_files()):  # in the order coverage.py reports
             key = file_key(cov, filename, _measured(data, filename, measured)) if cache else None
-            file = _from_cache(cache.get(key)) if cache and key else None
+            file = FileCoverage.from_cache(cache.get(key)) if cache and key else None
             if file is None:
                 file = _analysed(cov, filename)
                 if file is None:
                     continue
                 if cache and key:
-                    cache.put(key, _to_cache(file))
+                    cache.put(key, file.to_cache())
             files.append(file)
         if not files:
             raise NoDataError("No data to report.")
@@ -212,52 +183,6 @@ def _analysed(cov: coverage.Coverage, filename: str) -> FileCoverage | None:
     except NoDataError:  # the one file asked for is left out of the report
         pass
     return None
-
-
-_NUMBERS = (
-    "precision",
-    "n_files",
-    "n_statements",
-    "n_excluded",
-    "n_missing",
-    "n_branches",
-    "n_partial_branches",
-    "n_missing_branches",
-)
-
-
-def _to_cache(file: FileCoverage) -> dict[str, object]:
-    return {
-        "path": file.path,
-        "numbers": [getattr(file.numbers, name) for name in _NUMBERS],
-        "statements": sorted(file.statements),
-        "missing": sorted(file.missing),
-        "missing_text": file.missing_text,
-    }
-
-
-def _from_cache(value: Mapping[str, object] | None) -> FileCoverage | None:
-    """The stored analysis, or None for anything not of the shape :func:`_to_cache` writes
-    (the seal verified, so only a bug or a changed shape would get here)."""
-    if value is None:
-        return None
-    path, numbers, text = value.get("path"), value.get("numbers"), value.get("missing_text")
-    statements, missing = value.get("statements"), value.get("missing")
-    lists = (numbers, statements, missing)
-    if not (isinstance(path, str) and isinstance(text, str)) or not all(
-        isinstance(items, list) and all(type(item) is int for item in items) for items in lists
-    ):
-        return None
-    assert isinstance(numbers, list) and isinstance(statements, list) and isinstance(missing, list)
-    if len(numbers) != len(_NUMBERS):
-        return None
-    return FileCoverage(
-        path=path,
-        numbers=Numbers(**dict(zip(_NUMBERS, numbers, strict=True))),
-        statements=frozenset(statements),
-        missing=frozenset(missing),
-        missing_text=text,
-    )
 
 
 def _reason(exc: CoverageException, scratch: Path) -> str:
@@ -335,7 +260,7 @@ def judge(evidence: CoverageEvidence, config: CoverageConfig) -> GateResult:
         row = Threshold(
             CHANGED_AREA,
             config.min_changed_lines,
-            _floor_percent(changed.covered, changed.executable),
+            floor_percent(changed.covered, changed.executable),
             "%",
             key="min_changed_lines",
         )

@@ -92,9 +92,7 @@ class BucketsDetails:
             details,
             where,
             lambda fields: cls(
-                waivers_used=tuple(
-                    Waiver.from_dict(w.data, w.where) for w in fields.objects("waivers_used")
-                ),
+                waivers_used=fields.each("waivers_used", Waiver.from_dict),
                 unbound=fields.texts("unbound"),
                 failing=fields.texts("failing"),
                 flaky=fields.texts("flaky"),

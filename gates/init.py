@@ -9,6 +9,7 @@ and type findings, :func:`apply` writes the files. Thresholds are what the proje
 from __future__ import annotations
 
 import configparser
+import datetime as dt
 import math
 import tomllib
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ import tomlkit
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from gates import (
+    bucket_rules,
     chain,
     config,
     gate,
@@ -276,6 +278,15 @@ def gates_table(project: Project, measurement: Measurement) -> tomlkit.items.Tab
         coverage.add("min_total", math.floor(measurement.coverage_total))
         coverage["min_total"].comment(f"measured {measurement.coverage_total:.2f}% at adoption")
         table.add("coverage", coverage)
+    if measurement.failing:
+        # Day one is green, and any other failing test (uncategorized) still blocks.
+        rule = bucket_rules.quarantine(
+            init_measure.STARTER_BUCKET,
+            measurement.failing,
+            expires=dt.date.today() + dt.timedelta(days=init_measure.STARTER_DAYS),
+            hypothesis="failing when gates init adopted the project: fix them, then remove this",
+        )
+        table.add("buckets", tomlkit.parse(rule)["tool"]["gates"]["buckets"])
     if measurement.changelog_problem is not None:
         package = tomlkit.table()
         package.add("changelog", "")

@@ -20,11 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from gates import changelog, config, tools
-from gates.errors import ConfigError, ToolError
+from gates.errors import ConfigError, GatesError, ToolError
+from gates.junit import read as read_junit
 
 _MISSING = re.compile(r"ModuleNotFoundError: No module named '([^']+)'")
 _IMPORTING = re.compile(r"ImportError while importing test module '([^']+)'")
 _COLLECTING = re.compile(r"_ ERROR collecting (\S+) _")
+STARTER_BUCKET = "failing-at-adoption"
+"""Where ``gates init`` files the tests that already fail (:func:`gates.init.gates_table`)."""
+STARTER_DAYS = 30
+"""How long it blocks nothing: then the tests in it must pass, or be filed for a reason."""
 INSTALL_TIMEOUT_S = 900.0
 INSTALL_ERROR_CHARS = 800
 TESTS_RAN = (0, 1)
@@ -48,6 +53,9 @@ class Measurement:
     """Why the package gate's changelog check would fail today (then it starts switched off)."""
     environment: str = ""
     """What the tests were measured in (Python version and what was installed)."""
+    failing: tuple[str, ...] = ()
+    """The node ids of the tests that failed while measuring (init files them in a starter
+    bucket that blocks nothing until it lapses, so that adoption starts green)."""
 
 
 @dataclass(frozen=True)
@@ -143,9 +151,11 @@ def _run_tests(target: Target, where: Environments, scratch: Path) -> Measuremen
     # folder; without any, it measures the package, as [tool.coverage.run] written by gates init
     # will. Branches always: `gates tests` measures them whatever the settings say.
     source = [] if target.coverage_configured else [f"--source={target.source}"]
+    junit = scratch / "junit.xml"
     tests = tools.run(
         [*coverage, "run", "--branch", *source, data, "-m", "pytest", "-q",
-         "-p", "no:cacheprovider", str(target.tests)],
+         "-p", "no:cacheprovider", f"--junitxml={junit}", "-o", "junit_family=xunit1",
+         str(target.tests)],
         cwd=target.root,
         timeout_s=INSTALL_TIMEOUT_S,
     )  # fmt: skip
@@ -160,8 +170,18 @@ def _run_tests(target: Target, where: Environments, scratch: Path) -> Measuremen
         # pytest broke before any test ran (a conftest hook it refuses): 0% is not a floor.
         raise cannot_run(target, f"{tests.stdout}\n{tests.stderr}", tests.returncode)
     if tests.returncode == TESTS_RAN[1]:
-        return Measurement(total, "some tests fail today: thresholds measured anyway")
+        failing = _failing(junit)
+        note = f"{len(failing)} test(s) fail today: filed in the bucket {STARTER_BUCKET!r}"
+        return Measurement(total, f"{note}; thresholds measured anyway", failing=failing)
     return total
+
+
+def _failing(junit: Path) -> tuple[str, ...]:
+    try:
+        report = read_junit([junit])
+    except GatesError as exc:
+        raise ToolError(f"tests failed while measuring, and their JUnit file: {exc}") from None
+    return tuple(sorted({case.nodeid for case in report.failures()}))
 
 
 @dataclass(frozen=True)
@@ -203,7 +223,12 @@ def measure(
         found = _run_tests(target, where, Path(scratch))
     if isinstance(found, Measurement):
         return Measurement(
-            found.coverage_total, found.coverage_note, format_clean, problem, measured_in
+            found.coverage_total,
+            found.coverage_note,
+            format_clean,
+            problem,
+            measured_in,
+            found.failing,
         )
     return Measurement(found, "", format_clean, problem, measured_in)
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
-from typing import TYPE_CHECKING, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeAlias, TypeVar
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -28,6 +28,7 @@ one, without copying)."""
 JSONObject: TypeAlias = "Mapping[str, JSONValue]"
 
 EnumT = TypeVar("EnumT", bound=Enum)
+ItemT = TypeVar("ItemT")
 
 
 def by_field(value: DataclassInstance) -> dict[str, JSONValue]:
@@ -36,6 +37,16 @@ def by_field(value: DataclassInstance) -> dict[str, JSONValue]:
     The one writer of the domain's JSON: a ``to_dict`` is this, plus what it computes or leaves out.
     """
     return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+
+
+class ByField:
+    """For a dataclass whose JSON is one key per field: its ``to_dict()`` is :func:`by_field`."""
+
+    if TYPE_CHECKING:
+        __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[object]]]
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return by_field(self)
 
 
 def plain(value: object) -> JSONValue:
@@ -143,6 +154,11 @@ class Fields:
         return [
             Fields(item, f"{self.where}.{key}[{at}]") for at, item in enumerate(self._list(key))
         ]
+
+    def each(self, key: str, read: Callable[[JSONObject, str], ItemT]) -> tuple[ItemT, ...]:
+        """The list of objects at ``key`` (absent or null: none), each read by ``read`` (a
+        ``from_dict``) with where it stands, e.g. ``decision.gates[2]``."""
+        return tuple(read(item.data, item.where) for item in self.objects(key))
 
     def texts(self, key: str) -> tuple[str, ...]:
         items = self._list(key)

@@ -15,7 +15,7 @@ from packaging.version import InvalidVersion, Version
 
 from gates.checkmark import ChecklistMark
 from gates.errors import Exit
-from gates.jsonfields import Fields, by_field
+from gates.jsonfields import ByField, Fields, by_field
 from gates.jsonfields import JSONValue as JSONValue  # re-exported: the domain's JSON type
 
 MetricValue = int | float | str | None
@@ -67,7 +67,7 @@ class Verdict(StrEnum):
 
 
 @dataclass(frozen=True)
-class Finding:
+class Finding(ByField):
     """One thing a gate found, pointing at code when it can (GitHub annotations use it)."""
 
     message: str
@@ -79,9 +79,6 @@ class Finding:
     """Tool rule code, e.g. ``F401`` or ``arg-type``."""
     new: bool = True
     """False when a baseline already knew this finding."""
-
-    def to_dict(self) -> dict[str, JSONValue]:
-        return by_field(self)
 
     @classmethod
     def from_dict(cls, data: object, where: str = "finding") -> Finding:
@@ -149,7 +146,7 @@ class Threshold:
 
 
 @dataclass(frozen=True)
-class GateResult:
+class GateResult(ByField):
     """What one gate concluded about one tree. ``bool(result)``: it lets a release through."""
 
     gate: str
@@ -186,9 +183,6 @@ class GateResult:
             tools=dict(tools),
         )
 
-    def to_dict(self) -> dict[str, JSONValue]:
-        return by_field(self)
-
     @classmethod
     def from_dict(cls, data: object, where: str = "result") -> GateResult:
         fields = Fields(data, where)
@@ -197,10 +191,8 @@ class GateResult:
             status=fields.choice("status", Status),
             summary=fields.text("summary", ""),
             metrics=fields.scalar_map("metrics"),
-            findings=tuple(Finding.from_dict(f.data, f.where) for f in fields.objects("findings")),
-            thresholds=tuple(
-                Threshold.from_dict(t.data, t.where) for t in fields.objects("thresholds")
-            ),
+            findings=fields.each("findings", Finding.from_dict),
+            thresholds=fields.each("thresholds", Threshold.from_dict),
             details=fields.raw_object("details"),
             tree=fields.text("tree", ""),
             started_at=fields.text("started_at", ""),
@@ -210,7 +202,7 @@ class GateResult:
 
 
 @dataclass(frozen=True)
-class Waiver:
+class Waiver(ByField):
     """Permission to ship despite a failing gate (or bucket), for a while."""
 
     gate: str
@@ -224,9 +216,6 @@ class Waiver:
     """When set, waives one failing-test bucket rather than a whole gate."""
     accept: Mapping[str, float] = field(default_factory=dict)
     """Lower thresholds the waiver accepts (``{"min_total": 80}``) instead of any failure."""
-
-    def to_dict(self) -> dict[str, JSONValue]:
-        return by_field(self)
 
     @classmethod
     def from_dict(cls, data: object, where: str = "waiver") -> Waiver:
@@ -267,7 +256,7 @@ class Waiver:
 
 
 @dataclass(frozen=True)
-class GateOutcome:
+class GateOutcome(ByField):
     """One gate's line in a decision."""
 
     name: str
@@ -286,9 +275,6 @@ class GateOutcome:
             return None
         return self.result.thresholds[0]
 
-    def to_dict(self) -> dict[str, JSONValue]:
-        return by_field(self)
-
     @classmethod
     def from_dict(cls, data: object, where: str = "gate") -> GateOutcome:
         fields = Fields(data, where)
@@ -304,7 +290,7 @@ class GateOutcome:
 
 
 @dataclass(frozen=True)
-class Decision:
+class Decision(ByField):
     """GO / GO_WITH_WAIVERS / NO_GO for one tree, with everything that led to it."""
 
     id: str
@@ -332,16 +318,9 @@ class Decision:
     prev_hash: str | None = None
     hash: str | None = None
 
-    def to_dict(self) -> dict[str, JSONValue]:
-        return by_field(self)
-
     @classmethod
     def from_dict(cls, data: object, where: str = "decision") -> Decision:
         fields = Fields(data, where)
-
-        def waivers(key: str) -> tuple[Waiver, ...]:
-            return tuple(Waiver.from_dict(w.data, w.where) for w in fields.objects(key))
-
         return cls(
             id=fields.text("id"),
             verdict=fields.choice("verdict", Verdict),
@@ -349,9 +328,9 @@ class Decision:
             commit=fields.optional_text("commit"),
             version=fields.optional_text("version"),
             created_at=fields.text("created_at", ""),
-            gates=tuple(GateOutcome.from_dict(g.data, g.where) for g in fields.objects("gates")),
-            waivers=waivers("waivers"),
-            expired_waivers=waivers("expired_waivers"),
+            gates=fields.each("gates", GateOutcome.from_dict),
+            waivers=fields.each("waivers", Waiver.from_dict),
+            expired_waivers=fields.each("expired_waivers", Waiver.from_dict),
             reasons=fields.texts("reasons"),
             project=fields.optional_text("project"),
             branch=fields.optional_text("branch"),
@@ -359,7 +338,8 @@ class Decision:
             decided_by=fields.optional_text("decided_by"),
             reason=fields.optional_text("reason"),
             artifacts=fields.text_map("artifacts"),
-            checklist=ChecklistMark.all_from(fields, "checklist"),
+            # Absent in decisions recorded before checklists were: none.
+            checklist=fields.each("checklist", ChecklistMark.from_dict),
             prev_hash=fields.optional_text("prev_hash"),
             hash=fields.optional_text("hash"),
         )

@@ -68,18 +68,48 @@ def _build_env(workspace: Workspace) -> dict[str, str]:
     return {"SOURCE_DATE_EPOCH": git(workspace.root, "log", "-1", "--format=%ct")}
 
 
-def _snapshot(workspace: Workspace, tree: str, into: Path) -> Path:
+def _snapshot(workspace: Workspace, tree: str, into: Path, *, with_git: bool) -> Path:
     """The gated tree's content alone, checked out into ``into``: what is built is what was judged.
 
     Tool output (``.gates/`` with its ledger and earlier builds, ``.nox``), ignored files (a local
-    ``.env``) and anything else outside the tree id can never end up in the sdist.
+    ``.env``) and anything else outside the tree id can never end up in the sdist, and the build
+    writes nothing into the project (setuptools rewrites a tracked ``*.egg-info/SOURCES.txt``).
+    ``with_git``: the checkout is a repository of its own (:func:`_borrowed_repository`), so that
+    a version read from git (setuptools-scm, hatch-vcs) is the one an in-place build would read.
+    Returns the folder to build.
     """
     prefix = git(workspace.root, "rev-parse", "--show-prefix")
-    env = {"GIT_INDEX_FILE": str(into / "index")}
     source = into / "source"
+    if with_git:
+        _borrowed_repository(workspace, source)
+        git(source, "read-tree", tree)
+        git(source, "checkout-index", "--all")
+        return source / prefix
+    env = {"GIT_INDEX_FILE": str(into / "index")}
     git(workspace.root, "read-tree", f"{tree}:{prefix}", env=env)
     git(workspace.root, "checkout-index", "--all", f"--prefix={source}/", env=env)
     return source
+
+
+def _borrowed_repository(workspace: Workspace, at: Path) -> None:
+    """A new repository at ``at`` with the project's commit (HEAD) and tags, its objects borrowed.
+
+    The tree checked out there against HEAD is "dirty" exactly when the gated tree differs from
+    the commit, as in place. Version tools run git with the ``GIT_*`` variables stripped, so a
+    scratch index alone would not do: they would refresh the project's own index.
+    """
+    at.mkdir(parents=True)
+    git(at, "init", "--quiet")
+    common = workspace.root / git(workspace.root, "rev-parse", "--git-common-dir")
+    meta = at / ".git"
+    (meta / "objects" / "info" / "alternates").write_text(f"{common / 'objects'}\n", "utf-8")
+    if (common / "shallow").is_file():  # else a shallow clone's history ends in missing objects
+        shutil.copyfile(common / "shallow", meta / "shallow")
+    tags = git(workspace.root, "for-each-ref", "--format=%(objectname) %(refname)", "refs/tags")
+    (meta / "packed-refs").write_text(f"{tags}\n" if tags else "", "utf-8")
+    head = workspace.commit()
+    if head is not None:
+        (meta / "HEAD").write_text(f"{head}\n", "utf-8")
 
 
 def _build(
@@ -119,8 +149,8 @@ def _build_into(
     partial.chmod(0o755)  # mkdtemp makes it private; the dist folder is an ordinary one
     try:
         with tempfile.TemporaryDirectory(prefix="gates-source-") as scratch:
-            # A dynamic version (from a VCS tag) needs the repository: those build in place.
-            source = workspace.root if dynamic else _snapshot(workspace, tree, Path(scratch))
+            # A dynamic version may come from git (a tag): those builds see the repository.
+            source = _snapshot(workspace, tree, Path(scratch), with_git=dynamic)
             built = _build(workspace, source, config, partial, timeout_s)
         if built.returncode == 0:
             shutil.rmtree(target, ignore_errors=True)

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from gates.jsonfields import JSONValue, by_field
+from gates.jsonfields import ByField
 from gates.toml_table import COUNT_LIMIT, Table, describe
 
 KEYS = ("pass_rate", "failing", "coverage")
@@ -29,7 +29,7 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
-class Target:
+class Target(ByField):
     """The figures expected from ``day`` on."""
 
     day: dt.date
@@ -39,9 +39,6 @@ class Target:
     """Maximum number of failing tests."""
     coverage: float | None = None
     """Minimum percent covered."""
-
-    def to_dict(self) -> dict[str, JSONValue]:
-        return by_field(self)
 
 
 def parse(table: Table) -> tuple[Target, ...]:

@@ -359,11 +359,6 @@ CORPUS = (
         module="src/cachetools/keys.py",
         tests="tests",
         readme="README.rst",
-        pending=(
-            "the package gate's setuptools build rewrites the tracked "
-            "src/cachetools.egg-info/SOURCES.txt: after it runs the tree id differs and every "
-            "result reads as stale, so a seeded type error is NO_GO for the wrong reason"
-        ),
     ),
     CorpusProject(
         Sdist(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import json
 import os
 import re
@@ -17,7 +18,7 @@ import nox
 import pytest
 from conftest import CLEAN_MODULE, Project, git, init_repo
 
-from gates import __version__, chain, init, release_source, templates
+from gates import __version__, chain, config, init, release_source, templates
 from gates.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -543,6 +544,52 @@ def test_test_requirements_are_measured_and_written_where_declared(
     assert f"test requirements: {source}" in outcome["notes"]
     assert any(n.endswith(from_wheel) for n in outcome["notes"]), outcome["notes"]
     assert project_line in (tmp_path / "noxfile.py").read_text()
+
+
+FAILING_AT_ADOPTION = """\
+import pytest
+
+import mini
+
+
+@pytest.mark.parametrize("n", [1])
+def test_old_bug(n):
+    assert n == 2
+
+
+def test_fine():
+    assert mini.X
+"""
+
+
+def test_tests_failing_at_adoption_are_filed_where_they_block_nothing_until_it_lapses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], from_wheel: str
+) -> None:
+    _minimal(
+        tmp_path,
+        INSTALLABLE,
+        {"mini/__init__.py": "X = 1\n", "tests/test_x.py": FAILING_AT_ADOPTION},
+    )
+    code, out, err = _run(capsys, tmp_path, "--json")
+    assert (code, err) == (0, "")
+    assert (
+        "1 test(s) fail today: filed in the bucket 'failing-at-adoption'; thresholds measured"
+        " anyway"
+    ) in json.loads(out)["notes"]
+    [rule] = config.load(tmp_path).buckets
+    expires = dt.date.today() + dt.timedelta(days=30)
+    assert (rule.name, rule.blocking, rule.expires) == ("failing-at-adoption", False, expires)
+    assert rule.match.nodeid == ("tests/test_x.py::test_old_bug[[]1]",)  # brackets as themselves
+
+    def buckets() -> object:
+        main(["tests", "--root", str(tmp_path), "--evidence"])
+        capsys.readouterr()
+        main(["buckets", "--root", str(tmp_path), "--json"])
+        return json.loads(capsys.readouterr().out)["status"]
+
+    assert buckets() == "WARN"  # day one: green
+    (tmp_path / "tests" / "test_y.py").write_text("def test_new():\n    assert False\n")
+    assert buckets() == "FAIL"  # a test failing since adoption still blocks
 
 
 @pytest.mark.slow

@@ -4,12 +4,14 @@ one ValueError naming the key — never a KeyError, TypeError or AttributeError 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gates.jsonfields import Fields
+from gates.checkmark import ChecklistMark
+from gates.jsonfields import ByField, Fields
 from gates.model import Decision, GateResult, Status
 
 json_values = st.recursive(
@@ -86,3 +88,23 @@ def test_nested_fields_name_their_whole_path() -> None:
     with pytest.raises(ValueError) as raised:
         fields.object("a").objects("b")[0].text("c")
     assert str(raised.value) == "file.json.a.b[0].c: expected a string, got a number"
+
+
+def test_each_reads_every_object_of_a_list_with_its_place_and_none_when_absent() -> None:
+    fields = Fields({"marks": [{"item": "a", "priority": "must"}, {"item": 3}]}, "decision")
+    with pytest.raises(ValueError) as raised:
+        fields.each("marks", ChecklistMark.from_dict)
+    assert str(raised.value) == "decision.marks[1].item: expected a string, got a number"
+    one = Fields({"marks": [{"item": "a", "priority": "must"}]}, "decision")
+    assert one.each("marks", ChecklistMark.from_dict) == (ChecklistMark("a", "must", False, ""),)
+    assert fields.each("absent", ChecklistMark.from_dict) == ()
+
+
+def test_a_by_field_dataclass_writes_one_key_per_field_through_plain() -> None:
+    @dataclass(frozen=True)
+    class Row(ByField):
+        name: str
+        status: Status
+        tags: tuple[str, ...] = ()
+
+    assert Row("a", Status.WARN, ("x",)).to_dict() == {"name": "a", "status": "WARN", "tags": ["x"]}

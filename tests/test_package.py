@@ -181,6 +181,53 @@ def test_a_dynamic_version_is_read_from_the_built_files(
     assert result["details"]["changelog_section"] == "0.1.0"  # type: ignore[index]
 
 
+def _setuptools(root: Path, version: str) -> None:
+    """The demo project built by setuptools, its version ``version`` (a pyproject table)."""
+    pyproject = root / "pyproject.toml"
+    text = pyproject.read_text().replace('version = "0.1.0"', 'dynamic = ["version"]')
+    backend = 'requires = ["setuptools>=64", "setuptools-scm>=8"]'
+    text = text.replace('requires = ["hatchling"]', backend)
+    text = text.replace("hatchling.build", "setuptools.build_meta")
+    pyproject.write_text(text.replace("[tool.gates]", f"{version}\n\n[tool.gates]"))
+    git(root, "add", "--all")
+    git(root, "commit", "-qm", "setuptools")
+    git(root, "tag", "-f", "-a", "v0.1.0", "-m", "Release 0.1.0")
+
+
+def test_a_version_from_git_is_read_as_in_place_and_the_index_is_not_touched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_project(tmp_path / "demo", extra=NO_ISOLATION)
+    _setuptools(root, "[tool.setuptools_scm]")
+    index = (root / ".git" / "index").read_bytes()
+
+    code, result = run_gate(root, capsys)
+
+    assert code == 0, result["summary"]
+    assert result["details"]["version"] == "0.1.0"  # type: ignore[index]
+    assert (root / ".git" / "index").read_bytes() == index
+    (root / "src" / "gates_demo" / "__init__.py").write_text('"""Edited."""\n')
+    version = run_gate(root, capsys)[1]["details"]["version"]  # type: ignore[index]
+    assert version.startswith("0.1.1.dev0+g") and ".d2" in version  # dirty, as in place
+
+
+def test_a_tracked_egg_info_is_not_rewritten_by_the_build(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Else the tree id changes under the gates' feet and every result reads as stale."""
+    root = make_project(tmp_path / "demo", extra=NO_ISOLATION)
+    sources = root / "src" / "gates_demo.egg-info" / "SOURCES.txt"
+    sources.parent.mkdir()
+    sources.write_text("committed long ago\n")
+    _setuptools(root, '[tool.setuptools.dynamic]\nversion = { attr = "gates_demo.__version__" }')
+
+    code, result = run_gate(root, capsys)
+
+    assert code == 0, result["summary"]
+    assert sources.read_text() == "committed long ago\n"
+    assert git(root, "status", "--porcelain", "--untracked-files=no") == ""
+
+
 def test_bad_package_config_names_file_key_and_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from json.encoder import encode_basestring as _string
 
+from gates.errors import LedgerError
 from gates.ledger.interface import RecordKind, Verification
 from gates.model import JSONValue
 
@@ -28,6 +29,17 @@ def canonical(value: JSONValue) -> str:
     return json.dumps(
         value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     )
+
+
+def stored_payload(location: str, kind: RecordKind, payload: Mapping[str, JSONValue]) -> str:
+    """The canonical text a store keeps for a new record's payload; a payload that cannot be
+    stored or hashed (NaN, a lone surrogate) is a LedgerError naming the ledger."""
+    try:
+        text = canonical(dict(payload))
+        text.encode("utf-8")  # a lone surrogate cannot be stored or hashed
+    except (TypeError, ValueError) as exc:
+        raise LedgerError(f"{location}: cannot append {kind.value}: {exc}") from None
+    return text
 
 
 def record_hash(

@@ -1,35 +1,62 @@
 """The ledger as the ``gates`` command uses it: each function works on the project's ledger
 (``gates history [--flaky]``, ``gates report``, ``gates ledger verify``, ``gates ledger export``,
-``gates ledger sync``)."""
+``gates ledger sync``) and returns what the command shows, which ``gates.cli`` prints."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TextIO
 
-from gates.errors import LedgerError
+from gates import targets
+from gates.errors import Exit, LedgerError
 from gates.ledger import export as export_records
-from gates.ledger.flaky import FlakyReport
-from gates.ledger.flaky import report as flaky_report
-from gates.ledger.git import GitLedger, SyncResult
-from gates.ledger.history import HistoryRow
-from gates.ledger.history import history as history_rows
+from gates.ledger import flaky as flaky_tests
+from gates.ledger import history as history_table
+from gates.ledger.git import GitLedger
 from gates.ledger.interface import Ledger, Verification
-from gates.model import Decision
+from gates.model import Decision, JSONValue
 from gates.project import Project
+from gates.report import html
 
 LOST = "ledger lost or replaced"
 
 
-def history(project: Project, *, limit: int | None) -> list[HistoryRow]:
-    """The newest ``limit`` decisions' rows: only from a chain that verifies."""
-    return history_rows(verified(project), limit=limit, targets=project.config.targets)
+@dataclass(frozen=True)
+class Shown:
+    """What a ledger command shows: ``data`` under ``--json``, ``text`` otherwise."""
+
+    data: JSONValue
+    text: str
+    exit_code: Exit = Exit.OK
 
 
-def flaky(project: Project, *, last: int, today: dt.date) -> FlakyReport:
-    """Flaky tests over the newest ``last`` decisions: only from a chain that verifies."""
-    return flaky_report(verified(project), last=last, today=today)
+def history(project: Project, *, limit: int | None) -> Shown:
+    """The newest ``limit`` decisions' rows, then the plan's daily targets when there is a plan:
+    only from a chain that verifies."""
+    plan = project.config.targets
+    rows = history_table.history(verified(project), limit=limit, targets=plan)
+    text = history_table.render(rows)
+    if plan:
+        today = dt.datetime.now(dt.UTC).date()
+        text += "\n\n" + targets.render(targets.daily(rows, plan, today))
+    return Shown([row.to_dict() for row in rows], text)
+
+
+def flaky(project: Project, *, last: int | None) -> Shown:
+    """Flaky tests over the newest ``last`` decisions (default: the flaky window): only from a
+    chain that verifies."""
+    found = flaky_tests.report(
+        verified(project), last=last or flaky_tests.WINDOW, today=dt.date.today()
+    )
+    return Shown(found.to_dict(), flaky_tests.render(found))
+
+
+def report(project: Project, path: Path) -> str:
+    """Write the HTML decision report of a chain that verifies; the line saying where."""
+    written = html.write(verified(project), path, project.config.targets)
+    return f"wrote {written}"
 
 
 def verified(project: Project) -> Ledger:
@@ -46,8 +73,9 @@ def verified(project: Project) -> Ledger:
 
 def verify(
     project: Project, *, expect_head: str | None = None, expect_record: str | None = None
-) -> tuple[str, Verification]:
-    """Where the ledger is (safe to print) and what re-computing its chain found.
+) -> Shown:
+    """What re-computing the chain found, and where the ledger is (safe to print); exit 1 when
+    the chain is broken or is not the one expected.
 
     An intact chain can still be the wrong one: a deleted or emptied ledger file is an intact
     chain of 0 records. So the chain must also hold the decision ``.gates/decision.json`` names,
@@ -63,7 +91,12 @@ def verify(
         problem = f"{LOST}: it does not hold record {expect_record} (--expect-record)"
     if problem is not None:
         result = replace(result, problem=problem)
-    return project.ledger.location, result
+    location = project.ledger.location
+    data: JSONValue = {"ledger": location, **result.to_dict()}
+    if not result.ok:
+        return Shown(data, f"ledger BROKEN: {result.problem} ({location})", Exit.FAIL)
+    noun = "record" if result.records == 1 else "records"
+    return Shown(data, f"ledger OK: {result.records} {noun}, chain intact ({location})")
 
 
 def _lost(
@@ -85,7 +118,7 @@ def export(project: Project, out: TextIO) -> int:
     return export_records(project.ledger, out)
 
 
-def sync(project: Project) -> SyncResult:
+def sync(project: Project) -> Shown:
     """Pull the remote's records into the git ledger and push this clone's."""
     ledger = project.ledger
     if not isinstance(ledger, GitLedger):
@@ -93,4 +126,9 @@ def sync(project: Project) -> SyncResult:
             f"ledger sync: only the git ledger syncs (tool.gates.ledger = 'git');"
             f" this one is {ledger.location}"
         )
-    return ledger.sync()
+    synced = ledger.sync()
+    return Shown(
+        synced.to_dict(),
+        f"ledger synced with {synced.remote}: {synced.records} records (pulled {synced.pulled},"
+        f" pushed {synced.pushed}, re-chained {synced.rechained})",
+    )

@@ -17,15 +17,15 @@ suggested quarantine: a non-blocking ``[[tool.gates.buckets]]`` rule that lapses
 from __future__ import annotations
 
 import datetime as dt
-import glob
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from gates.bucket_rules import quarantine
 from gates.details import BUCKETS, TEARDOWN, BucketsDetails, file_of_test
 from gates.errors import GatesError, LedgerError
-from gates.jsonfields import by_field
+from gates.jsonfields import ByField
 from gates.ledger.interface import Ledger, RecordKind
 from gates.ledger.store import decision_of
 from gates.model import JSONValue
@@ -86,7 +86,7 @@ class FlakyTest:
 
 
 @dataclass(frozen=True)
-class FlakyReport:
+class FlakyReport(ByField):
     """``gates history --flaky``: the window, its runs, the flaky tests worst first."""
 
     window: int
@@ -96,9 +96,6 @@ class FlakyReport:
     tests: tuple[FlakyTest, ...]
     quarantine_rule: str | None
     """The suggested ``[[tool.gates.buckets]]`` rule for the worst tests (None: none flaky)."""
-
-    def to_dict(self) -> dict[str, JSONValue]:
-        return by_field(self)
 
 
 def runs(ledger: Ledger, *, last: int) -> tuple[int, list[Run]]:
@@ -200,25 +197,16 @@ def quarantine_rule(tests: Sequence[FlakyTest], *, today: dt.date) -> str | None
     worst = tests[:QUARANTINED]
     if not worst:
         return None
-    # fnmatch globs: a parametrized id's brackets are matched as themselves.
-    nodeids = sorted({glob.escape(t.test.removesuffix(TEARDOWN)) for t in worst})
     why = ", ".join(f"{t.test} {t.rate:.0f}%" for t in worst[:3])
     more = f" and {len(worst) - 3} more" if len(worst) > 3 else ""
-    listed = ",\n".join(f"    {json.dumps(nodeid, ensure_ascii=False)}" for nodeid in nodeids)
-    return "\n".join(
-        (
-            "# Put this first among the [[tool.gates.buckets]] (the first matching rule wins).",
-            "[[tool.gates.buckets]]",
-            'name = "quarantine-flaky"',
-            'severity = "low"',
-            "blocking = false",
-            f"expires = {(today + dt.timedelta(days=QUARANTINE_DAYS)).isoformat()}",
-            f"hypothesis = {json.dumps(f'flaky over the last {worst[0].runs} runs: {why}{more}')}",
-            'owner = "TODO"',
-            "match = { nodeid = [",
-            listed,
-            "] }",
-        )
+    rule = quarantine(
+        "quarantine-flaky",
+        (t.test.removesuffix(TEARDOWN) for t in worst),
+        expires=today + dt.timedelta(days=QUARANTINE_DAYS),
+        hypothesis=f"flaky over the last {worst[0].runs} runs: {why}{more}",
+    )
+    return (
+        f"# Put this first among the [[tool.gates.buckets]] (the first matching rule wins).\n{rule}"
     )
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from gates.errors import LedgerError
-from gates.jsonfields import by_field
+from gates.jsonfields import ByField
 from gates.ledger.chain import (
     GENESIS,
     BadRow,
@@ -33,6 +33,7 @@ from gates.ledger.chain import (
     canonical,
     payload_tree,
     record_hash,
+    stored_payload,
     verify_rows,
 )
 from gates.ledger.gitrecords import Entry, LoadedChain, load_chain, record_blob, record_of
@@ -63,7 +64,7 @@ def tracking_ref(remote: str) -> str:
 
 
 @dataclass(frozen=True)
-class SyncResult:
+class SyncResult(ByField):
     """What ``gates ledger sync`` did."""
 
     remote: str
@@ -76,9 +77,6 @@ class SyncResult:
     rechained: int
     """Of those, records chained again on top of the remote's (their hashes changed)."""
     head: str | None
-
-    def to_dict(self) -> dict[str, JSONValue]:
-        return by_field(self)
 
 
 class GitLedger(ClosedOnExit):
@@ -166,11 +164,7 @@ class GitLedger(ClosedOnExit):
 
     def append(self, kind: RecordKind, payload: Mapping[str, JSONValue]) -> Record:
         kind = RecordKind(kind)
-        try:
-            payload_text = canonical(dict(payload))
-            payload_text.encode("utf-8")  # a lone surrogate cannot be stored or hashed
-        except (TypeError, ValueError) as exc:
-            raise LedgerError(f"{self.location}: cannot append {kind.value}: {exc}") from None
+        payload_text = stored_payload(self.location, kind, payload)
         new = _Pending(kind.value, utcnow().isoformat(timespec="microseconds"), payload_text)
         done = self._retrying(lambda: self._attempt([new]), f"append a {kind.value} record")
         chain = self._chain(done.tip)

@@ -18,9 +18,9 @@ from gates.ledger.chain import (
     BadRow,
     Head,
     StoredRow,
-    canonical,
     payload_tree,
     record_hash,
+    stored_payload,
     verify_rows,
 )
 from gates.ledger.interface import ClosedOnExit, Record, RecordKind, Verification
@@ -142,11 +142,7 @@ class SqlLedger(ClosedOnExit):
 
     def append(self, kind: RecordKind, payload: Mapping[str, JSONValue]) -> Record:
         kind = RecordKind(kind)
-        try:
-            payload_text = canonical(dict(payload))
-            payload_text.encode("utf-8")  # a lone surrogate cannot be stored or hashed
-        except (TypeError, ValueError) as exc:
-            raise LedgerError(f"{self.location}: cannot append {kind.value}: {exc}") from None
+        payload_text = stored_payload(self.location, kind, payload)
         tree = payload_tree(kind, payload)
         with self._guard(f"append a {kind.value} record"), self._transaction(write=True):
             # The head (not the last row) decides the next seq: a deleted tail stays a gap.

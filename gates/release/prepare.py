@@ -15,8 +15,7 @@ import tomlkit
 from packaging.version import InvalidVersion, Version
 
 from gates import changelog
-from gates.jsonfields import by_field
-from gates.model import JSONValue
+from gates.jsonfields import ByField
 from gates.release.errors import ReleaseError
 from gates.release.tags import last_tag
 from gates.workspace import git
@@ -33,7 +32,7 @@ VERSION_FILES = ("__init__.py", "__about__.py", "_version.py", "version.py")
 
 
 @dataclass(frozen=True)
-class Prepared:
+class Prepared(ByField):
     """What ``gates release prepare`` changed."""
 
     version: str
@@ -43,9 +42,6 @@ class Prepared:
     dynamic: bool
     """The version comes from the build backend (e.g. a VCS tag): pyproject.toml left alone."""
     commit: str | None = None
-
-    def to_dict(self) -> dict[str, JSONValue]:
-        return by_field(self)
 
 
 def _check_new_version(text: str, last: tuple[str, Version] | None) -> None:

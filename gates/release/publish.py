@@ -20,7 +20,7 @@ from gates import changelog, checklist, dist, package
 from gates.config import GatesConfig, Priority
 from gates.details import PackageDetails
 from gates.errors import GatesError
-from gates.jsonfields import by_field
+from gates.jsonfields import ByField
 from gates.ledger.interface import Ledger, RecordKind
 from gates.model import Decision, JSONValue
 from gates.redact import Redactor
@@ -86,7 +86,7 @@ class Step:
 
 
 @dataclass(frozen=True)
-class Published:
+class Published(ByField):
     """What ``gates release publish`` did (or, with ``--dry-run``, would do)."""
 
     project: str
@@ -96,9 +96,6 @@ class Published:
     """Without any password it may have carried."""
     steps: tuple[Step, ...]
     dry_run: bool
-
-    def to_dict(self) -> dict[str, JSONValue]:
-        return by_field(self)
 
 
 def _require_clean(workspace: Workspace, tree: str) -> None:

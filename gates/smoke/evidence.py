@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from gates.jsonfields import JSONValue, by_field
+from gates.jsonfields import ByField, JSONValue, by_field
 from gates.smoke.latency import Latency, percentile
 from gates.smoke.triage import Triage
 
@@ -84,7 +84,7 @@ class Check:
 
 
 @dataclass(frozen=True)
-class Leftover:
+class Leftover(ByField):
     """Something the run created and could not remove."""
 
     artifact: str
@@ -95,9 +95,6 @@ class Leftover:
     values: Mapping[str, str] = field(default_factory=dict)
     """What a later cleanup is filled from: the values it was created with, none of them secret."""
 
-    def to_dict(self) -> dict[str, JSONValue]:
-        return by_field(self)
-
 
 class LeftoverState(StrEnum):
     OPEN = "open"
@@ -105,7 +102,7 @@ class LeftoverState(StrEnum):
 
 
 @dataclass(frozen=True)
-class EarlierLeftover:
+class EarlierLeftover(ByField):
     """A leftover an earlier run recorded in the ledger, and what this run did about it."""
 
     id: str
@@ -115,12 +112,9 @@ class EarlierLeftover:
     why: str
     """How it was closed, or why it is still open."""
 
-    def to_dict(self) -> dict[str, JSONValue]:
-        return by_field(self)
-
 
 @dataclass(frozen=True)
-class SinceLastRun:
+class SinceLastRun(ByField):
     """Check outcomes against the previous run of the same plan on the same target (ledger)."""
 
     previous_run: str | None
@@ -130,9 +124,6 @@ class SinceLastRun:
     fixed: tuple[str, ...] = ()
     """Checks that failed then and pass now."""
     still_failing: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, JSONValue]:
-        return by_field(self)
 
 
 @dataclass(frozen=True)

@@ -221,26 +221,29 @@ class CommandStep:
 Step = HttpStep | WebSocketStep | CommandStep
 
 
-@dataclass(frozen=True)
-class WaitFor:
-    """Poll ``path`` until it answers ``status``, for at most ``timeout_s``."""
+@dataclass(frozen=True, kw_only=True)
+class Poll:
+    """GET ``path`` every ``interval_s`` until it answers as expected, for at most ``timeout_s``."""
 
     path: str
-    status: int = 200
-    timeout_s: float = 60.0
-    interval_s: float = 0.5
+    timeout_s: float
+    interval_s: float
 
 
-@dataclass(frozen=True)
-class ExpectVersion:
-    """Poll ``path`` until JMESPath ``json`` equals ``equals``: never smoke the previous deploy."""
+@dataclass(frozen=True, kw_only=True)
+class WaitFor(Poll):
+    """Poll until the target answers ``status``."""
 
-    path: str
+    status: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExpectVersion(Poll):
+    """Poll until JMESPath ``json`` equals ``equals``: never smoke the previous deploy."""
+
     json: Any
     json_source: str
     equals: str
-    timeout_s: float = 120.0
-    interval_s: float = 1.0
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from gates.jsonfields import JSONValue, by_field
+from gates.jsonfields import ByField
 
 
 class Priority(StrEnum):
@@ -21,7 +21,7 @@ class Priority(StrEnum):
 
 
 @dataclass(frozen=True)
-class Triage:
+class Triage(ByField):
     priority: Priority = Priority.P1
     blocking: bool = True
     """False (``blocking = false``): advisory, a failure makes the gate WARN, not FAIL."""
@@ -43,9 +43,6 @@ class Triage:
             f"next: {self.next}" if self.next else "",
         ]
         return "; ".join(part for part in parts if part)
-
-    def to_dict(self) -> dict[str, JSONValue]:
-        return by_field(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Triage:

@@ -6,6 +6,7 @@ import hashlib
 
 import pytest
 
+from gates.errors import LedgerError
 from gates.ledger.chain import (
     GENESIS,
     BadRow,
@@ -13,14 +14,23 @@ from gates.ledger.chain import (
     StoredRow,
     canonical,
     record_hash,
+    stored_payload,
     verify_rows,
 )
+from gates.ledger.interface import RecordKind
 
 
 def test_canonical_json_sorts_keys_drops_whitespace_and_keeps_utf8() -> None:
     assert canonical({"b": "ü", "a": [1, 2.5, None, True]}) == '{"a":[1,2.5,null,true],"b":"ü"}'
     with pytest.raises(ValueError):
         canonical({"x": float("inf")})
+
+
+def test_a_payload_no_store_can_keep_is_a_ledger_error_naming_the_ledger() -> None:
+    assert stored_payload("l.db", RecordKind.SIGNOFF, {"b": 1, "a": "ü"}) == '{"a":"ü","b":1}'
+    with pytest.raises(LedgerError) as raised:
+        stored_payload("l.db", RecordKind.SIGNOFF, {"x": "\ud800"})  # a lone surrogate
+    assert str(raised.value).startswith("l.db: cannot append signoff: 'utf-8' codec can't encode")
 
 
 def test_record_hash_is_sha256_of_the_canonical_record() -> None:
