@@ -67,7 +67,8 @@ class Target:
     """The import package's folder, relative to the root."""
     tests: str | None
     version: str | None
-    coverage_configured: bool
+    coverage_scoped: bool
+    """Its coverage settings say what to measure (else: ``--source`` the package)."""
     install: tuple[str, ...]
     """``pip install`` arguments of the project and its test requirements (run in the root)."""
     declared_in: str
@@ -148,9 +149,9 @@ def _run_tests(target: Target, where: Environments, scratch: Path) -> Measuremen
     coverage = [str(where.project), "-m", "coverage"]
     data = f"--data-file={scratch / '.coverage'}"
     # coverage.py reads the project's own settings (.coveragerc, setup.cfg, pyproject) from its
-    # folder; without any, it measures the package, as [tool.coverage.run] written by gates init
-    # will. Branches always: `gates tests` measures them whatever the settings say.
-    source = [] if target.coverage_configured else [f"--source={target.source}"]
+    # folder; without a scope in them, it measures the package, as the [tool.coverage.run]
+    # source written by gates init will. Branches always: `gates tests` forces them.
+    source = [] if target.coverage_scoped else [f"--source={target.source}"]
     junit = scratch / "junit.xml"
     tests = tools.run(
         [*coverage, "run", "--branch", *source, data, "-m", "pytest", "-q",

@@ -819,3 +819,22 @@ def test_changelog_check_starts_off_when_it_would_fail_today(
     if text is not None:
         (tmp_path / "CHANGELOG.md").write_text(text)
     assert init.changelog_problem(tmp_path, version) == problem
+
+
+def test_coverage_settings_without_a_scope_get_the_package_as_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], from_wheel: str
+) -> None:
+    """cleo configures [tool.coverage.report] alone: coverage then measures only what the tests
+    import, and a module no test imports would never lower the total."""
+    report = "[tool.coverage.report]\nshow_missing = true\n"
+    files = {
+        "mini/__init__.py": "X = 1\n",
+        "mini/unused.py": "Y = 2\n",
+        "tests/test_x.py": "import mini\n\n\ndef test_x():\n    assert mini.X == 1\n",
+    }
+    _minimal(tmp_path, INSTALLABLE + report, files)
+    code, out, err = _run(capsys, tmp_path)
+    assert (code, err) == (0, "")
+    assert "coverage.min_total = 50" in out  # mini/unused.py counts, unimported
+    coverage = tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]["coverage"]
+    assert coverage == {"report": {"show_missing": True}, "run": {"source": ["mini"]}}
