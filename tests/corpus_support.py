@@ -423,10 +423,6 @@ CORPUS = (
         module="src/cleo/terminal.py",
         tests="tests",
         readme="README.md",
-        pending=(
-            "gates init reads [project] only: Poetry 1 metadata ([tool.poetry] name, version, "
-            "group.dev) is refused, exit 2 'project.name: required by gates init'"
-        ),
     ),
     CorpusProject(
         Sdist(
