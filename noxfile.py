@@ -39,7 +39,8 @@ CORPUS = "corpus"
 def tests(session: nox.Session) -> None:
     """The test suite under coverage (not the slow end-to-end ones), then the workflow lint.
 
-    Fails on any failing test. Arguments replace the default `-m "not slow" -n auto`.
+    Fails on any failing test. Arguments replace the default
+    `-m "not slow" -n auto --dist loadfile`.
     """
     # A session of its own (not a step here): its linters stay out of the test venv, and
     # `nox -s tests` still exits non-zero when it fails.
@@ -47,7 +48,9 @@ def tests(session: nox.Session) -> None:
     if not session.posargs:
         # Side by side: `nox -s tests` judges pass/fail only (the chain's tests_evidence runs
         # serially, where coverage measures every test for the coverage gate).
-        session.posargs.extend(["-m", f"not {SLOW}", "-n", "auto"])
+        # --dist loadfile: a module's tests share one worker, so its module-scoped fixtures (a
+        # measured project, a package index, a running service) are set up once, not per worker.
+        session.posargs.extend(["-m", f"not {SLOW}", "-n", "auto", "--dist", "loadfile"])
     CHAIN.tests(session)
 
 

@@ -1,15 +1,23 @@
 """pytest plugin: record the tests that passed without a single assertion ("risky", after PHPUnit).
 
 Loaded by ``gates tests`` as ``-p gates.pytest_plugin -o enable_assertion_pass_hook=true``. It
-counts pytest's ``pytest_assertion_pass`` calls per test and writes the passing tests that had
-none to ``.gates/evidence/risky.json`` (``risky-<worker>.json`` under pytest-xdist), where the
-buckets gate reads them.
+counts each test's passing assertions and writes the passing tests that had none to
+``.gates/evidence/risky.json`` (``risky-<worker>.json`` under pytest-xdist), where the buckets
+gate reads them.
 
 Only assertions in modules pytest rewrites (test modules, conftest files) are seen: a test that
 checks through a helper in a plain module, or only through ``pytest.raises``, is listed too.
-``unittest.TestCase`` tests are judged by their ``self.assert*`` calls (which never reach the
-hook: the recorder counts them by wrapping ``TestCase``'s assert methods for the session).
+``unittest.TestCase`` tests are judged by their ``self.assert*`` calls (which are no assert
+statements: the recorder counts them by wrapping ``TestCase``'s assert methods for the session).
 Doctests are not judged: they compare output.
+
+Counting costs almost nothing: pytest compiles each passing assertion to ask
+``_check_if_assertion_pass_impl()`` whether any plugin wants it, and only then builds the
+assertion's explanation (the repr of every operand, and the full diff ``pytest_assertrepr_compare``
+computes even for equal values) to hand to ``pytest_assertion_pass``. The recorder counts at that
+question and answers it for the other plugins alone: with no other plugin listening, no
+explanation is ever built for a passing assertion (a suite of large comparisons or of property
+tests ran several times slower when the recorder took the hook itself).
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
+from _pytest.assertion import rewrite
 
 EVIDENCE_OPTION = "--gates-evidence"
 RECORD = "risky"
@@ -59,6 +68,20 @@ class RiskyRecorder:
         self.risky: list[str] = []
 
         self._unwrapped: dict[str, Callable[..., object]] = {}
+        self._asks_for_pass_hook: Callable[[], bool] | None = None
+
+    def count_passing_assertions(self) -> None:
+        """Count each passing assertion where pytest asks whether to build its explanation."""
+        asks = rewrite._check_if_assertion_pass_impl
+        self._asks_for_pass_hook = asks
+
+        def count_then_ask() -> bool:
+            if self.current is not None:
+                self.assertions += 1
+            return asks()  # True only for another plugin's pytest_assertion_pass
+
+        # The rewritten test modules look the helper up on the module at every assertion.
+        rewrite._check_if_assertion_pass_impl = count_then_ask
 
     def count_unittest_asserts(self) -> None:
         """Wrap every ``TestCase.assert*`` method so that a call counts as an assertion."""
@@ -79,6 +102,8 @@ class RiskyRecorder:
     def pytest_unconfigure(self) -> None:
         for name, method in self._unwrapped.items():
             setattr(unittest.TestCase, name, method)
+        if self._asks_for_pass_hook is not None:
+            rewrite._check_if_assertion_pass_impl = self._asks_for_pass_hook
 
     # An old-style wrapper: the project's own pytest runs this plugin, and pytest 7 may come
     # with a pluggy older than new-style wrappers (1.1).
@@ -89,10 +114,6 @@ class RiskyRecorder:
         judged = isinstance(item, pytest.Function)
         self.current, self.assertions = (item.nodeid if judged else None), 0
         yield
-
-    def pytest_assertion_pass(self, item: pytest.Item) -> None:
-        if item.nodeid == self.current:
-            self.assertions += 1
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when != "call" or report.nodeid != self.current:
@@ -112,70 +133,15 @@ class RiskyRecorder:
         os.replace(temporary, self.path)
 
 
-class QuietPasses:
-    """Keeps a passing assertion's explanation from being computed: only counted here.
-
-    Once a plugin implements ``pytest_assertion_pass``, pytest formats the explanation of every
-    passing assertion before calling it: ``repr()`` of each value in it and the
-    ``pytest_assertrepr_compare`` diff of each comparison. A repr with side effects then changes
-    what the test sees (boltons' ``DeferredValue`` counts its calls; its ``InstancePartial``
-    has no ``__name__`` to show) and a hot loop of assertions slows down. On the passing path
-    alone, pytest's rewritten code asks whether anyone listens, formats, then calls the hook:
-    between those two, the helpers that run project code return nothing. The names are those
-    of ``_pytest.assertion.rewrite`` from pytest 5.4 (the hook's first release) to today.
-    """
-
-    HELPERS: tuple[str, ...] = (
-        "_check_if_assertion_pass_impl",
-        "_call_assertion_pass",
-        "_saferepr",
-        "_call_reprcompare",
-    )
-
-    def __init__(self) -> None:
-        from _pytest.assertion import rewrite
-
-        self.rewrite = rewrite
-        self.quiet = False
-        self.original = {name: getattr(rewrite, name) for name in self.HELPERS}
-
-    def install(self) -> None:
-        listens, call, saferepr, reprcompare = (self.original[name] for name in self.HELPERS)
-
-        def check_if_assertion_pass_impl() -> bool:
-            self.quiet = bool(listens())
-            return self.quiet
-
-        def call_assertion_pass(*args: object) -> None:
-            self.quiet = False
-            call(*args)
-
-        def quiet_saferepr(*args: object) -> object:
-            return "" if self.quiet else saferepr(*args)
-
-        def quiet_reprcompare(*args: object) -> object:
-            return "" if self.quiet else reprcompare(*args)
-
-        quieter = (check_if_assertion_pass_impl, call_assertion_pass, quiet_saferepr)
-        for name, function in zip(self.HELPERS, (*quieter, quiet_reprcompare), strict=True):
-            setattr(self.rewrite, name, function)
-
-    def pytest_unconfigure(self) -> None:
-        for name, function in self.original.items():
-            setattr(self.rewrite, name, function)
-
-
 def pytest_configure(config: pytest.Config) -> None:
     if not _enabled(config) or _is_xdist_controller(config):
         return
-    quiet = QuietPasses()
-    quiet.install()
-    config.pluginmanager.register(quiet, "gates-quiet-passes")
     folder = config.getoption(EVIDENCE_OPTION)
     evidence = Path(folder) if folder else config.rootpath / ".gates" / "evidence"
     worker = _xdist_worker(config)
     name = f"{RECORD}-{worker}.json" if worker else f"{RECORD}.json"
     recorder = RiskyRecorder(evidence / name)
+    recorder.count_passing_assertions()
     recorder.count_unittest_asserts()
     config.pluginmanager.register(recorder, "gates-risky-recorder")
 

@@ -128,6 +128,28 @@ REPR_WITH_SIDE_EFFECTS = {
 }
 
 
+EXPLAINED = {
+    # pytest asks this hook for the explanation of every comparison it explains: the file it
+    # writes lists the comparisons explained.
+    "conftest.py": """
+        from pathlib import Path
+
+        def pytest_assertrepr_compare(op, left, right):
+            with Path("explained.txt").open("a") as out:
+                out.write(f"{left!r} {op} {right!r}\\n")
+            return [f"custom: {left!r} {op} {right!r}"]
+    """,
+    "tests/test_compare.py": """
+        def test_equal():
+            assert [1, 2] == [1, 2]
+            assert "a" * 3 == "aaa"
+
+        def test_unequal():
+            assert [1, 2] == [2, 1]
+    """,
+}
+
+
 def test_passing_assertions_are_counted_without_calling_repr(tmp_path: Path) -> None:
     """boltons' tests count the calls a repr makes: pytest's explanation of a passing assertion,
     built only for the hook, must not run project code."""
@@ -139,3 +161,36 @@ def test_passing_assertions_are_counted_without_calling_repr(tmp_path: Path) -> 
     assert "assert [Shown()] == []" in report
     record = json.loads((root / ".gates/evidence/risky.json").read_text())
     assert record == {"risky": [], "checked": 2}
+
+
+def test_passing_assertions_are_counted_without_building_their_explanation(
+    tmp_path: Path,
+) -> None:
+    root = make_project(tmp_path, EXPLAINED)
+    junit = root / ".gates/evidence/junit.xml"
+    run_pytest(root, junit, *PLUGIN, bind=False)
+    record = json.loads((root / ".gates/evidence/risky.json").read_text())
+    assert record == {"risky": [], "checked": 2}
+    # Only the failing comparison was explained, and its message is pytest's as ever.
+    assert (root / "explained.txt").read_text() == "[1, 2] == [2, 1]\n"
+    assert "custom: [1, 2] == [2, 1]" in junit.read_text()
+
+
+def test_another_plugins_assertion_pass_hook_still_gets_every_passing_assertion(
+    tmp_path: Path,
+) -> None:
+    listener = """
+        from pathlib import Path
+
+        def pytest_assertion_pass(item, lineno, orig, expl):
+            with Path("passed.txt").open("a") as out:
+                out.write(f"{item.name}:{lineno}: {orig}\\n")
+    """
+    root = make_project(tmp_path, {**SUITE, "conftest.py": listener})
+    run_pytest(root, root / ".gates/evidence/junit.xml", *PLUGIN, bind=False)
+    assert json.loads((root / ".gates/evidence/risky.json").read_text())["risky"] == RISKY
+    assert (root / "passed.txt").read_text().splitlines() == [
+        "test_asserts:5: [1, 2] == [1, 2]",
+        "test_param[1]:12: n",
+        "test_param[2]:12: n",
+    ]
