@@ -410,12 +410,6 @@ CORPUS = (
         module="src/findpython/utils.py",
         tests="tests",
         readme="README.md",
-        pending=(
-            "as root, test_find_python_exclude_unreadable fails (chmod 000 does not stop root): "
-            "gates init notes 'some tests fail today' yet requires buckets with no bucket for it"
-            if hasattr(os, "geteuid") and os.geteuid() == 0
-            else ""
-        ),
     ),
     CorpusProject(
         Sdist("cleo", "2.1.0", "0b2c880b5d13660a7ea651001fb4acb527696c01f15c9ee650f377aa543fd523"),
