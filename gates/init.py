@@ -25,6 +25,7 @@ from gates import (
     chain,
     config,
     gate,
+    init_coverage,
     init_measure,
     poetry_versions,
     release_source,
@@ -75,6 +76,9 @@ class Project:
     ruff_configured: bool
     mypy_configured: bool
     coverage_configured: bool
+    coverage_scoped: bool = True
+    """Its coverage settings say what to measure (:func:`gates.init_coverage.scoped`; settings
+    in another file than pyproject.toml are left as they are)."""
 
     @property
     def install(self) -> tuple[str, ...]:
@@ -229,6 +233,8 @@ def detect(root: Path) -> Project:
         ruff_configured=_has_section(root, document, "ruff", ("ruff.toml", ".ruff.toml")),
         mypy_configured=_has_section(root, document, "mypy", ("mypy.ini", ".mypy.ini")),
         coverage_configured=_has_section(root, document, "coverage", (".coveragerc",)),
+        coverage_scoped=_has_section(root, {}, "coverage", (".coveragerc",))
+        or init_coverage.scoped(document),
     )
 
 
@@ -295,14 +301,6 @@ def gates_table(project: Project, measurement: Measurement) -> tomlkit.items.Tab
     return table
 
 
-def _coverage_table(project: Project) -> tomlkit.items.Table:
-    run = tomlkit.table()
-    run.add("branch", True)
-    run.add("source", [project.source])
-    run.add("relative_files", True)  # CI shards are combined on another runner
-    return run
-
-
 def render_config(project: Project, measurement: Measurement) -> str:
     """pyproject.toml with ``[tool.gates]`` (and ``[tool.coverage.run]`` when absent) added,
     everything else preserved; validated as release-gates will read it."""
@@ -313,10 +311,8 @@ def render_config(project: Project, measurement: Measurement) -> str:
         tool = tomlkit.table(is_super_table=True)
         document["tool"] = tool
     tool["gates"] = gates_table(project, measurement)
-    if not project.coverage_configured:
-        coverage = tomlkit.table(is_super_table=True)
-        coverage["run"] = _coverage_table(project)
-        tool["coverage"] = coverage
+    if not (project.coverage_configured and project.coverage_scoped):
+        init_coverage.add_settings(tool, project.source, scope_only=project.coverage_configured)
     text = tomlkit.dumps(document)
     config.parse(tomllib.loads(text), root=project.root, file=file)
     return text
@@ -360,14 +356,18 @@ def apply(project: Project, measurement: Measurement) -> list[str]:
     return written
 
 
-def _ratchet(root: Path, gate: str, baseline_file: str, python: Path) -> str | None:
-    """Run ``gate`` once where the chain will (``python``: the measuring venv, with the project's
-    dependencies, which mypy reads); when today's code has findings, keep them as its baseline."""
-    result = init_measure.run_gate_there(python, root, gate)
+def _ratchet(
+    root: Path, gate: str, baseline_file: str, where: init_measure.Environments
+) -> str | None:
+    """Run ``gate`` once as the chain will: from release-gates' venv, typecheck given the
+    project's (mypy reads its dependencies there); when today's code has findings, keep them
+    as its baseline."""
+    python = ("--python", str(where.project)) if gate in chain.GIVEN_THE_PROJECT else ()
+    result = init_measure.run_gate_there(where.judge, root, gate, *python)
     if result.get("status") != Status.FAIL.value:
         return None
     set_baseline(root, gate, baseline_file)
-    init_measure.run_gate_there(python, root, gate, "--update-baseline")
+    init_measure.run_gate_there(where.judge, root, gate, *python, "--update-baseline")
     count = result.get("metrics", {}).get("findings", "some")
     return f"{gate}: {count} findings today, kept in {baseline_file}"
 
@@ -384,7 +384,7 @@ def _target(project: Project) -> Target:
         source=project.source,
         tests=project.tests,
         version=project.version,
-        coverage_configured=project.coverage_configured,
+        coverage_scoped=project.coverage_configured and project.coverage_scoped,
         install=project.requirements.install_args(),
         declared_in=str(chosen.source)
         if chosen
@@ -414,13 +414,15 @@ def run(root: Path, *, force: bool = False, measure_project: bool = True) -> Out
             None, "not measured", None, changelog_problem(root, project.version)
         )
         return _outcome(project, unmeasured, apply(project, unmeasured), [])
-    install = (*project.requirements.install_args(), _release_gates(project))
+    # As the chain's sessions install them: the project's environment, release-gates beside it.
+    install = (*project.requirements.install_args(), *chain.TEST_RUNNERS)
     ratchets: list[str] = []
-    with init_measure.fresh_environment(root, install) as python:
-        measurement = init_measure.measure(_target(project), python, install)
+    judge = (_release_gates(project),)
+    with init_measure.fresh_environments(root, install, judge) as where:
+        measurement = init_measure.measure(_target(project), where, install, judge)
         written = apply(project, measurement)
         for name, baseline_file in (("lint", LINT_BASELINE), ("typecheck", TYPECHECK_BASELINE)):
-            note = _ratchet(root, name, baseline_file, python)
+            note = _ratchet(root, name, baseline_file, where)
             if note is not None:
                 ratchets.append(note)
                 written.append(baseline_file)

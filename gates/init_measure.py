@@ -1,9 +1,10 @@
 """``gates init``'s measurement: the project as it is today, measured as the chain will gate it.
 
-The tests run once under coverage in a fresh uv venv on this Python, holding exactly what the
-generated noxfile's sessions install: the project (editable, with its declared test requirements)
-and the same release-gates. A threshold is only written when it was measured; tests that cannot
-run stop ``gates init`` (exit 2) naming what is missing and where to declare it.
+The tests run once under coverage in fresh uv venvs on this Python, as the generated noxfile's
+sessions run them: the project's own environment (the project, editable, with its declared test
+requirements, pytest and coverage) and release-gates beside it, never in it, for the gates that
+set the baselines. A threshold is only written when it was measured; tests that cannot run stop
+``gates init`` (exit 2) naming what is missing and where to declare it.
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ class Target:
     """The import package's folder, relative to the root."""
     tests: str | None
     version: str | None
-    coverage_configured: bool
+    coverage_scoped: bool
+    """Its coverage settings say what to measure (else: ``--source`` the package)."""
     install: tuple[str, ...]
     """``pip install`` arguments of the project and its test requirements (run in the root)."""
     declared_in: str
@@ -106,29 +108,7 @@ def environment(root: Path, venv: Path, install: Sequence[str]) -> Path:
             f"{root}: uv pip install {' '.join(install)} failed: {why}; "
             "fix the declared requirements or run gates init --no-measure (nothing was written)"
         )
-    _gates_import(root, python, install)
     return python
-
-
-GATES_THAT_RUN_BESIDE_THE_PROJECT = """\
-from gates.gate import BUILTIN, INIT_REQUIRED
-for spec in BUILTIN:
-    if spec.name in INIT_REQUIRED or spec.name == "tests":
-        spec.load()
-"""
-"""Imports every gate the chain runs from day one (smoke waits for a target, and its extra)."""
-
-
-def _gates_import(root: Path, python: Path, install: Sequence[str]) -> None:
-    """The project's pins can hold release-gates' own dependencies below what it imports (a
-    pip-compiled ``packaging==24.0``): every gate would then crash in the chain, so say it now."""
-    ran = tools.run([str(python), "-c", GATES_THAT_RUN_BESIDE_THE_PROJECT], cwd=root, timeout_s=120)
-    if ran.returncode != 0:
-        raise ToolError(
-            f"{root}: release-gates does not import beside {' '.join(install)}: {ran.tail(1)}; "
-            "loosen the pin it names or install release-gates from a release that accepts it "
-            "(nothing was written)"
-        )
 
 
 _RAISED = re.compile(r"^[\w.]*(Error|Exception): ")
@@ -162,24 +142,28 @@ def cannot_run(target: Target, output: str, exit_code: int) -> ConfigError:
     )
 
 
-def _run_tests(target: Target, python: Path, scratch: Path) -> Measurement | float:
-    """Coverage's total percent, or why it could not be measured."""
-    coverage = [str(python), "-m", "coverage"]
+def _run_tests(target: Target, where: Environments, scratch: Path) -> Measurement | float:
+    """Coverage's total percent, or why it could not be measured: the tests run under the
+    project's coverage, the total is reported by release-gates' (as the coverage gate reports
+    it: coverage versions count some lines and branches differently)."""
+    coverage = [str(where.project), "-m", "coverage"]
     data = f"--data-file={scratch / '.coverage'}"
     # coverage.py reads the project's own settings (.coveragerc, setup.cfg, pyproject) from its
-    # folder; without any, it measures the package with branches, as [tool.coverage.run] written
-    # by gates init will.
-    source = [] if target.coverage_configured else [f"--source={target.source}", "--branch"]
+    # folder; without a scope in them, it measures the package, as the [tool.coverage.run]
+    # source written by gates init will. Branches always: `gates tests` forces them.
+    source = [] if target.coverage_scoped else [f"--source={target.source}"]
     junit = scratch / "junit.xml"
     tests = tools.run(
-        [*coverage, "run", *source, data, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         f"--junitxml={junit}", "-o", "junit_family=xunit1", str(target.tests)],
+        [*coverage, "run", "--branch", *source, data, "-m", "pytest", "-q",
+         "-p", "no:cacheprovider", f"--junitxml={junit}", "-o", "junit_family=xunit1",
+         str(target.tests)],
         cwd=target.root,
         timeout_s=INSTALL_TIMEOUT_S,
     )  # fmt: skip
     if tests.returncode not in TESTS_RAN:
         raise cannot_run(target, tests.stdout, tests.returncode)
-    report = tools.run([*coverage, "json", data, "-o", "-"], cwd=target.root, timeout_s=120)
+    reporting = [str(where.judge), "-m", "coverage", "json", data, "-o", "-"]
+    report = tools.run(reporting, cwd=target.root, timeout_s=120)
     if report.returncode != 0:
         return Measurement(None, f"coverage json exited {report.returncode}: {report.tail(1)}")
     total = float(json.loads(report.stdout)["totals"]["percent_covered"])
@@ -201,16 +185,32 @@ def _failing(junit: Path) -> tuple[str, ...]:
     return tuple(sorted({case.nodeid for case in report.failures()}))
 
 
+@dataclass(frozen=True)
+class Environments:
+    """The chain's two environments, as ``gates init`` measures in them."""
+
+    project: Path
+    """The interpreter of the project's own environment (no release-gates in it)."""
+    judge: Path
+    """The interpreter of release-gates' environment, beside it (every ``gates`` command)."""
+
+
 @contextmanager
-def fresh_environment(root: Path, install: Sequence[str]) -> Iterator[Path]:
-    """A uv venv holding ``install`` for as long as the block runs; yields its interpreter."""
+def fresh_environments(
+    root: Path, project: Sequence[str], judge: Sequence[str]
+) -> Iterator[Environments]:
+    """uv venvs holding ``project`` and ``judge`` for as long as the block runs."""
     with tempfile.TemporaryDirectory(prefix="gates-init-") as scratch:
-        yield environment(root, Path(scratch) / "venv", install)
+        project_python = environment(root, Path(scratch) / "project", project)
+        yield Environments(project_python, environment(root, Path(scratch) / "judge", judge))
 
 
-def measure(target: Target, python: Path, install: Sequence[str]) -> Measurement:
-    """Measure the project with ``python``, a :func:`fresh_environment` holding ``install``;
-    raises ConfigError (exit 2) when its tests cannot run there."""
+def measure(
+    target: Target, where: Environments, install: Sequence[str], beside: Sequence[str] = ()
+) -> Measurement:
+    """Measure the project in ``where`` (:func:`fresh_environments`: the project's holding
+    ``install``, release-gates' ``beside``); raises ConfigError (exit 2) when its tests cannot
+    run there."""
     paths = [target.source, *([target.tests] if target.tests else [])]
     check = tools.run(["ruff", "format", "--check", *paths], cwd=target.root, timeout_s=120)
     format_clean = check.returncode == 0
@@ -218,19 +218,26 @@ def measure(target: Target, python: Path, install: Sequence[str]) -> Measurement
     if target.tests is None:
         return Measurement(None, "no test folder found", format_clean, problem)
     python_version = ".".join(map(str, sys.version_info[:3]))
-    where = f"measured in a fresh uv venv, Python {python_version}: {' '.join(install)}"
+    measured_in = f"measured in a fresh uv venv, Python {python_version}: {' '.join(install)}"
+    measured_in += f"; release-gates beside it: {' '.join(beside)}" if beside else ""
     with tempfile.TemporaryDirectory(prefix="gates-init-data-") as scratch:
-        found = _run_tests(target, python, Path(scratch))
+        found = _run_tests(target, where, Path(scratch))
     if isinstance(found, Measurement):
         return Measurement(
-            found.coverage_total, found.coverage_note, format_clean, problem, where, found.failing
+            found.coverage_total,
+            found.coverage_note,
+            format_clean,
+            problem,
+            measured_in,
+            found.failing,
         )
-    return Measurement(found, "", format_clean, problem, where)
+    return Measurement(found, "", format_clean, problem, measured_in)
 
 
 def run_gate_there(python: Path, root: Path, gate: str, *args: str) -> dict[str, Any]:
-    """``gates GATE --json`` with ``python`` (the measuring venv, as the chain's session runs it):
-    the result it recorded, when it passed or failed; anything else is a ToolError."""
+    """``gates GATE --json`` with ``python`` (release-gates' measuring venv, as the chain's
+    session runs it): the result it recorded, when it passed or failed; anything else is a
+    ToolError."""
     argv = [str(python), "-m", "gates", gate, *args, "--json", "--root", str(root)]
     ran = tools.run(argv, cwd=root, timeout_s=INSTALL_TIMEOUT_S)
     if ran.returncode not in TESTS_RAN:

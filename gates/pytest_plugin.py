@@ -27,7 +27,7 @@ import json
 import os
 import sys
 import unittest
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -105,13 +105,15 @@ class RiskyRecorder:
         if self._asks_for_pass_hook is not None:
             rewrite._check_if_assertion_pass_impl = self._asks_for_pass_hook
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_call(self, item: pytest.Item) -> object:
+    # An old-style wrapper: the project's own pytest runs this plugin, and pytest 7 may come
+    # with a pluggy older than new-style wrappers (1.1).
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
         # A doctest checks its expected output, not assert statements: never "risky". (A
         # unittest-style test is a Function too; its assert methods are counted.)
         judged = isinstance(item, pytest.Function)
         self.current, self.assertions = (item.nodeid if judged else None), 0
-        return (yield)
+        yield
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when != "call" or report.nodeid != self.current:

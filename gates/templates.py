@@ -316,15 +316,17 @@ except ImportError as missing:  # script mode off, no release-gates beside nox
     raise SystemExit(2) from None
 
 @PYPROJECT@PROJECT = [@INSTALL@]
-"""The project and its test requirements, as `pip install` arguments."""
+"""The project and its test requirements, as `pip install` arguments: the project's own
+environment (with pytest and coverage), which never holds release-gates."""
 RELEASE_GATES = @RELEASE_GATES@
 """Where `gates init` found release-gates (@ORIGIN@): sessions install the same one.
 The RELEASE_GATES environment variable overrides it."""
 
 chain.register(
-    install=[*PROJECT, chain.release_gates(RELEASE_GATES)],
-    # Judging recorded evidence needs no project: a broken install still ends in a decision.
-    judge_install=[chain.release_gates(RELEASE_GATES)],
+    project=PROJECT,
+    # Every `gates` command runs from an environment of its own, beside the project's: their
+    # pins never meet, and a project that no longer installs still ends in a decision.
+    install=[chain.release_gates(RELEASE_GATES)],
     smoke_plan="@SMOKE_PLAN@",
 )
 

@@ -19,7 +19,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from gates import tools
+from gates import project_python, tools
 from gates.config import GatesConfig
 from gates.errors import EvidenceError, Exit, ToolError
 from gates.evidence import META_FILE, Stamp
@@ -93,15 +93,21 @@ def evidence_paths(evidence_dir: Path) -> list[Path]:
     return [path for path in found if path.is_file()]
 
 
-def command(config: GatesConfig, pytest_args: tuple[str, ...], evidence_dir: Path) -> list[str]:
-    """The one place the command line is built: pytest under coverage.py.
+def command(
+    config: GatesConfig,
+    pytest_args: tuple[str, ...],
+    evidence_dir: Path,
+    python: Path | None = None,
+) -> list[str]:
+    """The one place the command line is built: pytest under coverage.py, run by ``python``
+    (the project's own environment; default: this interpreter).
 
     The project's own ``[tool.coverage]`` config applies (source, omit, ...); branch and parallel
     mode are forced because the coverage gate judges branches and combines shards. Our JUnit
     options come last so the evidence always lands where the gates read it.
     """
     return [
-        sys.executable,
+        str(python or sys.executable),
         "-m",
         "coverage",
         "run",
@@ -148,20 +154,29 @@ def read_counts(junit: Path) -> SuiteCounts:
     )
 
 
-def collect(project: Project, tree: str, pytest_args: tuple[str, ...], output: TextIO) -> PytestRun:
-    """Clear the previous run's evidence, run pytest under coverage, count the JUnit outcomes,
-    and stamp the evidence with ``tree`` — last, so a crashed or killed run is never judged."""
-    evidence_dir = project.workspace.evidence_dir
-    for stale in evidence_paths(evidence_dir):
-        stale.unlink()
-    evidence_dir.mkdir(parents=True, exist_ok=True)
-    argv = command(project.config, pytest_args, evidence_dir)
-    for module in ("coverage", "pytest"):
-        # `python -m coverage run -m pytest` without pytest exits 1, which reads as failing tests.
+def collect(
+    project: Project,
+    tree: str,
+    pytest_args: tuple[str, ...],
+    output: TextIO,
+    python: Path | None = None,
+) -> PytestRun:
+    """Clear the previous run's evidence, run pytest under coverage (by ``python``: the
+    project's environment), count the JUnit outcomes, and stamp the evidence with ``tree`` —
+    last, so a crashed or killed run is never judged."""
+    # `python -m coverage run -m pytest` without pytest exits 1, which reads as failing tests.
+    if python is not None:
+        project_python.probe(python).require_test_runners()
+    for module in () if python is not None else ("coverage", "pytest"):
         if find_spec(module) is None:
             raise ToolError(
                 f"{module} not found: install it in this environment (pip install {module})"
             )
+    evidence_dir = project.workspace.evidence_dir
+    for stale in evidence_paths(evidence_dir):
+        stale.unlink()
+    evidence_dir.mkdir(parents=True, exist_ok=True)
+    argv = command(project.config, pytest_args, evidence_dir, python)
     # The plugin imports pytest (~0.1 s, far more on a loaded machine): only when pytest runs,
     # not for the coverage and buckets gates that import this module, nor for a reused result.
     from gates import pytest_plugin
@@ -257,14 +272,19 @@ class TestsGate(Gate[PytestRun]):
     evidence: bool = False
     output: TextIO = field(default=sys.stdout, compare=False)
     name: str = GATE
+    python: Path | None = None
+    """The project's interpreter (``--python``); None: the one running gates."""
 
     def collect(self, project: Project, tree: str) -> PytestRun:
-        return collect(project, tree, self.pytest_args, self.output)
+        return collect(project, tree, self.pytest_args, self.output, self.python)
 
     def judge(self, evidence: PytestRun, config: GatesConfig, today: dt.date) -> GateResult:
         return judge(evidence)
 
     def tools(self) -> Mapping[str, str]:
+        if self.python is not None:
+            packages = project_python.probe(self.python).packages
+            return {name: packages.get(name, "unknown") for name in ("pytest", "coverage")}
         return {"pytest": tools.version("pytest"), "coverage": tools.version("coverage")}
 
     def inputs(self, project: Project, tree: str) -> Inputs:
@@ -272,9 +292,10 @@ class TestsGate(Gate[PytestRun]):
         settings = project.config
         return Inputs(
             config=(settings.tests, settings.timeout_s),
-            distributions=("pytest", "coverage"),
+            distributions=() if self.python is not None else ("pytest", "coverage"),
             arguments=self.pytest_args,
             environ=("PYTEST_ADDOPTS", "PYTHONPATH"),
+            extra=project_python.reuse_parts(self.python),
         )
 
     def outputs(self, project: Project, tree: str) -> Sequence[Path]:
@@ -292,6 +313,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--evidence", action="store_true", help="failing tests exit 0: they are evidence"
     )
+    parser.add_argument(project_python.OPTION, type=Path, help=project_python.HELP)
     parser.add_argument("pytest_args", nargs=argparse.REMAINDER, help="-- then pytest arguments")
 
 
@@ -301,4 +323,6 @@ def from_args(args: argparse.Namespace) -> TestsGate:
         pytest_args = pytest_args[1:]
     # Keep --json output pure JSON: pytest's own output goes to stderr then.
     output = sys.stderr if args.json else sys.stdout
-    return TestsGate(tuple(pytest_args), evidence=bool(args.evidence), output=output)
+    return TestsGate(
+        tuple(pytest_args), evidence=bool(args.evidence), output=output, python=args.python
+    )

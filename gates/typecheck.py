@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Self
 
-from gates import baseline, tools
+from gates import baseline, project_python, tools
 from gates.config import TypecheckConfig
 from gates.errors import ToolError
 from gates.model import Finding
+from gates.reuse import Inputs
 
 if TYPE_CHECKING:
     from gates.project import Project
@@ -44,16 +47,25 @@ def behind_stubs(files: Sequence[Path]) -> list[Path]:
     return [file for file in files if file.suffix == ".py" and file.with_suffix("") in stubs]
 
 
-def collect(config: TypecheckConfig, root: Path, timeout_s: float) -> baseline.ToolFindings:
+def collect(
+    config: TypecheckConfig, root: Path, timeout_s: float, python: Path | None = None
+) -> baseline.ToolFindings:
     """mypy's error diagnostics (notes are dropped: they explain errors, they are not errors),
-    implementation files behind stubs included, and how many files that covered."""
-    errors = _mypy([*config.args, *config.paths], root, timeout_s)
+    implementation files behind stubs included, and how many files that covered.
+
+    ``python``: the project's own interpreter, whose installed packages mypy reads (mypy itself
+    runs beside it, from release-gates' environment)."""
+    if python is not None:
+        project_python.probe(python)  # refused here, clearly, rather than by mypy
+    where = ["--python-executable", str(python)] if python is not None else []
+    errors = _mypy([*where, *config.args, *config.paths], root, timeout_s)
     files = source_files(config, root)
     shadowed = behind_stubs(files)
     if shadowed:
         # Named explicitly, each file is read as its module's source instead of its stub.
         names = [file.relative_to(root).as_posix() for file in shadowed]
-        errors += (e for e in _mypy([*config.args, *names], root, timeout_s) if e not in errors)
+        again = _mypy([*where, *config.args, *names], root, timeout_s)
+        errors += (e for e in again if e not in errors)
     scope = {"files_checked": len(files), "behind_stubs": len(shadowed)}
     return baseline.ToolFindings(tuple(errors), scope)
 
@@ -95,11 +107,27 @@ class TypecheckGate(baseline.FindingsGate):
     name: str = GATE
     executable: ClassVar[str] = "mypy"
     environ: ClassVar[tuple[str, ...]] = ("MYPYPATH",)
+    python: Path | None = None
+    """The project's interpreter (``--python``); None: the one running gates."""
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Self:
+        return cls(update_baseline=bool(args.update_baseline), python=args.python)
 
     def find(self, project: Project) -> baseline.ToolFindings:
         settings = project.config
-        return collect(settings.typecheck, project.root, settings.timeout_s)
+        return collect(settings.typecheck, project.root, settings.timeout_s, self.python)
+
+    def inputs(self, project: Project, tree: str) -> Inputs | None:
+        found = super().inputs(project, tree)
+        if found is None or self.python is None:
+            return found
+        return dataclasses.replace(found, extra=project_python.reuse_parts(self.python))
 
 
-add_arguments = baseline.add_arguments
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    baseline.add_arguments(parser)
+    parser.add_argument(project_python.OPTION, type=Path, help=project_python.HELP)
+
+
 from_args = TypecheckGate.from_args

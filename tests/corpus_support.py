@@ -388,11 +388,6 @@ CORPUS = (
         module="src/itsdangerous/encoding.py",
         tests="tests",
         readme="README.md",
-        pending=(
-            "test requirements in tox.ini (-r requirements/tests.txt: freezegun) are not read "
-            "(issue 14 item 1): init cannot measure coverage, so it is not required, and every "
-            "chain run is NO_GO (buckets: ModuleNotFoundError, environment broken)"
-        ),
     ),
     CorpusProject(
         Sdist(
@@ -415,12 +410,6 @@ CORPUS = (
         module="src/findpython/utils.py",
         tests="tests",
         readme="README.md",
-        pending=(
-            "as root, test_find_python_exclude_unreadable fails (chmod 000 does not stop root): "
-            "gates init notes 'some tests fail today' yet requires buckets with no bucket for it"
-            if hasattr(os, "geteuid") and os.geteuid() == 0
-            else ""
-        ),
     ),
     CorpusProject(
         Sdist("cleo", "2.1.0", "0b2c880b5d13660a7ea651001fb4acb527696c01f15c9ee650f377aa543fd523"),
@@ -428,10 +417,6 @@ CORPUS = (
         module="src/cleo/terminal.py",
         tests="tests",
         readme="README.md",
-        pending=(
-            "gates init reads [project] only: Poetry 1 metadata ([tool.poetry] name, version, "
-            "group.dev) is refused, exit 2 'project.name: required by gates init'"
-        ),
     ),
     CorpusProject(
         Sdist(
@@ -441,11 +426,6 @@ CORPUS = (
         module="boltons/mathutils.py",
         tests="tests",
         readme="README.md",
-        pending=(
-            "requirements-test.txt (pytest==8.3.4) is not read (issue 14 item 1): under pytest 9 "
-            "its conftest's pytest_ignore_collect(path) is refused and no test runs (buckets: "
-            "no JUnit file); its doctests run only from tox's command line"
-        ),
     ),
 )
 """Pinned releases of every shape the adoption promise covers."""

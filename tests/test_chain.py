@@ -205,6 +205,75 @@ def test_tests_alone_fail_and_tests_as_evidence_do_not(
     ]
 
 
+BESIDE = chain.Chain(install=("release-gates",), project=("-e", ".", "pytest<8"))
+"""A noxfile from ``gates init`` today: release-gates runs beside the project's environment."""
+
+
+def _venv_of(run: Run) -> Path:
+    return Path(str(run.env["VIRTUAL_ENV"]))
+
+
+@pytest.mark.usefixtures("in_chain")
+def test_release_gates_runs_beside_the_projects_environment_never_in_it(
+    session: FakeSession,
+) -> None:
+    for name in ("lint", "typecheck", "tests_evidence", "coverage", "package", "decide"):
+        BESIDE.sessions()[name][1](session)
+    # Two environments, each built once: the project's (no release-gates) and the judge's.
+    assert session.installed() == [("release-gates",), ("-e", ".", "pytest<8", *chain.TEST_RUNNERS)]
+    judge = {_venv_of(run) for run in session.runs if run.args[0] == "gates"}
+    assert len(judge) == 1
+    project_python = str(envs.python(_project_venv(session)))
+    assert session.gates() == [
+        (("gates", "lint"), [0, 1, 2]),
+        (("gates", "typecheck", "--python", project_python), [0, 1, 2]),
+        (("gates", "tests", "--evidence", "--python", project_python, "--"), [0, 1, 2]),
+        (("gates", "coverage"), [0, 1, 2]),
+        (("gates", "package"), [0, 1, 2]),
+        (("gates", "decide", "--environment", "production"), None),
+    ]
+    assert Path(project_python).parent.parent not in judge
+
+
+def _project_venv(session: FakeSession) -> Path:
+    """The environment the project's requirements were installed into."""
+    [installing] = [r for r in session.runs if "install" in r.args and "pytest<8" in r.args]
+    python = Path(installing.args[installing.args.index("--python") + 1])
+    return python.parent.parent
+
+
+def test_the_tests_alone_run_under_the_projects_interpreter(session: FakeSession) -> None:
+    session.posargs = ["-k", "fast"]
+    BESIDE.tests(session)
+    [(command, _codes)] = session.gates()
+    assert command == (
+        "gates",
+        "tests",
+        "--python",
+        str(envs.python(_project_venv(session))),
+        "--",
+        "-k",
+        "fast",
+    )
+
+
+def test_the_smoke_plans_commands_find_the_project_first_on_path(
+    session: FakeSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(chain.SMOKE_URL_ENV, "https://staging.example")
+    BESIDE.smoke(session)
+    run = session.runs[-1]
+    first, second = str(run.env["PATH"]).split(":")[:2]
+    assert first == str(envs.bin_dir(_project_venv(session)))
+    assert second == str(envs.bin_dir(_venv_of(run)))
+
+
+def test_a_noxfile_command_can_run_in_the_projects_environment(session: FakeSession) -> None:
+    BESIDE.run(session, "python", "bench.py", extra=("junitparser",), in_project=True)
+    assert session.installed()[-1] == ("-e", ".", "pytest<8", *chain.TEST_RUNNERS, "junitparser")
+    assert session.runs[-1].env["VIRTUAL_ENV"] == str(_project_venv(session))
+
+
 def test_smoke_without_a_target_is_skipped(session: FakeSession) -> None:
     with pytest.raises(Stopped) as stopped:
         TEST_CHAIN.smoke(session)
@@ -404,7 +473,7 @@ BROKEN_NOXFILE = f"""
 import sys
 sys.path.insert(0, {str(REPO)!r})
 from gates import chain
-chain.register(install=["-e", "."], judge_install=["-e", {str(REPO)!r}])
+chain.register(project=["-e", "."], install=["-e", {str(REPO)!r}])
 """
 
 
@@ -431,8 +500,10 @@ def test_failing_gate_sessions_still_end_in_a_recorded_no_go(tmp_path: Path) -> 
     assert json.loads((root / ".gates/decision.json").read_text())["verdict"] == "NO_GO", out
     blocks = re.findall(r"^=+ \S+ (\w+): (\w+)", out, flags=re.MULTILINE)
     assert blocks[-1] == ("decide", "failed")  # NO_GO, after every other session
-    # package builds in isolation: it records the build's own error (FAIL), its session passes.
-    assert ("lint", "failed") in blocks and ("package", "success") in blocks
+    # The gates that need the project fail (its environment does not build); the others run
+    # beside it. package builds in isolation: it records the build's error (FAIL) and passes.
+    assert ("typecheck", "failed") in blocks and ("tests_evidence", "failed") in blocks
+    assert ("lint", "success") in blocks and ("package", "success") in blocks
     package = json.loads((root / ".gates/results/package.json").read_text())
     assert package["status"] == "FAIL", package
     assert package["summary"].startswith("python -m build failed: "), package

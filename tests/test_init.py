@@ -166,6 +166,54 @@ def test_init_measures_and_writes_everything(
     assert smoke["steps"][0]["command"] == ["python", "-c", "import demo_lib"]
 
 
+PINNED_BELOW_RELEASE_GATES = """\
+import packaging
+import pytest
+
+import mini
+
+
+def test_x():
+    assert (packaging.__version__, pytest.__version__[:2]) == ("24.0", "7.")
+    assert mini.X == 1
+    assert mini.size(-1) == 1
+"""
+
+
+def test_pins_that_conflict_with_release_gates_own_are_measured_beside_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], from_wheel: str
+) -> None:
+    """itsdangerous 2.2.0 pins packaging==24.0 for its tests, cleo pytest<8 (release-gates needs
+    packaging>=24.2, pytest>=8): the project's environment holds the pins, release-gates' own
+    environment, beside it, its dependencies."""
+    files = {
+        "pyproject.toml": '[project]\nname = "mini"\nversion = "1.0"\n'
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n',
+        # Coverage settings of its own, without branch: measured with branches all the same,
+        # as `gates tests` will measure it (the branch not taken here is the only gap).
+        "mini/__init__.py": "X = 1\n\n\ndef size(x):\n    if x < 0:\n        x = -x\n"
+        "    return x\n",
+        ".coveragerc": "[run]\nsource = mini\n",
+        "requirements-dev.txt": "packaging==24.0\npytest<8\n",
+        "tests/test_x.py": PINNED_BELOW_RELEASE_GATES,
+    }
+    for relative, text in files.items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text)
+    init_repo(tmp_path)
+    code, out, err = _run(capsys, tmp_path)
+    assert (code, err) == (0, "")
+    assert "coverage.min_total = 85" in out  # 6 of 5 statements + 2 branches (100 without)
+    assert (
+        "note: measured in a fresh uv venv, Python "
+        f"{'.'.join(map(str, sys.version_info[:3]))}: -e . -r requirements-dev.txt pytest "
+        f"coverage; release-gates beside it: {from_wheel}\n"
+    ) in out
+    noxfile = (tmp_path / "noxfile.py").read_text()
+    assert 'PROJECT = ["-e", ".", "-r", "requirements-dev.txt"]' in noxfile
+    assert "    project=PROJECT,\n" in noxfile
+
+
 def test_existing_noxfile_is_refused_with_force_hint(
     make_project: Callable[..., Project], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -771,3 +819,22 @@ def test_changelog_check_starts_off_when_it_would_fail_today(
     if text is not None:
         (tmp_path / "CHANGELOG.md").write_text(text)
     assert init.changelog_problem(tmp_path, version) == problem
+
+
+def test_coverage_settings_without_a_scope_get_the_package_as_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], from_wheel: str
+) -> None:
+    """cleo configures [tool.coverage.report] alone: coverage then measures only what the tests
+    import, and a module no test imports would never lower the total."""
+    report = "[tool.coverage.report]\nshow_missing = true\n"
+    files = {
+        "mini/__init__.py": "X = 1\n",
+        "mini/unused.py": "Y = 2\n",
+        "tests/test_x.py": "import mini\n\n\ndef test_x():\n    assert mini.X == 1\n",
+    }
+    _minimal(tmp_path, INSTALLABLE + report, files)
+    code, out, err = _run(capsys, tmp_path)
+    assert (code, err) == (0, "")
+    assert "coverage.min_total = 50" in out  # mini/unused.py counts, unimported
+    coverage = tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]["coverage"]
+    assert coverage == {"report": {"show_missing": True}, "run": {"source": ["mini"]}}

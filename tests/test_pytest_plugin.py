@@ -105,6 +105,29 @@ def test_a_bytecode_cache_without_the_hook_does_not_make_tests_risky(tmp_path: P
     assert list((root / ".gates/pycache").rglob("test_mixed*pytest*.pyc"))
 
 
+REPR_WITH_SIDE_EFFECTS = {
+    "tests/test_shown.py": """
+        class Shown:
+            count = 0
+
+            def __repr__(self):
+                Shown.count += 1
+                return "Shown()"
+
+
+        def test_passing_assertions_never_show_their_values():
+            value = Shown()
+            assert value is not None
+            assert [value] == [value]
+            assert Shown.count == 0
+
+
+        def test_a_failing_assertion_still_explains_itself():
+            assert [Shown()] == []
+    """,
+}
+
+
 EXPLAINED = {
     # pytest asks this hook for the explanation of every comparison it explains: the file it
     # writes lists the comparisons explained.
@@ -125,6 +148,19 @@ EXPLAINED = {
             assert [1, 2] == [2, 1]
     """,
 }
+
+
+def test_passing_assertions_are_counted_without_calling_repr(tmp_path: Path) -> None:
+    """boltons' tests count the calls a repr makes: pytest's explanation of a passing assertion,
+    built only for the hook, must not run project code."""
+    root = make_project(tmp_path, REPR_WITH_SIDE_EFFECTS)
+    junit = root / ".gates/evidence/junit.xml"
+    run_pytest(root, junit, *PLUGIN, bind=False)
+    report = junit.read_text()
+    assert report.count("<failure") == 1
+    assert "assert [Shown()] == []" in report
+    record = json.loads((root / ".gates/evidence/risky.json").read_text())
+    assert record == {"risky": [], "checked": 2}
 
 
 def test_passing_assertions_are_counted_without_building_their_explanation(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from conftest import CLEAN_MODULE, Project
 
@@ -96,3 +99,31 @@ def test_a_stub_without_an_implementation_is_checked_as_before(
     metrics = data["metrics"]
     assert isinstance(metrics, dict)
     assert (metrics["files_checked"], metrics["behind_stubs"]) == (2, 0)
+
+
+def test_the_projects_own_environment_resolves_its_imports(
+    make_project: Callable[..., Project], tmp_path: Path
+) -> None:
+    """mypy runs from release-gates' environment; ``--python`` names the project's, where its
+    dependencies are installed (here a typed package written straight into a bare venv)."""
+    env = tmp_path / "project-env"
+    subprocess.run(["uv", "venv", "-q", "--python", sys.executable, str(env)], check=True)
+    site = next(env.glob("lib/python*/site-packages"))
+    (site / "typedlib").mkdir()
+    (site / "typedlib/__init__.py").write_text("def value() -> int:\n    return 1\n")
+    (site / "typedlib/py.typed").write_text("")
+    uses = CLEAN_MODULE + "\n\nimport typedlib\n\nNAME: str = typedlib.value()\n"
+    project = make_project(gates=GATES, files={"demo/__init__.py": uses})
+
+    _, beside = project.gates_json("typecheck", "--python", str(env / "bin/python"))
+    _, alone = project.gates_json("typecheck", "--fresh")
+
+    assert [f["rule"] for f in beside["findings"]] == ["assignment"]  # type: ignore[index]
+    assert [f["rule"] for f in alone["findings"]] == ["import-not-found"]  # type: ignore[index]
+
+
+def test_a_python_that_is_no_interpreter_is_refused(make_project: Callable[..., Project]) -> None:
+    project = make_project(gates=GATES)
+    code, _, err = project.gates("typecheck", "--python", str(project.root / "no/python"))
+    assert code == 2
+    assert err == f"gates: error: --python {project.root}/no/python: not an executable file\n"
