@@ -38,6 +38,9 @@ REQUIREMENTS_FILES = (
     "requirements-testing.txt",
     "test-requirements.txt",
     "test_requirements.txt",
+    "tests/requirements.txt",
+    "test/requirements.txt",
+    "testing/requirements.txt",
     "requirements-dev.txt",
     "requirements_dev.txt",
     "requirements/dev.txt",
@@ -349,7 +352,7 @@ def _requirements_files(root: Path) -> Iterator[Declaration]:
                 yield Declaration(
                     source,
                     requirements=(("-r", relative),),
-                    test_named=re.search("test", path.name) is not None,
+                    test_named=re.search("test", relative) is not None,
                 )
 
 

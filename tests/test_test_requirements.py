@@ -80,6 +80,13 @@ def test_requirements_dev_file(tmp_path: Path) -> None:
     assert found.chosen is not None and found.chosen.source.style is Style.REQUIREMENTS_FILE
 
 
+def test_a_requirements_file_in_the_test_folder_wins_over_a_dev_file(tmp_path: Path) -> None:
+    """packaging 24.1 keeps its test requirements (pretend, pytest) in tests/requirements.txt."""
+    files = {"tests/requirements.txt": "pretend\npytest\n", "requirements-dev.txt": "nox\n"}
+    found = discover(_project(tmp_path, files=files))
+    assert found.install_args() == ("-e", ".", "-r", "tests/requirements.txt")
+
+
 def test_hatch_test_env_inherits_default_dependencies(tmp_path: Path) -> None:
     hatch = (
         '[tool.hatch.envs.default]\ndependencies = ["pytest", "coverage"]\n'
