@@ -102,3 +102,15 @@ def tree_state(root: Path) -> tuple[str, str, str, bytes]:
 
 def loaded(root: Path) -> config.GatesConfig:
     return config.load(root)
+
+
+def record_tree(root: Path, blob: bytes) -> str:
+    """A git tree holding ``blob`` as record.json, written by hand (as a tamperer would)."""
+    blob_id = subprocess.run(
+        ["git", "hash-object", "-w", "--stdin"], cwd=root, input=blob, capture_output=True,
+        check=True,
+    ).stdout.decode().strip()  # fmt: skip
+    return subprocess.run(
+        ["git", "mktree"], cwd=root, input=f"100644 blob {blob_id}\trecord.json\n".encode(),
+        capture_output=True, check=True,
+    ).stdout.decode().strip()  # fmt: skip

@@ -21,6 +21,7 @@ from git_ledger_support import (
     git_project,
     ledger_at,
     pyproject,
+    record_tree,
     ref,
     run_gates,
 )
@@ -50,17 +51,7 @@ def _commits(root: Path) -> list[str]:
 
 def _commit(root: Path, blob: bytes, parent: str | None, *, parents: tuple[str, ...] = ()) -> str:
     """A commit holding ``blob`` as record.json, made by hand as a tamperer would."""
-    blob_id = (
-        subprocess.run(
-            ["git", "hash-object", "-w", "--stdin"], cwd=root, input=blob, capture_output=True
-        )
-        .stdout.decode()
-        .strip()
-    )
-    tree = subprocess.run(
-        ["git", "mktree"], cwd=root, input=f"100644 blob {blob_id}\trecord.json\n".encode(),
-        capture_output=True,
-    ).stdout.decode().strip()  # fmt: skip
+    tree = record_tree(root, blob)
     args = ["commit-tree", tree, "-m", "edited"]
     for each in (parent, *parents) if parent else parents:
         args += ["-p", each]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 from conftest import git, init_repo
+from git_ledger_support import record_tree
 
 from gates.ledger.chain import BadRow, StoredRow, canonical, record_hash
 from gates.ledger.gitrecords import load_chain, record_blob, record_of
@@ -25,17 +25,7 @@ def _row(payload: dict[str, object], *, tree: str | None = "t" * 40) -> StoredRo
 
 def _read(root: Path, blob: bytes) -> StoredRow | BadRow:
     """``blob`` committed as record.json and read back through load_chain."""
-    blob_id = (
-        subprocess.run(
-            ["git", "hash-object", "-w", "--stdin"], cwd=root, input=blob, capture_output=True
-        )
-        .stdout.decode()
-        .strip()
-    )
-    tree = subprocess.run(
-        ["git", "mktree"], cwd=root, input=f"100644 blob {blob_id}\trecord.json\n".encode(),
-        capture_output=True,
-    ).stdout.decode().strip()  # fmt: skip
+    tree = record_tree(root, blob)
     commit = git(root, "commit-tree", tree, "-m", "r")
     [entry] = load_chain(GitRepo(root), commit, "record.json", "sha1", None).entries
     return entry.row
