@@ -18,6 +18,18 @@ from conftest import git, init_repo, pyproject
 
 from gates.cli import main
 
+CALC = """\
+def add(a, b):
+    return a + b
+
+
+def sign(x):
+    if x < 0:
+        return -1
+    return 1
+"""
+"""``pkg/calc.py`` of the fixture projects: two functions, one branch."""
+
 
 @dataclass(frozen=True)
 class Run:

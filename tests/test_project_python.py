@@ -11,20 +11,10 @@ from pathlib import Path
 import coverage
 import pytest
 from coverage.sqldata import SCHEMA_VERSION
-from pytest_projects import build, gates, recorded, without_plugin_autoload
+from pytest_projects import CALC, build, gates, recorded, without_plugin_autoload
 
 from gates import project_python
 
-CALC = """\
-def add(a, b):
-    return a + b
-
-
-def sign(x):
-    if x < 0:
-        return -1
-    return 1
-"""
 TESTS = """\
 import packaging
 

@@ -10,23 +10,12 @@ from pathlib import Path
 import coverage
 import pytest
 from defusedxml import ElementTree  # type: ignore[import-untyped]
-from pytest_projects import Run, build, gates, recorded, without_plugin_autoload
+from pytest_projects import CALC, Run, build, gates, recorded, without_plugin_autoload
 
 from gates import config as gates_config
 from gates import testrun
 from gates.errors import EvidenceError
 from gates.workspace import Workspace
-
-CALC = """\
-def add(a, b):
-    return a + b
-
-
-def sign(x):
-    if x < 0:
-        return -1
-    return 1
-"""
 
 PASSING_TESTS = """\
 import pytest
