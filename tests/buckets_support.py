@@ -21,6 +21,7 @@ version = "1.0.0"
 [tool.gates]
 required = ["buckets"]
 """
+"""A project that requires the buckets gate alone (also the ledger-memory tests' projects)."""
 
 
 def make_project(root: Path, files: dict[str, str], gates_toml: str = "") -> Path:
@@ -95,14 +96,3 @@ def commit_on(root: Path, branch: str) -> None:
          "commit", "-q", "--allow-empty", "-m", f"work on {branch}"),
     ):  # fmt: skip
         subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
-
-
-DEMO_BUCKETS_PYPROJECT = """\
-[project]
-name = "demo"
-version = "1.0.0"
-
-[tool.gates]
-required = ["buckets"]
-"""
-"""A project that requires the buckets gate alone (the ledger-memory tests' ``ledger_project``)."""

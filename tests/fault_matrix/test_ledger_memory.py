@@ -16,11 +16,11 @@ from gates.ledger.chain import GENESIS, canonical, record_hash
 from gates.ledger.compare import BaseDecision, find_base
 from gates.ledger.flaky import quarantine_rule, report
 from gates.model import Status
-from tests.buckets_support import DEMO_BUCKETS_PYPROJECT, commit_on
+from tests.buckets_support import PYPROJECT, commit_on
 
 
 def _project(ledger_project: Any) -> Any:
-    project = ledger_project(DEMO_BUCKETS_PYPROJECT)
+    project = ledger_project(PYPROJECT)
     commit_on(project.root, "main")
     return project
 

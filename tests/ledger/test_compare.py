@@ -15,7 +15,7 @@ from gates.config import CompareWith
 from gates.ledger import open_ledger
 from gates.ledger.compare import FIRST_PAGE, BaseDecision, NoBase, find_base
 from gates.model import Status
-from tests.buckets_support import DEMO_BUCKETS_PYPROJECT, commit_on, make_project, run_pytest
+from tests.buckets_support import PYPROJECT, commit_on, make_project, run_pytest
 
 
 def _decide(project: Any, failing: list[str], *, status: Status = Status.FAIL) -> str:
@@ -39,7 +39,7 @@ def _base(project: Any, compare_with: CompareWith = CompareWith.LAST) -> BaseDec
 def test_the_base_is_the_last_decision_on_the_base_branch_not_the_last_decision(
     ledger_project: Any,
 ) -> None:
-    project = ledger_project(DEMO_BUCKETS_PYPROJECT)
+    project = ledger_project(PYPROJECT)
     _on(project, "main")
     on_main = _decide(project, ["tests/a.py::test_a"])
     _on(project, "feature")
@@ -54,7 +54,7 @@ def test_the_base_is_the_last_decision_on_the_base_branch_not_the_last_decision(
 
 
 def test_last_go_skips_the_no_go_decisions_after_it(ledger_project: Any) -> None:
-    project = ledger_project(DEMO_BUCKETS_PYPROJECT)
+    project = ledger_project(PYPROJECT)
     _on(project, "main")
     went = _decide(project, [], status=Status.PASS)
     stopped = _decide(project, ["tests/a.py::test_a"])
@@ -66,7 +66,7 @@ def test_last_go_skips_the_no_go_decisions_after_it(ledger_project: Any) -> None
 
 
 def test_a_decision_without_a_buckets_result_is_passed_over(ledger_project: Any) -> None:
-    project = ledger_project(DEMO_BUCKETS_PYPROJECT.replace('["buckets"]', '["buckets", "tests"]'))
+    project = ledger_project(PYPROJECT.replace('["buckets"]', '["buckets", "tests"]'))
     _on(project, "main")
     project.record("tests", {})
     with_buckets = _decide(project, ["tests/a.py::test_a"])
@@ -79,7 +79,7 @@ def test_a_decision_without_a_buckets_result_is_passed_over(ledger_project: Any)
 
 
 def test_no_base_says_why(ledger_project: Any) -> None:
-    project = ledger_project(DEMO_BUCKETS_PYPROJECT)
+    project = ledger_project(PYPROJECT)
     location = project.root / ".gates/ledger.db"
     _on(project, "feature")
     _decide(project, ["tests/a.py::test_a"])
@@ -96,7 +96,7 @@ def test_no_base_says_why(ledger_project: Any) -> None:
 
 
 def test_the_base_far_back_is_found_past_several_pages(ledger_project: Any) -> None:
-    project = ledger_project(DEMO_BUCKETS_PYPROJECT)
+    project = ledger_project(PYPROJECT)
     _on(project, "main")
     on_main = _decide(project, ["tests/a.py::test_a"])
     _on(project, "feature")

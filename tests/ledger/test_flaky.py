@@ -17,7 +17,7 @@ from gates.cli import main
 from gates.config import parse
 from gates.ledger.flaky import QUARANTINED, FlakyTest, Run, flaky_tests, quarantine_rule
 from gates.model import Status
-from tests.buckets_support import DEMO_BUCKETS_PYPROJECT, commit_on, make_project, run_pytest
+from tests.buckets_support import PYPROJECT, commit_on, make_project, run_pytest
 
 A, B = "tests/test_a.py::test_a", "tests/test_a.py::test_b"
 SAME = {"tests/test_a.py": "1111"}
@@ -134,7 +134,7 @@ def _decide(project: Any, failing: Sequence[str], flaky: Sequence[str] = ()) -> 
 
 
 def test_history_flaky_over_recorded_decisions(ledger_project: Any) -> None:
-    project = ledger_project(DEMO_BUCKETS_PYPROJECT)
+    project = ledger_project(PYPROJECT)
     commit_on(project.root, "main")
     for failing, flaky in [([A], []), ([], [B]), ([], []), ([], [])]:
         _decide(project, failing, flaky)
@@ -169,7 +169,7 @@ def test_history_flaky_over_recorded_decisions(ledger_project: Any) -> None:
 
 
 def test_decisions_that_judge_one_buckets_run_again_count_as_one_run(ledger_project: Any) -> None:
-    project = ledger_project(DEMO_BUCKETS_PYPROJECT)
+    project = ledger_project(PYPROJECT)
     _decide(project, [A])
     for _ in range(2):  # the same recorded run decided again (as an unchanged, reused chain does)
         assert project.gates("decide")[0] == 1
@@ -189,7 +189,7 @@ def quarantine_lines(out: str) -> list[str]:
 
 
 def test_history_flaky_with_no_flaky_test(ledger_project: Any) -> None:
-    project = ledger_project(DEMO_BUCKETS_PYPROJECT)
+    project = ledger_project(PYPROJECT)
     _decide(project, [A])
     assert project.gates("history", "--flaky") == (
         0,
@@ -203,7 +203,7 @@ def test_history_flaky_with_no_flaky_test(ledger_project: Any) -> None:
 
 
 def test_last_without_flaky_is_a_usage_error(ledger_project: Any) -> None:
-    project = ledger_project(DEMO_BUCKETS_PYPROJECT)
+    project = ledger_project(PYPROJECT)
     assert project.gates("history", "--last", "5") == (
         2,
         "",
