@@ -56,7 +56,7 @@ def run_gate(
             record_result(
                 project.ledger,
                 found.result,
-                workspace=project.workspace.identity(),
+                workspace=project.workspace.identity,
                 inputs=inputs,
                 outputs=outputs,
                 reused_digest=found.digest,
@@ -112,7 +112,7 @@ class Recorded:
 def reusable(project: Project, gate: Runnable, tree: str, inputs: dict[str, str]) -> Recorded | str:
     """The recorded result of ``gate`` when it may stand for a run with ``inputs``, else why not
     (empty when nothing was recorded for this tree)."""
-    record = project.ledger.latest_result(gate.name, tree, project.workspace.identity())
+    record = project.ledger.latest_result(gate.name, tree, project.workspace.identity)
     if record is None:
         return ""
     recorded = record.get("inputs")
@@ -157,7 +157,7 @@ def record(
     record_result(
         project.ledger,
         result,
-        workspace=project.workspace.identity(),
+        workspace=project.workspace.identity,
         inputs=inputs,
         outputs=outputs,
     )
@@ -177,7 +177,7 @@ def trusted_result(project: Project, gate: str, tree: str) -> GateResult | None:
     result, data = read
     if result.tree != tree:
         return result
-    record = project.ledger.latest_result(gate, tree, project.workspace.identity())
+    record = project.ledger.latest_result(gate, tree, project.workspace.identity)
     if record is None:
         why = (
             "not in the ledger (results are only trusted when recorded by 'gates' itself,"

@@ -8,7 +8,9 @@ whose id differs from the current one is stale.
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import functools
 import json
 import os
 import re
@@ -184,8 +186,9 @@ class Workspace:
         out = git(self.root, "rev-parse", "--abbrev-ref", "HEAD", check=False)
         return out if out and out != "HEAD" else None
 
+    @functools.cached_property
     def identity(self) -> str:
-        """This checkout's id, made on first use and kept in ``.gates/``.
+        """This checkout's id, made on first use and kept in ``.gates/`` (read once per run).
 
         A shared ledger (a git remote, PostgreSQL) holds the results of every runner that gated a
         tree; the results files here are bound to the records this checkout made, never to
@@ -193,7 +196,7 @@ class Workspace:
         """
         path = self.gates_dir / WORKSPACE_ID
         if not path.exists():
-            _create_once(path, secrets.token_hex(16) + "\n")
+            write_text(path, secrets.token_hex(16) + "\n", replace=False)
         try:
             with path.open("rb") as handle:
                 text = handle.read(100).decode("ascii", "replace").strip()
@@ -290,32 +293,27 @@ def _symlink_refused(path: Path) -> str:
     )
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write atomically: a reader never sees half a file, a crash leaves no partial one."""
+def write_text(path: Path, text: str, *, replace: bool = True) -> None:
+    """Write atomically: a reader never sees half a file, a crash leaves no partial one.
+
+    ``replace=False``: only when ``path`` does not exist yet; of writers started at once, the
+    first one's file stands.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, 0o644)  # every report file alike, whatever mkstemp's 0600
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
-        os.replace(tmp, path)
+        if replace:
+            os.replace(tmp, path)
+            return
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+        Path(tmp).unlink()
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def _create_once(path: Path, text: str) -> None:
-    """Write ``path`` whole unless it exists: of gates started at once, the first one's stands."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        Path(tmp).unlink(missing_ok=True)
 
 
 def write_json(path: Path, data: JSONValue) -> None:
