@@ -15,7 +15,7 @@ import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -222,16 +222,10 @@ def measure(
     measured_in += f"; release-gates beside it: {' '.join(beside)}" if beside else ""
     with tempfile.TemporaryDirectory(prefix="gates-init-data-") as scratch:
         found = _run_tests(target, where, Path(scratch))
-    if isinstance(found, Measurement):
-        return Measurement(
-            found.coverage_total,
-            found.coverage_note,
-            format_clean,
-            problem,
-            measured_in,
-            found.failing,
-        )
-    return Measurement(found, "", format_clean, problem, measured_in)
+    measured = found if isinstance(found, Measurement) else Measurement(found)
+    return replace(
+        measured, format_clean=format_clean, changelog_problem=problem, environment=measured_in
+    )
 
 
 def run_gate_there(python: Path, root: Path, gate: str, *args: str) -> dict[str, Any]:
