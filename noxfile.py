@@ -57,7 +57,6 @@ def tests(session: nox.Session) -> None:
 @chain.session(default=False)
 def e2e(session: nox.Session) -> None:
     """The slow end-to-end tests: real projects from PyPI adopted with `gates init` and gated."""
-    session.install("pip")  # the sdists are fetched with `pip download`
     session.posargs.extend(["-m", f"{SLOW} and not {CORPUS}"])
     CHAIN.tests(session)
 
@@ -65,7 +64,6 @@ def e2e(session: nox.Session) -> None:
 @chain.session(default=False)
 def corpus(session: nox.Session) -> None:
     """Eight real PyPI projects of every shape: GO when adopted, NO_GO on each seeded defect."""
-    session.install("pip")
     session.posargs.extend(["-m", CORPUS])
     CHAIN.tests(session)
 
