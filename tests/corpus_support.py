@@ -243,12 +243,12 @@ def _edit_after_run(root: Path, project: CorpusProject, clean: ChainRun) -> list
 
 def _invalid_classifier(root: Path, project: CorpusProject, clean: ChainRun) -> list[str]:
     document = tomlkit.parse((root / "pyproject.toml").read_text(encoding="utf-8"))
-    for table in (document.get("project"), document.get("tool", {}).get("poetry")):
-        if table is not None and "classifiers" in table:
-            table["classifiers"].append("Topic :: Nope")
-            break
-    else:
-        raise AssertionError(f"{project.name}: no classifiers list in pyproject.toml")
+    # The metadata table: [project], or [tool.poetry] for poetry-core projects that
+    # leave their classifiers to the backend (it derives some, and takes any it is given).
+    table = document.get("project") or document.get("tool", {}).get("poetry")
+    if table is None:
+        raise AssertionError(f"{project.name}: no metadata table in pyproject.toml")
+    table.setdefault("classifiers", []).append("Topic :: Nope")
     (root / "pyproject.toml").write_text(tomlkit.dumps(document), encoding="utf-8")
     return ["pyproject.toml"]
 
