@@ -27,7 +27,7 @@ from gates import (
     gate,
     init_coverage,
     init_measure,
-    poetry_versions,
+    project_metadata,
     release_source,
     templates,
     test_requirements,
@@ -160,29 +160,9 @@ def _package(root: Path, name: str, document: dict[str, Any]) -> tuple[str, str,
     )
 
 
-def _project_table(document: dict[str, Any]) -> dict[str, Any]:
-    """``[project]``; for a Poetry project that has none (Poetry before 2), the same keys from
-    ``[tool.poetry]``: name, version and its ``python`` dependency as ``requires-python``."""
-    project = document.get("project")
-    if isinstance(project, dict):
-        return project
-    tool = document.get("tool")
-    poetry = tool.get("poetry") if isinstance(tool, dict) else None
-    if not isinstance(poetry, dict):
-        return {}
-    dependencies = poetry.get("dependencies")
-    python = dependencies.get("python", "") if isinstance(dependencies, dict) else ""
-    try:
-        requires_python = poetry_versions.specifier(str(python))
-    except ValueError:
-        requires_python = ""  # every Python the workflow knows
-    keys = {"name": poetry.get("name"), "version": poetry.get("version")}
-    return {**keys, "requires-python": requires_python}
-
-
-def _pythons(root: Path, document: dict[str, Any]) -> tuple[str, ...]:
+def _pythons(root: Path, declared: project_metadata.Declared) -> tuple[str, ...]:
     """Versions of :data:`PYTHONS` that ``requires-python`` allows (else the newest one)."""
-    text = _project_table(document).get("requires-python", "")
+    text = declared.requires_python
     try:
         spec = SpecifierSet(text if isinstance(text, str) else "")
     except InvalidSpecifier:
@@ -212,24 +192,23 @@ def _has_section(root: Path, document: dict[str, Any], tool: str, files: Sequenc
 def detect(root: Path) -> Project:
     """Read the project at ``root``; a folder that is not a Python project is an error (exit 2)."""
     _, document = _read_pyproject(root)
-    project = _project_table(document)
-    if not isinstance(project.get("name"), str):
+    declared = project_metadata.declared(root, document)
+    if not isinstance(declared.name, str):
         raise ConfigError(f"{root / 'pyproject.toml'}: project.name: required by gates init")
-    name = project["name"]
+    name = declared.name
     package, source, src_layout = _package(root, name, document)
     tests = next((t for t in TEST_FOLDERS if (root / t).is_dir()), None)
-    version = project.get("version")
     return Project(
         root=root,
         name=name,
-        version=version if isinstance(version, str) else None,
+        version=declared.version,
         package=package,
         source=source,
         src_layout=src_layout,
         tests=tests,
         requirements=test_requirements.discover(root),
         release_gates=release_source.installed(),
-        pythons=_pythons(root, document),
+        pythons=_pythons(root, declared),
         ruff_configured=_has_section(root, document, "ruff", ("ruff.toml", ".ruff.toml")),
         mypy_configured=_has_section(root, document, "mypy", ("mypy.ini", ".mypy.ini")),
         coverage_configured=_has_section(root, document, "coverage", (".coveragerc",)),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -246,11 +247,20 @@ def _invalid_classifier(root: Path, project: CorpusProject, clean: ChainRun) -> 
     # The metadata table: [project], or [tool.poetry] for poetry-core projects that
     # leave their classifiers to the backend (it derives some, and takes any it is given).
     table = document.get("project") or document.get("tool", {}).get("poetry")
-    if table is None:
-        raise AssertionError(f"{project.name}: no metadata table in pyproject.toml")
-    table.setdefault("classifiers", []).append("Topic :: Nope")
-    (root / "pyproject.toml").write_text(tomlkit.dumps(document), encoding="utf-8")
-    return ["pyproject.toml"]
+    if table is not None:
+        table.setdefault("classifiers", []).append("Topic :: Nope")
+        (root / "pyproject.toml").write_text(tomlkit.dumps(document), encoding="utf-8")
+        return ["pyproject.toml"]
+    # setuptools' declarative setup.cfg: one more line of its [metadata] classifiers.
+    setup_cfg = root / "setup.cfg"
+    text = setup_cfg.read_text(encoding="utf-8") if setup_cfg.is_file() else ""
+    seeded = re.sub(r"^(classifiers\s*=.*)$", r"\1\n    Topic :: Nope", text, count=1, flags=re.M)
+    if seeded == text:
+        seeded = text.replace("[metadata]\n", "[metadata]\nclassifiers = Topic :: Nope\n", 1)
+    if seeded == text:
+        raise AssertionError(f"{project.name}: no [project], [tool.poetry] or setup.cfg [metadata]")
+    setup_cfg.write_text(seeded, encoding="utf-8")
+    return ["setup.cfg"]
 
 
 def _missing_readme(root: Path, project: CorpusProject, clean: ChainRun) -> list[str]:
