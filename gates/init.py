@@ -64,7 +64,8 @@ class Project:
     package: str
     """Import package name."""
     source: str
-    """Folder of the import package, relative to the root (``src/pkg`` or ``pkg``)."""
+    """Folder of the import package, relative to the root (``src/pkg`` or ``pkg``), or the file of
+    a distribution that is one module (``src/mod.py`` or ``mod.py``)."""
     src_layout: bool
     tests: str | None
     """Test folder, relative to the root."""
@@ -76,6 +77,9 @@ class Project:
     ruff_configured: bool
     mypy_configured: bool
     coverage_configured: bool
+    git_version: str | None = None
+    """The build requirement (setuptools-scm, hatch-vcs) whose version from git tags is a local
+    one the index refuses on every commit after the last tag."""
     coverage_scoped: bool = True
     """Its coverage settings say what to measure (:func:`gates.init_coverage.scoped`; settings
     in another file than pyproject.toml are left as they are)."""
@@ -96,9 +100,12 @@ class Project:
         ]
         layout = "src layout" if self.src_layout else "flat layout"
         tests = f"tests in {self.tests}/" if self.tests else "no test folder"
-        return f"{self.name}: {layout}, package {self.package} in {self.source}/, {tests}; " + (
-            ", ".join(settings)
+        where = (
+            f"module {self.package} in {self.source}"
+            if self.source.endswith(".py")
+            else f"package {self.package} in {self.source}/"
         )
+        return f"{self.name}: {layout}, {where}, {tests}; " + (", ".join(settings))
 
 
 @dataclass(frozen=True)
@@ -154,10 +161,25 @@ def _package(root: Path, name: str, document: dict[str, Any]) -> tuple[str, str,
             continue
         chosen = wanted if wanted in packages else packages[0]
         return chosen, str((base / chosen).relative_to(root)), src
+    for base, src in ((root / "src", True), (root, False)):
+        if (
+            base / f"{wanted}.py"
+        ).is_file():  # a distribution of one module (six, typing_extensions)
+            return wanted, str((base / f"{wanted}.py").relative_to(root)), src
     raise ConfigError(
         f"{root / 'pyproject.toml'}: project {name!r}: no package folder found "
-        f"(looked for src/*/__init__.py and */__init__.py)"
+        f"(looked for src/*/__init__.py, */__init__.py, src/{wanted}.py and {wanted}.py)"
     )
+
+
+def _tests(root: Path, source: str) -> str | None:
+    """The test folder; for a one-module distribution without one, the module's own folder when
+    its tests sit beside it (``src/test_typing_extensions.py``)."""
+    found = next((t for t in TEST_FOLDERS if (root / t).is_dir()), None)
+    if found is not None or not source.endswith(".py"):
+        return found
+    beside = Path(source).parent
+    return str(beside) if any((root / beside).glob("test_*.py")) else None
 
 
 def _pythons(root: Path, declared: project_metadata.Declared) -> tuple[str, ...]:
@@ -197,11 +219,12 @@ def detect(root: Path) -> Project:
         raise ConfigError(f"{root / 'pyproject.toml'}: project.name: required by gates init")
     name = declared.name
     package, source, src_layout = _package(root, name, document)
-    tests = next((t for t in TEST_FOLDERS if (root / t).is_dir()), None)
+    tests = _tests(root, source)
     return Project(
         root=root,
         name=name,
         version=declared.version,
+        git_version=None if declared.version else project_metadata.git_version_tool(document),
         package=package,
         source=source,
         src_layout=src_layout,
@@ -415,6 +438,8 @@ def _outcome(
     notes += [note for note in (measurement.environment, measurement.coverage_note) if note]
     if measurement.changelog_problem is not None:
         notes.append(f"package: changelog check off ({measurement.changelog_problem})")
+    if project.git_version:
+        notes.append(project_metadata.local_version_note(project.git_version))
     thresholds: dict[str, Any] = {"coverage.min_total": None}
     if measurement.coverage_total is not None:
         thresholds["coverage.min_total"] = math.floor(measurement.coverage_total)

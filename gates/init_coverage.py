@@ -20,9 +20,17 @@ def scoped(document: dict[str, Any]) -> bool:
     return any(key in run for key in SCOPES)
 
 
+def source_setting(source: str) -> str:
+    """coverage.py's ``source`` for the package folder or one-module file ``source``: a module
+    is named by its import name (a path there must be a folder; the module's folder would
+    measure its neighbours too)."""
+    return source.rpartition("/")[2].removesuffix(".py") if source.endswith(".py") else source
+
+
 def add_settings(tool: Table | Container, source: str, *, scope_only: bool) -> None:
     """``[tool.coverage.run]`` measuring the package ``source`` with branches; ``scope_only``:
     the project has coverage settings of its own, and only ``source`` is added to them."""
+    source = source_setting(source)
     if not scope_only:
         coverage = tomlkit.table(is_super_table=True)
         run = tomlkit.table()

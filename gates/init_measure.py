@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from gates import changelog, config, tools
+from gates import changelog, config, init_coverage, tools
 from gates.errors import ConfigError, GatesError, ToolError
 from gates.junit import read as read_junit
 
@@ -64,7 +64,7 @@ class Target:
 
     root: Path
     source: str
-    """The import package's folder, relative to the root."""
+    """The import package's folder (or the one module's file), relative to the root."""
     tests: str | None
     version: str | None
     coverage_scoped: bool
@@ -151,7 +151,8 @@ def _run_tests(target: Target, where: Environments, scratch: Path) -> Measuremen
     # coverage.py reads the project's own settings (.coveragerc, setup.cfg, pyproject) from its
     # folder; without a scope in them, it measures the package, as the [tool.coverage.run]
     # source written by gates init will. Branches always: `gates tests` forces them.
-    source = [] if target.coverage_scoped else [f"--source={target.source}"]
+    scope = init_coverage.source_setting(target.source)
+    source = [] if target.coverage_scoped else [f"--source={scope}"]
     junit = scratch / "junit.xml"
     tests = tools.run(
         [*coverage, "run", "--branch", *source, data, "-m", "pytest", "-q",

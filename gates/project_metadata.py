@@ -10,11 +10,13 @@ absent, as a ``dynamic`` one does.
 from __future__ import annotations
 
 import configparser
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
 
 from gates import poetry_versions
 from gates.errors import ConfigError
@@ -89,3 +91,43 @@ def _setup_cfg(file: Path) -> Declared | None:
     return Declared(
         name, version if version and not version.startswith(_COMPUTED) else None, requires_python
     )
+
+
+GIT_VERSION_TOOLS = ("setuptools-scm", "hatch-vcs")
+"""Build requirements that read the version from git tags, with setuptools-scm's local scheme."""
+
+
+def git_version_tool(document: dict[str, Any]) -> str | None:
+    """The build requirement that makes a commit after the last tag build a local version
+    (``1.5.1.dev3+gabc1234``: the index refuses it), or None (none of them, or
+    ``local_scheme = "no-local-version"``)."""
+    requires = _table(document, "build-system").get("requires")
+    names = {
+        canonicalize_name(re.split(r"[\s\[<>=!~;@]", r, maxsplit=1)[0])
+        for r in (requires if isinstance(requires, list) else [])
+        if isinstance(r, str)
+    }
+    tool = next((name for name in GIT_VERSION_TOOLS if name in names), None)
+    schemes = (
+        _table(document, "tool", "setuptools_scm").get("local_scheme"),
+        _table(document, "tool", "hatch", "version", "raw-options").get("local_scheme"),
+    )
+    return None if "no-local-version" in schemes else tool
+
+
+def local_version_note(tool: str) -> str:
+    """What ``gates init`` tells a project whose :func:`git_version_tool` is ``tool``."""
+    return (
+        f"package: the version comes from git tags ({tool}): a commit after the last tag builds "
+        "a local version (1.2.1.dev3+gabc1234) that the index refuses, so the package gate "
+        "passes on a tagged commit: tag the release candidate before nox -s gates, or set "
+        'local_scheme = "no-local-version"'
+    )
+
+
+def _table(document: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """The table at ``keys``, or an empty one where any of them is missing or not a table."""
+    table: Any = document
+    for key in keys:
+        table = table.get(key) if isinstance(table, dict) else None
+    return table if isinstance(table, dict) else {}

@@ -129,6 +129,33 @@ def test_detects_a_poetry_project_without_a_project_table(tmp_path: Path) -> Non
     assert found.install == ('"-e"', '"."', '"pytest>=8.1,<9"')
 
 
+@pytest.mark.parametrize(
+    ("files", "found"),
+    [
+        (
+            {"src/demo_lib.py": "", "src/test_demo_lib.py": ""},
+            ("src/demo_lib.py", True, "src"),
+        ),
+        ({"demo_lib.py": "", "tests/test_x.py": ""}, ("demo_lib.py", False, "tests")),
+        ({"src/demo_lib.py": ""}, ("src/demo_lib.py", True, None)),
+    ],
+    ids=["src-tests-beside", "flat-tests-folder", "src-no-tests"],
+)
+def test_detects_a_distribution_of_one_module(
+    tmp_path: Path, files: dict[str, str], found: tuple[str, bool, str | None]
+) -> None:
+    """typing_extensions, six: no package folder, one module named as the project."""
+    _minimal(tmp_path, '[project]\nname = "demo-lib"\n', files)
+    project = init.detect(tmp_path)
+    assert (project.package, (project.source, project.src_layout, project.tests)) == (
+        "demo_lib",
+        found,
+    )
+    assert project.describe().startswith(
+        f"demo-lib: {'src' if found[1] else 'flat'} layout, module demo_lib in {found[0]}, "
+    )
+
+
 def test_init_measures_and_writes_everything(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], from_wheel: str
 ) -> None:
@@ -695,7 +722,7 @@ def test_a_test_run_that_breaks_before_any_test_exits_2_and_writes_nothing(
             '[project]\nname = "mini"\n',
             {"src/readme.txt": ""},
             "project 'mini': no package folder found "
-            "(looked for src/*/__init__.py and */__init__.py)",
+            "(looked for src/*/__init__.py, */__init__.py, src/mini.py and mini.py)",
         ),
     ],
 )

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import init_repo
 
 from gates import init
+from gates.cli import main
 from gates.errors import ConfigError
 
 BUILD_SYSTEM = (
@@ -88,3 +90,50 @@ def test_a_setup_cfg_without_a_readable_name_is_the_missing_project_name(
     assert (
         str(raised.value) == f"{tmp_path / 'pyproject.toml'}: project.name: required by gates init"
     )
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "tool"),
+    [
+        (
+            '[build-system]\nrequires = ["setuptools>=64", "setuptools_scm[toml]>=8"]\n',
+            "setuptools-scm",
+        ),
+        ('[build-system]\nrequires = ["hatchling", "hatch-vcs"]\n', "hatch-vcs"),
+        (
+            '[build-system]\nrequires = ["hatchling", "hatch-vcs"]\n'
+            '[tool.hatch.version.raw-options]\nlocal_scheme = "no-local-version"\n',
+            None,
+        ),
+        (
+            '[build-system]\nrequires = ["setuptools-scm"]\n'
+            '[tool.setuptools_scm]\nlocal_scheme = "no-local-version"\n',
+            None,
+        ),
+        ('[build-system]\nrequires = ["flit_core"]\n', None),
+        ('[build-system]\nrequires = "hatch-vcs"\n[tool]\nsetuptools_scm = 3\n', None),
+    ],
+    ids=["setuptools-scm", "hatch-vcs", "hatch-no-local", "scm-no-local", "flit", "odd-types"],
+)
+def test_a_version_from_git_tags_that_builds_local_versions_is_noticed(
+    tmp_path: Path, pyproject: str, tool: str | None
+) -> None:
+    _setuptools_project(tmp_path, version="attr: demo_plugins.__version__")
+    (tmp_path / "pyproject.toml").write_text(pyproject)
+    assert init.detect(tmp_path).git_version == tool
+
+
+def test_gates_init_tells_a_setuptools_scm_project_its_gate_passes_on_a_tagged_commit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _setuptools_project(tmp_path, version="attr: demo_plugins.__version__")
+    (tmp_path / "pyproject.toml").write_text(BUILD_SYSTEM)
+    init_repo(tmp_path)
+    assert main(["init", "--no-measure", "--root", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "note: package: the version comes from git tags (setuptools-scm): a commit after the "
+        "last tag builds a local version (1.2.1.dev3+gabc1234) that the index refuses, so the "
+        "package gate passes on a tagged commit: tag the release candidate before nox -s gates, "
+        'or set local_scheme = "no-local-version"\n'
+    ) in out
