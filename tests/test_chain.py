@@ -16,14 +16,16 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import NoReturn
+from typing import IO, NoReturn
 
 import nox
 import pytest
 from conftest import init_repo
 from nox._options import NoxConfig
+from nox.command import CommandFailed
 
 from gates import __version__, chain, envs
+from gates.chain_envs import ENVS_DIR
 from gates.chain_plan import CHAIN, CHAIN_ENV, chain_plan, nox_argv
 
 REPO = Path(__file__).resolve().parent.parent
@@ -49,6 +51,8 @@ class FakeSession:
     posargs: list[str] = field(default_factory=list)
     runs: list[Run] = field(default_factory=list)
     installs: list[tuple[str, ...]] = field(default_factory=list)
+    broken: dict[str, str] = field(default_factory=dict)
+    """Requirement → what installing it writes to stderr before it fails."""
     _runner: SimpleNamespace = field(
         default_factory=lambda: SimpleNamespace(global_config=NoxConfig())
     )
@@ -59,13 +63,19 @@ class FakeSession:
         env: Mapping[str, str | None] | None = None,
         success_codes: Iterable[int] | None = None,
         external: bool = False,
+        stderr: IO[str] | None = None,
     ) -> object:
+        codes = None if success_codes is None else list(success_codes)
+        self.runs.append(Run(args, codes, dict(env or {})))
+        failing = [self.broken[arg] for arg in args if "install" in args and arg in self.broken]
+        if failing:
+            assert stderr is not None, "an install's errors are kept for the gate's ERROR"
+            stderr.write(failing[0])
+            raise CommandFailed("Returned code 1", return_code=1)
         if "venv" in args[1:3]:  # uv venv ... / python -m venv ...: what they would leave
             python = envs.python(Path(args[-1]))
             python.parent.mkdir(parents=True)
             python.touch()
-        codes = None if success_codes is None else list(success_codes)
-        self.runs.append(Run(args, codes, dict(env or {})))
         return True
 
     def install(self, *args: str) -> None:
@@ -185,7 +195,7 @@ def test_commands_run_as_in_the_activated_environment_outside_the_chain(
     venv = str(run.env["VIRTUAL_ENV"])
     assert str(run.env["PATH"]).startswith(str(envs.bin_dir(Path(venv))))
     assert run.env[CHAIN_ENV] is None
-    assert Path(venv).parent == (session.cache_dir / chain.ENVS_DIR).absolute()
+    assert Path(venv).parent == (session.cache_dir / ENVS_DIR).absolute()
     assert Path(venv).is_absolute()  # on PATH for tools that work in other folders
     assert (Path(venv).parent / ".gitignore").read_text() == "*\n"
 
@@ -227,7 +237,7 @@ def test_release_gates_runs_beside_the_projects_environment_never_in_it(
     assert session.gates() == [
         (("gates", "lint"), [0, 1, 2]),
         (("gates", "typecheck", "--python", project_python), [0, 1, 2]),
-        (("gates", "tests", "--evidence", "--python", project_python, "--"), [0, 1, 2]),
+        (("gates", "tests", "--python", project_python, "--evidence", "--"), [0, 1, 2]),
         (("gates", "coverage"), [0, 1, 2]),
         (("gates", "package"), [0, 1, 2]),
         (("gates", "decide", "--environment", "production"), None),
