@@ -24,7 +24,7 @@ from conftest import init_repo
 from nox._options import NoxConfig
 from nox.command import CommandFailed
 
-from gates import __version__, chain, envs
+from gates import __version__, chain, chain_envs, envs
 from gates.chain_envs import ENVS_DIR
 from gates.chain_plan import CHAIN, CHAIN_ENV, chain_plan, nox_argv
 
@@ -404,6 +404,73 @@ def test_bad_chain_arguments_stop_the_chain_before_it_runs(
     assert session.runs == []
 
 
+# An environment that does not install: the gate is recorded as ERROR naming the error.
+
+README_ERROR = "error: Failed to build\n         OSError: Readme file does not exist: MISSING.md\n"
+
+
+def _stopped_naming_errors(stopped: pytest.ExceptionInfo[Stopped], gate: str) -> Path:
+    """The errors file the session's one-line failure names (it says the ERROR was recorded)."""
+    message = str(stopped.value)
+    match = re.fullmatch(
+        rf"error: {gate}: an environment did not install \(the installer's errors: (\S+)\):"
+        " recorded as the gate's ERROR",
+        message,
+    )
+    assert match, message
+    return Path(match[1])
+
+
+@pytest.mark.usefixtures("in_chain")
+@pytest.mark.parametrize(
+    ("name", "recording"),
+    [("typecheck", ("typecheck",)), ("tests_evidence", ("tests", "--evidence", "--"))],
+)
+def test_a_gate_whose_project_does_not_install_records_the_installers_error(
+    session: FakeSession, name: str, recording: tuple[str, ...]
+) -> None:
+    session.broken = {"pytest<8": README_ERROR}
+    with pytest.raises(Stopped) as stopped:
+        BESIDE.sessions()[name][1](session)
+    errors = _stopped_naming_errors(stopped, recording[0])
+    assert errors.read_text() == README_ERROR  # the installer's stderr, kept for the gate
+    # Recorded from release-gates' own environment, the project's being what failed.
+    command = ("gates", recording[0], "--setup-failed", str(errors), *recording[1:])
+    assert session.gates() == [(command, [0, 1, 2])]
+    assert session.installed()[-1] == ("release-gates",)
+    installs = [r for r in session.runs if "install" in r.args]
+    assert all(r.env == chain_envs.UNWRAPPED for r in installs)  # uv's errors on one line each
+
+
+def test_a_noxfile_from_before_records_with_its_judging_environment(session: FakeSession) -> None:
+    """install holds the project (it fails): the ERROR is recorded from judge_install's."""
+    before = chain.Chain(install=(".[test]", "release-gates"), judge_install=("release-gates",))
+    session.broken = {".[test]": README_ERROR}
+    with pytest.raises(Stopped) as stopped:
+        before.sessions()["lint"][1](session)
+    errors = _stopped_naming_errors(stopped, "lint")
+    assert session.gates() == [(("gates", "lint", "--setup-failed", str(errors)), [0, 1, 2])]
+
+
+def test_when_release_gates_itself_does_not_install_nothing_can_record(
+    session: FakeSession,
+) -> None:
+    session.broken = {"release-gates": "error: No solution found\n"}
+    with pytest.raises(Stopped) as stopped:
+        BESIDE.sessions()["lint"][1](session)
+    assert re.fullmatch(
+        r"error: lint: an environment did not install \(the installer's errors: \S+\), nor did"
+        r" release-gates' own \(\S+\)",
+        str(stopped.value),
+    ), stopped.value
+    assert session.gates() == []
+
+
+def test_an_install_that_works_leaves_no_errors_file(session: FakeSession) -> None:
+    BESIDE.sessions()["typecheck"][1](session)
+    assert list((session.cache_dir / ENVS_DIR).glob("*.errors")) == []
+
+
 # Registration into nox.
 
 
@@ -431,6 +498,22 @@ def test_register_defines_every_session_but_the_noxfiles_own(session: FakeSessio
     assert nox.options.reuse_venv == "yes"
     sessions["report"](session)  # what nox calls runs the chain's session body
     assert session.gates() == [(("gates", "report"), None)]
+
+
+@pytest.mark.usefixtures("registry")
+def test_a_noxfiles_own_session_fails_with_one_line_when_its_environment_does_not_install(
+    session: FakeSession,
+) -> None:
+    @chain.session()
+    def bench(nox_session: nox.Session) -> None:
+        BESIDE.run(nox_session, "python", "bench.py", in_project=True)
+
+    session.broken = {"pytest<8": README_ERROR}
+    with pytest.raises(Stopped) as stopped:
+        nox.registry.get()["bench"](session)
+    assert re.fullmatch(
+        r"error: an environment did not install \(the installer's errors: \S+\)", str(stopped.value)
+    )
 
 
 @pytest.mark.usefixtures("registry")
@@ -485,16 +568,32 @@ sys.path.insert(0, {str(REPO)!r})
 from gates import chain
 chain.register(project=["-e", "."], install=["-e", {str(REPO)!r}])
 """
+MISSING_README = """\
+[project]
+name = "broken"
+version = "0"
+readme = "MISSING.md"
+
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+
+[tool.ruff]
+extend-exclude = ["noxfile.py"]
+
+[tool.gates]
+required = ["lint", "typecheck", "coverage", "buckets", "package"]
+"""
+"""Its build backend refuses it (the readme it names is missing): the project does not install."""
 
 
-def test_failing_gate_sessions_still_end_in_a_recorded_no_go(tmp_path: Path) -> None:
+def test_a_project_that_does_not_install_ends_in_a_no_go_naming_the_install_error(
+    tmp_path: Path,
+) -> None:
     root = tmp_path / "broken"
-    root.mkdir()
-    # Valid, but nothing can build it: every session that installs the project fails.
-    (root / "pyproject.toml").write_text(
-        '[project]\nname = "broken"\nversion = "0"\n\n'
-        '[build-system]\nrequires = []\nbuild-backend = "no_such_backend"\n'
-    )
+    (root / "broken").mkdir(parents=True)
+    (root / "broken/__init__.py").write_text("")
+    (root / "pyproject.toml").write_text(MISSING_README)
     (root / "noxfile.py").write_text(BROKEN_NOXFILE)
     (root / ".gitignore").write_text(".nox/\n.gates/\n")
     init_repo(root)
@@ -507,16 +606,19 @@ def test_failing_gate_sessions_still_end_in_a_recorded_no_go(tmp_path: Path) -> 
     )
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out[-3000:]
-    assert json.loads((root / ".gates/decision.json").read_text())["verdict"] == "NO_GO", out
     blocks = re.findall(r"^=+ \S+ (\w+): (\w+)", out, flags=re.MULTILINE)
     assert blocks[-1] == ("decide", "failed")  # NO_GO, after every other session
-    # The gates that need the project fail (its environment does not build); the others run
-    # beside it. package builds in isolation: it records the build's error (FAIL) and passes.
-    assert ("typecheck", "failed") in blocks and ("tests_evidence", "failed") in blocks
+    # The gates that need the project record the install's error and stop; the others run
+    # beside them. package builds in isolation: it records its build's error (FAIL).
+    assert ("typecheck", "aborted") in blocks and ("tests_evidence", "aborted") in blocks
     assert ("lint", "success") in blocks and ("package", "success") in blocks
-    package = json.loads((root / ".gates/results/package.json").read_text())
-    assert package["status"] == "FAIL", package
-    assert package["summary"].startswith("python -m build failed: "), package
-    assert ("coverage", "aborted") in blocks  # it waits for the tests, which could not run
+    decision = json.loads((root / ".gates/decision.json").read_text())
+    error = "OSError: Readme file does not exist: MISSING.md"
+    assert decision["verdict"] == "NO_GO"
+    assert decision["reasons"][0] == f"typecheck: ERROR (its environment did not install: {error})"
+    tests = json.loads((root / ".gates/results/tests.json").read_text())
+    assert (tests["status"], tests["tree"]) == ("ERROR", decision["tree"])
+    assert tests["summary"] == f"its environment did not install: {error}"
+    assert decision["reasons"][-1].startswith("package: FAIL (python -m build failed: ")
     decided = out[out.index(" decide: failed") :]
-    assert "NO_GO (decision " in decided and "Traceback" not in decided
+    assert "NO_GO (decision " in decided and "Traceback" not in out
