@@ -178,22 +178,33 @@ class Chain:
         self._set_up_and_run(session, (*command, *_posargs(session, command[0])), run)
 
     def _set_up_and_run(
-        self, session: Session, command: Sequence[str], run: Callable[[Sequence[str]], None]
+        self,
+        session: Session,
+        command: Sequence[str],
+        run: Callable[[Sequence[str]], None],
+        judged_by: Sequence[Sequence[str]] = (),
     ) -> None:
         """``run`` the gate command ``gates COMMAND`` (with ``--python`` the project's
-        interpreter when the gate looks at the project). When an environment it needs does not
-        install, the gate is recorded as ERROR naming the installer's error, from release-gates'
-        own environment, and the session fails: ``decide`` then says what happened."""
+        interpreter when the gate looks at the project).
+
+        When an environment it needs does not install, the gate is recorded as ERROR naming the
+        installer's error, from release-gates' own environment, and the session fails: ``decide``
+        then says what happened. So are the gates ``judged_by`` runs (the chain's judges of the
+        gate's evidence, which nox stops when the session they wait for fails): there will be
+        no evidence for them to judge, for the same reason.
+        """
         try:
             python = self._python(session) if command[0] in GIVEN_THE_PROJECT else ()
             run((command[0], *python, *command[1:]))
         except InstallFailed as failed:
-            recording = (command[0], SETUP_FAILED_FLAG, str(failed.errors), *command[1:])
-            try:
-                self.run(session, "gates", *recording, judging=True, success_codes=GATE_EXIT_CODES)
-            except InstallFailed as too:
-                session.error(f"{command[0]}: {failed}, nor did release-gates' own ({too.errors})")
-            session.error(f"{command[0]}: {failed}: recorded as the gate's ERROR")
+            for gate, *args in (command, *judged_by):
+                recording = ("gates", gate, SETUP_FAILED_FLAG, str(failed.errors), *args)
+                try:
+                    self.run(session, *recording, judging=True, success_codes=GATE_EXIT_CODES)
+                except InstallFailed as too:
+                    session.error(f"{gate}: {failed}, nor did release-gates' own ({too.errors})")
+            recorded = ", ".join(gate for gate, *_ in (command, *judged_by))
+            session.error(f"{command[0]}: {failed}: recorded as ERROR ({recorded})")
 
     def _project_first(self, session: Session, gate: str) -> dict[str, str]:
         """The smoke plan's commands (``python -c "import pkg"``) run with the project's
@@ -213,10 +224,12 @@ class Chain:
     def tests_evidence(self, session: Session) -> None:
         """The test suite as evidence for the chain: failing tests are judged by the gates."""
         command = (SHARDED_GATE, "--evidence", "--", *_posargs(session, EVIDENCE_SESSION))
+        judges = [name for name, needs in REQUIRES.items() if EVIDENCE_SESSION in needs]
         self._set_up_and_run(
             session,
             command,
             lambda ran: self.run(session, "gates", *ran, success_codes=GATE_EXIT_CODES),
+            judged_by=[(name, *_posargs(session, name)) for name in judges if in_chain(name)],
         )
 
     def smoke(self, session: Session) -> None:

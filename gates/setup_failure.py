@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from gates.project import Project
     from gates.reuse import Inputs
 
-DID_NOT_INSTALL = "its environment did not install"
+DID_NOT_INSTALL = "what it needs did not install"
 INDEX_URL_VARIABLES = (
     "PIP_INDEX_URL",
     "PIP_EXTRA_INDEX_URL",

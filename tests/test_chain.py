@@ -409,12 +409,14 @@ def test_bad_chain_arguments_stop_the_chain_before_it_runs(
 README_ERROR = "error: Failed to build\n         OSError: Readme file does not exist: MISSING.md\n"
 
 
-def _stopped_naming_errors(stopped: pytest.ExceptionInfo[Stopped], gate: str) -> Path:
-    """The errors file the session's one-line failure names (it says the ERROR was recorded)."""
+def _stopped_naming_errors(
+    stopped: pytest.ExceptionInfo[Stopped], gate: str, recorded: str | None = None
+) -> Path:
+    """The errors file the session's one-line failure names (it says which ERRORs it recorded)."""
     message = str(stopped.value)
     match = re.fullmatch(
         rf"error: {gate}: an environment did not install \(the installer's errors: (\S+)\):"
-        " recorded as the gate's ERROR",
+        rf" recorded as ERROR \({recorded or gate}\)",
         message,
     )
     assert match, message
@@ -422,24 +424,40 @@ def _stopped_naming_errors(stopped: pytest.ExceptionInfo[Stopped], gate: str) ->
 
 
 @pytest.mark.usefixtures("in_chain")
-@pytest.mark.parametrize(
-    ("name", "recording"),
-    [("typecheck", ("typecheck",)), ("tests_evidence", ("tests", "--evidence", "--"))],
-)
 def test_a_gate_whose_project_does_not_install_records_the_installers_error(
-    session: FakeSession, name: str, recording: tuple[str, ...]
+    session: FakeSession,
 ) -> None:
     session.broken = {"pytest<8": README_ERROR}
     with pytest.raises(Stopped) as stopped:
-        BESIDE.sessions()[name][1](session)
-    errors = _stopped_naming_errors(stopped, recording[0])
+        BESIDE.sessions()["typecheck"][1](session)
+    errors = _stopped_naming_errors(stopped, "typecheck")
     assert errors.read_text() == README_ERROR  # the installer's stderr, kept for the gate
     # Recorded from release-gates' own environment, the project's being what failed.
-    command = ("gates", recording[0], "--setup-failed", str(errors), *recording[1:])
+    command = ("gates", "typecheck", "--setup-failed", str(errors))
     assert session.gates() == [(command, [0, 1, 2])]
     assert session.installed()[-1] == ("release-gates",)
     installs = [r for r in session.runs if "install" in r.args]
     assert all(r.env == chain_envs.UNWRAPPED for r in installs)  # uv's errors on one line each
+
+
+@pytest.mark.parametrize("chain_run", [False, True], ids=["alone", "in the chain's nox"])
+def test_tests_that_cannot_run_record_their_judges_too_in_the_chain(
+    session: FakeSession, monkeypatch: pytest.MonkeyPatch, chain_run: bool
+) -> None:
+    """nox stops coverage and buckets when the tests' session fails: they are recorded with it,
+    their evidence being missing for the same reason."""
+    if chain_run:
+        monkeypatch.setenv(CHAIN_ENV, chain_plan(["--environment", "production"]).environment())
+    session.broken = {"pytest<8": README_ERROR}
+    with pytest.raises(Stopped) as stopped:
+        BESIDE.tests_evidence(session)
+    judges = ["coverage", "buckets"] if chain_run else []
+    errors = _stopped_naming_errors(stopped, "tests", ", ".join(["tests", *judges]))
+    recorded = ("--setup-failed", str(errors))
+    assert session.gates() == [
+        (("gates", "tests", *recorded, "--evidence", "--"), [0, 1, 2]),
+        *((("gates", name, *recorded), [0, 1, 2]) for name in judges),
+    ]
 
 
 def test_a_noxfile_from_before_records_with_its_judging_environment(session: FakeSession) -> None:
@@ -613,12 +631,19 @@ def test_a_project_that_does_not_install_ends_in_a_no_go_naming_the_install_erro
     assert ("typecheck", "aborted") in blocks and ("tests_evidence", "aborted") in blocks
     assert ("lint", "success") in blocks and ("package", "success") in blocks
     decision = json.loads((root / ".gates/decision.json").read_text())
-    error = "OSError: Readme file does not exist: MISSING.md"
+    error = "what it needs did not install: OSError: Readme file does not exist: MISSING.md"
     assert decision["verdict"] == "NO_GO"
-    assert decision["reasons"][0] == f"typecheck: ERROR (its environment did not install: {error})"
+    # The tests could not run, so neither can what judges their evidence: nox stops those
+    # sessions, and the tests' session records them with the same error.
+    assert ("coverage", "aborted") in blocks and ("buckets", "aborted") in blocks
+    assert decision["reasons"][:3] == [
+        f"typecheck: ERROR ({error})",
+        f"coverage: ERROR ({error})",
+        f"buckets: ERROR ({error})",
+    ]
+    assert decision["reasons"][3].startswith("package: FAIL (python -m build failed: ")
     tests = json.loads((root / ".gates/results/tests.json").read_text())
-    assert (tests["status"], tests["tree"]) == ("ERROR", decision["tree"])
-    assert tests["summary"] == f"its environment did not install: {error}"
-    assert decision["reasons"][-1].startswith("package: FAIL (python -m build failed: ")
+    assert (tests["status"], tests["summary"]) == ("ERROR", error)
+    assert tests["tree"] == decision["tree"]  # bound to this tree: not "did not run", not stale
     decided = out[out.index(" decide: failed") :]
     assert "NO_GO (decision " in decided and "Traceback" not in out

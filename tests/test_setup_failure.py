@@ -78,5 +78,5 @@ def test_every_url_password_is_masked_in_any_spelling_and_index_settings_too() -
 def test_an_unreadable_errors_file_still_records_that_the_install_failed(tmp_path: Path) -> None:
     missing = tmp_path / "gone.errors"
     assert summary(missing, {}) == (
-        f"its environment did not install ({missing}: cannot read: No such file or directory)"
+        f"what it needs did not install ({missing}: cannot read: No such file or directory)"
     )

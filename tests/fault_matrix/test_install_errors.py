@@ -40,7 +40,7 @@ def test_a_password_the_installer_repeats_is_in_no_result_decision_ledger_or_out
     result = json.loads((project.root / ".gates/results/typecheck.json").read_text())
     assert (code, result["status"]) == (2, "ERROR")
     assert result["summary"] == (
-        "its environment did not install: ValueError: Dependency #1 of field"
+        "what it needs did not install: ValueError: Dependency #1 of field"
         " `project.dependencies` is invalid: Expected a marker variable or quoted string"
     )
     assert err == f"gates: error: {result['summary']}\n" and "Traceback" not in err
@@ -63,9 +63,7 @@ def test_a_missing_errors_file_still_records_the_gate_as_error(
     project.commit()
     missing = tmp_path / "gone.errors"
     code, _out, err = project.gates("lint", "--setup-failed", str(missing))
-    expected = (
-        f"its environment did not install ({missing}: cannot read: No such file or directory)"
-    )
+    expected = f"what it needs did not install ({missing}: cannot read: No such file or directory)"
     assert (code, err) == (2, f"gates: error: {expected}\n")
     result = json.loads((project.root / ".gates/results/lint.json").read_text())
     assert (result["status"], result["summary"]) == ("ERROR", expected)
