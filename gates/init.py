@@ -77,8 +77,8 @@ class Project:
     mypy_configured: bool
     coverage_configured: bool
     coverage_scoped: bool = True
-    """Its coverage settings say what to measure (:func:`gates.init_coverage.scoped`; settings
-    in another file than pyproject.toml are left as they are)."""
+    """Its coverage settings say what to measure (:func:`gates.init_coverage.scoped`), in
+    pyproject.toml or in the INI file coverage.py reads instead."""
 
     @property
     def install(self) -> tuple[str, ...]:
@@ -233,8 +233,7 @@ def detect(root: Path) -> Project:
         ruff_configured=_has_section(root, document, "ruff", ("ruff.toml", ".ruff.toml")),
         mypy_configured=_has_section(root, document, "mypy", ("mypy.ini", ".mypy.ini")),
         coverage_configured=_has_section(root, document, "coverage", (".coveragerc",)),
-        coverage_scoped=_has_section(root, {}, "coverage", (".coveragerc",))
-        or init_coverage.scoped(document),
+        coverage_scoped=init_coverage.scoped(root, document),
     )
 
 
@@ -311,7 +310,8 @@ def render_config(project: Project, measurement: Measurement) -> str:
         tool = tomlkit.table(is_super_table=True)
         document["tool"] = tool
     tool["gates"] = gates_table(project, measurement)
-    if not (project.coverage_configured and project.coverage_scoped):
+    unscoped = not (project.coverage_configured and project.coverage_scoped)
+    if unscoped and init_coverage.ini_settings(project.root) is None:
         init_coverage.add_settings(tool, project.source, scope_only=project.coverage_configured)
     text = tomlkit.dumps(document)
     config.parse(tomllib.loads(text), root=project.root, file=file)
@@ -351,6 +351,10 @@ def apply(project: Project, measurement: Measurement) -> list[str]:
         written.append(path)
     (project.root / "pyproject.toml").write_text(pyproject, encoding="utf-8")
     written.append("pyproject.toml")
+    ini = init_coverage.ini_settings(project.root)
+    if ini is not None and not ini.scoped:  # coverage.py reads it, not pyproject.toml
+        init_coverage.add_ini_source(project.root, ini, project.source)
+        written.append(ini.file)
     if ignore_gates_dir(project.root):
         written.append(".gitignore")
     return written
