@@ -1,8 +1,9 @@
 """The chain's nox sessions: what each runs, in which shared environment, registration, real nox.
 
 The session bodies are driven with a recording stand-in for ``nox.Session`` (the
-:class:`gates.chain.Session` protocol; mypy checks that nox's class satisfies it); real nox lists
-this repository's sessions, and runs a whole chain side by side on a broken project, at the end.
+:class:`gates.chain_envs.Session` protocol; mypy checks that nox's class satisfies it); real nox
+lists this repository's sessions, and runs a whole chain side by side on a project that does not
+install, at the end.
 The order and the plan are tests/test_chain_plan.py's.
 """
 
