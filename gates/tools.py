@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,15 @@ from typing import TextIO
 from gates.errors import ToolError
 
 OUTPUT_TAIL_LINES = 40
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit): ")
+
+
+def last_exception_line(text: str) -> str | None:
+    """The last ``SomeError: message`` line of ``text``, indented or not: the cause a build
+    backend's traceback ends with (a missing readme, an unknown classifier), where ``build``
+    and the installers then add only a generic "subprocess exited"."""
+    lines = (line.strip() for line in reversed(text.splitlines()))
+    return next((line for line in lines if _EXCEPTION_LINE.match(line)), None)
 
 
 @dataclass(frozen=True)

@@ -137,10 +137,6 @@ class ChainRun:
     reasons: tuple[str, ...]
     log: str
 
-    def failed_gates(self) -> tuple[str, ...]:
-        """Gates a reason blames (the text before the first colon)."""
-        return tuple(dict.fromkeys(reason.split(":", 1)[0] for reason in self.reasons))
-
 
 def run_chain(root: Path, session: str = "gates") -> ChainRun:
     code, seconds, log = nox(root, "-s", session)
@@ -268,14 +264,24 @@ def _missing_readme(root: Path, project: CorpusProject, clean: ChainRun) -> list
     return [project.readme]
 
 
+INSTALL_ERROR = ": ERROR (what it needs did not install: "
+"""The reason of a gate whose environment the seed broke (a backend that validates the metadata
+refuses to install the project): it names the installer's error, whichever gate it is."""
+DID_NOT_RUN = "did not run for this tree"
+"""No committed seed's decision may say this: every gate of the chain runs, or says why not."""
+
 SEEDS = (
     Seed("unused import", ("lint: FAIL",), _unused_import),
     Seed("type error", ("typecheck: FAIL",), _type_error),
     Seed("untested module", ("coverage: FAIL",), _untested_module),
     Seed("failing test", ("buckets: FAIL",), _failing_test),
     Seed("edit after the run", (": stale: judged tree",), _edit_after_run, commit=False),
-    Seed("invalid classifier", ("package: FAIL", "package: ERROR"), _invalid_classifier),
-    Seed("missing readme", ("package: FAIL", "package: ERROR"), _missing_readme),
+    Seed(
+        "invalid classifier",
+        ("package: FAIL", "package: ERROR", INSTALL_ERROR),
+        _invalid_classifier,
+    ),
+    Seed("missing readme", ("package: FAIL", "package: ERROR", INSTALL_ERROR), _missing_readme),
 )
 
 
@@ -284,21 +290,27 @@ class SeedRun:
     seed: Seed
     run: ChainRun
 
+    def _expected(self, reason: str) -> bool:
+        return any(e in reason for e in self.seed.expects)
+
     @property
     def caught(self) -> bool:
-        """NO_GO, and a reason says which gate caught the defect."""
+        """NO_GO, a reason says which gate caught the defect, and none that a gate did not run
+        (a gate that could not run says why)."""
         reasons = self.run.reasons
-        return self.run.verdict == "NO_GO" and any(
-            e in r for e in self.seed.expects for r in reasons
+        return (
+            self.run.verdict == "NO_GO"
+            and any(self._expected(r) for r in reasons)
+            and not (self.seed.commit and any(DID_NOT_RUN in r for r in reasons))
         )
 
     @property
     def collateral(self) -> tuple[str, ...]:
-        """Other gates a committed seed's reasons blame (meant for one gate, it upset another)."""
+        """Gates a committed seed's other reasons blame (meant for one gate, it upset another)."""
         if not self.seed.commit:
             return ()  # every gate's evidence is stale: that is the point
-        expected = {text.split(":", 1)[0] for text in self.seed.expects}
-        return tuple(g for g in self.run.failed_gates() if g not in expected)
+        other = (r.split(":", 1)[0] for r in self.run.reasons if not self._expected(r))
+        return tuple(dict.fromkeys(other))
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """The chain's nox sessions: what each runs, in which shared environment, registration, real nox.
 
 The session bodies are driven with a recording stand-in for ``nox.Session`` (the
-:class:`gates.chain.Session` protocol; mypy checks that nox's class satisfies it); real nox lists
-this repository's sessions, and runs a whole chain side by side on a broken project, at the end.
+:class:`gates.chain_envs.Session` protocol; mypy checks that nox's class satisfies it); real nox
+lists this repository's sessions, and runs a whole chain side by side on a project that does not
+install, at the end.
 The order and the plan are tests/test_chain_plan.py's.
 """
 
@@ -16,14 +17,16 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import NoReturn
+from typing import IO, NoReturn
 
 import nox
 import pytest
 from conftest import init_repo
 from nox._options import NoxConfig
+from nox.command import CommandFailed
 
-from gates import __version__, chain, envs
+from gates import __version__, chain, chain_envs, envs
+from gates.chain_envs import ENVS_DIR
 from gates.chain_plan import CHAIN, CHAIN_ENV, chain_plan, nox_argv
 
 REPO = Path(__file__).resolve().parent.parent
@@ -49,6 +52,8 @@ class FakeSession:
     posargs: list[str] = field(default_factory=list)
     runs: list[Run] = field(default_factory=list)
     installs: list[tuple[str, ...]] = field(default_factory=list)
+    broken: dict[str, str] = field(default_factory=dict)
+    """Requirement → what installing it writes to stderr before it fails."""
     _runner: SimpleNamespace = field(
         default_factory=lambda: SimpleNamespace(global_config=NoxConfig())
     )
@@ -59,13 +64,19 @@ class FakeSession:
         env: Mapping[str, str | None] | None = None,
         success_codes: Iterable[int] | None = None,
         external: bool = False,
+        stderr: IO[str] | None = None,
     ) -> object:
+        codes = None if success_codes is None else list(success_codes)
+        self.runs.append(Run(args, codes, dict(env or {})))
+        failing = [self.broken[arg] for arg in args if "install" in args and arg in self.broken]
+        if failing:
+            assert stderr is not None, "an install's errors are kept for the gate's ERROR"
+            stderr.write(failing[0])
+            raise CommandFailed("Returned code 1", return_code=1)
         if "venv" in args[1:3]:  # uv venv ... / python -m venv ...: what they would leave
             python = envs.python(Path(args[-1]))
             python.parent.mkdir(parents=True)
             python.touch()
-        codes = None if success_codes is None else list(success_codes)
-        self.runs.append(Run(args, codes, dict(env or {})))
         return True
 
     def install(self, *args: str) -> None:
@@ -185,7 +196,7 @@ def test_commands_run_as_in_the_activated_environment_outside_the_chain(
     venv = str(run.env["VIRTUAL_ENV"])
     assert str(run.env["PATH"]).startswith(str(envs.bin_dir(Path(venv))))
     assert run.env[CHAIN_ENV] is None
-    assert Path(venv).parent == (session.cache_dir / chain.ENVS_DIR).absolute()
+    assert Path(venv).parent == (session.cache_dir / ENVS_DIR).absolute()
     assert Path(venv).is_absolute()  # on PATH for tools that work in other folders
     assert (Path(venv).parent / ".gitignore").read_text() == "*\n"
 
@@ -227,7 +238,7 @@ def test_release_gates_runs_beside_the_projects_environment_never_in_it(
     assert session.gates() == [
         (("gates", "lint"), [0, 1, 2]),
         (("gates", "typecheck", "--python", project_python), [0, 1, 2]),
-        (("gates", "tests", "--evidence", "--python", project_python, "--"), [0, 1, 2]),
+        (("gates", "tests", "--python", project_python, "--evidence", "--"), [0, 1, 2]),
         (("gates", "coverage"), [0, 1, 2]),
         (("gates", "package"), [0, 1, 2]),
         (("gates", "decide", "--environment", "production"), None),
@@ -394,6 +405,91 @@ def test_bad_chain_arguments_stop_the_chain_before_it_runs(
     assert session.runs == []
 
 
+# An environment that does not install: the gate is recorded as ERROR naming the error.
+
+README_ERROR = "error: Failed to build\n         OSError: Readme file does not exist: MISSING.md\n"
+
+
+def _stopped_naming_errors(
+    stopped: pytest.ExceptionInfo[Stopped], gate: str, recorded: str | None = None
+) -> Path:
+    """The errors file the session's one-line failure names (it says which ERRORs it recorded)."""
+    message = str(stopped.value)
+    match = re.fullmatch(
+        rf"error: {gate}: an environment did not install \(the installer's errors: (\S+)\):"
+        rf" recorded as ERROR \({recorded or gate}\)",
+        message,
+    )
+    assert match, message
+    return Path(match[1])
+
+
+@pytest.mark.usefixtures("in_chain")
+def test_a_gate_whose_project_does_not_install_records_the_installers_error(
+    session: FakeSession,
+) -> None:
+    session.broken = {"pytest<8": README_ERROR}
+    with pytest.raises(Stopped) as stopped:
+        BESIDE.sessions()["typecheck"][1](session)
+    errors = _stopped_naming_errors(stopped, "typecheck")
+    assert errors.read_text() == README_ERROR  # the installer's stderr, kept for the gate
+    # Recorded from release-gates' own environment, the project's being what failed.
+    command = ("gates", "typecheck", "--setup-failed", str(errors))
+    assert session.gates() == [(command, [0, 1, 2])]
+    assert session.installed()[-1] == ("release-gates",)
+    installs = [r for r in session.runs if "install" in r.args]
+    assert all(r.env == chain_envs.UNWRAPPED for r in installs)  # uv's errors on one line each
+
+
+@pytest.mark.parametrize("chain_run", [False, True], ids=["alone", "in the chain's nox"])
+def test_tests_that_cannot_run_record_their_judges_too_in_the_chain(
+    session: FakeSession, monkeypatch: pytest.MonkeyPatch, chain_run: bool
+) -> None:
+    """nox stops coverage and buckets when the tests' session fails: they are recorded with it,
+    their evidence being missing for the same reason."""
+    if chain_run:
+        monkeypatch.setenv(CHAIN_ENV, chain_plan(["--environment", "production"]).environment())
+    session.broken = {"pytest<8": README_ERROR}
+    with pytest.raises(Stopped) as stopped:
+        BESIDE.tests_evidence(session)
+    judges = ["coverage", "buckets"] if chain_run else []
+    errors = _stopped_naming_errors(stopped, "tests", ", ".join(["tests", *judges]))
+    recorded = ("--setup-failed", str(errors))
+    assert session.gates() == [
+        (("gates", "tests", *recorded, "--evidence", "--"), [0, 1, 2]),
+        *((("gates", name, *recorded), [0, 1, 2]) for name in judges),
+    ]
+
+
+def test_a_noxfile_from_before_records_with_its_judging_environment(session: FakeSession) -> None:
+    """install holds the project (it fails): the ERROR is recorded from judge_install's."""
+    before = chain.Chain(install=(".[test]", "release-gates"), judge_install=("release-gates",))
+    session.broken = {".[test]": README_ERROR}
+    with pytest.raises(Stopped) as stopped:
+        before.sessions()["lint"][1](session)
+    errors = _stopped_naming_errors(stopped, "lint")
+    assert session.gates() == [(("gates", "lint", "--setup-failed", str(errors)), [0, 1, 2])]
+
+
+def test_when_release_gates_itself_does_not_install_nothing_can_record(
+    session: FakeSession,
+) -> None:
+    session.broken = {"release-gates": "error: No solution found\n"}
+    with pytest.raises(Stopped) as stopped:
+        BESIDE.sessions()["lint"][1](session)
+    assert re.fullmatch(
+        r"error: lint: an environment did not install \(the installer's errors: \S+\), nor did"
+        r" release-gates' own \(\S+\)",
+        str(stopped.value),
+    ), stopped.value
+    assert session.gates() == []
+
+
+def test_an_install_that_works_leaves_no_errors_file(session: FakeSession) -> None:
+    BESIDE.sessions()["typecheck"][1](session)
+    assert list((session.cache_dir / ENVS_DIR).glob("*.errors")) == []
+
+
 # Registration into nox.
 
 
@@ -421,6 +517,22 @@ def test_register_defines_every_session_but_the_noxfiles_own(session: FakeSessio
     assert nox.options.reuse_venv == "yes"
     sessions["report"](session)  # what nox calls runs the chain's session body
     assert session.gates() == [(("gates", "report"), None)]
+
+
+@pytest.mark.usefixtures("registry")
+def test_a_noxfiles_own_session_fails_with_one_line_when_its_environment_does_not_install(
+    session: FakeSession,
+) -> None:
+    @chain.session()
+    def bench(nox_session: nox.Session) -> None:
+        BESIDE.run(nox_session, "python", "bench.py", in_project=True)
+
+    session.broken = {"pytest<8": README_ERROR}
+    with pytest.raises(Stopped) as stopped:
+        nox.registry.get()["bench"](session)
+    assert re.fullmatch(
+        r"error: an environment did not install \(the installer's errors: \S+\)", str(stopped.value)
+    )
 
 
 @pytest.mark.usefixtures("registry")
@@ -475,16 +587,32 @@ sys.path.insert(0, {str(REPO)!r})
 from gates import chain
 chain.register(project=["-e", "."], install=["-e", {str(REPO)!r}])
 """
+MISSING_README = """\
+[project]
+name = "broken"
+version = "0"
+readme = "MISSING.md"
+
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+
+[tool.ruff]
+extend-exclude = ["noxfile.py"]
+
+[tool.gates]
+required = ["lint", "typecheck", "coverage", "buckets", "package"]
+"""
+"""Its build backend refuses it (the readme it names is missing): the project does not install."""
 
 
-def test_failing_gate_sessions_still_end_in_a_recorded_no_go(tmp_path: Path) -> None:
+def test_a_project_that_does_not_install_ends_in_a_no_go_naming_the_install_error(
+    tmp_path: Path,
+) -> None:
     root = tmp_path / "broken"
-    root.mkdir()
-    # Valid, but nothing can build it: every session that installs the project fails.
-    (root / "pyproject.toml").write_text(
-        '[project]\nname = "broken"\nversion = "0"\n\n'
-        '[build-system]\nrequires = []\nbuild-backend = "no_such_backend"\n'
-    )
+    (root / "broken").mkdir(parents=True)
+    (root / "broken/__init__.py").write_text("")
+    (root / "pyproject.toml").write_text(MISSING_README)
     (root / "noxfile.py").write_text(BROKEN_NOXFILE)
     (root / ".gitignore").write_text(".nox/\n.gates/\n")
     init_repo(root)
@@ -497,16 +625,26 @@ def test_failing_gate_sessions_still_end_in_a_recorded_no_go(tmp_path: Path) -> 
     )
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out[-3000:]
-    assert json.loads((root / ".gates/decision.json").read_text())["verdict"] == "NO_GO", out
     blocks = re.findall(r"^=+ \S+ (\w+): (\w+)", out, flags=re.MULTILINE)
     assert blocks[-1] == ("decide", "failed")  # NO_GO, after every other session
-    # The gates that need the project fail (its environment does not build); the others run
-    # beside it. package builds in isolation: it records the build's error (FAIL) and passes.
-    assert ("typecheck", "failed") in blocks and ("tests_evidence", "failed") in blocks
+    # The gates that need the project record the install's error and stop; the others run
+    # beside them. package builds in isolation: it records its build's error (FAIL).
+    assert ("typecheck", "aborted") in blocks and ("tests_evidence", "aborted") in blocks
     assert ("lint", "success") in blocks and ("package", "success") in blocks
-    package = json.loads((root / ".gates/results/package.json").read_text())
-    assert package["status"] == "FAIL", package
-    assert package["summary"].startswith("python -m build failed: "), package
-    assert ("coverage", "aborted") in blocks  # it waits for the tests, which could not run
+    decision = json.loads((root / ".gates/decision.json").read_text())
+    error = "what it needs did not install: OSError: Readme file does not exist: MISSING.md"
+    assert decision["verdict"] == "NO_GO"
+    # The tests could not run, so neither can what judges their evidence: nox stops those
+    # sessions, and the tests' session records them with the same error.
+    assert ("coverage", "aborted") in blocks and ("buckets", "aborted") in blocks
+    assert decision["reasons"][:3] == [
+        f"typecheck: ERROR ({error})",
+        f"coverage: ERROR ({error})",
+        f"buckets: ERROR ({error})",
+    ]
+    assert decision["reasons"][3].startswith("package: FAIL (python -m build failed: ")
+    tests = json.loads((root / ".gates/results/tests.json").read_text())
+    assert (tests["status"], tests["summary"]) == ("ERROR", error)
+    assert tests["tree"] == decision["tree"]  # bound to this tree: not "did not run", not stale
     decided = out[out.index(" decide: failed") :]
-    assert "NO_GO (decision " in decided and "Traceback" not in decided
+    assert "NO_GO (decision " in decided and "Traceback" not in out

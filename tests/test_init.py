@@ -848,20 +848,54 @@ def test_changelog_check_starts_off_when_it_would_fail_today(
     assert init.changelog_problem(tmp_path, version) == problem
 
 
+UNSCOPED_INI = {
+    ".coveragerc": (
+        "[report]\nshow_missing = true\n",
+        "[report]\nshow_missing = true\n\n[run]\n# by gates init: a module no test imports"
+        " counts too\nsource = mini\n",
+    ),
+    "setup.cfg": (
+        "[metadata]\nname = mini\n\n[coverage:run]\nbranch = true\n",
+        "[metadata]\nname = mini\n\n[coverage:run]\n# by gates init: a module no test imports"
+        " counts too\nsource = mini\nbranch = true\n",
+    ),
+}
+"""Coverage settings coverage.py reads instead of pyproject.toml, without a scope: as found, and
+as gates init leaves them (comments and order kept)."""
+
+
+@pytest.mark.parametrize("placed", ["pyproject.toml", *UNSCOPED_INI])
 def test_coverage_settings_without_a_scope_get_the_package_as_source(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], from_wheel: str
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], from_wheel: str, placed: str
 ) -> None:
     """cleo configures [tool.coverage.report] alone: coverage then measures only what the tests
-    import, and a module no test imports would never lower the total."""
-    report = "[tool.coverage.report]\nshow_missing = true\n"
+    import, and a module no test imports would never lower the total. Wherever the settings
+    are, the package becomes their source, there."""
+    report = "[tool.coverage.report]\nshow_missing = true\n" if placed == "pyproject.toml" else ""
     files = {
         "mini/__init__.py": "X = 1\n",
         "mini/unused.py": "Y = 2\n",
         "tests/test_x.py": "import mini\n\n\ndef test_x():\n    assert mini.X == 1\n",
     }
+    if placed in UNSCOPED_INI:
+        files[placed] = UNSCOPED_INI[placed][0]
     _minimal(tmp_path, INSTALLABLE + report, files)
     code, out, err = _run(capsys, tmp_path)
     assert (code, err) == (0, "")
     assert "coverage.min_total = 50" in out  # mini/unused.py counts, unimported
-    coverage = tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]["coverage"]
-    assert coverage == {"report": {"show_missing": True}, "run": {"source": ["mini"]}}
+    coverage = tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"].get("coverage")
+    if placed in UNSCOPED_INI:
+        assert coverage is None  # coverage.py would not read it there
+        assert (tmp_path / placed).read_text() == UNSCOPED_INI[placed][1]
+        assert f"\nwrote {placed}\n" in out
+    else:
+        assert coverage == {"report": {"show_missing": True}, "run": {"source": ["mini"]}}
+    # coverage.py itself, reading the project's settings as `gates tests` will.
+    read = subprocess.run(
+        [sys.executable, "-c", "import coverage; print(coverage.Coverage().config.source)"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert read.stdout == "['mini']\n"

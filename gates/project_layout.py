@@ -1,0 +1,47 @@
+"""Where a project's code and tests are: the import package (or the one module) and the test
+folder, as ``gates init`` finds them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gates.errors import ConfigError
+
+TEST_FOLDERS = ("tests", "test", "testing")
+
+
+def package(root: Path, name: str) -> tuple[str, str, bool]:
+    """(import name, folder, src layout?) — the folder with an ``__init__.py`` that fits best."""
+    wanted = name.replace("-", "_").replace(".", "_").lower()
+    for base, src in ((root / "src", True), (root, False)):
+        if not base.is_dir():
+            continue
+        packages = sorted(
+            p.name
+            for p in base.iterdir()
+            if (p / "__init__.py").is_file()
+            and p.name not in TEST_FOLDERS
+            and p.name.isidentifier()
+        )
+        if not packages:
+            continue
+        chosen = wanted if wanted in packages else packages[0]
+        return chosen, str((base / chosen).relative_to(root)), src
+    # A distribution of one module (six, typing_extensions).
+    for base, src in ((root / "src", True), (root, False)):
+        if (base / f"{wanted}.py").is_file():
+            return wanted, str((base / f"{wanted}.py").relative_to(root)), src
+    raise ConfigError(
+        f"{root / 'pyproject.toml'}: project {name!r}: no package folder found "
+        f"(looked for src/*/__init__.py, */__init__.py, src/{wanted}.py and {wanted}.py)"
+    )
+
+
+def tests(root: Path, source: str) -> str | None:
+    """The test folder; for a one-module distribution without one, the module's own folder when
+    its tests sit beside it (``src/test_typing_extensions.py``)."""
+    found = next((t for t in TEST_FOLDERS if (root / t).is_dir()), None)
+    if found is not None or not source.endswith(".py"):
+        return found
+    beside = Path(source).parent
+    return str(beside) if any((root / beside).glob("test_*.py")) else None
