@@ -221,12 +221,25 @@ class Fields:
 Reader: TypeAlias = Callable[[Fields, str], object]
 """Reads the value at a key of a :class:`Fields`, checked for one type."""
 
-_PLAIN: dict[object, Reader] = {str: Fields.text, float: Fields.number, int: Fields.integer}
-_PLAIN |= {bool: Fields.flag}
-_OPTIONAL: dict[object, Reader] = {str: Fields.optional_text, float: Fields.optional_number}
-_OPTIONAL |= {int: Fields.optional_integer, dt.date: Fields.optional_date}
-_MAPS: dict[object, Reader] = {str: Fields.text_map, float: Fields.number_map}
-_MAPS |= {int | float | str | None: Fields.scalar_map, object: Fields.raw_object}
+_PLAIN: dict[object, Reader] = {
+    str: Fields.text,
+    float: Fields.number,
+    int: Fields.integer,
+    bool: Fields.flag,
+}
+_OPTIONAL: dict[object, Reader] = {
+    str: Fields.optional_text,
+    float: Fields.optional_number,
+    int: Fields.optional_integer,
+    dt.date: Fields.optional_date,
+}
+_MAPS: dict[object, Reader] = {
+    str: Fields.text_map,
+    float: Fields.number_map,
+    int | float | str | None: Fields.scalar_map,
+    object: Fields.raw_object,
+}
+"""By the type of a mapping's values: metric values, or any JSON (see :func:`_readers`)."""
 
 
 def read_by_field(
@@ -277,13 +290,13 @@ def _reader(hint: object) -> Reader:
         inner = args[0] if args[1] is type(None) else args[1]
         if inner in _OPTIONAL:
             return _OPTIONAL[inner]
-        read_inner = inner.from_dict  # a nested dataclass (that has no reader is an error here)
-        return lambda fields, key: fields.optional_object(key, read_inner)
+        if read_inner := getattr(inner, "from_dict", None):
+            return lambda fields, key: fields.optional_object(key, read_inner)
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
         if args[0] is str:
             return Fields.texts
-        read_item = args[0].from_dict
-        return lambda fields, key: fields.each(key, read_item)
+        if read_item := getattr(args[0], "from_dict", None):
+            return lambda fields, key: fields.each(key, read_item)
     if origin is Mapping and args[0] is str and args[1] in _MAPS:
         return _MAPS[args[1]]
     if hint in _PLAIN:

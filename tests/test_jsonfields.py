@@ -182,6 +182,13 @@ def test_read_by_field_refuses_a_field_type_it_has_no_reader_for() -> None:
     class Odd:
         when: dt.datetime
 
+    @dataclass(frozen=True)
+    class Nested:
+        odd: tuple[dt.datetime, ...]
+
     with pytest.raises(TypeError) as raised:
         read_by_field(Odd, {"when": "2026-01-02T00:00:00"}, "odd")
     assert str(raised.value) == "no JSON reader for a field of type <class 'datetime.datetime'>"
+    with pytest.raises(TypeError) as raised:
+        read_by_field(Nested, {"odd": []}, "nested")
+    assert str(raised.value) == "no JSON reader for a field of type tuple[datetime.datetime, ...]"
