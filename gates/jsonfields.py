@@ -253,16 +253,16 @@ def read_by_field(
     optional value reads None, a list or an object empty, anything else is an error naming it).
     """
     fields = Fields(data, where)
-    absent = absent or {}
-    values: dict[str, object] = {}
+    present, absent = fields.data, absent or {}
+    values: list[object] = []
     for name, read, default in _readers(kind):
-        if name in fields.data:
-            values[name] = read(fields, name)
+        if name in present:
+            values.append(read(fields, name))
         elif name in absent:
-            values[name] = absent[name]
+            values.append(absent[name])
         else:
-            values[name] = read(fields, name) if default is dataclasses.MISSING else default
-    return kind(**values)
+            values.append(read(fields, name) if default is dataclasses.MISSING else default)
+    return kind(*values)  # in field order (a keyword-only field would be a TypeError here)
 
 
 @functools.cache
