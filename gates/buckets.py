@@ -44,6 +44,7 @@ from gates.evidence import META_FILE
 from gates.gate import Gate
 from gates.jsonfields import ByField
 from gates.junit import JUnitReport, Outcome, TestCase
+from gates.junit_model import FAILING
 from gates.ledger.compare import NoBase
 from gates.model import Finding, GateResult, JSONValue, Status, Threshold
 from gates.reuse import Inputs
@@ -69,7 +70,7 @@ class Comparison(ByField):
 
 def compare(report: JUnitReport, baseline: Baseline) -> Comparison:
     failing = {case.key for case in report.failures()}
-    passing = {case.key for case in report.cases if not case.outcome.failing}
+    passing = {case.key for case in report.cases if case.outcome not in FAILING}
     flaky = {case.key for case in report.cases if case.flaky}
     return Comparison(
         baseline=baseline.label,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gates.jsonfields import ByField, Fields
+from gates.jsonfields import ByField, read_by_field
 
 
 @dataclass(frozen=True)
@@ -26,10 +26,4 @@ class ChecklistMark(ByField):
 
     @classmethod
     def from_dict(cls, data: object, where: str = "checklist item") -> ChecklistMark:
-        fields = Fields(data, where)
-        return cls(
-            item=fields.text("item"),
-            priority=fields.text("priority"),
-            checked=fields.flag("checked", False),
-            note=fields.text("note", ""),
-        )
+        return read_by_field(cls, data, where, absent={"checked": False, "note": ""})

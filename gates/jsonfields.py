@@ -4,14 +4,18 @@ and its one writer (:func:`by_field`).
 What crosses a machine or a process (a results file, ``decision.json``, a ledger payload) is read
 through :class:`Fields`: every value is checked for its type on the way in, so a hand-edited or
 truncated file is one clear ``ValueError`` naming the key, never a ``KeyError`` deep in a gate or
-a value of the wrong type judged as if it were right.
+a value of the wrong type judged as if it were right. A domain dataclass is read back by
+:func:`read_by_field`, the twin of :func:`by_field`: the types its fields declare say how.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import math
+import types
+import typing
 from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, ClassVar, TypeAlias, TypeVar
@@ -29,6 +33,7 @@ JSONObject: TypeAlias = "Mapping[str, JSONValue]"
 
 EnumT = TypeVar("EnumT", bound=Enum)
 ItemT = TypeVar("ItemT")
+DataclassT = TypeVar("DataclassT", bound="DataclassInstance")
 
 
 def by_field(value: DataclassInstance) -> dict[str, JSONValue]:
@@ -125,7 +130,7 @@ class Fields:
             raise self._fail(key, "a whole number or null")
         return value
 
-    def flag(self, key: str, default: bool) -> bool:
+    def flag(self, key: str, default: bool | None = None) -> bool:
         value = self.data.get(key, default)
         if not isinstance(value, bool):
             raise self._fail(key, "true or false")
@@ -143,6 +148,19 @@ class Fields:
             raise ValueError(
                 f"{self.where}.{key}: expected one of {allowed}, got {value!r}"
             ) from None
+
+    def optional_date(self, key: str) -> dt.date | None:
+        """An ISO 8601 date; absent, null or empty reads as None."""
+        text = self.optional_text(key)
+        try:
+            return dt.date.fromisoformat(text) if text else None
+        except ValueError:
+            raise ValueError(f"{self.where}.{key}: not a date: {text!r}") from None
+
+    def optional_object(self, key: str, read: Callable[[object, str], ItemT]) -> ItemT | None:
+        """The object at ``key`` read by ``read`` (a ``from_dict``); absent, null or empty: None."""
+        value = self.data.get(key)
+        return read(value, f"{self.where}.{key}") if value else None
 
     def object(self, key: str) -> Fields:
         """A nested object; absent or null reads as empty."""
@@ -198,3 +216,89 @@ class Fields:
         if not isinstance(value, list | tuple):
             raise self._fail(key, "a list")
         return value
+
+
+Reader: TypeAlias = Callable[[Fields, str], object]
+"""Reads the value at a key of a :class:`Fields`, checked for one type."""
+
+_PLAIN: dict[object, Reader] = {
+    str: Fields.text,
+    float: Fields.number,
+    int: Fields.integer,
+    bool: Fields.flag,
+}
+_OPTIONAL: dict[object, Reader] = {
+    str: Fields.optional_text,
+    float: Fields.optional_number,
+    int: Fields.optional_integer,
+    dt.date: Fields.optional_date,
+}
+_MAPS: dict[object, Reader] = {
+    str: Fields.text_map,
+    float: Fields.number_map,
+    int | float | str | None: Fields.scalar_map,
+    object: Fields.raw_object,
+}
+"""By the type of a mapping's values: metric values, or any JSON (see :func:`_readers`)."""
+
+
+def read_by_field(
+    kind: type[DataclassT], data: object, where: str, absent: Mapping[str, object] | None = None
+) -> DataclassT:
+    """The twin of :func:`by_field`: a ``kind`` (a dataclass) from a JSON object, one key per
+    field, each checked for the type the field declares (see :func:`_reader`).
+
+    An absent key takes its value in ``absent`` (what files written before a field was, or by
+    hand, may leave out), else the field's default; one with neither is read as absent (an
+    optional value reads None, a list or an object empty, anything else is an error naming it).
+    """
+    fields = Fields(data, where)
+    present, absent = fields.data, absent or {}
+    values: list[object] = []
+    for name, read, default in _readers(kind):
+        if name in present:
+            values.append(read(fields, name))
+        elif name in absent:
+            values.append(absent[name])
+        else:
+            values.append(read(fields, name) if default is dataclasses.MISSING else default)
+    return kind(*values)  # in field order (a keyword-only field would be a TypeError here)
+
+
+@functools.cache
+def _readers(kind: type[DataclassInstance]) -> tuple[tuple[str, Reader, object], ...]:
+    """Each field's name, reader and default, worked out once per dataclass."""
+    # JSONValue is a recursive alias spelled as a string that only type checkers follow: here it
+    # is "any JSON", kept as it is (a gate's own details, read by that gate's own reader).
+    hints = typing.get_type_hints(kind, localns={"JSONValue": object})
+    return tuple(
+        (field.name, _reader(hints[field.name]), field.default)
+        for field in dataclasses.fields(kind)
+    )
+
+
+def _reader(hint: object) -> Reader:
+    """How a field of type ``hint`` is read: a string, number, whole number or boolean; an enum
+    by its value; any of those ``| None``, or a date ``| None``; a tuple of strings; a mapping of
+    strings to strings, numbers, metric values or any JSON; and a nested dataclass (``| None``,
+    or a tuple of them) by its own ``from_dict``."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        choices = hint
+        return lambda fields, key: fields.choice(key, choices)
+    if origin in (typing.Union, types.UnionType) and len(args) == 2 and type(None) in args:
+        inner = args[0] if args[1] is type(None) else args[1]
+        if inner in _OPTIONAL:
+            return _OPTIONAL[inner]
+        if read_inner := getattr(inner, "from_dict", None):
+            return lambda fields, key: fields.optional_object(key, read_inner)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        if args[0] is str:
+            return Fields.texts
+        if read_item := getattr(args[0], "from_dict", None):
+            return lambda fields, key: fields.each(key, read_item)
+    if origin is Mapping and args[0] is str and args[1] in _MAPS:
+        return _MAPS[args[1]]
+    if hint in _PLAIN:
+        return _PLAIN[hint]
+    raise TypeError(f"no JSON reader for a field of type {hint}")

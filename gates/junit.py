@@ -64,7 +64,7 @@ class JUnitReport:
     """What reading changed, one line each (values longer than the cap were cut)."""
 
     def failures(self) -> list[TestCase]:
-        return [case for case in self.cases if case.outcome.failing]
+        return [case for case in self.cases if case.outcome in FAILING]
 
 
 _SAMPLE_BYTES = 1 << 20

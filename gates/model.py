@@ -15,7 +15,7 @@ from packaging.version import InvalidVersion, Version
 
 from gates.checkmark import ChecklistMark
 from gates.errors import Exit
-from gates.jsonfields import ByField, Fields, by_field
+from gates.jsonfields import ByField, by_field, read_by_field
 from gates.jsonfields import JSONValue as JSONValue  # re-exported: the domain's JSON type
 
 MetricValue = int | float | str | None
@@ -82,14 +82,7 @@ class Finding(ByField):
 
     @classmethod
     def from_dict(cls, data: object, where: str = "finding") -> Finding:
-        fields = Fields(data, where)
-        return cls(
-            message=fields.text("message"),
-            file=fields.optional_text("file"),
-            line=fields.optional_integer("line"),
-            rule=fields.optional_text("rule"),
-            new=fields.flag("new", True),
-        )
+        return read_by_field(cls, data, where)
 
     @property
     def location(self) -> str:
@@ -133,16 +126,7 @@ class Threshold:
 
     @classmethod
     def from_dict(cls, data: object, where: str = "threshold") -> Threshold:
-        fields = Fields(data, where)
-        return cls(
-            area=fields.text("area"),
-            target=fields.number("target"),
-            current=fields.number("current"),
-            unit=fields.text("unit", ""),
-            higher_is_better=fields.flag("higher_is_better", True),
-            key=fields.optional_text("key"),
-            accepted=fields.optional_number("accepted"),
-        )
+        return read_by_field(cls, data, where)
 
 
 @dataclass(frozen=True)
@@ -185,20 +169,7 @@ class GateResult(ByField):
 
     @classmethod
     def from_dict(cls, data: object, where: str = "result") -> GateResult:
-        fields = Fields(data, where)
-        return cls(
-            gate=fields.text("gate"),
-            status=fields.choice("status", Status),
-            summary=fields.text("summary", ""),
-            metrics=fields.scalar_map("metrics"),
-            findings=fields.each("findings", Finding.from_dict),
-            thresholds=fields.each("thresholds", Threshold.from_dict),
-            details=fields.raw_object("details"),
-            tree=fields.text("tree", ""),
-            started_at=fields.text("started_at", ""),
-            duration_s=fields.number("duration_s", 0.0),
-            tools=fields.text_map("tools"),
-        )
+        return read_by_field(cls, data, where, absent={"summary": ""})
 
 
 @dataclass(frozen=True)
@@ -219,21 +190,7 @@ class Waiver(ByField):
 
     @classmethod
     def from_dict(cls, data: object, where: str = "waiver") -> Waiver:
-        fields = Fields(data, where)
-        expires = fields.optional_text("expires")
-        try:
-            until = dt.date.fromisoformat(expires) if expires else None
-        except ValueError:
-            raise ValueError(f"{where}.expires: not a date: {expires!r}") from None
-        return cls(
-            gate=fields.text("gate"),
-            reason=fields.text("reason"),
-            owner=fields.text("owner"),
-            expires=until,
-            expires_version=fields.optional_text("expires_version"),
-            bucket=fields.optional_text("bucket"),
-            accept=fields.number_map("accept"),
-        )
+        return read_by_field(cls, data, where)
 
     def why_expired(self, *, today: dt.date, version: str | None) -> str | None:
         """Why the waiver no longer holds on ``today`` for ``version``, or None while it does."""
@@ -277,16 +234,7 @@ class GateOutcome(ByField):
 
     @classmethod
     def from_dict(cls, data: object, where: str = "gate") -> GateOutcome:
-        fields = Fields(data, where)
-        result = fields.data.get("result")
-        return cls(
-            name=fields.text("name"),
-            tier=fields.choice("tier", Tier, Tier.REQUIRED),
-            status=fields.choice("status", Status),
-            summary=fields.text("summary", ""),
-            result=GateResult.from_dict(result, f"{where}.result") if result else None,
-            waived=fields.flag("waived", False),
-        )
+        return read_by_field(cls, data, where, absent={"tier": Tier.REQUIRED, "summary": ""})
 
 
 @dataclass(frozen=True)
@@ -314,35 +262,13 @@ class Decision(ByField):
     artifacts: Mapping[str, str] = field(default_factory=dict)
     """Artifact file name to sha256."""
     checklist: tuple[ChecklistMark, ...] = ()
-    """The release checklist as it stood when deciding."""
+    """The release checklist as it stood when deciding (none in decisions older than checklists)."""
     prev_hash: str | None = None
     hash: str | None = None
 
     @classmethod
     def from_dict(cls, data: object, where: str = "decision") -> Decision:
-        fields = Fields(data, where)
-        return cls(
-            id=fields.text("id"),
-            verdict=fields.choice("verdict", Verdict),
-            tree=fields.text("tree"),
-            commit=fields.optional_text("commit"),
-            version=fields.optional_text("version"),
-            created_at=fields.text("created_at", ""),
-            gates=fields.each("gates", GateOutcome.from_dict),
-            waivers=fields.each("waivers", Waiver.from_dict),
-            expired_waivers=fields.each("expired_waivers", Waiver.from_dict),
-            reasons=fields.texts("reasons"),
-            project=fields.optional_text("project"),
-            branch=fields.optional_text("branch"),
-            environment=fields.optional_text("environment"),
-            decided_by=fields.optional_text("decided_by"),
-            reason=fields.optional_text("reason"),
-            artifacts=fields.text_map("artifacts"),
-            # Absent in decisions recorded before checklists were: none.
-            checklist=fields.each("checklist", ChecklistMark.from_dict),
-            prev_hash=fields.optional_text("prev_hash"),
-            hash=fields.optional_text("hash"),
-        )
+        return read_by_field(cls, data, where, absent={"created_at": ""})
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,6 @@ a cache that was edited, corrupted or sealed elsewhere is ignored, never trusted
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import subprocess
 import sys
@@ -12,6 +10,7 @@ from pathlib import Path
 
 import coverage
 import pytest
+from coverage_cache_support import cache_file, forged
 
 from gates import coverage_cache, coverage_gate
 from gates.coverage_gate import FileCoverage
@@ -74,10 +73,6 @@ def measure(root: Path, calls: str = "grow(1)") -> Path:
     return data
 
 
-def cache_file(root: Path) -> Path:
-    return root / ".gates" / "cache" / "coverage.json"
-
-
 def uncached(root: Path, data: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[FileCoverage, ...]:
     """coverage.py's own analysis of every file: no seal key, so no cache read or written."""
     with monkeypatch.context() as patch:
@@ -124,21 +119,6 @@ def test_what_decides_an_analysis_changes_its_key(
     after = coverage_gate.analyse(root, [data])
     assert after == uncached(root, data, monkeypatch)
     assert after != before
-
-
-def forged(root: Path, seal: bytes | None) -> None:
-    """Every cache entry rewritten to claim full coverage, re-sealed with ``seal`` (or the old
-    seal kept)."""
-    path = cache_file(root)
-    cache = json.loads(path.read_text())
-    for key, entry in cache["entries"].items():
-        value = entry["value"]
-        value["numbers"][4] = value["numbers"][7] = 0  # n_missing, n_missing_branches
-        value["missing"], value["missing_text"] = [], ""
-        if seal is not None:
-            message = key.encode() + b"\n" + json.dumps(value, sort_keys=True).encode()
-            entry["mac"] = hmac.new(seal, message, hashlib.sha256).hexdigest()
-    path.write_text(json.dumps(cache))
 
 
 @pytest.mark.parametrize(

@@ -3,16 +3,18 @@ one ValueError naming the key — never a KeyError, TypeError or AttributeError 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gates.checkmark import ChecklistMark
-from gates.jsonfields import ByField, Fields
-from gates.model import Decision, GateResult, Status
+from gates.jsonfields import ByField, Fields, JSONValue, read_by_field
+from gates.model import Decision, GateResult, MetricValue, Status, Threshold
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
@@ -108,3 +110,85 @@ def test_a_by_field_dataclass_writes_one_key_per_field_through_plain() -> None:
         tags: tuple[str, ...] = ()
 
     assert Row("a", Status.WARN, ("x",)).to_dict() == {"name": "a", "status": "WARN", "tags": ["x"]}
+
+
+@dataclass(frozen=True)
+class Every(ByField):
+    """A field of each type :func:`read_by_field` reads."""
+
+    name: str
+    status: Status
+    ratio: float
+    count: int
+    on: bool
+    note: str | None
+    limit: float | None
+    line: int | None
+    until: dt.date | None
+    headline: Threshold | None
+    thresholds: tuple[Threshold, ...]
+    tags: tuple[str, ...]
+    tools: Mapping[str, str]
+    accept: Mapping[str, float]
+    metrics: Mapping[str, MetricValue]
+    details: Mapping[str, JSONValue]
+    summary: str = "none"
+    extra: tuple[str, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_dict(cls, data: object, where: str = "every") -> Every:
+        return read_by_field(cls, data, where, absent={"on": True})
+
+
+def test_read_by_field_reads_every_field_as_its_type_declares_and_round_trips() -> None:
+    every = Every(
+        "n", Status.WARN, 0.5, 3, False, "x", 1.5, 7, dt.date(2026, 1, 2),
+        Threshold("total", 80, 70, "%"), (Threshold("a", 1, 2),), ("t",), {"ruff": "0.6"},
+        {"min_total": 80.0}, {"n": 1, "r": 0.5, "s": "x", "z": None}, {"any": [1, {"b": None}]},
+        "s", ("e",),
+    )  # fmt: skip
+    assert Every.from_dict(json.loads(json.dumps(every.to_dict()))) == every
+
+
+def test_read_by_field_fills_absent_keys_and_names_a_missing_required_one() -> None:
+    read = Every.from_dict({"name": "n", "status": "PASS", "ratio": 1, "count": 0})
+    assert (read.on, read.summary, read.extra, read.note, read.until, read.headline) == (
+        True, "none", (), None, None, None)  # fmt: skip
+    assert (read.thresholds, read.tags, read.tools, read.metrics, read.details) == (
+        (),
+        (),
+        {},
+        {},
+        {},
+    )
+    with pytest.raises(ValueError) as raised:
+        Every.from_dict({"name": "n", "status": "PASS", "ratio": 1})
+    assert str(raised.value) == "every.count: expected a whole number, got null"
+    with pytest.raises(ValueError) as raised:  # present but null is read, not defaulted
+        Every.from_dict({"name": "n", "status": "PASS", "ratio": 1, "count": 0, "summary": None})
+    assert str(raised.value) == "every.summary: expected a string, got null"
+
+
+def test_read_by_field_reads_an_empty_nested_object_as_none_and_names_a_bad_one() -> None:
+    data = {"name": "n", "status": "PASS", "ratio": 1, "count": 0, "headline": {}}
+    assert Every.from_dict(data).headline is None
+    with pytest.raises(ValueError) as raised:
+        Every.from_dict({**data, "headline": {"area": "t", "target": "high"}})
+    assert str(raised.value) == "every.headline.target: expected a number, got a string"
+
+
+def test_read_by_field_refuses_a_field_type_it_has_no_reader_for() -> None:
+    @dataclass(frozen=True)
+    class Odd:
+        when: dt.datetime
+
+    @dataclass(frozen=True)
+    class Nested:
+        odd: tuple[dt.datetime, ...]
+
+    with pytest.raises(TypeError) as raised:
+        read_by_field(Odd, {"when": "2026-01-02T00:00:00"}, "odd")
+    assert str(raised.value) == "no JSON reader for a field of type <class 'datetime.datetime'>"
+    with pytest.raises(TypeError) as raised:
+        read_by_field(Nested, {"odd": []}, "nested")
+    assert str(raised.value) == "no JSON reader for a field of type tuple[datetime.datetime, ...]"

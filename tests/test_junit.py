@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from gates import junit
 from gates.errors import EvidenceError
 from gates.junit import Outcome, Phase
+from gates.junit_model import FAILING
 from gates.junit_stream import parse_file
 from tests.buckets_support import make_project, run_pytest
 
@@ -398,7 +399,7 @@ def test_tests_kept_whole_or_only_counted_merge_alike(elements: list[Any]) -> No
                 message=f"attempt {number}",
                 phase=Phase.TEARDOWN if teardown else Phase.CALL,
                 attempts=2 if rerun else 1,
-                flaky=rerun and not outcome.failing,
+                flaky=rerun and outcome not in FAILING,
             )
         )
     every_key = {case.key for _, cases in files for case in cases}
@@ -410,7 +411,7 @@ def test_tests_kept_whole_or_only_counted_merge_alike(elements: list[Any]) -> No
         key: by_key[key] for key in {case.key for case in counted}
     }
     assert {case.key for case in counted} >= {
-        case.key for case in whole if case.outcome.failing or case.flaky
+        case.key for case in whole if case.outcome in FAILING or case.flaky
     }
 
 

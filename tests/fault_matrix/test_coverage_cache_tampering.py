@@ -7,14 +7,13 @@ attacker's own, as a committed ``.gates`` would bring), then the gate judges aga
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from coverage_cache_support import forged, rewritten
 from pytest_projects import build, gates
 
 from gates.workspace import Workspace
@@ -52,19 +51,6 @@ def _measured(root: Path, omit: str = "") -> Path:
     return root
 
 
-def _forge(root: Path, seal: bytes | None) -> None:
-    path = root / ".gates" / "cache" / "coverage.json"
-    cache = json.loads(path.read_text())
-    for key, entry in cache["entries"].items():
-        value = entry["value"]
-        value["numbers"][4] = 0  # n_missing
-        value["missing"], value["missing_text"] = [], ""
-        if seal is not None:
-            message = key.encode() + b"\n" + json.dumps(value, sort_keys=True).encode()
-            entry["mac"] = hmac.new(seal, message, hashlib.sha256).hexdigest()
-    path.write_text(json.dumps(cache))
-
-
 @pytest.mark.parametrize(
     "seal", [None, b"attacker-key-of-thirty-two-bytes"], ids=["edited", "resealed"]
 )
@@ -73,7 +59,7 @@ def test_a_forged_cache_entry_does_not_lift_the_total(tmp_path: Path, seal: byte
     first = gates(root, "coverage")
     assert first.code == 1
     assert "coverage: FAIL — total 66.66% < 80% (gap 13.34%)" in first.out
-    _forge(root, seal)
+    forged(root, seal)
 
     # --fresh: an unchanged tree would reuse the recorded result and never read the cache.
     again = gates(root, "coverage", "--fresh")
@@ -97,13 +83,7 @@ def test_a_sealed_entry_of_another_shape_is_analysed_again(
     root = _measured(tmp_path / "project")
     first = gates(root, "coverage")
     seal = (tmp_path / "xdg-cache" / "release-gates" / "coverage-cache.key").read_bytes()
-    path = root / ".gates" / "cache" / "coverage.json"
-    cache = json.loads(path.read_text())
-    for key, entry in cache["entries"].items():
-        entry["value"] = value
-        message = key.encode() + b"\n" + json.dumps(value, sort_keys=True).encode()
-        entry["mac"] = hmac.new(seal, message, hashlib.sha256).hexdigest()
-    path.write_text(json.dumps(cache))
+    rewritten(root, lambda _: value, seal)
 
     again = gates(root, "coverage", "--fresh")
 
