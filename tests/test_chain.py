@@ -585,7 +585,7 @@ BROKEN_NOXFILE = f"""
 import sys
 sys.path.insert(0, {str(REPO)!r})
 from gates import chain
-chain.register(project=["-e", "."], install=["-e", {str(REPO)!r}])
+chain.register(project=["-e", "."], install=["-e", {str(REPO) + "[tools]"!r}])
 """
 MISSING_README = """\
 [project]
