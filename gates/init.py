@@ -63,9 +63,9 @@ class Project:
     """Static ``[project].version``; None when dynamic."""
     package: str
     """Import package name."""
-    source: str
-    """Folder of the import package, relative to the root (``src/pkg`` or ``pkg``), or the file of
-    a distribution that is one module (``src/mod.py`` or ``mod.py``)."""
+    sources: tuple[str, ...]
+    """Folders of its packages, relative to the root (``src/pkg`` or ``pkg``), the import
+    package's first; or the file of a distribution that is one module (``src/mod.py``)."""
     src_layout: bool
     tests: str | None
     """Test folder, relative to the root."""
@@ -101,10 +101,11 @@ class Project:
         layout = "src layout" if self.src_layout else "flat layout"
         tests = f"tests in {self.tests}/" if self.tests else "no test folder"
         where = (
-            f"module {self.package} in {self.source}"
-            if self.source.endswith(".py")
-            else f"package {self.package} in {self.source}/"
+            f"module {self.package} in {self.sources[0]}"
+            if self.sources[0].endswith(".py")
+            else f"package {self.package} in {self.sources[0]}/"
         )
+        where += "".join(f", package {Path(other).name} in {other}/" for other in self.sources[1:])
         return f"{self.name}: {layout}, {where}, {tests}; " + (", ".join(settings))
 
 
@@ -180,15 +181,15 @@ def detect(root: Path) -> Project:
     if not isinstance(declared.name, str):
         raise ConfigError(f"{root / 'pyproject.toml'}: project.name: required by gates init")
     name = declared.name
-    package, source, src_layout = project_layout.package(root, name)
-    tests = project_layout.tests(root, source)
+    package, sources, src_layout = project_layout.package(root, name)
+    tests = project_layout.tests(root, sources[0])
     return Project(
         root=root,
         name=name,
         version=declared.version,
         git_version=None if declared.version else project_metadata.git_version_tool(document),
         package=package,
-        source=source,
+        sources=sources,
         src_layout=src_layout,
         tests=tests,
         requirements=test_requirements.discover(root),
@@ -233,14 +234,14 @@ def gates_table(project: Project, measurement: Measurement) -> tomlkit.items.Tab
         + ("" if measured else '; "coverage" once [tool.gates.coverage] min_total is set')
     )
     lint = tomlkit.table()
-    lint.add("paths", [project.source, *([project.tests] if project.tests else [])])
+    lint.add("paths", [*project.sources, *([project.tests] if project.tests else [])])
     if not measurement.format_clean:
         why = "failed" if measurement.format_clean is False else "was not run (--no-measure)"
         note = f"ruff format --check {why} at adoption: turn on once formatted"
         lint.add("format", tomlkit.item(False).comment(note))
     table.add("lint", lint)
     typecheck = tomlkit.table()
-    typecheck.add("paths", [project.source])
+    typecheck.add("paths", list(project.sources))
     table.add("typecheck", typecheck)
     if measurement.coverage_total is not None:
         coverage = tomlkit.table()
@@ -276,7 +277,7 @@ def render_config(project: Project, measurement: Measurement) -> str:
     tool["gates"] = gates_table(project, measurement)
     unscoped = not (project.coverage_configured and project.coverage_scoped)
     if unscoped and init_coverage.ini_settings(project.root) is None:
-        init_coverage.add_settings(tool, project.source, scope_only=project.coverage_configured)
+        init_coverage.add_settings(tool, project.sources, scope_only=project.coverage_configured)
     text = tomlkit.dumps(document)
     config.parse(tomllib.loads(text), root=project.root, file=file)
     return text
@@ -317,7 +318,7 @@ def apply(project: Project, measurement: Measurement) -> list[str]:
     written.append("pyproject.toml")
     ini = init_coverage.ini_settings(project.root)
     if ini is not None and not ini.scoped:  # coverage.py reads it, not pyproject.toml
-        init_coverage.add_ini_source(project.root, ini, project.source)
+        init_coverage.add_ini_source(project.root, ini, project.sources)
         written.append(ini.file)
     if ignore_gates_dir(project.root):
         written.append(".gitignore")
@@ -349,7 +350,7 @@ def _target(project: Project) -> Target:
     chosen = project.requirements.chosen
     return Target(
         root=project.root,
-        source=project.source,
+        sources=project.sources,
         tests=project.tests,
         version=project.version,
         coverage_scoped=project.coverage_configured and project.coverage_scoped,

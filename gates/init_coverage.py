@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import configparser
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,12 +57,12 @@ def ini_settings(root: Path) -> IniSettings | None:
     return None
 
 
-def add_ini_source(root: Path, settings: IniSettings, source: str) -> None:
-    """``source = SOURCE`` in the INI file's ``[run]`` section (added when missing), the rest
+def add_ini_source(root: Path, settings: IniSettings, sources: Sequence[str]) -> None:
+    """``source = SOURCES`` in the INI file's ``[run]`` section (added when missing), the rest
     of the file as it was: comments and order kept, as configparser would not."""
     path = root / settings.file
     text = path.read_text(encoding="utf-8")
-    lines = f"# {WHY_SOURCE}\nsource = {source_setting(source)}\n"
+    lines = f"# {WHY_SOURCE}\nsource = {', '.join(source_settings(sources))}\n"
     header = re.compile(rf"^\[\s*{re.escape(settings.run_section)}\s*\][^\S\n]*\n?", re.MULTILINE)
     found = header.search(text)
     if found is not None:
@@ -84,22 +85,25 @@ def scoped(root: Path, document: dict[str, Any]) -> bool:
     return any(key in run for key in SCOPES)
 
 
-def source_setting(source: str) -> str:
-    """coverage.py's ``source`` for the package folder or one-module file ``source``: a module
-    is named by its import name (a path there must be a folder; the module's folder would
-    measure its neighbours too)."""
-    return source.rpartition("/")[2].removesuffix(".py") if source.endswith(".py") else source
+def source_settings(sources: Sequence[str]) -> list[str]:
+    """coverage.py's ``source`` for package folders or a one-module file: a module is named by
+    its import name (a path there must be a folder; the module's folder would measure its
+    neighbours too)."""
+    return [
+        source.rpartition("/")[2].removesuffix(".py") if source.endswith(".py") else source
+        for source in sources
+    ]
 
 
-def add_settings(tool: Table | Container, source: str, *, scope_only: bool) -> None:
-    """``[tool.coverage.run]`` measuring the package ``source`` with branches; ``scope_only``:
+def add_settings(tool: Table | Container, sources: Sequence[str], *, scope_only: bool) -> None:
+    """``[tool.coverage.run]`` measuring the packages ``sources`` with branches; ``scope_only``:
     the project has coverage settings of its own, and only ``source`` is added to them."""
-    source = source_setting(source)
+    source = source_settings(sources)
     if not scope_only:
         coverage = tomlkit.table(is_super_table=True)
         run = tomlkit.table()
         run.add("branch", True)
-        run.add("source", [source])
+        run.add("source", source)
         run.add("relative_files", True)  # CI shards are combined on another runner
         coverage["run"] = run
         tool["coverage"] = coverage
@@ -107,5 +111,5 @@ def add_settings(tool: Table | Container, source: str, *, scope_only: bool) -> N
     settings = tool["coverage"]
     if "run" not in settings:
         settings["run"] = tomlkit.table()
-    settings["run"]["source"] = [source]
+    settings["run"]["source"] = source
     settings["run"]["source"].comment(WHY_SOURCE)

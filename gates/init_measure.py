@@ -63,8 +63,8 @@ class Target:
     """What :func:`measure` needs to know about the project."""
 
     root: Path
-    source: str
-    """The import package's folder (or the one module's file), relative to the root."""
+    sources: tuple[str, ...]
+    """Its packages' folders (or the one module's file), relative to the root."""
     tests: str | None
     version: str | None
     coverage_scoped: bool
@@ -151,7 +151,7 @@ def _run_tests(target: Target, where: Environments, scratch: Path) -> Measuremen
     # coverage.py reads the project's own settings (.coveragerc, setup.cfg, pyproject) from its
     # folder; without a scope in them, it measures the package, as the [tool.coverage.run]
     # source written by gates init will. Branches always: `gates tests` forces them.
-    scope = init_coverage.source_setting(target.source)
+    scope = ",".join(init_coverage.source_settings(target.sources))
     source = [] if target.coverage_scoped else [f"--source={scope}"]
     junit = scratch / "junit.xml"
     tests = tools.run(
@@ -212,7 +212,7 @@ def measure(
     """Measure the project in ``where`` (:func:`fresh_environments`: the project's holding
     ``install``, release-gates' ``beside``); raises ConfigError (exit 2) when its tests cannot
     run there."""
-    paths = [target.source, *([target.tests] if target.tests else [])]
+    paths = [*target.sources, *([target.tests] if target.tests else [])]
     check = tools.run(["ruff", "format", "--check", *paths], cwd=target.root, timeout_s=120)
     format_clean = check.returncode == 0
     problem = changelog_problem(target.root, target.version)

@@ -10,8 +10,11 @@ from gates.errors import ConfigError
 TEST_FOLDERS = ("tests", "test", "testing")
 
 
-def package(root: Path, name: str) -> tuple[str, str, bool]:
-    """(import name, folder, src layout?) — the folder with an ``__init__.py`` that fits best."""
+def package(root: Path, name: str) -> tuple[str, tuple[str, ...], bool]:
+    """(import name, the folders of its code, src layout?): every package folder of ``src/``
+    (else of the root), the one named as the project first — a distribution may ship several
+    (attrs: ``attr`` and ``attrs``), and a gate that looks at one would pass the others unseen —
+    else the one module named as the project."""
     wanted = name.replace("-", "_").replace(".", "_").lower()
     for base, src in ((root / "src", True), (root, False)):
         if not base.is_dir():
@@ -26,11 +29,12 @@ def package(root: Path, name: str) -> tuple[str, str, bool]:
         if not packages:
             continue
         chosen = wanted if wanted in packages else packages[0]
-        return chosen, str((base / chosen).relative_to(root)), src
+        ordered = [chosen, *(p for p in packages if p != chosen)]
+        return chosen, tuple(str((base / p).relative_to(root)) for p in ordered), src
     # A distribution of one module (six, typing_extensions).
     for base, src in ((root / "src", True), (root, False)):
         if (base / f"{wanted}.py").is_file():
-            return wanted, str((base / f"{wanted}.py").relative_to(root)), src
+            return wanted, (str((base / f"{wanted}.py").relative_to(root)),), src
     raise ConfigError(
         f"{root / 'pyproject.toml'}: project {name!r}: no package folder found "
         f"(looked for src/*/__init__.py, */__init__.py, src/{wanted}.py and {wanted}.py)"

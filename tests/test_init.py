@@ -92,7 +92,7 @@ def test_detects_src_layout_package_tests_and_tools(tmp_path: Path) -> None:
     _src_project(tmp_path)
     project = init.detect(tmp_path)
     assert (project.name, project.package) == ("demo-lib", "demo_lib")
-    assert project.source == "src/demo_lib"
+    assert project.sources == ("src/demo_lib",)
     assert project.src_layout and project.tests == "tests"
     assert project.install == ('"-e"', '".[test]"')
     assert project.pythons == ("3.11", "3.12", "3.13")
@@ -105,9 +105,9 @@ def test_detects_flat_layout_and_dependency_group(make_project: Callable[..., Pr
     text = (project.root / "pyproject.toml").read_text()
     (project.root / "pyproject.toml").write_text(text + '\n[dependency-groups]\ndev = ["pytest"]\n')
     found = init.detect(project.root)
-    assert (found.package, found.source, found.src_layout, found.tests) == (
+    assert (found.package, found.sources, found.src_layout, found.tests) == (
         "demo",
-        "demo",
+        ("demo",),
         False,
         "testing",
     )
@@ -134,26 +134,46 @@ def test_detects_a_poetry_project_without_a_project_table(tmp_path: Path) -> Non
     [
         (
             {"src/demo_lib.py": "", "src/test_demo_lib.py": ""},
-            ("src/demo_lib.py", True, "src"),
+            (("src/demo_lib.py",), True, "src"),
         ),
-        ({"demo_lib.py": "", "tests/test_x.py": ""}, ("demo_lib.py", False, "tests")),
-        ({"src/demo_lib.py": ""}, ("src/demo_lib.py", True, None)),
+        ({"demo_lib.py": "", "tests/test_x.py": ""}, (("demo_lib.py",), False, "tests")),
+        ({"src/demo_lib.py": ""}, (("src/demo_lib.py",), True, None)),
     ],
     ids=["src-tests-beside", "flat-tests-folder", "src-no-tests"],
 )
 def test_detects_a_distribution_of_one_module(
-    tmp_path: Path, files: dict[str, str], found: tuple[str, bool, str | None]
+    tmp_path: Path, files: dict[str, str], found: tuple[tuple[str], bool, str | None]
 ) -> None:
     """typing_extensions, six: no package folder, one module named as the project."""
     _minimal(tmp_path, '[project]\nname = "demo-lib"\n', files)
     project = init.detect(tmp_path)
-    assert (project.package, (project.source, project.src_layout, project.tests)) == (
+    assert (project.package, (project.sources, project.src_layout, project.tests)) == (
         "demo_lib",
         found,
     )
     assert project.describe().startswith(
-        f"demo-lib: {'src' if found[1] else 'flat'} layout, module demo_lib in {found[0]}, "
+        f"demo-lib: {'src' if found[1] else 'flat'} layout, module demo_lib in {found[0][0]}, "
     )
+
+
+def test_every_package_a_distribution_ships_is_gated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """attrs ships `attr` and `attrs`: gating the one named as the project let an unused import
+    and a type error in the other through to a GO."""
+    files = {"src/attrs/__init__.py": "", "src/attr/__init__.py": "", "tests/test_x.py": ""}
+    _minimal(tmp_path, '[project]\nname = "attrs"\n', files)
+    found = init.detect(tmp_path)
+    assert (found.package, found.sources) == ("attrs", ("src/attrs", "src/attr"))
+    assert "package attrs in src/attrs/, package attr in src/attr/, tests in tests/" in (
+        found.describe()
+    )
+    code, _, err = _run(capsys, tmp_path, "--no-measure")
+    assert (code, err) == (0, "")
+    written = tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]
+    assert written["gates"]["lint"]["paths"] == ["src/attrs", "src/attr", "tests"]
+    assert written["gates"]["typecheck"]["paths"] == ["src/attrs", "src/attr"]
+    assert written["coverage"]["run"]["source"] == ["src/attrs", "src/attr"]
 
 
 def test_init_measures_and_writes_everything(

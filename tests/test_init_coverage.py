@@ -86,7 +86,7 @@ def test_source_goes_into_the_run_section_and_nothing_else_changes(
     (tmp_path / name).write_text(before)
     settings = ini_settings(tmp_path)
     assert settings is not None and not settings.scoped
-    add_ini_source(tmp_path, settings, "pkg")
+    add_ini_source(tmp_path, settings, ["pkg"])
     assert (tmp_path / name).read_text() == after
     assert ini_settings(tmp_path) == IniSettings(name, settings.run_section, scoped=True)
     assert _source_coverage_reads(tmp_path) == "['pkg']"
@@ -99,7 +99,7 @@ TEST = "import onemod\n\n\ndef test_half():\n    assert onemod.half(1) == 1\n"
 def _settings(source: str, pyproject: str = "") -> dict[str, object]:
     document = tomlkit.parse(pyproject)
     tool = document.setdefault("tool", tomlkit.table(is_super_table=True))
-    init_coverage.add_settings(tool, source, scope_only="coverage" in tool)
+    init_coverage.add_settings(tool, [source], scope_only="coverage" in tool)
     return tomllib.loads(tomlkit.dumps(document))["tool"]["coverage"]["run"]
 
 

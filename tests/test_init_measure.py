@@ -12,7 +12,7 @@ from gates.init_measure import Target, cannot_run
 
 
 def _target(root: Path) -> Target:
-    return Target(root, "mini", "tests", None, False, ("-e", "."), "tox.ini [testenv]")
+    return Target(root, ("mini",), "tests", None, False, ("-e", "."), "tox.ini [testenv]")
 
 
 def _pytest(root: Path, test: str) -> tuple[str, int]:

@@ -40,11 +40,11 @@ def _setuptools_project(root: Path, *, version: str = "1.4", python: str = ">=3.
 
 def test_a_setuptools_project_declares_its_metadata_in_setup_cfg(tmp_path: Path) -> None:
     found = init.detect(_setuptools_project(tmp_path))
-    assert (found.name, found.version, found.package, found.source) == (
+    assert (found.name, found.version, found.package, found.sources) == (
         "demo-plugins",
         "1.4",
         "demo_plugins",
-        "src/demo_plugins",
+        ("src/demo_plugins",),
     )
     assert found.pythons == ("3.12", "3.13")
 
