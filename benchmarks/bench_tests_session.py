@@ -13,7 +13,8 @@ Wall time and CPU time (user + system of every waited-for descendant: nox, cover
 xdist workers and the tools the tests run) are reported side by side: on a machine shared with
 other work the wall time is noisy, the CPU time much less. `GATES_FRESH=1`: the tests gate never
 reuses a previous result. The slowest tests of each variant (from the JUnit file the tests gate
-wrote: setup, call and teardown) are listed under the table.
+wrote: setup, call and teardown) are listed under the table, and so are the test files with the
+largest sums of test durations (the worker time each file takes, whatever the load beside it).
 
     python benchmarks/bench_tests_session.py [--baseline REF] [--only NAME] [--results FILE]
         [--paths tests/x.py ...]
@@ -44,6 +45,7 @@ NOX = [sys.executable, "-m", "nox", "-s", "tests", "--"]
 PART_ARGS = ["-m", "not slow", "-n", "auto"]
 """With --paths: the arguments both variants run the part of the suite with."""
 SLOWEST = 20
+HEAVIEST_FILES = 15
 _SUMMARY = re.compile(r"=+ (.*\b(?:passed|failed)\b.*) in [\d.]+s")
 
 
@@ -71,6 +73,8 @@ class Measured:
     """(wall, CPU) seconds of the full session."""
     summary: str
     slowest: list[str]
+    files: dict[str, float]
+    """Sum of test durations per test file, the heaviest first."""
 
 
 def _children_cpu_s() -> float:
@@ -98,6 +102,15 @@ def slowest(junit: Path) -> list[str]:
     return [f"{seconds:6.2f}s {name}" for seconds, name in sorted(cases, reverse=True)[:SLOWEST]]
 
 
+def per_file(junit: Path) -> dict[str, float]:
+    """The sum of test durations (setup, call, teardown) of each test file, the heaviest first."""
+    sums: dict[str, float] = {}
+    for case in ET.parse(junit).iter("testcase"):
+        file = case.get("file", "?")
+        sums[file] = sums.get(file, 0.0) + float(case.get("time", 0))
+    return dict(sorted(sums.items(), key=lambda item: -item[1]))
+
+
 def measure(name: str, ref: str, tree: Path, paths: list[str]) -> Measured:
     overhead = timed([*NOX, "--co", "-q", "-m", "not slow"], tree)
     session = timed([*NOX, *PART_ARGS, *paths] if paths else NOX[:-1], tree)
@@ -105,6 +118,7 @@ def measure(name: str, ref: str, tree: Path, paths: list[str]) -> Measured:
     log.write_text(session.output, encoding="utf-8")
     print(f"{name}: nox -s tests exited {session.exit_code}, its output in {log}", file=sys.stderr)
     summaries = _SUMMARY.findall(session.output)
+    junit = tree / ".gates" / "evidence" / "junit.xml"
     return Measured(
         name,
         ref,
@@ -112,7 +126,8 @@ def measure(name: str, ref: str, tree: Path, paths: list[str]) -> Measured:
         (overhead.wall_s, overhead.cpu_s),
         (session.wall_s, session.cpu_s),
         summaries[-1] if summaries else "?",
-        slowest(tree / ".gates" / "evidence" / "junit.xml"),
+        slowest(junit),
+        per_file(junit),
     )
 
 
@@ -146,6 +161,21 @@ def table(results: list[Measured]) -> str:
     return "\n".join(lines)
 
 
+def file_table(results: list[Measured]) -> str:
+    """Per-file sums of test durations, one column per variant, with the total of every file."""
+    heaviest = list(dict.fromkeys(f for one in results for f in list(one.files)[:HEAVIEST_FILES]))
+    lines = [
+        "| test file | " + " | ".join(f"{one.name} s" for one in results) + " |",
+        "|---|" + "---:|" * len(results),
+    ]
+    for file in heaviest:
+        sums = " | ".join(f"{one.files.get(file, 0.0):.1f}" for one in results)
+        lines.append(f"| {file} | {sums} |")
+    totals = " | ".join(f"{sum(one.files.values()):.1f}" for one in results)
+    lines.append(f"| every file | {totals} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -159,6 +189,7 @@ def main() -> None:
     if args.results and args.results.is_file():
         for item in json.loads(args.results.read_text(encoding="utf-8")):
             item["overhead"], item["session"] = tuple(item["overhead"]), tuple(item["session"])
+            item.setdefault("files", {})  # kept before per-file sums were measured
             kept[item["name"]] = Measured(**item)
     head = subprocess.run(
         ["git", "rev-parse", "--short", args.baseline],
@@ -175,6 +206,8 @@ def main() -> None:
     if args.results:
         args.results.write_text(json.dumps([asdict(one) for one in kept.values()], indent=1))
     print(table(list(kept.values())))
+    print(f"\nSums of test durations, the {HEAVIEST_FILES} heaviest files of each variant\n")
+    print(file_table(list(kept.values())))
     for one in kept.values():
         print(f"\n{one.name}: the {SLOWEST} slowest tests\n")
         print("\n".join(one.slowest))

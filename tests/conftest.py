@@ -67,6 +67,30 @@ def _no_fresh_from_outside(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GATES_FRESH", raising=False)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_mypy_cache_per_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every typecheck of a fixture project reads the standard library's types from one cache
+    (one per xdist worker: a base temp folder each) instead of building it again in each new
+    project: about 1 s of CPU per mypy run. mypy checks each cached module against its source,
+    so a project's own modules are checked as they are."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MYPY_CACHE_DIR", str(tmp_path_factory.mktemp("mypy-cache")))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _fixture_projects_load_only_the_plugins_they_name(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pytest runs of the fixture projects (``gates tests``, ``gates init``'s measurement, a
+    chain's session) load no plugin from this environment unless named (``-p``): hypothesis
+    alone takes a second to import, about 2 s of every inner run. Module-scoped fixtures use
+    ``pytest_projects.without_plugin_autoload``; the slow tests adopt real projects, whose own
+    plugins must load as they would for their users."""
+    if request.node.get_closest_marker("slow") is None:
+        monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+
+
 def git(root: Path, *args: str) -> str:
     return subprocess.run(
         ["git", *args], cwd=root, check=True, capture_output=True, text=True

@@ -87,7 +87,8 @@ def recorded(root: Path, gate: str) -> dict[str, object]:
 @contextlib.contextmanager
 def without_plugin_autoload() -> Iterator[None]:
     """The fixture projects need no pytest plugins: loading every one installed here would only
-    slow down each inner run."""
+    slow down each inner run (conftest.py does the same for each test; this is for the
+    module-scoped fixtures set up before it)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
         yield

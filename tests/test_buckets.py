@@ -487,9 +487,8 @@ def test_bucket_waiver_gives_go_with_waivers_and_the_decision_is_the_next_baseli
 
 
 def test_gates_tests_then_buckets_lists_risky_tests(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # speed: gates names its plugin
     root = make_project(tmp_path, RISKY, "[tool.gates.tests]\nmax_risky = 0\n")
     assert main(["tests", "--root", str(root), "--evidence"]) == 0
     capsys.readouterr()

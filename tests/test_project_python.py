@@ -11,7 +11,7 @@ from pathlib import Path
 import coverage
 import pytest
 from coverage.sqldata import SCHEMA_VERSION
-from pytest_projects import CALC, build, gates, recorded, without_plugin_autoload
+from pytest_projects import CALC, build, gates, recorded
 
 from gates import project_python
 
@@ -62,8 +62,7 @@ def project(root: Path) -> Path:
 def test_tests_run_under_the_projects_own_pinned_pytest_and_coverage(tmp_path: Path) -> None:
     python = venv(tmp_path / "project-env", *PINNED)
     root = project(tmp_path / "project")
-    with without_plugin_autoload():
-        run = gates(root, "tests", "--python", str(python), "--json")
+    run = gates(root, "tests", "--python", str(python), "--json")
     assert run.code == 0, run.err
     result = recorded(root, "tests")
     assert result["status"] == "PASS"

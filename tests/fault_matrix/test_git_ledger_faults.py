@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -35,13 +36,21 @@ from gates.ledger.interface import RecordKind
 # Tampering with the ref behind the ledger's back ---------------------------------------------
 
 
-def _decided(tmp_path: Path) -> Path:
-    """A project whose ledger holds 3 records: the ok result and two decisions."""
-    root = git_project(tmp_path / "demo", ledger_remote=False)
+@pytest.fixture(scope="module")
+def decided_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project whose ledger holds 3 records: the ok result and two decisions (three gates
+    processes, made once for the module: each test tampers with a copy of its own)."""
+    root = git_project(tmp_path_factory.mktemp("decided") / "demo", ledger_remote=False)
     assert run_gates(root, "run", "ok")[0] == 0
     for _ in range(2):
         assert run_gates(root, "decide")[0] == 0
     return root
+
+
+@pytest.fixture
+def decided(decided_once: Path, tmp_path: Path) -> Path:
+    """A copy of ``decided_once``, its ref, reflog and results included."""
+    return Path(shutil.copytree(decided_once, tmp_path / "demo", symlinks=True))
 
 
 def _commits(root: Path) -> list[str]:
@@ -147,9 +156,9 @@ TAMPERING: list[tuple[str, Callable[[Path], None], Callable[[Path], str]]] = [
 @pytest.mark.parametrize(("tamper", "problem"), [(t, p) for _, t, p in TAMPERING],
                          ids=[name for name, _, _ in TAMPERING])  # fmt: skip
 def test_a_tampered_chain_fails_verify_naming_the_record_and_decide_refuses_it(
-    tmp_path: Path, tamper: Callable[[Path], None], problem: Callable[[Path], str]
+    decided: Path, tamper: Callable[[Path], None], problem: Callable[[Path], str]
 ) -> None:
-    root = _decided(tmp_path)
+    root = decided
     tamper(root)
     expected = problem(root)
 
@@ -165,8 +174,8 @@ def test_a_tampered_chain_fails_verify_naming_the_record_and_decide_refuses_it(
     assert "Traceback" not in err
 
 
-def test_a_ref_set_back_is_caught_by_its_reflog(tmp_path: Path) -> None:
-    root = _decided(tmp_path)
+def test_a_ref_set_back_is_caught_by_its_reflog(decided: Path) -> None:
+    root = decided
     newest = git(root, "rev-parse", REF)
     _cut(root)
     code, out, err = run_gates(root, "ledger", "verify")
@@ -177,8 +186,8 @@ def test_a_ref_set_back_is_caught_by_its_reflog(tmp_path: Path) -> None:
     )
 
 
-def test_a_ref_pointed_at_the_projects_history_holds_no_record(tmp_path: Path) -> None:
-    root = _decided(tmp_path)
+def test_a_ref_pointed_at_the_projects_history_holds_no_record(decided: Path) -> None:
+    root = decided
     _head(root)
     head = git(root, "rev-parse", "HEAD")
     code, out, err = run_gates(root, "ledger", "verify")
@@ -354,8 +363,8 @@ def test_sync_needs_the_git_ledger_and_a_remote(tmp_path: Path) -> None:
     )
 
 
-def test_nothing_in_a_tampered_ledger_is_ever_read_as_a_go(tmp_path: Path) -> None:
-    root = _decided(tmp_path)
+def test_nothing_in_a_tampered_ledger_is_ever_read_as_a_go(decided: Path) -> None:
+    root = decided
     _edit_payload(root)
     with ledger_at(root) as ledger:
         assert not ledger.verify().ok
