@@ -151,5 +151,25 @@ def test_the_release_plans_p95_rule_catches_a_400_ms_endpoint(
         "version (slow)": 20,
         "health": 20,
     }
-    assert checks["health"]["outcome"] == "passed"
-    assert checks["health"]["latency"]["p95"] < 300
+    # /health is judged by the same rule; whether it stays under 300 ms depends on the machine's
+    # load, so that it passes a limit is shown below with room to spare.
+
+
+def test_an_endpoint_within_its_limits_passes_with_its_figures(
+    project: Project, faulty: Callable[..., Service]
+) -> None:
+    service = faulty(SERVICE_FAULTS="slow-version=0.4")
+    rule = RELEASE_PLAN_RULE.replace("p95_ms = 300", "p95_ms = 5000").replace(
+        "repeat = 20", "repeat = 10"
+    )
+    plan = write_plan(project, rule)
+
+    code, _, err = project.gates("smoke", plan, "--base-url", service.url)
+
+    assert (code, err) == (0, "")
+    result = json.loads((project.root / ".gates/results/smoke.json").read_text())
+    checks = {c["name"]: c for c in result["details"]["checks"]}
+    assert [c["outcome"] for c in checks.values()] == ["passed", "passed"]
+    assert checks["version (slow)"]["latency"]["p95"] >= 400
+    assert checks["health"]["latency"]["count"] == 10
+    assert result["findings"] == []
