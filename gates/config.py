@@ -14,8 +14,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from gates import gate, targets
+from gates import command_config, gate, targets
 from gates.bucket_rules import BucketRule, bucket_rules
+from gates.command_config import CommandGate
 from gates.errors import ConfigError
 from gates.ledger_setting import DEFAULT as DEFAULT_LEDGER
 from gates.ledger_setting import ledger_setting
@@ -124,13 +125,6 @@ class ReleaseConfig:
     """Git remote the release tag is pushed to."""
 
 
-@dataclass(frozen=True)
-class CommandGate:
-    name: str
-    argv: tuple[str, ...]
-    timeout_s: float | None = None
-
-
 class Priority(StrEnum):
     """How much a release checklist item matters (the release plan's must/should/could)."""
 
@@ -195,13 +189,21 @@ class GatesConfig:
         return (*BUILTIN_GATES, *self.commands)
 
 
+SETUPTOOLS_FILES = ("setup.py", "setup.cfg")
+"""A project with one of these and no pyproject.toml is read with the defaults."""
+
+
 def load(root: Path) -> GatesConfig:
     """Read ``root/pyproject.toml``; a missing ``[tool.gates]`` section means the defaults."""
     file = root / "pyproject.toml"
     try:
         document = read_document(file)
     except FileNotFoundError:
-        raise ConfigError(f"{file}: not found (release-gates reads [tool.gates] from it)") from None
+        if not any((root / name).is_file() for name in SETUPTOOLS_FILES):
+            raise ConfigError(
+                f"{file}: not found (release-gates reads [tool.gates] from it)"
+            ) from None
+        document = {}  # a setuptools project before `gates init` writes its pyproject.toml
     return parse(document, root=root, file=file)
 
 
@@ -217,7 +219,7 @@ def parse(document: Mapping[str, Any], *, root: Path, file: Path) -> GatesConfig
             "gates", f"expected a table, got {describe(tool['gates'])}"
         )
 
-    commands = _commands(table.table("commands"))
+    commands = command_config.commands(table.table("commands"), BUILTIN_GATES, TIMEOUT_RANGE)
     known = (*BUILTIN_GATES, *commands)
     required, advisory = _tiers(table, known)
     ledger, ledger_remote = ledger_setting(table, root)
@@ -382,42 +384,6 @@ def _coverage(table: Table, root: Path) -> CoverageConfig:
         table.fail("base_ref", "empty git ref")
     table.done()
     return config
-
-
-_GATE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-
-
-def _commands(table: Table) -> dict[str, CommandGate]:
-    commands: dict[str, CommandGate] = {}
-    for name, value in table.items():
-        if not _GATE_NAME.match(name):
-            table.fail(name, "gate names use letters, digits, '-', '_' and '.'")
-        if name in BUILTIN_GATES:
-            table.fail(name, f"{name!r} is a built-in gate; give the command another name")
-        timeout: float | None = None
-        if isinstance(value, dict):
-            entry = table.child(name, value)
-            argv = entry.string_or_strings("run")
-            timeout = entry.number("timeout", None, **TIMEOUT_RANGE)
-            entry.done()
-        elif isinstance(value, str):
-            try:
-                argv = tuple(shlex.split(value))
-            except ValueError as exc:
-                table.fail(name, f"cannot split command: {exc}")
-        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-            argv = tuple(value)
-        else:
-            table.fail(name, f"expected a command string or list, got {describe(value)}")
-        if len(argv) == 1 and " " in argv[0]:
-            try:
-                argv = tuple(shlex.split(argv[0]))
-            except ValueError as exc:
-                table.fail(name, f"cannot split command: {exc}")
-        if not argv:
-            table.fail(name, "empty command")
-        commands[name] = CommandGate(name=name, argv=argv, timeout_s=timeout)
-    return commands
 
 
 def _checklist(table: Table, known: Sequence[str]) -> ChecklistConfig:

@@ -50,6 +50,7 @@ COVERAGE = "coverage"
 """Required from the start (thresholds are what the project achieves today). ``smoke`` joins once
 the project has a deployment to check: ``nox -s smoke`` skips while GATES_SMOKE_URL is unset."""
 NOXFILE = "noxfile.py"
+NAME_PLACES = " (in [project], [tool.poetry] or setup.cfg [metadata])"
 
 
 @dataclass(frozen=True)
@@ -137,12 +138,9 @@ def _read_pyproject(root: Path) -> tuple[Path, dict[str, Any]]:
         raise WorkspaceError(
             f"{root}: not a Python project (no pyproject.toml, setup.py or setup.cfg)"
         )
-    if not file.is_file():
-        raise ConfigError(
-            f"{file}: not found; gates init needs a pyproject.toml with a [project] table "
-            f"(found {python_files[0].name} only)"
-        )
-    return file, read_document(file)
+    # A setup.py/setup.cfg project without one gets a pyproject.toml holding [tool.gates] (and
+    # no [build-system]: its build stays setuptools' own).
+    return file, read_document(file) if file.is_file() else {}
 
 
 def _pythons(root: Path, declared: project_metadata.Declared) -> tuple[str, ...]:
@@ -179,7 +177,9 @@ def detect(root: Path) -> Project:
     _, document = _read_pyproject(root)
     declared = project_metadata.declared(root, document)
     if not isinstance(declared.name, str):
-        raise ConfigError(f"{root / 'pyproject.toml'}: project.name: required by gates init")
+        raise ConfigError(
+            f"{root / 'pyproject.toml'}: project.name: required by gates init{NAME_PLACES}"
+        )
     name = declared.name
     package, sources, src_layout = project_layout.package(root, name)
     tests = project_layout.tests(root, sources[0])
@@ -269,7 +269,7 @@ def render_config(project: Project, measurement: Measurement) -> str:
     """pyproject.toml with ``[tool.gates]`` (and ``[tool.coverage.run]`` when absent) added,
     everything else preserved; validated as release-gates will read it."""
     file = project.root / "pyproject.toml"
-    document = tomlkit.parse(file.read_text(encoding="utf-8"))
+    document = tomlkit.parse(file.read_text(encoding="utf-8") if file.is_file() else "")
     tool = document.get("tool")
     if tool is None:
         tool = tomlkit.table(is_super_table=True)

@@ -163,6 +163,8 @@ def _run_tests(target: Target, where: Environments, scratch: Path) -> Measuremen
     )  # fmt: skip
     if tests.returncode not in TESTS_RAN:
         raise cannot_run(target, tests.stdout, tests.returncode)
+    if not junit.is_file():  # coverage.py stopped before pytest (a plugin it cannot import)
+        raise cannot_run(target, f"{tests.stdout}\n{tests.stderr}", tests.returncode)
     reporting = [str(where.judge), "-m", "coverage", "json", data, "-o", "-"]
     report = tools.run(reporting, cwd=target.root, timeout_s=120)
     if report.returncode != 0:

@@ -357,12 +357,13 @@ def _requirements_files(root: Path) -> Iterator[Declaration]:
 
 
 def discover(root: Path) -> TestRequirements:
-    """The test requirements of the project at ``root`` (a pyproject.toml must be there).
+    """The test requirements of the project at ``root`` (pyproject.toml, when it has one).
 
     Raises :class:`ConfigError` for a declaration that cannot be read (a group that includes
     itself, a requirement that is not PEP 508), naming the file and key.
     """
-    document = read_document(root / "pyproject.toml")
+    file = root / "pyproject.toml"
+    document = read_document(file) if file.is_file() else {}
     found = [
         *_dependency_groups(document),
         *_extras(document),

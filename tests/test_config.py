@@ -123,6 +123,17 @@ def test_missing_pyproject(make_project: Callable[..., Project]) -> None:
     )
 
 
+@pytest.mark.parametrize("setup_file", ["setup.py", "setup.cfg"])
+def test_a_setuptools_project_without_pyproject_is_read_with_the_defaults(
+    tmp_path: Path, setup_file: str
+) -> None:
+    """Before `gates init` writes its pyproject.toml (its measuring runs read the config)."""
+    (tmp_path / setup_file).write_text("")
+    assert config.load(tmp_path) == config.parse(
+        {}, root=tmp_path, file=tmp_path / "pyproject.toml"
+    )
+
+
 def test_usage_error_exit_2(make_project: Callable[..., Project]) -> None:
     project = make_project()
     code, _, err = project.gates("nonsense")

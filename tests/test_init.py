@@ -303,16 +303,17 @@ def test_non_python_folder_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture
     assert sorted(p.name for p in tmp_path.iterdir()) == [".git", "index.html"]
 
 
-def test_setup_py_only_project_exits_2_asking_for_pyproject(
+def test_setup_py_only_project_exits_2_asking_for_a_declared_name(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "setup.py").write_text("from setuptools import setup\nsetup()\n")
     code, _out, err = _run(capsys, tmp_path)
     assert code == 2
     assert err == (
-        f"gates: error: {tmp_path / 'pyproject.toml'}: not found; gates init needs a "
-        "pyproject.toml with a [project] table (found setup.py only)\n"
+        f"gates: error: {tmp_path / 'pyproject.toml'}: project.name: required by gates init "
+        "(in [project], [tool.poetry] or setup.cfg [metadata])\n"
     )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["setup.py"]
 
 
 def test_not_a_git_repository_exits_2_before_writing(
@@ -470,6 +471,30 @@ def test_no_measure_config_is_go_through_the_generated_noxfile(
     decision = json.loads((tmp_path / ".gates/decision.json").read_text())
     assert (code, decision["verdict"]) == (0, "GO"), log[-3000:]
     assert [gate["status"] for gate in decision["gates"]] == ["PASS"] * 4
+
+
+def test_a_coverage_plugin_the_tests_lack_exits_2_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], from_wheel: str
+) -> None:
+    """pycodestyle's setup.cfg loads covdefaults: coverage.py stops before pytest starts, so
+    no test ran. Measured anyway, the chain's tests session failed every time (buckets ERROR)."""
+    files = {
+        "mini/__init__.py": "X = 1\n",
+        "tests/test_x.py": "def test_x():\n    assert True\n",
+        "setup.cfg": "[coverage:run]\nplugins = covdefaults_nowhere\n",
+        "requirements-dev.txt": "pytest\n",
+    }
+    _minimal(tmp_path, INSTALLABLE, files)
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "project")
+    code, out, err = _run(capsys, tmp_path)
+    assert (code, out) == (2, "")
+    assert err == (
+        "gates: error: tests: the tests cannot run: no module named 'covdefaults_nowhere'; "
+        "declare it with the test requirements (requirements-dev.txt) and run gates init "
+        "again (nothing was written)\n"
+    )
+    assert git(tmp_path, "status", "--porcelain", "--untracked-files=all") == ""
 
 
 def test_a_python_the_project_refuses_gets_the_newest_workflow_python(
@@ -732,7 +757,12 @@ def test_a_test_run_that_breaks_before_any_test_exits_2_and_writes_nothing(
     ("pyproject", "files", "message"),
     [
         ("[project\n", {}, "pyproject.toml: invalid TOML: "),
-        ('[project]\nversion = "1"\n', {}, "project.name: required by gates init"),
+        (
+            '[project]\nversion = "1"\n',
+            {},
+            "project.name: required by gates init (in [project], [tool.poetry] or setup.cfg "
+            "[metadata])",
+        ),
         (
             '[project]\nname = "mini"\nrequires-python = "3.x"\n',
             {"mini/__init__.py": ""},

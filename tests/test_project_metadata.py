@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
 from conftest import init_repo
 
-from gates import init
+from gates import config, init
 from gates.cli import main
 from gates.errors import ConfigError
 
@@ -89,6 +90,7 @@ def test_a_setup_cfg_without_a_readable_name_is_the_missing_project_name(
         init.detect(tmp_path)
     assert (
         str(raised.value) == f"{tmp_path / 'pyproject.toml'}: project.name: required by gates init"
+        " (in [project], [tool.poetry] or setup.cfg [metadata])"
     )
 
 
@@ -137,3 +139,19 @@ def test_gates_init_tells_a_setuptools_scm_project_its_gate_passes_on_a_tagged_c
         "package gate passes on a tagged commit: tag the release candidate before nox -s gates, "
         'or set local_scheme = "no-local-version"\n'
     ) in out
+
+
+def test_a_setup_cfg_project_without_pyproject_gets_one_holding_its_gates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _setuptools_project(tmp_path)
+    (tmp_path / "pyproject.toml").unlink()
+    init_repo(tmp_path)
+    assert main(["init", "--no-measure", "--root", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.startswith(
+        "found demo-plugins: src layout, package demo_plugins"
+    )
+    written = tomllib.loads((tmp_path / "pyproject.toml").read_text())
+    assert "build-system" not in written  # its build stays setuptools' own
+    assert written["tool"]["gates"]["lint"]["paths"] == ["src/demo_plugins"]
+    assert config.load(tmp_path).required == tuple(written["tool"]["gates"]["required"])
