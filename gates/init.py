@@ -275,8 +275,8 @@ def render_config(project: Project, measurement: Measurement) -> str:
         tool = tomlkit.table(is_super_table=True)
         document["tool"] = tool
     tool["gates"] = gates_table(project, measurement)
-    unscoped = not (project.coverage_configured and project.coverage_scoped)
-    if unscoped and init_coverage.ini_settings(project.root) is None:
+    scoped = project.coverage_configured and project.coverage_scoped
+    if (not scoped or measurement.rescoped) and init_coverage.ini_settings(project.root) is None:
         init_coverage.add_settings(tool, project.sources, scope_only=project.coverage_configured)
     text = tomlkit.dumps(document)
     config.parse(tomllib.loads(text), root=project.root, file=file)
@@ -317,7 +317,7 @@ def apply(project: Project, measurement: Measurement) -> list[str]:
     (project.root / "pyproject.toml").write_text(pyproject, encoding="utf-8")
     written.append("pyproject.toml")
     ini = init_coverage.ini_settings(project.root)
-    if ini is not None and not ini.scoped:  # coverage.py reads it, not pyproject.toml
+    if ini is not None and (not ini.scoped or measurement.rescoped):  # coverage.py reads it
         init_coverage.add_ini_source(project.root, ini, project.sources)
         written.append(ini.file)
     if ignore_gates_dir(project.root):

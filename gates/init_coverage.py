@@ -58,8 +58,9 @@ def ini_settings(root: Path) -> IniSettings | None:
 
 
 def add_ini_source(root: Path, settings: IniSettings, sources: Sequence[str]) -> None:
-    """``source = SOURCES`` in the INI file's ``[run]`` section (added when missing), the rest
-    of the file as it was: comments and order kept, as configparser would not."""
+    """``source = SOURCES`` in the INI file's ``[run]`` section (added when missing; a ``source``
+    already there, which measured none of them, replaced), the rest of the file as it was:
+    comments and order kept, as configparser would not."""
     path = root / settings.file
     text = path.read_text(encoding="utf-8")
     lines = f"# {WHY_SOURCE}\nsource = {', '.join(source_settings(sources))}\n"
@@ -67,7 +68,13 @@ def add_ini_source(root: Path, settings: IniSettings, sources: Sequence[str]) ->
     found = header.search(text)
     if found is not None:
         head = found.group(0) if found.group(0).endswith("\n") else found.group(0) + "\n"
-        text = text[: found.start()] + head + lines + text[found.end() :]
+        # The section's own lines, up to the next header: an old source (and the lines that
+        # continue its value) goes, a second one would make the file unreadable to coverage.py.
+        rest = text[found.end() :]
+        end = re.search(r"^\[", rest, re.MULTILINE)
+        body, after = (rest[: end.start()], rest[end.start() :]) if end else (rest, "")
+        body = re.sub(r"^source[ \t]*[=:].*\n?(?:[ \t]+\S.*\n?)*", "", body, flags=re.MULTILINE)
+        text = text[: found.start()] + head + lines + body + after
     else:
         separator = "" if not text or text.endswith("\n") else "\n"
         text += f"{separator}\n[{settings.run_section}]\n{lines}"

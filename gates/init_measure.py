@@ -56,6 +56,9 @@ class Measurement:
     failing: tuple[str, ...] = ()
     """The node ids of the tests that failed while measuring (init files them in a starter
     bucket that blocks nothing until it lapses, so that adoption starts green)."""
+    rescoped: bool = False
+    """The project's coverage settings measured none of its packages: measured with ``source``
+    the packages instead, which ``gates init`` writes into those settings."""
 
 
 @dataclass(frozen=True)
@@ -167,17 +170,35 @@ def _run_tests(target: Target, where: Environments, scratch: Path) -> Measuremen
         raise cannot_run(target, f"{tests.stdout}\n{tests.stderr}", tests.returncode)
     reporting = [str(where.judge), "-m", "coverage", "json", data, "-o", "-"]
     report = tools.run(reporting, cwd=target.root, timeout_s=120)
-    if report.returncode != 0:
+    measured = json.loads(report.stdout) if report.returncode == 0 else None
+    if target.coverage_scoped and not _measures_a_package(measured, target.sources):
+        # The project's own scope misses its code (pluggy's include patterns, left from before
+        # its move to src/, matched only its tests): an untested module would never count.
+        found = _run_tests(replace(target, coverage_scoped=False), where, scratch)
+        again = found if isinstance(found, Measurement) else Measurement(found)
+        note = f"the project's coverage settings measured none of {', '.join(target.sources)}: "
+        note += "measured with source set to them, and source written into those settings"
+        notes = (note, again.coverage_note) if again.coverage_note else (note,)
+        return replace(again, rescoped=True, coverage_note="; ".join(notes))
+    if measured is None:
         return Measurement(None, f"coverage json exited {report.returncode}: {report.tail(1)}")
-    total = float(json.loads(report.stdout)["totals"]["percent_covered"])
+    total = float(measured["totals"]["percent_covered"])
     if tests.returncode == TESTS_RAN[1] and total == 0:
         # pytest broke before any test ran (a conftest hook it refuses): 0% is not a floor.
         raise cannot_run(target, f"{tests.stdout}\n{tests.stderr}", tests.returncode)
+    if total == 0:  # a floor of 0 would pass any untested module forever
+        return Measurement(None, "the tests ran and cover none of it (0%): no coverage threshold")
     if tests.returncode == TESTS_RAN[1]:
         failing = _failing(junit)
         note = f"{len(failing)} test(s) fail today: filed in the bucket {STARTER_BUCKET!r}"
         return Measurement(total, f"{note}; thresholds measured anyway", failing=failing)
     return total
+
+
+def _measures_a_package(measured: dict[str, Any] | None, sources: Sequence[str]) -> bool:
+    """Whether coverage's JSON report holds a file of the project's packages (or its module)."""
+    files = (measured or {}).get("files", {})
+    return any(name == src or name.startswith(f"{src}/") for name in files for src in sources)
 
 
 def _failing(junit: Path) -> tuple[str, ...]:

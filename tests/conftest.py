@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import subprocess
+import sys
 import textwrap
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -95,6 +96,18 @@ def git(root: Path, *args: str) -> str:
     return subprocess.run(
         ["git", *args], cwd=root, check=True, capture_output=True, text=True
     ).stdout.strip()
+
+
+def source_coverage_reads(root: Path) -> str:
+    """coverage.py itself, reading the project's settings in ``root`` as `gates tests` will."""
+    read = subprocess.run(
+        [sys.executable, "-c", "import coverage; print(coverage.Coverage().config.source)"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return read.stdout.strip()
 
 
 def init_repo(root: Path) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import corpus_support
 import nox
 import pytest
-from conftest import CLEAN_MODULE, Project, git, init_repo
+from conftest import CLEAN_MODULE, Project, git, init_repo, source_coverage_reads
 
 from gates import __version__, chain, config, init, release_source, templates
 from gates.cli import main
@@ -540,7 +540,12 @@ def test_tests_that_measure_nothing_leave_no_coverage_threshold(
     _minimal(tmp_path, INSTALLABLE, files)
     outcome = init.run(tmp_path)
     assert outcome.thresholds["coverage.min_total"] is None
-    assert "coverage json exited 1: No data to report." in outcome.notes, outcome.notes
+    # Its settings measure nothing; measured with the package as source, no test imports it.
+    assert (
+        "the project's coverage settings measured none of mini: measured with source set to "
+        "them, and source written into those settings; the tests ran and cover none of it (0%): "
+        "no coverage threshold"
+    ) in outcome.notes, outcome.notes
     assert "coverage settings" in outcome.found and "no coverage settings" not in outcome.found
 
 
@@ -940,12 +945,49 @@ def test_coverage_settings_without_a_scope_get_the_package_as_source(
         assert f"\nwrote {placed}\n" in out
     else:
         assert coverage == {"report": {"show_missing": True}, "run": {"source": ["mini"]}}
-    # coverage.py itself, reading the project's settings as `gates tests` will.
-    read = subprocess.run(
-        [sys.executable, "-c", "import coverage; print(coverage.Coverage().config.source)"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert read.stdout == "['mini']\n"
+    assert source_coverage_reads(tmp_path) == "['mini']"
+
+
+STALE_SCOPE = {
+    ".coveragerc": (
+        "[run]\ninclude =\n    old_name/*\n    tests/*\n",
+        "[run]\n# by gates init: a module no test imports counts too\nsource = mini\n"
+        "include =\n    old_name/*\n    tests/*\n",
+    ),
+    "setup.cfg": (
+        "[coverage:run]\nsource =\n    old_name\nbranch = true\n",
+        "[coverage:run]\n# by gates init: a module no test imports counts too\nsource = mini\n"
+        "branch = true\n",
+    ),
+    "pyproject.toml": ('[tool.coverage.run]\nsource = ["old_name"]\n', None),
+}
+"""Coverage settings whose scope misses the package (pluggy's include patterns, left from before
+its move to src/, matched its tests alone), and as gates init leaves them."""
+
+
+@pytest.mark.parametrize("placed", list(STALE_SCOPE))
+def test_coverage_settings_that_measure_none_of_the_package_get_it_as_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], from_wheel: str, placed: str
+) -> None:
+    """Kept as they were, the coverage gate would measure the tests (or nothing): a module no
+    test imports, added later, would never lower the total, and the chain would stay GO."""
+    before, after = STALE_SCOPE[placed]
+    files = {
+        "mini/__init__.py": "X = 1\n",
+        "mini/unused.py": "Y = 2\n",
+        "tests/test_x.py": "import mini\n\n\ndef test_x():\n    assert mini.X == 1\n",
+    }
+    pyproject = INSTALLABLE + (before if placed == "pyproject.toml" else "")
+    if placed != "pyproject.toml":
+        files[placed] = before
+    _minimal(tmp_path, pyproject, files)
+    code, out, err = _run(capsys, tmp_path)
+    assert (code, err) == (0, "")
+    assert "coverage.min_total = 50" in out  # the package, mini/unused.py unimported
+    assert (
+        "note: the project's coverage settings measured none of mini: measured with source set "
+        "to them, and source written into those settings\n"
+    ) in out
+    if after is not None:
+        assert (tmp_path / placed).read_text() == after
+    assert source_coverage_reads(tmp_path) == "['mini']"

@@ -13,22 +13,12 @@ from pathlib import Path
 
 import pytest
 import tomlkit
+from conftest import source_coverage_reads
 
 from gates import init_coverage
 from gates.init_coverage import IniSettings, add_ini_source, ini_settings
 
 SOURCE_LINES = "# by gates init: a module no test imports counts too\nsource = pkg\n"
-
-
-def _source_coverage_reads(root: Path) -> str:
-    read = subprocess.run(
-        [sys.executable, "-c", "import coverage; print(coverage.Coverage().config.source)"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return read.stdout.strip()
 
 
 @pytest.mark.parametrize(
@@ -89,7 +79,7 @@ def test_source_goes_into_the_run_section_and_nothing_else_changes(
     add_ini_source(tmp_path, settings, ["pkg"])
     assert (tmp_path / name).read_text() == after
     assert ini_settings(tmp_path) == IniSettings(name, settings.run_section, scoped=True)
-    assert _source_coverage_reads(tmp_path) == "['pkg']"
+    assert source_coverage_reads(tmp_path) == "['pkg']"
 
 
 MODULE = "def half(x):\n    if x:\n        return 1\n    return 2\n"
