@@ -41,6 +41,10 @@ class LintConfig:
     """Committed file of known findings: only new findings fail (a ratchet)."""
     format: bool = True
     """Also run ``ruff format --check``."""
+    extend_select: tuple[str, ...] = ()
+    """Ruff rule codes or prefixes checked on top of the project's own ruff settings
+    (``--extend-select``): ``gates init`` adds ``F`` where those leave out pyflakes' unused
+    imports and undefined names."""
 
 
 @dataclass(frozen=True)
@@ -284,12 +288,19 @@ def _baseline(table: Table, root: Path) -> str | None:
     return baseline
 
 
+_RUFF_RULE = re.compile(r"^(ALL|[A-Z]{1,4}[0-9]{0,4})$")
+
+
 def _lint(table: Table, root: Path) -> LintConfig:
     config = LintConfig(
         paths=_paths(table, "paths", root, LintConfig.paths),
         baseline=_baseline(table, root),
         format=table.boolean("format", True),
+        extend_select=table.strings("extend_select"),
     )
+    for index, code in enumerate(config.extend_select):
+        if not _RUFF_RULE.match(code):
+            table.fail("extend_select", f"item {index}: not a ruff rule code or prefix: {code!r}")
     table.done()
     return config
 

@@ -36,6 +36,7 @@ from gates import (
 from gates.errors import ConfigError, WorkspaceError
 from gates.init_measure import Measurement, Target, changelog_problem
 from gates.jsonfields import JSONValue, by_field
+from gates.lint import PYFLAKES
 from gates.model import Status
 from gates.toml_table import read_document
 from gates.workspace import GATES_DIR, Workspace
@@ -233,13 +234,16 @@ def gates_table(project: Project, measurement: Measurement) -> tomlkit.items.Tab
         'add "smoke" once GATES_SMOKE_URL points at a deployment'
         + ("" if measured else '; "coverage" once [tool.gates.coverage] min_total is set')
     )
-    lint = tomlkit.table()
-    lint.add("paths", [*project.sources, *([project.tests] if project.tests else [])])
+    lint_table = tomlkit.table()
+    lint_table.add("paths", [*project.sources, *([project.tests] if project.tests else [])])
     if not measurement.format_clean:
         why = "failed" if measurement.format_clean is False else "was not run (--no-measure)"
         note = f"ruff format --check {why} at adoption: turn on once formatted"
-        lint.add("format", tomlkit.item(False).comment(note))
-    table.add("lint", lint)
+        lint_table.add("format", tomlkit.item(False).comment(note))
+    if measurement.pyflakes_checked is False:
+        why = "the project's ruff settings leave out unused imports and undefined names"
+        lint_table.add("extend_select", tomlkit.item([PYFLAKES]).comment(why))
+    table.add("lint", lint_table)
     typecheck = tomlkit.table()
     typecheck.add("paths", list(project.sources))
     table.add("typecheck", typecheck)
@@ -405,6 +409,11 @@ def _outcome(
     notes += [note for note in (measurement.environment, measurement.coverage_note) if note]
     if measurement.changelog_problem is not None:
         notes.append(f"package: changelog check off ({measurement.changelog_problem})")
+    if measurement.pyflakes_checked is False:
+        notes.append(
+            "lint: checks pyflakes' rules (F) too: the project's ruff settings leave out "
+            "unused imports and undefined names ([tool.gates.lint] extend_select)"
+        )
     if project.git_version:
         notes.append(project_metadata.local_version_note(project.git_version))
     thresholds: dict[str, Any] = {"coverage.min_total": None}

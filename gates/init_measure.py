@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from gates import changelog, config, init_coverage, tools
+from gates import changelog, config, init_coverage, lint, tools
 from gates.errors import ConfigError, GatesError, ToolError
 from gates.junit import read as read_junit
 
@@ -56,6 +56,9 @@ class Measurement:
     failing: tuple[str, ...] = ()
     """The node ids of the tests that failed while measuring (init files them in a starter
     bucket that blocks nothing until it lapses, so that adoption starts green)."""
+    pyflakes_checked: bool | None = None
+    """The project's ruff settings report unused imports (False: the lint gate adds pyflakes'
+    rules; None: not checked, --no-measure)."""
     rescoped: bool = False
     """The project's coverage settings measured none of its packages: measured with ``source``
     the packages instead, which ``gates init`` writes into those settings."""
@@ -238,9 +241,13 @@ def measure(
     paths = [*target.sources, *([target.tests] if target.tests else [])]
     check = tools.run(["ruff", "format", "--check", *paths], cwd=target.root, timeout_s=120)
     format_clean = check.returncode == 0
+    # A module of the package, not its __init__ (which may re-export on purpose).
+    module = target.sources[0] if target.sources[0].endswith(".py") else f"{target.sources[0]}/m.py"
+    pyflakes_checked = lint.checks_unused_imports(target.root, module)
     problem = changelog_problem(target.root, target.version)
     if target.tests is None:
-        return Measurement(None, "no test folder found", format_clean, problem)
+        unmeasured = Measurement(None, "no test folder found", format_clean, problem)
+        return replace(unmeasured, pyflakes_checked=pyflakes_checked)
     python_version = ".".join(map(str, sys.version_info[:3]))
     measured_in = f"measured in a fresh uv venv, Python {python_version}: {' '.join(install)}"
     measured_in += f"; release-gates beside it: {' '.join(beside)}" if beside else ""
@@ -248,7 +255,11 @@ def measure(
         found = _run_tests(target, where, Path(scratch))
     measured = found if isinstance(found, Measurement) else Measurement(found)
     return replace(
-        measured, format_clean=format_clean, changelog_problem=problem, environment=measured_in
+        measured,
+        format_clean=format_clean,
+        pyflakes_checked=pyflakes_checked,
+        changelog_problem=problem,
+        environment=measured_in,
     )
 
 

@@ -43,8 +43,12 @@ def _ruff_json(run: tools.ToolRun, what: str) -> list[dict[str, JSONValue]]:
 
 def collect(config: LintConfig, root: Path, timeout_s: float) -> LintEvidence:
     paths = list(config.paths)
+    extend = [f"--extend-select={','.join(config.extend_select)}"] if config.extend_select else []
     commands = {
-        "ruff check": ["ruff", "check", "--output-format", "json", "--no-fix", "--force-exclude"],
+        "ruff check": [
+            *("ruff", "check", "--output-format", "json", "--no-fix", "--force-exclude"),
+            *extend,
+        ],
         "ruff format --check": [
             "ruff",
             "format",
@@ -64,6 +68,19 @@ def collect(config: LintConfig, root: Path, timeout_s: float) -> LintEvidence:
         }
         parsed = {what: _ruff_json(run.result(), what) for what, run in runs.items()}
     return LintEvidence(check=parsed["ruff check"], format=parsed.get("ruff format --check", []))
+
+
+PYFLAKES = "F"
+"""Unused imports, undefined names: the floor every lint gate checks (``gates init``)."""
+
+
+def checks_unused_imports(root: Path, module: str, timeout_s: float = 60) -> bool:
+    """Whether the project's own ruff settings report an unused import in ``module`` (a path
+    relative to ``root``): ruff checks one line given as that file, its settings and
+    per-file ignores applying as they would there."""
+    argv = ["ruff", "check", "--output-format", "json", "--no-fix", "--stdin-filename", module]
+    run = tools.run([*argv, "-"], cwd=root, timeout_s=timeout_s, stdin_text="import os\n")
+    return any(d.get("code") == "F401" for d in _ruff_json(run, "ruff check"))
 
 
 def _finding(diagnostic: dict[str, JSONValue], root: Path) -> Finding:

@@ -47,6 +47,16 @@ from gates.errors import ConfigError
             "pyproject.toml:10: tool.gates.lint.format: expected true or false, got an integer",
         ),
         (
+            '[tool.gates.lint]\nextend_select = ["F", "--fix"]\n',
+            "pyproject.toml:10: tool.gates.lint.extend_select: item 1: not a ruff rule code or "
+            "prefix: '--fix'",
+        ),
+        (
+            '[tool.gates.lint]\nextend_select = "F"\n',
+            "pyproject.toml:10: tool.gates.lint.extend_select: expected a list of strings, got a "
+            "string",
+        ),
+        (
             "[tool.gates]\ntimeout = true\n",
             "pyproject.toml:10: tool.gates.timeout: expected a number, got true or false",
         ),

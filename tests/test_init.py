@@ -991,3 +991,27 @@ def test_coverage_settings_that_measure_none_of_the_package_get_it_as_source(
     if after is not None:
         assert (tmp_path / placed).read_text() == after
     assert source_coverage_reads(tmp_path) == "['mini']"
+
+
+def test_ruff_settings_without_pyflakes_get_its_rules_in_the_lint_gate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], from_wheel: str
+) -> None:
+    """pluggy selects isort's rules alone: kept so, an unused import would pass the lint gate."""
+    files = {
+        "mini/__init__.py": "X = 1\n",
+        "mini/old.py": "import os\n",  # today's finding: into the baseline
+        "tests/test_x.py": "import mini\n\n\ndef test_x():\n    assert mini.X == 1\n",
+    }
+    _minimal(tmp_path, INSTALLABLE + '[tool.ruff.lint]\nselect = ["I"]\n', files)
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "project")
+    code, out, err = _run(capsys, tmp_path)
+    assert (code, err) == (0, "")
+    assert (
+        "note: lint: checks pyflakes' rules (F) too: the project's ruff settings leave out unused "
+        "imports and undefined names ([tool.gates.lint] extend_select)\n"
+    ) in out
+    written = tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]["gates"]["lint"]
+    assert written["extend_select"] == ["F"]
+    baseline = json.loads((tmp_path / ".gates-baseline/lint.json").read_text())
+    assert "F401" in json.dumps(baseline)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from conftest import CLEAN_MODULE, Project
+from conftest import CLEAN_MODULE, Project, pyproject
+
+from gates import lint
 
 GATES = """
 [tool.gates]
 required = ["lint"]
 """
+NO_FORMAT = "\n[tool.gates.lint]\nformat = false\n"
 
 
 def test_clean_project_passes(make_project: Callable[..., Project]) -> None:
@@ -33,6 +36,36 @@ def test_unused_import_fails_naming_rule_and_line(make_project: Callable[..., Pr
     code, out, _ = project.gates("decide")
     assert code == 1
     assert "NO_GO" in out
+
+
+ISORT_ONLY = '[tool.ruff.lint]\nselect = ["I"]\n'
+"""pluggy's ruff settings: import order alone, so an unused import is no finding of theirs."""
+
+
+def test_extend_select_checks_rules_the_projects_ruff_settings_leave_out(
+    make_project: Callable[..., Project],
+) -> None:
+    project = make_project(gates=ISORT_ONLY + GATES + NO_FORMAT)
+    project.write("demo/__init__.py", CLEAN_MODULE + "\nimport os\n")
+    assert project.gates("lint")[0] == 0  # the project's own settings find nothing
+    extended = ISORT_ONLY + GATES + NO_FORMAT + 'extend_select = ["F"]\n'
+    project.write("pyproject.toml", pyproject(extended))
+    code, data = project.gates_json("lint")
+    assert code == 1
+    assert [(f["rule"], f["file"]) for f in data["findings"]] == [("F401", "demo/__init__.py")]
+
+
+def test_the_probe_tells_whether_the_projects_settings_report_unused_imports(
+    make_project: Callable[..., Project],
+) -> None:
+    project = make_project(gates=GATES)
+    assert lint.checks_unused_imports(project.root, "demo/m.py")
+    project.write("pyproject.toml", pyproject(ISORT_ONLY))
+    assert not lint.checks_unused_imports(project.root, "demo/m.py")
+    ignored = '[tool.ruff.lint.per-file-ignores]\n"demo/*" = ["F401"]\n'
+    project.write("pyproject.toml", pyproject(ignored))
+    assert not lint.checks_unused_imports(project.root, "demo/m.py")
+    assert lint.checks_unused_imports(project.root, "other/m.py")
 
 
 def test_format_check_reports_unformatted_file(make_project: Callable[..., Project]) -> None:
