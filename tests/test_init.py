@@ -473,30 +473,6 @@ def test_no_measure_config_is_go_through_the_generated_noxfile(
     assert [gate["status"] for gate in decision["gates"]] == ["PASS"] * 4
 
 
-def test_a_coverage_plugin_the_tests_lack_exits_2_naming_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], from_wheel: str
-) -> None:
-    """pycodestyle's setup.cfg loads covdefaults: coverage.py stops before pytest starts, so
-    no test ran. Measured anyway, the chain's tests session failed every time (buckets ERROR)."""
-    files = {
-        "mini/__init__.py": "X = 1\n",
-        "tests/test_x.py": "def test_x():\n    assert True\n",
-        "setup.cfg": "[coverage:run]\nplugins = covdefaults_nowhere\n",
-        "requirements-dev.txt": "pytest\n",
-    }
-    _minimal(tmp_path, INSTALLABLE, files)
-    git(tmp_path, "add", "-A")
-    git(tmp_path, "commit", "-q", "-m", "project")
-    code, out, err = _run(capsys, tmp_path)
-    assert (code, out) == (2, "")
-    assert err == (
-        "gates: error: tests: the tests cannot run: no module named 'covdefaults_nowhere'; "
-        "declare it with the test requirements (requirements-dev.txt) and run gates init "
-        "again (nothing was written)\n"
-    )
-    assert git(tmp_path, "status", "--porcelain", "--untracked-files=all") == ""
-
-
 def test_a_python_the_project_refuses_gets_the_newest_workflow_python(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -506,13 +482,31 @@ def test_a_python_the_project_refuses_gets_the_newest_workflow_python(
     assert 'python: ["3.13"]' in (tmp_path / ".github/workflows/gates.yml").read_text()
 
 
+@pytest.mark.parametrize(
+    ("extra", "where", "module"),
+    [
+        ({"tests/test_x.py": "import tomli_w\n\n\ndef test_x():\n    assert tomli_w\n"},
+         "tests/test_x.py", "tomli_w"),
+        # pycodestyle's setup.cfg loads covdefaults: coverage.py stops before pytest starts, so
+        # no test ran (measured anyway, the chain's tests session failed: buckets ERROR).
+        ({"tests/test_x.py": "def test_x():\n    assert True\n",
+          "setup.cfg": "[coverage:run]\nplugins = covdefaults_nowhere\n"},
+         "tests", "covdefaults_nowhere"),
+    ],
+    ids=["test-import", "coverage-plugin"],
+)  # fmt: skip
 def test_tests_that_cannot_import_exit_2_naming_the_module_and_where_to_declare_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], from_wheel: str
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    from_wheel: str,
+    extra: dict[str, str],
+    where: str,
+    module: str,
 ) -> None:
     files = {
         "mini/__init__.py": "X = 1\n",
-        "tests/test_x.py": "import tomli_w\n\n\ndef test_x():\n    assert tomli_w\n",
         "requirements-dev.txt": "pytest\n",  # declared, but without what the tests import
+        **extra,
     }
     _minimal(tmp_path, INSTALLABLE, files)
     git(tmp_path, "add", "-A")
@@ -520,7 +514,7 @@ def test_tests_that_cannot_import_exit_2_naming_the_module_and_where_to_declare_
     code, out, err = _run(capsys, tmp_path)
     assert (code, out) == (2, "")
     assert err == (
-        "gates: error: tests/test_x.py: the tests cannot run: no module named 'tomli_w'; "
+        f"gates: error: {where}: the tests cannot run: no module named {module!r}; "
         "declare it with the test requirements (requirements-dev.txt) and run gates init "
         "again (nothing was written)\n"
     )
