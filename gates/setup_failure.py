@@ -18,19 +18,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gates.errors import Exit, ToolError
+from gates.errors import ToolError
+from gates.gate import Gate
 from gates.redact import MASK, Redactor
 from gates.tools import last_exception_line
 
 if TYPE_CHECKING:
+    from gates.config import GatesConfig
     from gates.model import GateResult
     from gates.project import Project
-    from gates.reuse import Inputs
 
 DID_NOT_INSTALL = "what it needs did not install"
 INDEX_URL_VARIABLES = (
@@ -85,11 +86,11 @@ def summary(errors: Path, environ: Mapping[str, str]) -> str:
 
 
 @dataclass(frozen=True)
-class SetupFailed:
+class SetupFailed(Gate[str]):
     """Gate ``name``, whose environment did not install (``errors``: the installer's stderr).
 
     Run by :func:`gates.runner.run_gate`, it records an ERROR with :func:`summary` and the
-    command exits 2; never reused, it leaves no files.
+    command exits 2; never reused, it leaves no files (the defaults of :class:`Gate`).
     """
 
     name: str
@@ -97,23 +98,8 @@ class SetupFailed:
     environ: Mapping[str, str]
     """The installer's environment: its index URLs' passwords are masked too."""
 
-    def evaluate(self, project: Project, tree: str, today: dt.date) -> GateResult:
-        raise ToolError(summary(self.errors, self.environ))
+    def collect(self, project: Project, tree: str) -> str:
+        return summary(self.errors, self.environ)
 
-    def tools(self) -> Mapping[str, str]:
-        return {}
-
-    def inputs(self, project: Project, tree: str) -> Inputs | None:
-        return None
-
-    def outputs(self, project: Project, tree: str) -> Sequence[Path]:
-        return ()
-
-    def render(self, result: GateResult) -> str | None:
-        return None
-
-    def exit_code(self, result: GateResult) -> Exit:
-        return result.status.exit_code
-
-    def recorded(self, project: Project, result: GateResult) -> None:
-        """Nothing of the gate's own ran: it has no report to write."""
+    def judge(self, evidence: str, config: GatesConfig, today: dt.date) -> GateResult:
+        raise ToolError(evidence)  # nothing of the gate ran: there is nothing to judge
