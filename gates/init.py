@@ -87,6 +87,11 @@ class Project:
     pyproject.toml or in the INI file coverage.py reads instead."""
 
     @property
+    def keeps_coverage_scope(self) -> bool:
+        """Its own coverage settings say what to measure: gates init adds no ``source``."""
+        return self.coverage_configured and self.coverage_scoped
+
+    @property
     def install(self) -> tuple[str, ...]:
         """Python expressions for the noxfile's ``PROJECT`` list (what a session installs)."""
         return self.requirements.noxfile_items()
@@ -134,8 +139,7 @@ class Outcome:
 
 def _read_pyproject(root: Path) -> tuple[Path, dict[str, Any]]:
     file = root / "pyproject.toml"
-    python_files = [p for p in (file, root / "setup.py", root / "setup.cfg") if p.is_file()]
-    if not python_files:
+    if not file.is_file() and not any((root / n).is_file() for n in config.SETUPTOOLS_FILES):
         raise WorkspaceError(
             f"{root}: not a Python project (no pyproject.toml, setup.py or setup.cfg)"
         )
@@ -279,8 +283,8 @@ def render_config(project: Project, measurement: Measurement) -> str:
         tool = tomlkit.table(is_super_table=True)
         document["tool"] = tool
     tool["gates"] = gates_table(project, measurement)
-    scoped = project.coverage_configured and project.coverage_scoped
-    if (not scoped or measurement.rescoped) and init_coverage.ini_settings(project.root) is None:
+    unscoped = not project.keeps_coverage_scope or measurement.rescoped
+    if unscoped and init_coverage.ini_settings(project.root) is None:
         init_coverage.add_settings(tool, project.sources, scope_only=project.coverage_configured)
     text = tomlkit.dumps(document)
     config.parse(tomllib.loads(text), root=project.root, file=file)
@@ -357,7 +361,7 @@ def _target(project: Project) -> Target:
         sources=project.sources,
         tests=project.tests,
         version=project.version,
-        coverage_scoped=project.coverage_configured and project.coverage_scoped,
+        coverage_scoped=project.keeps_coverage_scope,
         install=project.requirements.install_args(),
         declared_in=str(chosen.source)
         if chosen

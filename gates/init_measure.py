@@ -148,7 +148,7 @@ def cannot_run(target: Target, output: str, exit_code: int) -> ConfigError:
     )
 
 
-def _run_tests(target: Target, where: Environments, scratch: Path) -> Measurement | float:
+def _run_tests(target: Target, where: Environments, scratch: Path) -> Measurement:
     """Coverage's total percent, or why it could not be measured: the tests run under the
     project's coverage, the total is reported by release-gates' (as the coverage gate reports
     it: coverage versions count some lines and branches differently)."""
@@ -177,8 +177,7 @@ def _run_tests(target: Target, where: Environments, scratch: Path) -> Measuremen
     if target.coverage_scoped and not _measures_a_package(measured, target.sources):
         # The project's own scope misses its code (pluggy's include patterns, left from before
         # its move to src/, matched only its tests): an untested module would never count.
-        found = _run_tests(replace(target, coverage_scoped=False), where, scratch)
-        again = found if isinstance(found, Measurement) else Measurement(found)
+        again = _run_tests(replace(target, coverage_scoped=False), where, scratch)
         note = f"the project's coverage settings measured none of {', '.join(target.sources)}: "
         note += "measured with source set to them, and source written into those settings"
         notes = (note, again.coverage_note) if again.coverage_note else (note,)
@@ -195,7 +194,7 @@ def _run_tests(target: Target, where: Environments, scratch: Path) -> Measuremen
         failing = _failing(junit)
         note = f"{len(failing)} test(s) fail today: filed in the bucket {STARTER_BUCKET!r}"
         return Measurement(total, f"{note}; thresholds measured anyway", failing=failing)
-    return total
+    return Measurement(total)
 
 
 def _measures_a_package(measured: dict[str, Any] | None, sources: Sequence[str]) -> bool:
@@ -246,14 +245,14 @@ def measure(
     pyflakes_checked = lint.checks_unused_imports(target.root, module)
     problem = changelog_problem(target.root, target.version)
     if target.tests is None:
-        unmeasured = Measurement(None, "no test folder found", format_clean, problem)
-        return replace(unmeasured, pyflakes_checked=pyflakes_checked)
+        return Measurement(
+            None, "no test folder found", format_clean, problem, pyflakes_checked=pyflakes_checked
+        )
     python_version = ".".join(map(str, sys.version_info[:3]))
     measured_in = f"measured in a fresh uv venv, Python {python_version}: {' '.join(install)}"
     measured_in += f"; release-gates beside it: {' '.join(beside)}" if beside else ""
     with tempfile.TemporaryDirectory(prefix="gates-init-data-") as scratch:
-        found = _run_tests(target, where, Path(scratch))
-    measured = found if isinstance(found, Measurement) else Measurement(found)
+        measured = _run_tests(target, where, Path(scratch))
     return replace(
         measured,
         format_clean=format_clean,
