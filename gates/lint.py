@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from gates.project import Project
 
 GATE = "lint"
+RUFF_CHECK = ("ruff", "check", "--output-format", "json", "--no-fix")
 
 
 @dataclass(frozen=True)
@@ -45,10 +46,7 @@ def collect(config: LintConfig, root: Path, timeout_s: float) -> LintEvidence:
     paths = list(config.paths)
     extend = [f"--extend-select={','.join(config.extend_select)}"] if config.extend_select else []
     commands = {
-        "ruff check": [
-            *("ruff", "check", "--output-format", "json", "--no-fix", "--force-exclude"),
-            *extend,
-        ],
+        "ruff check": [*RUFF_CHECK, "--force-exclude", *extend],
         "ruff format --check": [
             "ruff",
             "format",
@@ -78,8 +76,8 @@ def checks_unused_imports(root: Path, module: str, timeout_s: float = 60) -> boo
     """Whether the project's own ruff settings report an unused import in ``module`` (a path
     relative to ``root``): ruff checks one line given as that file, its settings and
     per-file ignores applying as they would there."""
-    argv = ["ruff", "check", "--output-format", "json", "--no-fix", "--stdin-filename", module]
-    run = tools.run([*argv, "-"], cwd=root, timeout_s=timeout_s, stdin_text="import os\n")
+    argv = [*RUFF_CHECK, "--stdin-filename", module, "-"]
+    run = tools.run(argv, cwd=root, timeout_s=timeout_s, stdin_text="import os\n")
     return any(d.get("code") == "F401" for d in _ruff_json(run, "ruff check"))
 
 
