@@ -59,28 +59,16 @@ class PlainTests:
         """For file ``index``: record the passing test offered, unless it is in ``kept`` (kept whole
         already, as ``(node id, False)``), in ``keep``, or recorded before (a later attempt:
         then the caller merges it in full).
-
-        The same probe as :meth:`visit`, inlined: it runs once per passing test, and the call it
-        saves is a good part of its cost.
         """
+        file = self._file
+        value = index << 11  # outcome code 0: passed; no earlier pass
 
         def take(node: str) -> bool:
             if (keep and node in keep) or (kept and (node, False) in kept):
                 return False
-            full = hash(node) or 1  # 0 marks an empty slot
-            crc = zlib.crc32(node.encode("utf-8", "surrogatepass"))
-            table, mask = self._table, self._mask
-            slot = full & mask
-            while found := table[slot]:
-                if found == full and table[slot + 1] >> 31 == crc:
-                    return False
-                slot = (slot + 2) & mask
-            table[slot] = full
-            table[slot + 1] = crc << 31 | index << 11  # outcome code 0: passed, no earlier pass
+            if file(node, value, True) >= 0:
+                return False
             self.passes += 1
-            self._room -= 1
-            if not self._room:
-                self._grow()
             return True
 
         return take
@@ -88,6 +76,13 @@ class PlainTests:
     def visit(self, node: str, index: int, outcome: Outcome, record: bool) -> int:
         """The slot of an earlier attempt of this test, or -1 (and, with ``record``, this first
         attempt is recorded)."""
+        # Only a plain attempt is recorded; any other is only looked up.
+        value = index << 11 | _OUTCOME_CODE[outcome] << 8 if record else 0
+        return self._file(node, value, record)
+
+    def _file(self, node: str, value: int, record: bool) -> int:
+        """The slot holding ``node``, or -1 (and, with ``record``, ``node`` is filed with
+        ``value``, the packed value without its CRC)."""
         full = hash(node) or 1  # 0 marks an empty slot
         crc = zlib.crc32(node.encode("utf-8", "surrogatepass"))
         table, mask = self._table, self._mask
@@ -98,7 +93,7 @@ class PlainTests:
             slot = (slot + 2) & mask
         if record:
             table[slot] = full
-            table[slot + 1] = crc << 31 | index << 11 | _OUTCOME_CODE[outcome] << 8
+            table[slot + 1] = crc << 31 | value
             self._room -= 1
             if not self._room:
                 self._grow()
