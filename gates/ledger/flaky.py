@@ -51,7 +51,16 @@ class Run:
 
 
 @dataclass(frozen=True)
-class FlakyTest:
+class FlakyEvidence(ByField):
+    """In how many runs each rule of the module docstring counted the test as flaky."""
+
+    rerun: int
+    same_tree: int
+    alternating: int
+
+
+@dataclass(frozen=True)
+class FlakyTest(ByField):
     """One test's flakiness over the window."""
 
     test: str
@@ -61,9 +70,7 @@ class FlakyTest:
     """Runs in which it failed (including those where a rerun then passed)."""
     flaky_runs: int
     """Runs in which it counted as flaky (see the module docstring)."""
-    rerun: int
-    same_tree: int
-    alternating: int
+    evidence: FlakyEvidence
 
     @property
     def rate(self) -> float:
@@ -71,18 +78,7 @@ class FlakyTest:
         return 100.0 * self.flaky_runs / self.runs if self.runs else 0.0
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return {
-            "test": self.test,
-            "runs": self.runs,
-            "failed": self.failed,
-            "flaky_runs": self.flaky_runs,
-            "flake_rate": round(self.rate, 1),
-            "evidence": {
-                "rerun": self.rerun,
-                "same_tree": self.same_tree,
-                "alternating": self.alternating,
-            },
-        }
+        return {**super().to_dict(), "flake_rate": round(self.rate, 1)}
 
 
 @dataclass(frozen=True)
@@ -166,7 +162,7 @@ def flaky_tests(history: Sequence[Run]) -> list[FlakyTest]:
                 len(history),
                 failed,
                 len(every),
-                *(len(kinds[kind]) for kind in ("rerun", "same_tree", "alternating")),
+                FlakyEvidence(*(len(kinds[k]) for k in ("rerun", "same_tree", "alternating"))),
             )
         )
     return sorted(found, key=lambda t: (-t.flaky_runs, -t.failed, t.test))
@@ -224,7 +220,8 @@ def render(found: FlakyReport) -> str:
             f"{t.rate:.0f}%",
             f"{t.flaky_runs} of {t.runs}",
             str(t.failed),
-            f"rerun {t.rerun}, same tree {t.same_tree}, alternating {t.alternating}",
+            f"rerun {t.evidence.rerun}, same tree {t.evidence.same_tree}, "
+            f"alternating {t.evidence.alternating}",
         )
         for t in found.tests
     ]

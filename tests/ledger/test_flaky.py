@@ -8,6 +8,7 @@ import json
 import re
 import tomllib
 from collections.abc import Collection, Sequence
+from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,14 @@ import pytest
 
 from gates.cli import main
 from gates.config import parse
-from gates.ledger.flaky import QUARANTINED, FlakyTest, Run, flaky_tests, quarantine_rule
+from gates.ledger.flaky import (
+    QUARANTINED,
+    FlakyEvidence,
+    FlakyTest,
+    Run,
+    flaky_tests,
+    quarantine_rule,
+)
 from gates.model import Status
 from tests.buckets_support import PYPROJECT, commit_on, make_project, run_pytest
 
@@ -35,7 +43,7 @@ def run(
 
 
 def evidence(found: list[FlakyTest]) -> dict[str, tuple[int, int, int, int, int]]:
-    return {t.test: (t.flaky_runs, t.failed, t.rerun, t.same_tree, t.alternating) for t in found}
+    return {t.test: (t.flaky_runs, t.failed, *astuple(t.evidence)) for t in found}
 
 
 def test_a_rerun_that_passed_is_flaky_in_that_run() -> None:
@@ -94,8 +102,9 @@ def test_worst_first() -> None:
 
 def test_the_quarantine_rule_is_valid_config_that_catches_exactly_the_worst(tmp_path: Path) -> None:
     odd = "tests/test_a.py::test_p[a*b-?]"
-    tests = [FlakyTest(f"tests/t.py::test_{i:02}", 20, 3, 2, 2, 0, 0) for i in range(12)]
-    tests.insert(0, FlakyTest(odd + " [teardown]", 20, 9, 8, 8, 0, 0))
+    rerun_twice = FlakyEvidence(2, 0, 0)
+    tests = [FlakyTest(f"tests/t.py::test_{i:02}", 20, 3, 2, rerun_twice) for i in range(12)]
+    tests.insert(0, FlakyTest(odd + " [teardown]", 20, 9, 8, FlakyEvidence(8, 0, 0)))
 
     rule = quarantine_rule(tests, today=dt.date(2026, 12, 5))
 
