@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
-from gates.jsonfields import ByField, JSONValue, by_field
+from gates.jsonfields import ByField, JSONValue, by_field, read_by_field
 from gates.smoke.latency import Latency, percentile
 from gates.smoke.triage import Triage
 
@@ -65,22 +64,8 @@ class Check:
         return {**by_field(self), "ms": round(self.ms, 1)}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Check:
-        return cls(
-            name=str(data["name"]),
-            kind=str(data["kind"]),
-            method=str(data["method"]),
-            target=str(data["target"]),
-            expected=str(data["expected"]),
-            actual=str(data["actual"]),
-            ms=float(data["ms"]),
-            outcome=Outcome(data["outcome"]),
-            failures=tuple(str(f) for f in data.get("failures", ())),
-            excerpt=str(data.get("excerpt", "")),
-            attempts=int(data.get("attempts", 1)),
-            latency=Latency.from_dict(data["latency"]) if data.get("latency") else None,
-            triage=Triage.from_dict(data["triage"]) if data.get("triage") else None,
-        )
+    def from_dict(cls, data: object, where: str = "check") -> Check:
+        return read_by_field(cls, data, where)
 
 
 @dataclass(frozen=True)
@@ -160,7 +145,7 @@ class SmokeRun:
     def p95_ms(self) -> float | None:
         return percentile(self.timings_ms, 95)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, JSONValue]:
         return {
             "plan": self.plan,
             "base_url": self.base_url,

@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+
+from gates.jsonfields import JSONValue, read_by_field
 
 FIGURES = ("p50", "p95", "p99", "max")
 
@@ -68,15 +69,13 @@ class Latency:
         shown = ", ".join(f"{name} {value:.0f} ms" for name, value in self.figures().items())
         return f"{self.count} request{'' if self.count == 1 else 's'}: {shown}"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, JSONValue]:
         figures = {name: round(value, 1) for name, value in self.figures().items()}
         return {"count": self.count, **figures, "limits": dict(self.limits)}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Latency:
-        p50, p95, p99, slowest = (float(data[name]) for name in FIGURES)
-        limits = {str(k): float(v) for k, v in data.get("limits", {}).items()}
-        return cls(int(data["count"]), p50, p95, p99, slowest, limits)
+    def from_dict(cls, data: object, where: str = "latency") -> Latency:
+        return read_by_field(cls, data, where)
 
 
 def percentile(values: Sequence[float], pct: float) -> float | None:

@@ -6,12 +6,10 @@ do next; only blocking checks decide the verdict (an advisory failure is a WARN)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
-from gates.jsonfields import ByField
+from gates.jsonfields import ByField, read_by_field
 
 
 class Priority(StrEnum):
@@ -45,11 +43,5 @@ class Triage(ByField):
         return "; ".join(part for part in parts if part)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Triage:
-        return cls(
-            priority=Priority(data["priority"]),
-            blocking=bool(data["blocking"]),
-            owner=str(data.get("owner", "")),
-            files=tuple(str(f) for f in data.get("files", ())),
-            next=str(data.get("next", "")),
-        )
+    def from_dict(cls, data: object, where: str = "triage") -> Triage:
+        return read_by_field(cls, data, where)
