@@ -88,15 +88,11 @@ def bucket_rules(tables: Sequence[Table]) -> tuple[BucketRule, ...]:
 
 
 def bucket_rule(table: Table) -> BucketRule:
-    name = table.string("name", "").strip()
-    if not name:
-        table.fail("name", "required: every bucket has a name")
+    name = table.required_string("name", "every bucket has a name").strip()
     bucket_id = table.optional_string("id") or _BUCKET_ID.sub("-", name.lower()).strip("-")
     if not bucket_id or bucket_id == UNCATEGORIZED:
         table.fail("name", f"{name!r} cannot be used: give the bucket another name or an id")
-    severity_text = table.string("severity", "")
-    if not severity_text:
-        table.fail("severity", f"required: one of {', '.join(Severity)}")
+    severity_text = table.required_string("severity", f"one of {', '.join(Severity)}")
     try:
         severity = Severity(severity_text)
     except ValueError:

@@ -408,9 +408,8 @@ def _checklist(table: Table, known: Sequence[str]) -> ChecklistConfig:
             if not isinstance(entry, dict):
                 table.fail(priority.value, f"item {index}: expected an item name or a table")
             item = Table(entry, ["tool", "gates", "checklist", priority.value, index], table.file)
-            name, gate = item.string("item", "").strip(), item.string("gate", "")
-            if not name:
-                item.fail("item", "required: what the item checks")
+            name = item.required_string("item", "what the item checks").strip()
+            gate = item.string("gate", "")
             if gate not in known:
                 item.fail("gate", f"unknown gate {gate!r} (known: {', '.join(known)})")
             item.done()

@@ -116,6 +116,13 @@ class Table:
         value: str = self._get(key, (str,), "a string")
         return value
 
+    def required_string(self, key: str, why: str = "") -> str:
+        """A string that says something: absent, empty or blank is ``required: <why>``."""
+        value = self.string(key, "")
+        if not value.strip():
+            self.fail(key, f"required: {why}" if why else "required")
+        return value
+
     def optional_string(self, key: str) -> str | None:
         if self._absent(key):
             return None

@@ -14,25 +14,19 @@ from gates.toml_table import Table
 
 def waiver(table: Table, known: Sequence[str], thresholds: Mapping[str, Sequence[str]]) -> Waiver:
     """One ``[[tool.gates.waivers]]`` entry; ``thresholds``: each gate's threshold keys."""
-    gate = table.string("gate", "")
-    if not gate:
-        table.fail("gate", "required: the gate this waiver applies to")
+    gate = table.required_string("gate", "the gate this waiver applies to")
     if gate not in known:
         table.fail("gate", f"unknown gate {gate!r}")
-    reason = table.string("reason", "")
-    owner = table.string("owner", "")
-    for key, value in (("reason", reason), ("owner", owner)):
-        if not value.strip():
-            table.fail(key, "required: every waiver says why and who owns it")
     expires = table.date("expires")
     expires_version = table.optional_string("expires_version")
     if expires is None and expires_version is None:
         table.fail("expires", "required: a waiver needs an expiry date and/or expires_version")
     bucket = table.optional_string("bucket")
+    why = "every waiver says why and who owns it"
     parsed = Waiver(
         gate=gate,
-        reason=reason,
-        owner=owner,
+        reason=table.required_string("reason", why),
+        owner=table.required_string("owner", why),
         expires=expires,
         expires_version=expires_version,
         bucket=bucket,

@@ -41,6 +41,26 @@ def error_of(read: Any) -> str:
 
 
 @pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "settings.toml:1: s.owner: required: who owns it"),
+        ('owner = ""\n', "settings.toml:2: s.owner: required: who owns it"),
+        ('owner = " \\t "\n', "settings.toml:2: s.owner: required: who owns it"),
+        ("owner = 3\n", "settings.toml:2: s.owner: expected a string, got an integer"),
+    ],
+)
+def test_a_required_string_must_say_something(tmp_path: Path, text: str, message: str) -> None:
+    table = table_of(tmp_path, text)
+    assert error_of(lambda: table.required_string("owner", "who owns it")) == message
+
+
+def test_a_required_string_is_returned_as_written(tmp_path: Path) -> None:
+    table = table_of(tmp_path, 'owner = " qa team "\nbare = ""\n')
+    assert table.required_string("owner") == " qa team "
+    assert error_of(lambda: table.required_string("bare")).endswith(": s.bare: required")
+
+
+@pytest.mark.parametrize(
     ("value", "message"),
     [
         ("nan", "settings.toml:2: s.t: expected a finite number, got nan"),
