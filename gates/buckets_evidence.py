@@ -114,7 +114,7 @@ def load_baseline(path: Path) -> Baseline:
     details: JSONObject | None = None
     try:
         if isinstance(data, dict) and "gates" in data:
-            decision = Decision.from_dict(data)
+            decision = Decision.from_dict(data, "decision")
             label = f"decision {decision.id}"
             result = next((g.result for g in decision.gates if g.name == GATE), None)
             details = result.details if result is not None else None

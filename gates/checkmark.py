@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
-from gates.jsonfields import ByField, read_by_field
+from gates.jsonfields import ByField
 
 
 @dataclass(frozen=True)
 class ChecklistMark(ByField):
     """A checklist item's state when a decision was made (kept in the ledger with the decision)."""
+
+    JSON_ABSENT: ClassVar[Mapping[str, object]] = {"checked": False, "note": ""}
 
     item: str
     priority: str
@@ -23,7 +27,3 @@ class ChecklistMark(ByField):
         """A Markdown task-list line: ``- [x] CHANGELOG reviewed (must) — signed off by ana``."""
         mark = "x" if self.checked else " "
         return f"- [{mark}] {self.item} ({self.priority}) — {self.note}"
-
-    @classmethod
-    def from_dict(cls, data: object, where: str = "checklist item") -> ChecklistMark:
-        return read_by_field(cls, data, where, absent={"checked": False, "note": ""})

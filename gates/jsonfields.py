@@ -18,7 +18,7 @@ import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
-from typing import TYPE_CHECKING, ClassVar, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Self, TypeAlias, TypeVar
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -45,13 +45,22 @@ def by_field(value: DataclassInstance) -> dict[str, JSONValue]:
 
 
 class ByField:
-    """For a dataclass whose JSON is one key per field: its ``to_dict()`` is :func:`by_field`."""
+    """For a dataclass whose JSON is one key per field: its ``to_dict()`` is :func:`by_field`, its
+    ``from_dict()`` :func:`read_by_field`."""
 
     if TYPE_CHECKING:
         __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[object]]]
 
+    JSON_ABSENT: ClassVar[Mapping[str, object]] = {}
+    """Values for keys that files written before their field was (or by hand) may leave out."""
+
     def to_dict(self) -> dict[str, JSONValue]:
         return by_field(self)
+
+    @classmethod
+    def from_dict(cls, data: object, where: str) -> Self:
+        """``where``: what errors call ``data``, e.g. ``decision`` or ``decision.gates[2]``."""
+        return read_by_field(cls, data, where, cls.JSON_ABSENT)
 
 
 def plain(value: object) -> JSONValue:

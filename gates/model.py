@@ -10,12 +10,13 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import ClassVar
 
 from packaging.version import InvalidVersion, Version
 
 from gates.checkmark import ChecklistMark
 from gates.errors import Exit
-from gates.jsonfields import ByField, by_field, read_by_field
+from gates.jsonfields import ByField
 from gates.jsonfields import JSONValue as JSONValue  # re-exported: the domain's JSON type
 
 MetricValue = int | float | str | None
@@ -80,10 +81,6 @@ class Finding(ByField):
     new: bool = True
     """False when a baseline already knew this finding."""
 
-    @classmethod
-    def from_dict(cls, data: object, where: str = "finding") -> Finding:
-        return read_by_field(cls, data, where)
-
     @property
     def location(self) -> str:
         if self.file is None:
@@ -92,7 +89,7 @@ class Finding(ByField):
 
 
 @dataclass(frozen=True)
-class Threshold:
+class Threshold(ByField):
     """One measured area against its target: a row of ``Area | Target | Current | Gap``."""
 
     area: str
@@ -122,16 +119,14 @@ class Threshold:
         return f"{text}{self.unit}"
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return {**by_field(self), "gap": self.gap, "met": self.met}
-
-    @classmethod
-    def from_dict(cls, data: object, where: str = "threshold") -> Threshold:
-        return read_by_field(cls, data, where)
+        return {**super().to_dict(), "gap": self.gap, "met": self.met}
 
 
 @dataclass(frozen=True)
 class GateResult(ByField):
     """What one gate concluded about one tree. ``bool(result)``: it lets a release through."""
+
+    JSON_ABSENT: ClassVar[Mapping[str, object]] = {"summary": ""}
 
     gate: str
     status: Status
@@ -167,10 +162,6 @@ class GateResult(ByField):
             tools=dict(tools),
         )
 
-    @classmethod
-    def from_dict(cls, data: object, where: str = "result") -> GateResult:
-        return read_by_field(cls, data, where, absent={"summary": ""})
-
 
 @dataclass(frozen=True)
 class Waiver(ByField):
@@ -187,10 +178,6 @@ class Waiver(ByField):
     """When set, waives one failing-test bucket rather than a whole gate."""
     accept: Mapping[str, float] = field(default_factory=dict)
     """Lower thresholds the waiver accepts (``{"min_total": 80}``) instead of any failure."""
-
-    @classmethod
-    def from_dict(cls, data: object, where: str = "waiver") -> Waiver:
-        return read_by_field(cls, data, where)
 
     def why_expired(self, *, today: dt.date, version: str | None) -> str | None:
         """Why the waiver no longer holds on ``today`` for ``version``, or None while it does."""
@@ -216,6 +203,8 @@ class Waiver(ByField):
 class GateOutcome(ByField):
     """One gate's line in a decision."""
 
+    JSON_ABSENT: ClassVar[Mapping[str, object]] = {"tier": Tier.REQUIRED, "summary": ""}
+
     name: str
     tier: Tier
     status: Status
@@ -232,14 +221,12 @@ class GateOutcome(ByField):
             return None
         return self.result.thresholds[0]
 
-    @classmethod
-    def from_dict(cls, data: object, where: str = "gate") -> GateOutcome:
-        return read_by_field(cls, data, where, absent={"tier": Tier.REQUIRED, "summary": ""})
-
 
 @dataclass(frozen=True)
 class Decision(ByField):
     """GO / GO_WITH_WAIVERS / NO_GO for one tree, with everything that led to it."""
+
+    JSON_ABSENT: ClassVar[Mapping[str, object]] = {"created_at": ""}
 
     id: str
     verdict: Verdict
@@ -265,10 +252,6 @@ class Decision(ByField):
     """The release checklist as it stood when deciding (none in decisions older than checklists)."""
     prev_hash: str | None = None
     hash: str | None = None
-
-    @classmethod
-    def from_dict(cls, data: object, where: str = "decision") -> Decision:
-        return read_by_field(cls, data, where, absent={"created_at": ""})
 
 
 @dataclass(frozen=True)

@@ -185,7 +185,8 @@ def gates_cli(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> tup
 def decide(root: Path, *args: str) -> Decision:
     """``gates decide`` (which appends the decision to the ledger)."""
     assert main(["decide", "--root", str(root), *args]) in (0, 1)
-    return Decision.from_dict(json.loads((root / ".gates" / "decision.json").read_text()))
+    written = json.loads((root / ".gates" / "decision.json").read_text())
+    return Decision.from_dict(written, "decision")
 
 
 def gate(root: Path, *decide_args: str) -> Decision:

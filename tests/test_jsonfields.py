@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import pytest
 from hypothesis import given, settings
@@ -35,7 +36,7 @@ def _objects(keys: list[str]) -> st.SearchStrategy[object]:
 @given(_objects(RESULT_KEYS))
 def test_any_json_as_a_result_parses_or_names_the_key(data: object) -> None:
     try:
-        GateResult.from_dict(data)
+        GateResult.from_dict(data, "result")
     except ValueError as exc:
         assert str(exc).startswith("result")
 
@@ -44,7 +45,7 @@ def test_any_json_as_a_result_parses_or_names_the_key(data: object) -> None:
 @given(_objects(DECISION_KEYS))
 def test_any_json_as_a_decision_parses_or_names_the_key(data: object) -> None:
     try:
-        Decision.from_dict(data)
+        Decision.from_dict(data, "decision")
     except ValueError as exc:
         assert str(exc).startswith("decision")
 
@@ -68,20 +69,20 @@ def test_any_json_as_a_decision_parses_or_names_the_key(data: object) -> None:
 )  # fmt: skip
 def test_a_malformed_result_names_the_key(data: object, message: str) -> None:
     with pytest.raises(ValueError) as raised:
-        GateResult.from_dict(data)
+        GateResult.from_dict(data, "result")
     assert str(raised.value) == message
 
 
 def test_a_result_survives_its_json_round_trip() -> None:
     result = GateResult("lint", Status.FAIL, "1 finding", {"findings": 1, "rate": 0.5, "x": None})
-    assert GateResult.from_dict(json.loads(json.dumps(result.to_dict()))) == result
+    assert GateResult.from_dict(json.loads(json.dumps(result.to_dict())), "result") == result
 
 
 def test_a_waiver_date_that_is_not_a_date_is_named() -> None:
     data = {"id": "d", "verdict": "GO", "tree": "t", "waivers": [
         {"gate": "lint", "reason": "r", "owner": "o", "expires": "soon"}]}  # fmt: skip
     with pytest.raises(ValueError) as raised:
-        Decision.from_dict(data)
+        Decision.from_dict(data, "decision")
     assert str(raised.value) == "decision.waivers[0].expires: not a date: 'soon'"
 
 
@@ -135,9 +136,7 @@ class Every(ByField):
     summary: str = "none"
     extra: tuple[str, ...] = field(default_factory=tuple)
 
-    @classmethod
-    def from_dict(cls, data: object, where: str = "every") -> Every:
-        return read_by_field(cls, data, where, absent={"on": True})
+    JSON_ABSENT: ClassVar[Mapping[str, object]] = {"on": True}
 
 
 def test_read_by_field_reads_every_field_as_its_type_declares_and_round_trips() -> None:
@@ -147,11 +146,11 @@ def test_read_by_field_reads_every_field_as_its_type_declares_and_round_trips() 
         {"min_total": 80.0}, {"n": 1, "r": 0.5, "s": "x", "z": None}, {"any": [1, {"b": None}]},
         "s", ("e",),
     )  # fmt: skip
-    assert Every.from_dict(json.loads(json.dumps(every.to_dict()))) == every
+    assert Every.from_dict(json.loads(json.dumps(every.to_dict())), "every") == every
 
 
 def test_read_by_field_fills_absent_keys_and_names_a_missing_required_one() -> None:
-    read = Every.from_dict({"name": "n", "status": "PASS", "ratio": 1, "count": 0})
+    read = Every.from_dict({"name": "n", "status": "PASS", "ratio": 1, "count": 0}, "every")
     assert (read.on, read.summary, read.extra, read.note, read.until, read.headline) == (
         True, "none", (), None, None, None)  # fmt: skip
     assert (read.thresholds, read.tags, read.tools, read.metrics, read.details) == (
@@ -162,18 +161,19 @@ def test_read_by_field_fills_absent_keys_and_names_a_missing_required_one() -> N
         {},
     )
     with pytest.raises(ValueError) as raised:
-        Every.from_dict({"name": "n", "status": "PASS", "ratio": 1})
+        Every.from_dict({"name": "n", "status": "PASS", "ratio": 1}, "every")
     assert str(raised.value) == "every.count: expected a whole number, got null"
+    null: dict[str, object] = {"summary": None}
     with pytest.raises(ValueError) as raised:  # present but null is read, not defaulted
-        Every.from_dict({"name": "n", "status": "PASS", "ratio": 1, "count": 0, "summary": None})
+        Every.from_dict({"name": "n", "status": "PASS", "ratio": 1, "count": 0} | null, "every")
     assert str(raised.value) == "every.summary: expected a string, got null"
 
 
 def test_read_by_field_reads_an_empty_nested_object_as_none_and_names_a_bad_one() -> None:
     data = {"name": "n", "status": "PASS", "ratio": 1, "count": 0, "headline": {}}
-    assert Every.from_dict(data).headline is None
+    assert Every.from_dict(data, "every").headline is None
     with pytest.raises(ValueError) as raised:
-        Every.from_dict({**data, "headline": {"area": "t", "target": "high"}})
+        Every.from_dict({**data, "headline": {"area": "t", "target": "high"}}, "every")
     assert str(raised.value) == "every.headline.target: expected a number, got a string"
 
 

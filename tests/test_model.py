@@ -46,7 +46,7 @@ def test_decision_round_trip() -> None:
         artifacts={"x.whl": "00ff"},
     )
     data = json.loads(json.dumps(decision.to_dict()))
-    assert Decision.from_dict(data) == decision
+    assert Decision.from_dict(data, "decision") == decision
     assert result.started_at == "2026-01-02T03:04:05+00:00"
     assert result.duration_s == 1.235
     assert not result

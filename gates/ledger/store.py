@@ -293,7 +293,7 @@ def _sql_type(kind: type) -> str:
 def decision_of(record: Record) -> Decision:
     """The Decision a decision record holds, with the record's chain hashes."""
     try:
-        decision = Decision.from_dict(record.payload)
+        decision = Decision.from_dict(record.payload, "decision")
     except (KeyError, TypeError, ValueError) as exc:
         raise LedgerError(f"ledger record {record.seq} is not a valid decision ({exc})") from None
     return replace(decision, prev_hash=record.prev_hash, hash=record.hash)

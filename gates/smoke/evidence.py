@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from gates.jsonfields import ByField, JSONValue, by_field, read_by_field
+from gates.jsonfields import ByField, JSONValue
 from gates.smoke.latency import Latency, percentile
 from gates.smoke.triage import Triage
 
@@ -32,7 +32,7 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True)
-class Check:
+class Check(ByField):
     """One row of the report."""
 
     name: str
@@ -61,11 +61,7 @@ class Check:
         return self.triage is None or self.triage.blocking
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return {**by_field(self), "ms": round(self.ms, 1)}
-
-    @classmethod
-    def from_dict(cls, data: object, where: str = "check") -> Check:
-        return read_by_field(cls, data, where)
+        return {**super().to_dict(), "ms": round(self.ms, 1)}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from gates.jsonfields import JSONValue, read_by_field
+from gates.jsonfields import ByField, JSONValue
 
 FIGURES = ("p50", "p95", "p99", "max")
 
@@ -34,7 +34,7 @@ class Sampling:
 
 
 @dataclass(frozen=True)
-class Latency:
+class Latency(ByField):
     """A sampled step's figures (nearest-rank percentiles), in ms."""
 
     count: int
@@ -72,10 +72,6 @@ class Latency:
     def to_dict(self) -> dict[str, JSONValue]:
         figures = {name: round(value, 1) for name, value in self.figures().items()}
         return {"count": self.count, **figures, "limits": dict(self.limits)}
-
-    @classmethod
-    def from_dict(cls, data: object, where: str = "latency") -> Latency:
-        return read_by_field(cls, data, where)
 
 
 def percentile(values: Sequence[float], pct: float) -> float | None:

@@ -180,7 +180,7 @@ def _redacted(run: SmokeRun, redactor: Redactor) -> SmokeRun:
     """
 
     def clean(check: Check) -> Check:
-        cleaned = Check.from_dict(redactor.deep(check.to_dict()) | {"ms": check.ms})
+        cleaned = Check.from_dict(redactor.deep(check.to_dict()) | {"ms": check.ms}, "check")
         return replace(cleaned, excerpt=excerpt(cleaned.excerpt))
 
     return replace(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from gates.jsonfields import ByField, read_by_field
+from gates.jsonfields import ByField
 
 
 class Priority(StrEnum):
@@ -20,6 +20,8 @@ class Priority(StrEnum):
 
 @dataclass(frozen=True)
 class Triage(ByField):
+    """The step's priority, owner and next action."""
+
     priority: Priority = Priority.P1
     blocking: bool = True
     """False (``blocking = false``): advisory, a failure makes the gate WARN, not FAIL."""
@@ -41,7 +43,3 @@ class Triage(ByField):
             f"next: {self.next}" if self.next else "",
         ]
         return "; ".join(part for part in parts if part)
-
-    @classmethod
-    def from_dict(cls, data: object, where: str = "triage") -> Triage:
-        return read_by_field(cls, data, where)

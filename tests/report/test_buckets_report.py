@@ -120,5 +120,5 @@ def test_markdown_buckets_report() -> None:
 
 def test_report_reads_back_from_the_recorded_json() -> None:
     result = sample_result()
-    again = GateResult.from_dict(result.to_dict())
+    again = GateResult.from_dict(result.to_dict(), "result")
     assert buckets_report.markdown(again) == buckets_report.markdown(result)

@@ -102,7 +102,7 @@ def test_figures_are_nearest_rank_percentiles() -> None:
     assert latency == Latency(100, p50=50.0, p95=95.0, p99=99.0, max=100.0, limits={"p95": 90.0})
     assert Latency.of([], {}) is None
     assert percentile([3.0], 99) == 3.0
-    assert Latency.from_dict(latency.to_dict()) == latency
+    assert Latency.from_dict(latency.to_dict(), "latency") == latency
 
 
 def test_only_limits_that_are_exceeded_are_named() -> None:
