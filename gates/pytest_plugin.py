@@ -134,7 +134,16 @@ class RiskyRecorder:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if not _enabled(config) or _is_xdist_controller(config):
+    if not _enabled(config):
+        return
+    # These run no test yet report each one as passed, the failing ones too: never evidence.
+    for option, given in (("--setup-plan", "setupplan"), ("--setup-only", "setuponly")):
+        if config.getoption(given, False):
+            raise pytest.UsageError(
+                f"release-gates: {option} sets up fixtures without running any test: its"
+                " report is no evidence"
+            )
+    if _is_xdist_controller(config):
         return
     folder = config.getoption(EVIDENCE_OPTION)
     evidence = Path(folder) if folder else config.rootpath / ".gates" / "evidence"

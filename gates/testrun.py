@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, TextIO
 from gates import project_python, tools
 from gates.config import GatesConfig
 from gates.errors import EvidenceError, Exit, ToolError
-from gates.evidence import META_FILE, Stamp
+from gates.evidence import META_FILE, Stamp, file_digest
 from gates.gate import Gate
 from gates.junit import read as read_junit
 from gates.model import GateResult, Status
@@ -196,7 +196,8 @@ def collect(
         counts = read_counts(evidence_dir / JUNIT_FILE)
     except EvidenceError as exc:
         problem = str(exc)
-    Stamp(tree, run.returncode, duration_s=round(run.duration_s, 3)).write(evidence_dir)
+    left = {p.name: file_digest(p) for p in evidence_paths(evidence_dir) if p.name != META_FILE}
+    Stamp(tree, run.returncode, duration_s=round(run.duration_s, 3), files=left).write(evidence_dir)
     return PytestRun(
         exit_code=run.returncode,
         counts=counts,

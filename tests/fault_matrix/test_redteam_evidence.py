@@ -1,0 +1,150 @@
+"""Fault matrix, red team: test evidence that a real ``gates tests`` run left, then a careless
+hand (or a pytest option) made it say more than the run did. Never a GO for a failing test.
+
+Each case runs real pytest under real coverage.py through ``gates tests`` in a git project, then
+asks the gate that reads the evidence, and ``gates decide``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pytest_projects import CALC, Run, build, gates, recorded
+
+TESTS = """\
+from pkg.calc import add
+
+
+def test_add():
+    assert add(1, 2) == 3
+
+
+def test_add_wrong():
+    assert add(2, 2) == 5
+"""
+
+INTERRUPTED = """\
+from pkg.calc import add
+
+
+def test_add():
+    assert add(1, 2) == 3
+
+
+def test_stop():
+    raise KeyboardInterrupt
+
+
+def test_add_wrong():
+    assert add(2, 2) == 5
+"""
+
+
+def project(tmp_path: Path, required: str, tests: str = TESTS) -> Path:
+    gates_toml = (
+        '[tool.coverage.run]\nsource = ["pkg"]\n\n'
+        f'[tool.gates]\nrequired = ["{required}"]\n\n[tool.gates.coverage]\nmin_total = 50\n'
+    )
+    files = {"pkg/__init__.py": "", "pkg/calc.py": CALC, "tests/test_calc.py": tests}
+    return build(tmp_path / "project", files, gates_toml)
+
+
+def decided(root: Path) -> dict[str, object]:
+    run = gates(root, "decide", "--json")
+    assert "Traceback" not in run.err
+    decision: dict[str, object] = json.loads(run.out)
+    assert (run.code, decision["verdict"]) == (1, "NO_GO")
+    return decision
+
+
+def refused(run: Run, message: str) -> None:
+    assert "Traceback" not in run.err
+    assert (run.code, run.out, run.err) == (2, "", f"gates: error: {message}\n")
+
+
+@pytest.mark.parametrize("option", ["--setup-plan", "--setup-only"])
+def test_a_run_that_only_sets_up_fixtures_is_no_pass(tmp_path: Path, option: str) -> None:
+    """pytest reports every test of such a run as passed, the failing one too."""
+    root = project(tmp_path, "tests")
+
+    assert gates(root, "tests", "--", option).code == 2
+
+    summary = (
+        f"pytest usage error (exit 4): ERROR: release-gates: {option} sets up fixtures without "
+        "running any test: its report is no evidence"
+    )
+    assert (recorded(root, "tests")["status"], recorded(root, "tests")["summary"]) == (
+        "ERROR",
+        summary,
+    )
+    assert decided(root)["reasons"] == [f"tests: ERROR ({summary})"]
+
+
+def test_junit_of_an_interrupted_run_is_not_judged(tmp_path: Path) -> None:
+    """Only the tests before the interruption are in it, all passing: the failing one never ran."""
+    root = project(tmp_path, "buckets", INTERRUPTED)
+    assert gates(root, "tests", "--evidence").code == 2
+
+    evidence = root / ".gates/evidence"
+    refused(
+        gates(root, "buckets"),
+        f"{evidence}: JUnit from a pytest run that did not finish (exit 2)",
+    )
+    assert recorded(root, "buckets")["status"] == "ERROR"
+    decided(root)
+
+
+def test_a_junit_file_copied_beside_the_stamped_one_is_refused(tmp_path: Path) -> None:
+    """A report in which the failing test passed would make it 'flaky' (failed and passed on this
+    tree), which does not block."""
+    root = project(tmp_path, "buckets")
+    assert gates(root, "tests", "--evidence").code == 0
+    evidence = root / ".gates/evidence"
+    junit = (evidence / "junit.xml").read_text()
+    passed = re.sub(r"<failure.*?</failure>", "", junit, flags=re.DOTALL)
+    assert passed != junit
+    (evidence / "junit-old.xml").write_text(passed)
+
+    refused(
+        gates(root, "buckets"),
+        f"{evidence / 'junit-old.xml'}: not what the run stamped in {evidence / 'meta.json'} "
+        "(added or changed after it): re-run 'gates tests'",
+    )
+    decided(root)
+
+
+def test_junit_rewritten_by_a_hand_run_of_part_of_the_suite_is_refused(tmp_path: Path) -> None:
+    root = project(tmp_path, "buckets")
+    assert gates(root, "tests", "--evidence").code == 0
+    junit = root / ".gates/evidence/junit.xml"
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "not wrong",
+         f"--junitxml={junit}", "-o", "junit_family=xunit1"],
+        cwd=root, check=True, capture_output=True,
+    )  # fmt: skip
+
+    refused(
+        gates(root, "buckets"),
+        f"{junit}: not what the run stamped in {junit.parent / 'meta.json'} (added or changed "
+        "after it): re-run 'gates tests'",
+    )
+
+
+def test_coverage_data_added_after_the_run_is_refused(tmp_path: Path) -> None:
+    root = project(tmp_path, "coverage")
+    assert gates(root, "tests", "--evidence").code == 0
+    evidence = root / ".gates/evidence"
+    data = next(evidence.glob(".coverage.*"))
+    shutil.copy(data, evidence / ".coverage.elsewhere.1.x")
+
+    refused(
+        gates(root, "coverage"),
+        f"{evidence / '.coverage.elsewhere.1.x'}: not what the run stamped in "
+        f"{evidence / 'meta.json'} (added or changed after it): re-run 'gates tests'",
+    )
