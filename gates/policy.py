@@ -109,7 +109,12 @@ def decide(
     if request.no_go:
         tally.blockers.insert(0, f"turned NO_GO by {request.decided_by}: {request.reason}")
     checklist = build(
-        config.checklist, version=config.version, decision=decision, signoffs=signoffs
+        config.checklist,
+        project=config.project_name,
+        version=config.version,
+        tree=request.tree,
+        decision=decision,
+        signoffs=signoffs,
     )
     if request.environment == PRODUCTION:
         for missing in checklist.unchecked(Priority.MUST):
