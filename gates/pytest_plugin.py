@@ -133,9 +133,27 @@ class RiskyRecorder:
         os.replace(temporary, self.path)
 
 
+class StoppedEarly:
+    """``pytest.exit()`` ends a run with the exit code it names, 0 too, before the rest of the
+    tests ran: such a run is reported as interrupted, so that its report of the tests before the
+    stop is never judged as the suite's."""
+
+    def __init__(self) -> None:
+        self.stopped = False
+
+    def pytest_keyboard_interrupt(self) -> None:  # pytest.exit() as well as Ctrl-C
+        self.stopped = True
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.stopped:
+            session.exitstatus = pytest.ExitCode.INTERRUPTED
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if not _enabled(config):
         return
+    config.pluginmanager.register(StoppedEarly(), "gates-stopped-early")
     # These run no test yet report each one as passed, the failing ones too: never evidence.
     for option, given in (("--setup-plan", "setupplan"), ("--setup-only", "setuponly")):
         if config.getoption(given, False):

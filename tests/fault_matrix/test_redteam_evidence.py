@@ -46,6 +46,25 @@ def test_add_wrong():
 """
 
 
+STOPPED = """\
+import pytest
+
+from pkg.calc import add
+
+
+def test_add():
+    assert add(1, 2) == 3
+
+
+def test_no_database_here():
+    pytest.exit("no database here", returncode=0)
+
+
+def test_add_wrong():
+    assert add(2, 2) == 5
+"""
+
+
 def project(tmp_path: Path, required: str, tests: str = TESTS) -> Path:
     gates_toml = (
         '[tool.coverage.run]\nsource = ["pkg"]\n\n'
@@ -98,6 +117,23 @@ def test_junit_of_an_interrupted_run_is_not_judged(tmp_path: Path) -> None:
     )
     assert recorded(root, "buckets")["status"] == "ERROR"
     decided(root)
+
+
+def test_a_run_stopped_by_pytest_exit_with_returncode_0_is_no_pass(tmp_path: Path) -> None:
+    """pytest exits 0 and reports the tests before the stop, all passing: the rest never ran."""
+    root = project(tmp_path, "buckets", STOPPED)
+    assert gates(root, "tests").code == 2
+
+    summary = "pytest was interrupted (exit 2): _pytest.outcomes.Exit: no database here"
+    assert (recorded(root, "tests")["status"], recorded(root, "tests")["summary"]) == (
+        "ERROR",
+        summary,
+    )
+    evidence = root / ".gates/evidence"
+    refused(
+        gates(root, "buckets"),
+        f"{evidence}: JUnit from a pytest run that did not finish (exit 2)",
+    )
 
 
 def test_a_junit_file_copied_beside_the_stamped_one_is_refused(tmp_path: Path) -> None:
