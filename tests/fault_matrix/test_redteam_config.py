@@ -1,0 +1,36 @@
+"""Fault matrix, red team: a ``[tool.gates]`` that points a gate at nothing to judge.
+
+A gate that checked no file has not passed: an ERROR naming the setting, hence NO_GO.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from conftest import CLEAN_MODULE, Project
+
+
+def test_lint_paths_without_python_files_are_an_error_not_a_pass(
+    make_project: Callable[..., Project],
+) -> None:
+    """ruff exits 0 having checked nothing (a folder kept after the code moved out of it)."""
+    project = make_project(
+        {"demo/__init__.py": "import os\n\n" + CLEAN_MODULE, "docs/index.md": "# Docs\n"},
+        gates='[tool.gates]\nrequired = ["lint"]\n\n[tool.gates.lint]\npaths = ["docs"]\n',
+    )
+    project.commit()
+
+    code, out, err = project.gates("lint")
+
+    message = (
+        "ruff check found no Python file to check in docs: check tool.gates.lint.paths"
+        " and ruff's exclude settings"
+    )
+    assert "Traceback" not in err
+    assert (code, out, err) == (2, "", f"gates: error: {message}\n")
+    code, decision = project.gates_json("decide")
+    assert (code, decision["verdict"], decision["reasons"]) == (
+        1,
+        "NO_GO",
+        [f"lint: ERROR ({message})"],
+    )
