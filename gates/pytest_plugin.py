@@ -35,6 +35,15 @@ from _pytest.assertion import rewrite
 
 EVIDENCE_OPTION = "--gates-evidence"
 RECORD = "risky"
+PARTIAL_RUNS = (
+    ("--setup-plan", "setupplan", "sets up fixtures without running any test"),
+    ("--setup-only", "setuponly", "sets up fixtures without running any test"),
+    ("--last-failed", "lf", "runs only the tests that failed in the previous run"),
+    ("--stepwise", "stepwise", "skips the tests before the previous run's failure"),
+    ("--sw-skip", "stepwise_skip", "skips the tests before the previous run's failure"),
+)
+"""pytest options whose run reports a part of the suite, or none of it, as the whole: each test
+it did not run is left out of the report, or (setting up fixtures only) reported as passed."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -154,13 +163,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if not _enabled(config):
         return
     config.pluginmanager.register(StoppedEarly(), "gates-stopped-early")
-    # These run no test yet report each one as passed, the failing ones too: never evidence.
-    for option, given in (("--setup-plan", "setupplan"), ("--setup-only", "setuponly")):
-        if config.getoption(given, False):
-            raise pytest.UsageError(
-                f"release-gates: {option} sets up fixtures without running any test: its"
-                " report is no evidence"
-            )
+    for option, dest, why in PARTIAL_RUNS:
+        if config.getoption(dest, False):
+            raise pytest.UsageError(f"release-gates: {option} {why}: its report is no evidence")
     if _is_xdist_controller(config):
         return
     folder = config.getoption(EVIDENCE_OPTION)

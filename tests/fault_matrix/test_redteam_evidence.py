@@ -87,16 +87,26 @@ def refused(run: Run, message: str) -> None:
     assert (run.code, run.out, run.err) == (2, "", f"gates: error: {message}\n")
 
 
-@pytest.mark.parametrize("option", ["--setup-plan", "--setup-only"])
-def test_a_run_that_only_sets_up_fixtures_is_no_pass(tmp_path: Path, option: str) -> None:
-    """pytest reports every test of such a run as passed, the failing one too."""
+@pytest.mark.parametrize(
+    ("option", "why"),
+    [
+        # pytest reports every test of such a run as passed, the failing one too.
+        ("--setup-plan", "sets up fixtures without running any test"),
+        ("--setup-only", "sets up fixtures without running any test"),
+        # Once the failures of the previous run pass, a new failure elsewhere is not run.
+        ("--lf", "runs only the tests that failed in the previous run"),
+        ("--sw", "skips the tests before the previous run's failure"),
+    ],
+)
+def test_a_run_of_part_of_the_suite_is_no_pass(tmp_path: Path, option: str, why: str) -> None:
     root = project(tmp_path, "tests")
 
     assert gates(root, "tests", "--", option).code == 2
 
+    named = {"--lf": "--last-failed", "--sw": "--stepwise"}.get(option, option)
     summary = (
-        f"pytest usage error (exit 4): ERROR: release-gates: {option} sets up fixtures without "
-        "running any test: its report is no evidence"
+        f"pytest usage error (exit 4): ERROR: release-gates: {named} {why}: its report is no"
+        " evidence"
     )
     assert (recorded(root, "tests")["status"], recorded(root, "tests")["summary"]) == (
         "ERROR",
