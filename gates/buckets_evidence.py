@@ -148,7 +148,11 @@ def collect(
 ) -> BucketsEvidence:
     """``previous``: the run to compare with (:func:`load_baseline`, :func:`ledger_baseline`)."""
     files = find_junit(workspace.root, junit_patterns or config.junit)
-    unbound = evidence.bound_to(files, tree, what="JUnit", unbound_ok=config.unbound_junit)
+    records = risky_records(files)
+    bound = evidence.bound_to(
+        [*files, *records], tree, what="JUnit", unbound_ok=config.unbound_junit
+    )
+    unbound = [path for path in bound if path not in records]
     risky = read_risky(files)
     baseline = previous if isinstance(previous, Baseline) else None
     # Passing tests are only counted: keep those judging looks up (was it fixed? did it pass?).

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from pytest_projects import CALC, Run, build, gates, recorded
+from pytest_projects import CALC, Run, build, commit, gates, recorded
 
 TESTS = """\
 from pkg.calc import add
@@ -178,6 +178,24 @@ def test_junit_rewritten_by_a_hand_run_of_part_of_the_suite_is_refused(tmp_path:
     refused(
         gates(root, "buckets"),
         f"{junit}: not what the run stamped in {junit.parent / 'meta.json'} (added or changed "
+        "after it): re-run 'gates tests'",
+    )
+
+
+def test_a_risky_test_record_emptied_after_the_run_is_refused(tmp_path: Path) -> None:
+    """With max_risky = 0 a test without an assertion fails the buckets gate: emptying the
+    plugin's record of such tests must not turn that into a pass."""
+    root = project(tmp_path, "buckets", "def test_nothing_checked():\n    sorted([2, 1])\n")
+    with (root / "pyproject.toml").open("a") as toml:
+        toml.write("\n[tool.gates.tests]\nmax_risky = 0\n")
+    commit(root, "no risky test")
+    assert gates(root, "tests", "--evidence").code == 0
+    risky = root / ".gates/evidence/risky.json"
+    risky.write_text(json.dumps({"risky": [], "checked": 1}))
+
+    refused(
+        gates(root, "buckets"),
+        f"{risky}: not what the run stamped in {risky.parent / 'meta.json'} (added or changed "
         "after it): re-run 'gates tests'",
     )
 
