@@ -227,6 +227,11 @@ def judge(run: PytestRun) -> GateResult:
         summary = f"pytest exited {run.exit_code} but {run.junit_problem}"
         return GateResult(GATE, Status.ERROR, summary, metrics=metrics, details=details)
     counts = run.counts
+    if counts.tests == counts.skipped:
+        # As pytest's own "collected no tests" (exit 5): nothing was judged (a CI job lacking a
+        # secret the suite needs skips every test, the failing ones with them).
+        summary = f"pytest ran no test: all {counts.skipped} skipped"
+        return GateResult(GATE, Status.ERROR, summary, metrics=metrics, details=details)
     metrics |= {
         "tests": counts.tests,
         "passed": counts.passed,

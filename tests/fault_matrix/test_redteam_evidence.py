@@ -146,6 +146,37 @@ def test_a_run_stopped_by_pytest_exit_with_returncode_0_is_no_pass(tmp_path: Pat
     )
 
 
+SKIPPED_WITHOUT_A_DATABASE = """\
+import os
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _needs_a_database():
+    if not os.environ.get("DATABASE_URL_OF_NO_MACHINE"):
+        pytest.skip("no database")
+"""
+
+
+@pytest.mark.parametrize(
+    ("gate", "summary"),
+    [("tests", "pytest ran no test: all 2 skipped"), ("buckets", "no test ran: all 2 skipped")],
+)
+def test_a_run_that_skipped_every_test_is_no_pass(tmp_path: Path, gate: str, summary: str) -> None:
+    """A CI job missing a secret skips the whole suite, the failing test with it."""
+    root = project(tmp_path, gate)
+    (root / "tests/conftest.py").write_text(SKIPPED_WITHOUT_A_DATABASE)
+    commit(root, "tests need a database")
+
+    gates(root, "tests", "--evidence")
+    if gate == "buckets":
+        gates(root, "buckets")
+
+    assert (recorded(root, gate)["status"], recorded(root, gate)["summary"]) == ("ERROR", summary)
+    assert decided(root)["reasons"] == [f"{gate}: ERROR ({summary})"]
+
+
 def test_a_junit_file_copied_beside_the_stamped_one_is_refused(tmp_path: Path) -> None:
     """A report in which the failing test passed would make it 'flaky' (failed and passed on this
     tree), which does not block."""
