@@ -143,9 +143,10 @@ class RiskyRecorder:
 
 
 class StoppedEarly:
-    """``pytest.exit()`` ends a run with the exit code it names, 0 too, before the rest of the
-    tests ran: such a run is reported as interrupted, so that its report of the tests before the
-    stop is never judged as the suite's."""
+    """A run stopped before the rest of its tests ran is reported as interrupted, so that its
+    report of the tests before the stop is never judged as the suite's: ``pytest.exit()`` ends
+    it with the exit code it names, 0 too; ``-x``/``--maxfail`` with exit 1, as if the one
+    failure it saw (a quarantined one, say) were all there is."""
 
     def __init__(self) -> None:
         self.stopped = False
@@ -155,7 +156,7 @@ class StoppedEarly:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if self.stopped:
+        if self.stopped or session.shouldstop or session.shouldfail:
             session.exitstatus = pytest.ExitCode.INTERRUPTED
 
 

@@ -177,6 +177,31 @@ def test_a_run_that_skipped_every_test_is_no_pass(tmp_path: Path, gate: str, sum
     assert decided(root)["reasons"] == [f"{gate}: ERROR ({summary})"]
 
 
+def test_a_run_stopped_at_its_first_failure_is_not_judged(tmp_path: Path) -> None:
+    """-x stopped at a quarantined failure: the blocking one after it never ran."""
+    root = project(tmp_path, "buckets")
+    with (root / "pyproject.toml").open("a") as toml:
+        toml.write(
+            '\n[[tool.gates.buckets]]\nname = "known"\nseverity = "low"\n'
+            'match = { nodeid = ["tests/test_calc.py::test_add_wrong"] }\n'
+        )
+    (root / "tests/test_later.py").write_text("def test_later_bad():\n    assert 1 == 2\n")
+    commit(root, "a quarantined failure, then a blocking one")
+
+    assert gates(root, "tests", "--evidence", "--", "-x").code == 2
+
+    summary = "pytest was interrupted (exit 2): tests/test_calc.py:9: AssertionError"
+    assert (recorded(root, "tests")["status"], recorded(root, "tests")["summary"]) == (
+        "ERROR",
+        summary,
+    )
+    evidence = root / ".gates/evidence"
+    refused(
+        gates(root, "buckets"),
+        f"{evidence}: JUnit from a pytest run that did not finish (exit 2)",
+    )
+
+
 def test_a_junit_file_copied_beside_the_stamped_one_is_refused(tmp_path: Path) -> None:
     """A report in which the failing test passed would make it 'flaky' (failed and passed on this
     tree), which does not block."""
