@@ -34,3 +34,25 @@ def test_lint_paths_without_python_files_are_an_error_not_a_pass(
         "NO_GO",
         [f"lint: ERROR ({message})"],
     )
+
+
+def test_a_waiver_until_a_local_version_expires_at_its_public_version(
+    make_project: Callable[..., Project],
+) -> None:
+    """PEP 440 sorts 1.0.0 below 1.0.0+build.5: the waiver held for the release it names."""
+    project = make_project(
+        {"demo/__init__.py": "import os\n\n" + CLEAN_MODULE},
+        gates='[tool.gates]\nrequired = ["lint"]\n\n[[tool.gates.waivers]]\ngate = "lint"\n'
+        'reason = "legacy imports"\nowner = "ana"\nexpires_version = "0.1.0+build.5"\n',
+    )
+    project.commit()
+    assert project.gates("lint")[0] == 1
+
+    code, decision = project.gates_json("decide")
+
+    assert (code, decision["verdict"]) == (1, "NO_GO")
+    assert decision["reasons"] == [
+        "lint: FAIL (1 new finding (F401))",
+        "waiver ignored: lint (ana: legacy imports) until 0.1.0+build.5 expired at version"
+        " 0.1.0+build.5 (project is 0.1.0)",
+    ]
