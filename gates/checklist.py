@@ -99,10 +99,14 @@ def build(
             elif outcome is None:
                 items.append(CheckedItem(item, False, f"gate {item.gate} was not in the decision"))
             else:
-                # A waived gate let the release through, but its item is not done: not ticked.
-                waived = " (waived)" if outcome.waived else ""
-                note = f"gate {item.gate}: {outcome.status.value}{waived}"
-                items.append(CheckedItem(item, outcome.status.ok and not outcome.waived, note))
+                # A waived gate, or an advisory one that failed (it only warns), let the release
+                # through, but its item is not done: not ticked.
+                failed = outcome.result is not None and not outcome.result.status.ok
+                advisory = outcome.status.ok and failed
+                why = " (waived)" if outcome.waived else " (advisory, failed)" if advisory else ""
+                note = f"gate {item.gate}: {outcome.status.value}{why}"
+                done = outcome.status.ok and not outcome.waived and not failed
+                items.append(CheckedItem(item, done, note))
             continue
         signoff = signed.get(item.name)
         if signoff is None:

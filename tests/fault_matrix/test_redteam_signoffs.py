@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from conftest import Project, git, init_repo
 
+from gates.model import Status
+
 CHECKLIST = '[tool.gates.checklist]\nmust = ["CHANGELOG reviewed"]\n'
 MISSING = [
     "checklist: must-have sign-off missing: CHANGELOG reviewed"
@@ -70,3 +72,23 @@ def test_a_signoff_of_an_earlier_release_does_not_count_without_a_static_version
     code, decision = production(project)
 
     assert (code, decision["verdict"], decision["reasons"]) == (1, "NO_GO", MISSING)
+
+
+def test_a_gate_item_is_not_ticked_by_an_advisory_gate_that_failed(ledger_project: Any) -> None:
+    """An advisory FAIL only warns in the decision; the must-have item says the gate passed."""
+    project = ledger_project(
+        '[project]\nname = "demo"\nversion = "1.0.0"\n\n'
+        '[tool.gates]\nrequired = ["coverage"]\nadvisory = ["tests"]\n\n'
+        '[tool.gates.checklist]\nmust = [{ item = "All tests pass", gate = "tests" }]\n'
+    )
+    project.record("coverage", {"percent_covered": 90.0})
+    project.record("tests", {"passed": 9, "failed": 1}, status=Status.FAIL)
+
+    code, decision = production(project)
+
+    assert (code, decision["verdict"]) == (1, "NO_GO")
+    assert decision["reasons"] == [
+        "checklist: must-have gate item missing: All tests pass (gate tests: WARN (advisory,"
+        " failed))",
+        "tests: advisory gate failed (tests FAIL)",
+    ]
