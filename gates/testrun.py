@@ -84,10 +84,11 @@ class PytestRun:
 
 
 def evidence_paths(evidence_dir: Path) -> list[Path]:
-    """Every file a run of ``gates tests`` writes, as found in ``evidence_dir`` now."""
+    """Every file a run of ``gates tests`` writes, as found in ``evidence_dir`` now, and every
+    other JUnit report the buckets gate would read beside them (``junit*.xml``)."""
     if not evidence_dir.is_dir():
         return []
-    found = [evidence_dir / JUNIT_FILE, evidence_dir / META_FILE]
+    found = [*evidence_dir.glob("junit*.xml"), evidence_dir / META_FILE]
     found += evidence_dir.glob(f"{DATA_FILE}*")
     found += evidence_dir.glob("risky*.json")  # gates.pytest_plugin's records
     return [path for path in found if path.is_file()]

@@ -219,6 +219,10 @@ def test_a_junit_file_copied_beside_the_stamped_one_is_refused(tmp_path: Path) -
         "(added or changed after it): re-run 'gates tests'",
     )
     decided(root)
+    # As the message says: the next run clears every report the buckets gate would read.
+    assert gates(root, "tests", "--evidence").code == 0
+    assert not (evidence / "junit-old.xml").exists()
+    assert gates(root, "buckets").code == 1
 
 
 def test_junit_rewritten_by_a_hand_run_of_part_of_the_suite_is_refused(tmp_path: Path) -> None:
