@@ -209,7 +209,8 @@ def collect(
 
 
 def judge(run: PytestRun) -> GateResult:
-    """PASS when pytest passed, FAIL on failing tests, ERROR when pytest could not judge them."""
+    """PASS when pytest passed, FAIL on failing tests (whatever the exit code says), ERROR when
+    pytest could not judge them."""
     details = {"command": list(run.argv), "output_tail": run.output_tail}
     metrics: dict[str, int | float | str | None] = {"exit_code": run.exit_code}
     if run.exit_code in _CANNOT_JUDGE:
@@ -244,7 +245,8 @@ def judge(run: PytestRun) -> GateResult:
         f"{counts.failed} failed, {counts.errors} errors, "
         f"{counts.passed} passed, {counts.skipped} skipped"
     )
-    if run.exit_code == PytestExit.OK:
+    # The report, not the exit code: a conftest or plugin may turn failures into exit 0.
+    if run.exit_code == PytestExit.OK and not (counts.failed or counts.errors):
         return GateResult(GATE, Status.PASS, tally, metrics=metrics, details=details)
     return GateResult(GATE, Status.FAIL, tally, metrics=metrics, details=details)
 

@@ -115,6 +115,33 @@ def test_a_run_of_part_of_the_suite_is_no_pass(tmp_path: Path, option: str, why:
     assert decided(root)["reasons"] == [f"tests: ERROR ({summary})"]
 
 
+SUPPRESSED = """\
+import pytest
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session):
+    session.exitstatus = 0  # "flaky tests must not fail the CI job"
+"""
+
+
+def test_failing_tests_behind_an_exit_code_of_0_fail(tmp_path: Path) -> None:
+    """A conftest (or pytest-custom-exit-code's --suppress-tests-failed-exit-code) turns the
+    exit code of a run with failing tests into 0: the report, not the exit code, is judged."""
+    root = project(tmp_path, "tests")
+    (root / "tests/conftest.py").write_text(SUPPRESSED)
+    commit(root, "failures do not fail the job")
+
+    assert gates(root, "tests").code == 1
+
+    tally = "1 failed, 0 errors, 1 passed, 0 skipped"
+    assert (recorded(root, "tests")["status"], recorded(root, "tests")["summary"]) == (
+        "FAIL",
+        tally,
+    )
+    assert decided(root)["reasons"] == [f"tests: FAIL ({tally})"]
+
+
 def test_junit_of_an_interrupted_run_is_not_judged(tmp_path: Path) -> None:
     """Only the tests before the interruption are in it, all passing: the failing one never ran."""
     root = project(tmp_path, "buckets", INTERRUPTED)
