@@ -1,12 +1,13 @@
-"""Fault matrix, red team: a ``[tool.gates]`` that points a gate at nothing to judge.
-
-A gate that checked no file has not passed: an ERROR naming the setting, hence NO_GO.
+"""Fault matrix, red team: ``[tool.gates]`` settings, and the files they name, that a careless
+hand gets wrong: never a pass for nothing checked, never a waiver past its release, never a
+traceback.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from conftest import CLEAN_MODULE, Project
 
 
@@ -56,3 +57,38 @@ def test_a_waiver_until_a_local_version_expires_at_its_public_version(
         "waiver ignored: lint (ana: legacy imports) until 0.1.0+build.5 expired at version"
         " 0.1.0+build.5 (project is 0.1.0)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        pytest.param(
+            '{"findings": [{"file": "demo/__init__.py", "rule": "F401", "message": "m",'
+            ' "count": Infinity}]}',
+            "OverflowError: cannot convert float infinity to integer",
+            id="count-infinity",
+        ),
+        pytest.param(
+            '{"findings": ' + "[" * 100_000,
+            "RecursionError: maximum recursion depth exceeded while decoding a JSON array from a"
+            " unicode string",
+            id="nested-100000-deep",
+        ),
+    ],
+)
+def test_a_baseline_file_python_cannot_count_is_one_line(
+    make_project: Callable[..., Project], content: str, problem: str
+) -> None:
+    project = make_project(
+        gates='[tool.gates]\nrequired = ["lint"]\n\n[tool.gates.lint]\nbaseline = "base.json"\n'
+    )
+    path = project.write("base.json", content)
+
+    code, out, err = project.gates("lint")
+
+    assert "Traceback" not in err
+    assert (code, out, err) == (
+        2,
+        "",
+        f"gates: error: {path}: not a valid baseline file ({problem})\n",
+    )
