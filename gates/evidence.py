@@ -65,7 +65,7 @@ def read_stamp(folder: Path) -> Stamp | None:
         return None
     except OSError as exc:
         raise EvidenceError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than Python parses
         raise EvidenceError(f"{path}: not valid JSON ({exc})") from None
     tree = data.get("tree") if isinstance(data, dict) else None
     if not isinstance(tree, str) or not tree:

@@ -299,3 +299,18 @@ def test_coverage_data_added_after_the_run_is_refused(tmp_path: Path) -> None:
         f"{evidence / '.coverage.elsewhere.1.x'}: not what the run stamped in "
         f"{evidence / 'meta.json'} (added or changed after it): re-run 'gates tests'",
     )
+
+
+@pytest.mark.parametrize("what", ["meta.json", "--baseline"])
+def test_json_nested_deeper_than_python_parses_is_one_line(tmp_path: Path, what: str) -> None:
+    root = project(tmp_path, "buckets")
+    assert gates(root, "tests", "--evidence").code == 0
+    deep = tmp_path / "deep.json" if what == "--baseline" else root / ".gates/evidence/meta.json"
+    deep.write_text("[" * 100_000)
+    args = ("--baseline", str(deep)) if what == "--baseline" else ()
+
+    refused(
+        gates(root, "buckets", *args),
+        f"{deep}: not valid JSON (maximum recursion depth exceeded while decoding a JSON array"
+        " from a unicode string)",
+    )
