@@ -314,3 +314,19 @@ def test_json_nested_deeper_than_python_parses_is_one_line(tmp_path: Path, what:
         f"{deep}: not valid JSON (maximum recursion depth exceeded while decoding a JSON array"
         " from a unicode string)",
     )
+
+
+def test_a_coverage_cache_nested_deeper_than_python_parses_is_analysed_again(
+    tmp_path: Path,
+) -> None:
+    root = project(tmp_path, "coverage")
+    assert gates(root, "tests", "--evidence").code == 0
+    first = gates(root, "coverage", "--json")
+    cache = root / ".gates/cache/coverage.json"
+    assert cache.is_file()
+    cache.write_text("[" * 100_000)
+
+    again = gates(root, "coverage", "--json", "--fresh")
+
+    assert "Traceback" not in again.err
+    assert (again.code, again.json["summary"]) == (first.code, first.json["summary"])
