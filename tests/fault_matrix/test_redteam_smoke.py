@@ -1,0 +1,93 @@
+"""Fault matrix, red team: a smoke target that answers with JSON nested deeper than Python parses
+(a hostile or broken service) fails its check, never stops gates with a traceback."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from websockets.sync.server import ServerConnection, serve
+
+DEEP = b"[" * 100_000
+
+
+class _Deep(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(DEEP)))
+        self.end_headers()
+        self.wfile.write(DEEP)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def deep_target() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Deep)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_json_nested_deeper_than_python_parses_fails_the_check(
+    ledger_project: Any, deep_target: str
+) -> None:
+    project = ledger_project('[project]\nname = "demo"\nversion = "1.0"\n')
+    project.write(
+        "plan.toml",
+        '[[steps]]\nname = "deep"\nmethod = "GET"\npath = "/x"\n'
+        'expect = { status = 200, json = [{ path = "a", exists = true }] }\n',
+    )
+
+    code, out, err = project.gates(
+        "smoke", str(project.root / "plan.toml"), "--base-url", deep_target, "--json"
+    )
+
+    assert "Traceback" not in err
+    assert code == 1
+    (check,) = json.loads(out)["details"]["checks"]
+    assert (check["outcome"], check["failures"]) == ("failed", ["body is not JSON"])
+
+
+@pytest.fixture
+def deep_ws_target() -> Iterator[str]:
+    def answer(connection: ServerConnection) -> None:
+        connection.send(DEEP.decode())
+        connection.recv()
+
+    with serve(answer, "127.0.0.1", 0) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{server.socket.getsockname()[1]}"
+        server.shutdown()
+
+
+def test_a_websocket_frame_nested_deeper_than_python_parses_fails_the_check(
+    ledger_project: Any, deep_ws_target: str
+) -> None:
+    project = ledger_project('[project]\nname = "demo"\nversion = "1.0"\n')
+    project.write(
+        "plan.toml",
+        '[[steps]]\nname = "deep"\nwebsocket = "/chat"\ntimeout = 2\n'
+        'expect = { messages = [{ path = "type", equals = "ready" }] }\n',
+    )
+
+    code, out, err = project.gates(
+        "smoke", str(project.root / "plan.toml"), "--base-url", deep_ws_target, "--json"
+    )
+
+    assert "Traceback" not in err
+    assert code == 1
+    (check,) = json.loads(out)["details"]["checks"]
+    assert (check["outcome"], check["failures"]) == (
+        "failed",
+        ["connection: expected message not received within 2s"],  # the frame is text, not JSON
+    )
