@@ -57,6 +57,51 @@ def test_json_nested_deeper_than_python_parses_fails_the_check(
     assert (check["outcome"], check["failures"]) == ("failed", ["body is not JSON"])
 
 
+def test_an_openapi_document_nested_deeper_than_python_parses_fails_the_drift_check(
+    ledger_project: Any, deep_target: str
+) -> None:
+    project = ledger_project('[project]\nname = "demo"\nversion = "1.0"\n')
+    project.write(
+        "plan.toml",
+        'openapi = "/openapi.json"\n\n[[steps]]\nname = "deep"\nmethod = "GET"\npath = "/x"\n'
+        "schema = false\nexpect = { status = 200 }\n",
+    )
+
+    code, out, err = project.gates(
+        "smoke", str(project.root / "plan.toml"), "--base-url", deep_target, "--json"
+    )
+
+    assert "Traceback" not in err
+    assert code == 1
+    drift = json.loads(out)["details"]["checks"][0]
+    assert drift["failures"] == [
+        "cannot fetch the schema: RecursionError: maximum recursion depth exceeded while decoding"
+        " a JSON array from a unicode string"
+    ]
+
+
+def test_a_version_nested_deeper_than_python_parses_is_not_the_expected_one(
+    ledger_project: Any, deep_target: str
+) -> None:
+    project = ledger_project('[project]\nname = "demo"\nversion = "1.0"\n')
+    project.write(
+        "plan.toml",
+        '[expect_version]\npath = "/version"\njson = "commit"\nequals = "abc"\ntimeout = 1\n\n'
+        '[[steps]]\nname = "deep"\nmethod = "GET"\npath = "/x"\nexpect = { status = 200 }\n',
+    )
+
+    code, out, err = project.gates(
+        "smoke", str(project.root / "plan.toml"), "--base-url", deep_target
+    )
+
+    assert "Traceback" not in err
+    assert (code, out) == (3, "")
+    assert err == (
+        f"gates: error: {deep_target}: /version commit is '<not JSON>' after 1s, expected 'abc'"
+        " (previous deploy?)\n"
+    )
+
+
 @pytest.fixture
 def deep_ws_target() -> Iterator[str]:
     def answer(connection: ServerConnection) -> None:
