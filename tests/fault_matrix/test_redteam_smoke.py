@@ -1,5 +1,7 @@
-"""Fault matrix, red team: a smoke target that answers with JSON nested deeper than Python parses
-(a hostile or broken service) fails its check, never stops gates with a traceback."""
+"""Fault matrix, red team: a smoke target that answers with what gates cannot read (a hostile or
+broken service: JSON nested deeper than Python parses, an OpenAPI document whose ``$ref``s loop,
+point nowhere or at another server) fails its check, never stops gates with a traceback, and
+never makes gates fetch what the document names."""
 
 from __future__ import annotations
 
@@ -136,3 +138,84 @@ def test_a_websocket_frame_nested_deeper_than_python_parses_fails_the_check(
         "failed",
         ["connection: expected message not received within 2s"],  # the frame is text, not JSON
     )
+
+
+class _Documented(http.server.BaseHTTPRequestHandler):
+    """Serves an OpenAPI document whose /x schema is ``server.schema`` (with its components),
+    and ``{"a": 1}`` elsewhere; remembers every path asked for."""
+
+    server: _DocumentServer
+
+    def do_GET(self) -> None:
+        self.server.asked.append(self.path)
+        document = {
+            "openapi": "3.1.0",
+            "paths": {"/x": {"get": {"responses": {"200": {"content": {
+                "application/json": {"schema": self.server.schema}}}}}}},
+            "components": {"schemas": {"A": {"$ref": "#/components/schemas/A"}}},
+        }  # fmt: skip
+        body = json.dumps(document if self.path == "/openapi.json" else {"a": 1}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class _DocumentServer(http.server.ThreadingHTTPServer):
+    schema: dict[str, str]
+    asked: list[str]
+
+
+@pytest.mark.parametrize(
+    ("ref", "problem"),
+    [
+        pytest.param(
+            "#/components/schemas/A",
+            "maximum recursion depth exceeded",
+            id="a-ref-to-itself",
+        ),
+        pytest.param(
+            "#/components/schemas/Nope",
+            "PointerToNowhere: '/components/schemas/Nope' does not exist within",
+            id="a-ref-to-nowhere",
+        ),
+        pytest.param(
+            "{target}/secret.json",
+            "Unresolvable: {target}/secret.json",
+            id="a-ref-to-another-document",
+        ),
+    ],
+)
+def test_a_response_schema_whose_ref_cannot_be_followed_fails_the_check(
+    ledger_project: Any, ref: str, problem: str
+) -> None:
+    server = _DocumentServer(("127.0.0.1", 0), _Documented)
+    target = f"http://127.0.0.1:{server.server_address[1]}"
+    server.schema, server.asked = {"$ref": ref.format(target=target)}, []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    project = ledger_project('[project]\nname = "demo"\nversion = "1.0"\n')
+    project.write(
+        "plan.toml",
+        'openapi = "/openapi.json"\n\n[[steps]]\nname = "x"\nmethod = "GET"\npath = "/x"\n'
+        "expect = { status = 200 }\n",
+    )
+    try:
+        code, out, err = project.gates(
+            "smoke", str(project.root / "plan.toml"), "--base-url", target, "--json"
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert "Traceback" not in err
+    assert code == 1
+    check = json.loads(out)["details"]["checks"][-1]
+    (failure,) = check["failures"]
+    assert failure.startswith("openapi: documented schema cannot be followed: "), failure
+    assert problem.format(target=target) in failure
+    assert server.asked == ["/openapi.json", "/x"]  # nothing the document named was fetched
