@@ -84,7 +84,9 @@ class OpenApi:
             operation = item.get(method.lower()) if isinstance(item, dict) else None
             if not isinstance(operation, dict):
                 continue
-            responses = operation.get("responses") or {}
+            responses = operation.get("responses")
+            if not isinstance(responses, dict):
+                return None
             response = (
                 responses.get(str(status))
                 or responses.get(f"{str(status)[0]}XX")
@@ -107,6 +109,7 @@ class OpenApi:
         try:
             # An empty registry: a $ref resolves within the document only. jsonschema's default
             # fetches any URL a $ref names (another host, file://): the target would choose.
+            Draft202012Validator.check_schema(rooted)  # else a bad keyword fails in validating
             validator = Draft202012Validator(rooted, registry=Registry())
             errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
         except SchemaError as exc:

@@ -141,8 +141,8 @@ def test_a_websocket_frame_nested_deeper_than_python_parses_fails_the_check(
 
 
 class _Documented(http.server.BaseHTTPRequestHandler):
-    """Serves an OpenAPI document whose /x schema is ``server.schema`` (with its components),
-    and ``{"a": 1}`` elsewhere; remembers every path asked for."""
+    """Serves an OpenAPI document whose GET /x operation is ``server.operation`` (and a component
+    whose $ref is itself), and ``{"a": 1}`` elsewhere; remembers every path asked for."""
 
     server: _DocumentServer
 
@@ -150,10 +150,9 @@ class _Documented(http.server.BaseHTTPRequestHandler):
         self.server.asked.append(self.path)
         document = {
             "openapi": "3.1.0",
-            "paths": {"/x": {"get": {"responses": {"200": {"content": {
-                "application/json": {"schema": self.server.schema}}}}}}},
+            "paths": {"/x": {"get": self.server.operation}},
             "components": {"schemas": {"A": {"$ref": "#/components/schemas/A"}}},
-        }  # fmt: skip
+        }
         body = json.dumps(document if self.path == "/openapi.json" else {"a": 1}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -166,36 +165,53 @@ class _Documented(http.server.BaseHTTPRequestHandler):
 
 
 class _DocumentServer(http.server.ThreadingHTTPServer):
-    schema: dict[str, str]
+    operation: object
     asked: list[str]
 
 
+def _answering(schema: object) -> dict[str, object]:
+    return {"responses": {"200": {"content": {"application/json": {"schema": schema}}}}}
+
+
 @pytest.mark.parametrize(
-    ("ref", "problem"),
+    ("operation", "failures"),
     [
         pytest.param(
-            "#/components/schemas/A",
-            "maximum recursion depth exceeded",
+            _answering({"$ref": "#/components/schemas/A"}),
+            ["openapi: documented schema cannot be followed: maximum recursion depth exceeded"
+             " while calling a Python object"],
             id="a-ref-to-itself",
         ),
         pytest.param(
-            "#/components/schemas/Nope",
-            "PointerToNowhere: '/components/schemas/Nope' does not exist within",
+            _answering({"$ref": "#/components/schemas/Nope"}),
+            ["openapi: documented schema cannot be followed: PointerToNowhere:"
+             " '/components/schemas/Nope' does not exist within {'$ref':"
+             " '#/components/schemas/Nope', 'components': {'schemas': {'A': {'$ref':"
+             " '#/components/schemas/A'}}}}"],
             id="a-ref-to-nowhere",
         ),
         pytest.param(
-            "{target}/secret.json",
-            "Unresolvable: {target}/secret.json",
+            _answering({"$ref": "{target}/secret.json"}),
+            ["openapi: documented schema cannot be followed: Unresolvable:"
+             " {target}/secret.json"],
             id="a-ref-to-another-document",
         ),
+        pytest.param(
+            _answering({"type": 5}),
+            ["openapi: documented schema is invalid: 5 is not valid under any of the given"
+             " schemas"],
+            id="a-keyword-of-the-wrong-type",
+        ),
+        pytest.param({"responses": ["200"]}, [], id="responses-not-a-table"),
     ],
-)
-def test_a_response_schema_whose_ref_cannot_be_followed_fails_the_check(
-    ledger_project: Any, ref: str, problem: str
+)  # fmt: skip
+def test_a_response_schema_gates_cannot_use_fails_the_check_or_is_not_used(
+    ledger_project: Any, operation: object, failures: list[str]
 ) -> None:
     server = _DocumentServer(("127.0.0.1", 0), _Documented)
     target = f"http://127.0.0.1:{server.server_address[1]}"
-    server.schema, server.asked = {"$ref": ref.format(target=target)}, []
+    server.operation = json.loads(json.dumps(operation).replace("{target}", target))
+    server.asked = []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     project = ledger_project('[project]\nname = "demo"\nversion = "1.0"\n')
@@ -213,9 +229,7 @@ def test_a_response_schema_whose_ref_cannot_be_followed_fails_the_check(
         server.server_close()
 
     assert "Traceback" not in err
-    assert code == 1
     check = json.loads(out)["details"]["checks"][-1]
-    (failure,) = check["failures"]
-    assert failure.startswith("openapi: documented schema cannot be followed: "), failure
-    assert problem.format(target=target) in failure
+    expected = [failure.replace("{target}", target) for failure in failures]
+    assert (code, check["failures"]) == (1 if failures else 0, expected)
     assert server.asked == ["/openapi.json", "/x"]  # nothing the document named was fetched
