@@ -20,6 +20,8 @@ from gates.model import JSONValue
 from gates.workspace import write_json
 
 META_FILE = "meta.json"
+SHARD_FILE = "shard.json"
+"""What gates.shard writes beside the evidence of one shard: ``{"shard": K, "of": N}``."""
 FINISHED = (0, 1)
 """pytest's exit codes for a run that ran what it collected: all passed, some tests failed.
 Any other (interrupted, internal error ...) leaves a report of the tests before it stopped."""
@@ -36,6 +38,8 @@ class Stamp:
     files: Mapping[str, str] | None = None
     """sha256 of each file the run left beside the stamp, by name; None in a stamp that does not
     list them (another producer's): then the folder is bound, not each file."""
+    shard: tuple[int, int] | None = None
+    """(K, N) when the run was shard K of N (``-p gates.shard --shard=K/N``); None: the suite."""
 
     def write(self, folder: Path) -> Path:
         path = folder / META_FILE
@@ -47,6 +51,8 @@ class Stamp:
         }
         if self.files is not None:
             data["files"] = {name: digest for name, digest in self.files.items()}
+        if self.shard is not None:
+            data["shard"] = list(self.shard)
         write_json(path, data)
         return path
 
@@ -78,6 +84,7 @@ def read_stamp(folder: Path) -> Stamp | None:
         isinstance(files, dict) and all(isinstance(v, str) for v in files.values())
     ):
         raise EvidenceError(f"{path}: 'files' is not an object of file names to sha256 digests")
+    shard = _shard(data.get("shard"), path, "'shard' is not [K, N] with 1 <= K <= N")
     started = data.get("started_at")
     duration = data.get("duration_s")
     return Stamp(
@@ -86,7 +93,32 @@ def read_stamp(folder: Path) -> Stamp | None:
         started_at=started if isinstance(started, str) else "",
         duration_s=float(duration) if isinstance(duration, int | float) else 0.0,
         files=files,
+        shard=shard,
     )
+
+
+def _shard(value: object, path: Path, problem: str) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    if not (isinstance(value, list) and len(value) == 2):
+        raise EvidenceError(f"{path}: {problem}")
+    index, total = value
+    if not all(type(n) is int for n in value) or not 1 <= index <= total:
+        raise EvidenceError(f"{path}: {problem}")
+    return index, total
+
+
+def read_shard(folder: Path) -> tuple[int, int] | None:
+    """The shard gates.shard recorded in ``folder`` (None: the run was not a shard)."""
+    path = folder / SHARD_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, RecursionError) as exc:
+        raise EvidenceError(f"{path}: unreadable shard record ({exc})") from None
+    found = [data.get("shard"), data.get("of")] if isinstance(data, dict) else None
+    return _shard(found, path, 'expected {"shard": K, "of": N} with 1 <= K <= N')
 
 
 def bound_to(
@@ -99,8 +131,10 @@ def bound_to(
     ``unbound_ok`` (the project's explicit opt-in): then its files are returned, to be reported.
     """
     unbound: list[Path] = []
+    shards: dict[Path, tuple[int, int] | None] = {}
     for folder in dict.fromkeys(path.parent for path in files):
         stamp = read_stamp(folder)
+        shards[folder] = stamp.shard if stamp is not None else None
         if stamp is None:
             if not unbound_ok:
                 raise EvidenceError(
@@ -125,4 +159,26 @@ def bound_to(
                         f"{path}: not what the run stamped in {folder / META_FILE} (added or"
                         " changed after it): re-run 'gates tests'"
                     )
+    _whole_suite(shards, what)
     return tuple(unbound)
+
+
+def _whole_suite(shards: Mapping[Path, tuple[int, int] | None], what: str) -> None:
+    """Refuse shards that do not add up to the suite: a shard whose job failed before uploading
+    its evidence would leave its tests unjudged. Folders from a whole run (or another producer),
+    or every shard K of some N, cover it; shards of several Python versions add up."""
+    if not shards or None in shards.values():
+        return
+    seen: dict[int, set[int]] = {}
+    for index, total in (shard for shard in shards.values() if shard is not None):
+        seen.setdefault(total, set()).add(index)
+    if any(len(indexes) == total for total, indexes in seen.items()):
+        return
+    total, indexes = max(seen.items(), key=lambda item: len(item[1]) / item[0])
+    folder = next(f for f, shard in shards.items() if shard is not None and shard[1] == total)
+    found = ", ".join(str(index) for index in sorted(indexes))
+    missing = ", ".join(str(k) for k in range(1, total + 1) if k not in indexes)
+    raise EvidenceError(
+        f"{folder}: {what} of shard {found} of {total} alone: shard {missing} is missing, so part"
+        " of the suite is not judged (did its job fail before uploading its evidence?)"
+    )

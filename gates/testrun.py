@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, TextIO
 from gates import project_python, tools
 from gates.config import GatesConfig
 from gates.errors import EvidenceError, Exit, ToolError
-from gates.evidence import META_FILE, Stamp, file_digest
+from gates.evidence import META_FILE, SHARD_FILE, Stamp, file_digest, read_shard
 from gates.gate import Gate
 from gates.junit import read as read_junit
 from gates.model import GateResult, Status
@@ -89,6 +89,7 @@ def evidence_paths(evidence_dir: Path) -> list[Path]:
     if not evidence_dir.is_dir():
         return []
     found = [*evidence_dir.glob("junit*.xml"), evidence_dir / META_FILE]
+    found.append(evidence_dir / SHARD_FILE)  # gates.shard's record of which shard ran
     found += evidence_dir.glob(f"{DATA_FILE}*")
     found += evidence_dir.glob("risky*.json")  # gates.pytest_plugin's records
     return [path for path in found if path.is_file()]
@@ -198,7 +199,9 @@ def collect(
     except EvidenceError as exc:
         problem = str(exc)
     left = {p.name: file_digest(p) for p in evidence_paths(evidence_dir) if p.name != META_FILE}
-    Stamp(tree, run.returncode, duration_s=round(run.duration_s, 3), files=left).write(evidence_dir)
+    shard = read_shard(evidence_dir)
+    duration = round(run.duration_s, 3)
+    Stamp(tree, run.returncode, duration_s=duration, files=left, shard=shard).write(evidence_dir)
     return PytestRun(
         exit_code=run.returncode,
         counts=counts,

@@ -330,3 +330,35 @@ def test_a_coverage_cache_nested_deeper_than_python_parses_is_analysed_again(
 
     assert "Traceback" not in again.err
     assert (again.code, again.json["summary"]) == (first.code, first.json["summary"])
+
+
+def _sharded(tmp_path: Path, required: str) -> tuple[Path, Path]:
+    """A project whose suite ran as CI runs it, in 2 shards, each shard's evidence moved into a
+    folder of its own (as the gates job downloads them): (project, shards folder)."""
+    root = project(tmp_path, required)
+    (root / "tests/test_more.py").write_text("def test_more():\n    assert 1 == 1\n")
+    commit(root, "a second test file")
+    shards = tmp_path / "shards"
+    for index in (1, 2):
+        run = gates(root, "tests", "--evidence", "--", "-p", "gates.shard", f"--shard={index}/2")
+        assert run.code == 0, run.out + run.err
+        shutil.move(root / ".gates/evidence", shards / str(index))
+    return root, shards
+
+
+@pytest.mark.parametrize(("gate", "option"), [("buckets", "--junit"), ("coverage", "--data")])
+def test_shards_that_do_not_add_up_to_the_suite_are_refused(
+    tmp_path: Path, gate: str, option: str
+) -> None:
+    """A shard's CI job that failed before uploading its evidence leaves its tests unjudged: the
+    shard that came would pass on its own."""
+    root, shards = _sharded(tmp_path, gate)
+    assert gates(root, gate, option, str(shards)).code == 1  # both shards: test_add_wrong fails
+    shutil.rmtree(shards / "1")  # shard 2 (test_more.py) passes alone
+
+    what = "JUnit" if gate == "buckets" else "coverage data"
+    refused(
+        gates(root, gate, option, str(shards)),
+        f"{shards / '2'}: {what} of shard 2 of 2 alone: shard 1 is missing, so part of the"
+        " suite is not judged (did its job fail before uploading its evidence?)",
+    )
