@@ -43,7 +43,8 @@ def load(path: Path) -> Counter[Key]:
         return Counter(
             {(e["file"], e["rule"], e["message"]): int(e["count"]) for e in data["findings"]}
         )
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    # Overflow: a count of Infinity; recursion: JSON nested deeper than Python parses.
+    except (OSError, ValueError, KeyError, TypeError, OverflowError, RecursionError) as exc:
         raise ConfigError(
             f"{path}: not a valid baseline file ({exc.__class__.__name__}: {exc})"
         ) from None

@@ -99,6 +99,8 @@ def judge(
     """Pure: the evidence against the rules, budgets, waivers and thresholds."""
     report, settings, rules = evidence.report, config.tests, config.buckets
     totals = report.totals
+    if not totals.executed:  # every test skipped: nothing was judged, nothing passed
+        return GateResult(GATE, Status.ERROR, f"no test ran: all {totals.skipped} skipped")
     failures = report.failures()
     caught, rest = sort_into_buckets(failures, rules)
 

@@ -77,7 +77,7 @@ def _read_json(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise EvidenceError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than Python parses
         raise EvidenceError(f"{path}: not valid JSON ({exc})") from None
 
 
@@ -148,7 +148,11 @@ def collect(
 ) -> BucketsEvidence:
     """``previous``: the run to compare with (:func:`load_baseline`, :func:`ledger_baseline`)."""
     files = find_junit(workspace.root, junit_patterns or config.junit)
-    unbound = evidence.bound_to(files, tree, what="JUnit", unbound_ok=config.unbound_junit)
+    records = risky_records(files)
+    bound = evidence.bound_to(
+        [*files, *records], tree, what="JUnit", unbound_ok=config.unbound_junit
+    )
+    unbound = [path for path in bound if path not in records]
     risky = read_risky(files)
     baseline = previous if isinstance(previous, Baseline) else None
     # Passing tests are only counted: keep those judging looks up (was it fixed? did it pass?).

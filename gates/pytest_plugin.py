@@ -35,6 +35,15 @@ from _pytest.assertion import rewrite
 
 EVIDENCE_OPTION = "--gates-evidence"
 RECORD = "risky"
+PARTIAL_RUNS = (
+    ("--setup-plan", "setupplan", "sets up fixtures without running any test"),
+    ("--setup-only", "setuponly", "sets up fixtures without running any test"),
+    ("--last-failed", "lf", "runs only the tests that failed in the previous run"),
+    ("--stepwise", "stepwise", "skips the tests before the previous run's failure"),
+    ("--sw-skip", "stepwise_skip", "skips the tests before the previous run's failure"),
+)
+"""pytest options whose run reports a part of the suite, or none of it, as the whole: each test
+it did not run is left out of the report, or (setting up fixtures only) reported as passed."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -133,8 +142,32 @@ class RiskyRecorder:
         os.replace(temporary, self.path)
 
 
+class StoppedEarly:
+    """A run stopped before the rest of its tests ran is reported as interrupted, so that its
+    report of the tests before the stop is never judged as the suite's: ``pytest.exit()`` ends
+    it with the exit code it names, 0 too; ``-x``/``--maxfail`` with exit 1, as if the one
+    failure it saw (a quarantined one, say) were all there is."""
+
+    def __init__(self) -> None:
+        self.stopped = False
+
+    def pytest_keyboard_interrupt(self) -> None:  # pytest.exit() as well as Ctrl-C
+        self.stopped = True
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.stopped or session.shouldstop or session.shouldfail:
+            session.exitstatus = pytest.ExitCode.INTERRUPTED
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    if not _enabled(config) or _is_xdist_controller(config):
+    if not _enabled(config):
+        return
+    config.pluginmanager.register(StoppedEarly(), "gates-stopped-early")
+    for option, dest, why in PARTIAL_RUNS:
+        if config.getoption(dest, False):
+            raise pytest.UsageError(f"release-gates: {option} {why}: its report is no evidence")
+    if _is_xdist_controller(config):
         return
     folder = config.getoption(EVIDENCE_OPTION)
     evidence = Path(folder) if folder else config.rootpath / ".gates" / "evidence"

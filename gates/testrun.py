@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, TextIO
 from gates import project_python, tools
 from gates.config import GatesConfig
 from gates.errors import EvidenceError, Exit, ToolError
-from gates.evidence import META_FILE, Stamp
+from gates.evidence import META_FILE, SHARD_FILE, Stamp, file_digest, read_shard
 from gates.gate import Gate
 from gates.junit import read as read_junit
 from gates.model import GateResult, Status
@@ -84,10 +84,12 @@ class PytestRun:
 
 
 def evidence_paths(evidence_dir: Path) -> list[Path]:
-    """Every file a run of ``gates tests`` writes, as found in ``evidence_dir`` now."""
+    """Every file a run of ``gates tests`` writes, as found in ``evidence_dir`` now, and every
+    other JUnit report the buckets gate would read beside them (``junit*.xml``)."""
     if not evidence_dir.is_dir():
         return []
-    found = [evidence_dir / JUNIT_FILE, evidence_dir / META_FILE]
+    found = [*evidence_dir.glob("junit*.xml"), evidence_dir / META_FILE]
+    found.append(evidence_dir / SHARD_FILE)  # gates.shard's record of which shard ran
     found += evidence_dir.glob(f"{DATA_FILE}*")
     found += evidence_dir.glob("risky*.json")  # gates.pytest_plugin's records
     return [path for path in found if path.is_file()]
@@ -196,7 +198,10 @@ def collect(
         counts = read_counts(evidence_dir / JUNIT_FILE)
     except EvidenceError as exc:
         problem = str(exc)
-    Stamp(tree, run.returncode, duration_s=round(run.duration_s, 3)).write(evidence_dir)
+    left = {p.name: file_digest(p) for p in evidence_paths(evidence_dir) if p.name != META_FILE}
+    shard = read_shard(evidence_dir)
+    duration = round(run.duration_s, 3)
+    Stamp(tree, run.returncode, duration_s=duration, files=left, shard=shard).write(evidence_dir)
     return PytestRun(
         exit_code=run.returncode,
         counts=counts,
@@ -207,7 +212,8 @@ def collect(
 
 
 def judge(run: PytestRun) -> GateResult:
-    """PASS when pytest passed, FAIL on failing tests, ERROR when pytest could not judge them."""
+    """PASS when pytest passed, FAIL on failing tests (whatever the exit code says), ERROR when
+    pytest could not judge them."""
     details = {"command": list(run.argv), "output_tail": run.output_tail}
     metrics: dict[str, int | float | str | None] = {"exit_code": run.exit_code}
     if run.exit_code in _CANNOT_JUDGE:
@@ -226,6 +232,11 @@ def judge(run: PytestRun) -> GateResult:
         summary = f"pytest exited {run.exit_code} but {run.junit_problem}"
         return GateResult(GATE, Status.ERROR, summary, metrics=metrics, details=details)
     counts = run.counts
+    if counts.tests == counts.skipped:
+        # As pytest's own "collected no tests" (exit 5): nothing was judged (a CI job lacking a
+        # secret the suite needs skips every test, the failing ones with them).
+        summary = f"pytest ran no test: all {counts.skipped} skipped"
+        return GateResult(GATE, Status.ERROR, summary, metrics=metrics, details=details)
     metrics |= {
         "tests": counts.tests,
         "passed": counts.passed,
@@ -237,7 +248,8 @@ def judge(run: PytestRun) -> GateResult:
         f"{counts.failed} failed, {counts.errors} errors, "
         f"{counts.passed} passed, {counts.skipped} skipped"
     )
-    if run.exit_code == PytestExit.OK:
+    # The report, not the exit code: a conftest or plugin may turn failures into exit 0.
+    if run.exit_code == PytestExit.OK and not (counts.failed or counts.errors):
         return GateResult(GATE, Status.PASS, tally, metrics=metrics, details=details)
     return GateResult(GATE, Status.FAIL, tally, metrics=metrics, details=details)
 

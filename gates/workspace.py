@@ -264,8 +264,14 @@ def _read(
         raise EvidenceError(f"{path}: unreadable {what} ({exc})") from None
 
 
+DIST_DIR = "dist"
+"""Under ``.gates``: a folder per tree, each deleted and replaced whole by a new build (the
+package gate's ``dist_dir``)."""
+
+
 def _check_gates_dir(folder: Path) -> None:
-    """Refuse a ``.gates`` that is not a real folder, or that holds a symlink to a folder.
+    """Refuse a ``.gates`` that is not a real folder, or that holds a symlink to a folder
+    (directly, or as a tree's dist folder).
 
     Everything the gates write (results, evidence, dists) and every clean-up (stale evidence, a
     rebuilt dist) happens under ``.gates``: through a symlink it would write and delete elsewhere.
@@ -277,13 +283,16 @@ def _check_gates_dir(folder: Path) -> None:
         return
     if not folder.is_dir():
         raise WorkspaceError(f"{folder}: is not a folder ({GATES_DIR} is where results go)")
-    try:
-        entries = list(os.scandir(folder))
-    except OSError as exc:
-        raise WorkspaceError(f"{folder}: cannot read: {exc.strerror}") from None
-    for entry in entries:
-        if entry.is_symlink() and not entry.is_file():  # to a folder, dangling, or a loop
-            raise WorkspaceError(_symlink_refused(Path(entry.path)))
+    for parent in (folder, folder / DIST_DIR):
+        try:
+            entries = list(os.scandir(parent))
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise WorkspaceError(f"{parent}: cannot read: {exc.strerror}") from None
+        for entry in entries:
+            if entry.is_symlink() and not entry.is_file():  # to a folder, dangling, or a loop
+                raise WorkspaceError(_symlink_refused(Path(entry.path)))
 
 
 def _symlink_refused(path: Path) -> str:

@@ -82,9 +82,11 @@ def run_pytest(
 
 
 def bind_to_tree(root: Path, folder: Path, tree: str | None = None) -> None:
-    """Write the meta.json ``gates tests`` writes: the tree the evidence was produced on."""
+    """Write a meta.json as another producer would: the tree the evidence was produced on, by a
+    run that finished (it lists no files: the folder, not each file, is bound)."""
     tree = tree or Workspace.at(root).tree_id()
-    (folder / "meta.json").write_text(json.dumps({"tree": tree}), encoding="utf-8")
+    stamp = {"tree": tree, "pytest_exit_code": 0}
+    (folder / "meta.json").write_text(json.dumps(stamp), encoding="utf-8")
 
 
 def commit_on(root: Path, branch: str) -> None:

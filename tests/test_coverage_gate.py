@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import coverage
@@ -19,6 +20,7 @@ from gates import coverage_gate, testrun
 from gates.changed_lines import ChangedLines
 from gates.config import CoverageConfig
 from gates.coverage_gate import CoverageEvidence, FileCoverage
+from gates.evidence import META_FILE, file_digest, read_stamp
 from gates.workspace import Workspace
 
 MOD_70 = """\
@@ -87,6 +89,17 @@ def copy_80(measured_80: Path, tmp_path: Path) -> Path:
     root = tmp_path / "project"
     shutil.copytree(measured_80, root, symlinks=True)
     return root
+
+
+def stamp_again(evidence: Path) -> None:
+    """Stamp the folder's files as if the run had left them: what coverage.py makes of a data
+    file is under test, not the stamp (a file added after the run is refused before that)."""
+    stamp = read_stamp(evidence)
+    assert stamp is not None
+    left = testrun.evidence_paths(evidence)
+    replace(stamp, files={p.name: file_digest(p) for p in left if p.name != META_FILE}).write(
+        evidence
+    )
 
 
 # Thresholds ---------------------------------------------------------------------------------
@@ -373,6 +386,7 @@ def test_data_with_no_measured_files_is_an_error(copy_80: Path) -> None:
         capture_output=True,
         env=testrun.child_environment(),
     )
+    stamp_again(evidence)
     reason = "coverage.py: the data has no measured files"
     run = gates(copy_80, "coverage")
     assert (run.code, run.err) == (2, f"gates: error: {reason}\n")
@@ -382,6 +396,7 @@ def test_data_with_no_measured_files_is_an_error(copy_80: Path) -> None:
 def test_an_unreadable_data_file_is_an_error_not_skipped(copy_80: Path) -> None:
     garbage = copy_80 / ".gates/evidence/.coverage.garbage"
     garbage.write_text("not a database")
+    stamp_again(garbage.parent)
     reason = (
         f"coverage.py: Couldn't use data file '{garbage}': file is not a database: (SQLITE_NOTADB)"
     )
@@ -395,6 +410,7 @@ def test_a_shard_without_branch_data_is_an_error(copy_80: Path) -> None:
     data = coverage.CoverageData(basename=str(statements_only))
     data.add_lines({str(copy_80 / "pkg/mod.py"): [1, 2]})
     data.write()
+    stamp_again(statements_only.parent)
     (branch_data,) = (copy_80 / ".gates/evidence").glob(".coverage.*.*.*")
     reason = (
         "coverage.py: Can't combine branch coverage data with statement data: data file "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from collections.abc import Iterator, Mapping
@@ -130,10 +131,15 @@ def test_evidence_is_stamped_with_the_tree_and_stale_files_are_gone(
     meta = json.loads((evidence / "meta.json").read_text())
     assert meta["tree"] == Workspace.at(root).tree_id() == recorded(root, "tests")["tree"]
     assert meta["pytest_exit_code"] == 0
-    assert set(meta) == {"tree", "pytest_exit_code", "started_at", "duration_s"}
+    assert set(meta) == {"tree", "pytest_exit_code", "started_at", "duration_s", "files"}
     assert not (evidence / ".coverage.stale.1.x").exists()
     data_files = sorted(evidence.glob(".coverage.*"))
     assert len(data_files) == 1  # parallel mode: .coverage.<host>.<pid>.<random>
+    # Every file the run left, and only those, with its content: nothing added later rides on it.
+    left = [evidence / "junit.xml", data_files[0], evidence / "risky.json"]
+    assert meta["files"] == {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in left
+    }
 
 
 def test_coverage_uses_project_config_with_branches_not_leaked_env(

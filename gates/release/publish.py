@@ -293,7 +293,9 @@ def _require_production(
         )
     found = checklist.build(
         config.checklist,
+        project=config.project_name,
         version=version,
+        tree=decision.tree,
         decision=decision,
         signoffs=ledger.records(RecordKind.SIGNOFF),
     )

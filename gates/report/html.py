@@ -252,7 +252,11 @@ def write(ledger: Ledger, path: Path, plan: Sequence[targets.Target] = ()) -> Pa
     page = render(decision_of(records[-1]), trend, days)
     target = path.absolute()
     try:
-        write_text(target, page)
+        if target.exists() and not target.is_file():
+            # A device or a pipe (/dev/stdout): written into; replacing it would delete it.
+            target.write_text(page, encoding="utf-8")
+        else:
+            write_text(target, page)
     except OSError as exc:
         raise GatesError(f"{target}: cannot write the report: {exc.strerror}") from None
     return target

@@ -15,6 +15,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+from referencing import Registry
+from referencing.exceptions import Unresolvable
 
 from gates.smoke.plan import HttpStep
 
@@ -82,7 +84,9 @@ class OpenApi:
             operation = item.get(method.lower()) if isinstance(item, dict) else None
             if not isinstance(operation, dict):
                 continue
-            responses = operation.get("responses") or {}
+            responses = operation.get("responses")
+            if not isinstance(responses, dict):
+                return None
             response = (
                 responses.get(str(status))
                 or responses.get(f"{str(status)[0]}XX")
@@ -103,10 +107,15 @@ class OpenApi:
             return []
         rooted = {**schema, "components": self.document.get("components", {})}
         try:
-            validator = Draft202012Validator(rooted)
+            # An empty registry: a $ref resolves within the document only. jsonschema's default
+            # fetches any URL a $ref names (another host, file://): the target would choose.
+            Draft202012Validator.check_schema(rooted)  # else a bad keyword fails in validating
+            validator = Draft202012Validator(rooted, registry=Registry())
             errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
         except SchemaError as exc:
             return [f"documented schema is invalid: {exc.message}"]
+        except (Unresolvable, RecursionError) as exc:  # to nowhere, elsewhere, or to itself
+            return [f"documented schema cannot be followed: {' '.join(str(exc).split())[:300]}"]
         return [
             f"response {error.json_path}: {error.message} ({error.validator})"
             for error in errors[:MAX_ERRORS]

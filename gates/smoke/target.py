@@ -101,7 +101,8 @@ async def expected_version(client: httpx.AsyncClient, plan: Plan) -> Check | Non
         try:
             response = await client.get(plan.base_url + expect.path, timeout=10.0)
             seen = expect.json.search(response.json())
-        except (httpx.HTTPError, ValueError) as exc:
+        # RecursionError: JSON nested deeper than Python parses is no JSON either.
+        except (httpx.HTTPError, ValueError, RecursionError) as exc:
             seen = f"<{describe(exc)}>" if isinstance(exc, httpx.HTTPError) else "<not JSON>"
         if seen == expect.equals:
             ms = (time.perf_counter() - clock) * 1000
@@ -144,7 +145,7 @@ async def openapi_schema(
         else:
             schema = openapi.OpenApi(document)
             failures += schema.drift(tuple(s for s in plan.steps if isinstance(s, HttpStep)))
-    except (httpx.HTTPError, ValueError) as exc:
+    except (httpx.HTTPError, ValueError, RecursionError) as exc:
         failures.append(f"cannot fetch the schema: {describe(exc)}")
     ms = (time.perf_counter() - clock) * 1000
     check = Check(
