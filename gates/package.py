@@ -23,11 +23,12 @@ from packaging.version import InvalidVersion, Version
 from gates import changelog, envs, install_check, tools
 from gates.config import GatesConfig, PackageConfig
 from gates.dist import SDIST, WHEEL, DistFile, read_dist
+from gates.errors import ToolError
 from gates.gate import Gate
 from gates.model import Finding, GateResult, JSONValue, Status
 from gates.reuse import Inputs
 from gates.tools import ToolRun
-from gates.workspace import Workspace, git
+from gates.workspace import DIST_DIR, Workspace, git
 
 if TYPE_CHECKING:
     from gates.project import Project
@@ -57,7 +58,7 @@ class PackageEvidence:
 
 def dist_dir(workspace: Workspace, tree: str) -> Path:
     """Where the package gate keeps the files it built for ``tree``."""
-    return workspace.gates_dir / "dist" / tree
+    return workspace.gates_dir / DIST_DIR / tree
 
 
 def _build_env(workspace: Workspace) -> dict[str, str]:
@@ -153,7 +154,10 @@ def _build_into(
             built = _build(workspace, source, config, partial, timeout_s)
         if built.returncode == 0:
             shutil.rmtree(target, ignore_errors=True)
-            os.replace(partial, target)
+            try:
+                os.replace(partial, target)
+            except OSError as exc:  # what is left of the old one (a file it cannot delete)
+                raise ToolError(f"{target}: cannot replace it with the new build: {exc}") from None
         return built
     finally:
         shutil.rmtree(partial, ignore_errors=True)

@@ -16,6 +16,7 @@ from gates.cli import main
 from gates.config import PackageConfig
 from gates.model import Status
 from gates.tools import ToolRun
+from gates.workspace import Workspace
 
 NO_ISOLATION = "\n[tool.gates.package]\nisolation = false\n"
 """For tests about judging, not building: the first test covers the default isolated build."""
@@ -392,3 +393,23 @@ def test_an_unchanged_package_is_reused_while_its_built_files_are_as_built(
     assert "reused result" not in captured.out
     assert captured.err == "gates: package: not reused: the files its run left changed\n"
     assert wheel.is_file()
+
+
+def test_a_dist_folder_that_cannot_be_replaced_is_error_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_project(tmp_path / "demo", extra=NO_ISOLATION)
+    workspace = Workspace.at(root)
+    target = package.dist_dir(workspace, workspace.tree_id())
+    target.parent.mkdir(parents=True)
+    target.write_text("not a folder\n")  # what rmtree cannot take away
+
+    code = main(["package", "--root", str(root)])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"gates: error: {target}: cannot replace it with the new build: ")
+    assert "Traceback" not in err
+    recorded = json.loads((root / ".gates" / "results" / "package.json").read_text())
+    assert recorded["status"] == "ERROR"
+    assert target.read_text() == "not a folder\n"
