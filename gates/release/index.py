@@ -43,12 +43,18 @@ def upload_redactor(repository_url: str) -> Redactor:
     return redact
 
 
+def uploads_to_pypi(repository_url: str) -> bool:
+    """The URL names PyPI's upload host, however spelled (case, a trailing dot: one FQDN)."""
+    host = urllib.parse.urlsplit(repository_url).hostname or ""
+    return host.rstrip(".") == PYPI_UPLOAD_HOST
+
+
 def index_url(repository_url: str, configured: str | None) -> str:
     """The simple index that shows what the upload repository already has."""
     if configured:
         return configured.rstrip("/") + "/"
     parts = urllib.parse.urlsplit(repository_url)
-    if parts.hostname == "upload.pypi.org":
+    if uploads_to_pypi(repository_url):
         return "https://pypi.org/simple/"
     path = parts.path.rstrip("/").removesuffix("/legacy")
     return urllib.parse.urlunsplit(parts._replace(path=f"{path}/simple/", query="", fragment=""))

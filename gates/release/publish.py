@@ -9,7 +9,6 @@ where it stopped and never sends a file twice.
 
 from __future__ import annotations
 
-import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -26,13 +25,13 @@ from gates.model import Decision, JSONValue
 from gates.redact import Redactor
 from gates.release.errors import ReleaseError, ReleaseRefused
 from gates.release.index import (
-    PYPI_UPLOAD_HOST,
     REPOSITORY_URL,
     Index,
     credentials,
     index_url,
     upload,
     upload_redactor,
+    uploads_to_pypi,
 )
 from gates.release.tags import remote_tag_commit, tag_commit, tag_message, tag_name
 from gates.workspace import Workspace, git
@@ -228,7 +227,7 @@ def _plan(project: Project, ledger: Ledger, repository_url: str, redact: Redacto
     _require_clean(workspace, tree)
     decision = _decision(ledger, tree)
     version = _gated_version(decision)
-    production = urllib.parse.urlsplit(repository_url).hostname == PYPI_UPLOAD_HOST
+    production = uploads_to_pypi(repository_url)
     if production or decision.environment == checklist.PRODUCTION:
         _require_production(
             decision, cfg, ledger, redact.url(repository_url, REPOSITORY_URL), version

@@ -18,6 +18,7 @@ from gates.release.index import Index, credentials, index_url
     ("repository", "configured", "expected"),
     [
         ("https://upload.pypi.org/legacy/", None, "https://pypi.org/simple/"),
+        ("https://upload.pypi.org./legacy/", None, "https://pypi.org/simple/"),
         ("https://test.pypi.org/legacy/", None, "https://test.pypi.org/simple/"),
         ("http://127.0.0.1:8080/", None, "http://127.0.0.1:8080/simple/"),
         ("https://host/repo/legacy", None, "https://host/repo/simple/"),

@@ -332,25 +332,26 @@ def test_publish_refuses_a_tag_on_another_commit(
             git(root, "tag", "-d", "v0.2.0")
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://upload.pypi.org/legacy/",
+        "https://UPLOAD.PyPI.org./legacy/",  # the same host: case and a trailing dot
+    ],
+)
 def test_publish_to_pypi_needs_a_production_decision(
     capsys: pytest.CaptureFixture[str],
     gated: Path,
     index: IndexServer,
     twine_env: dict[str, str],
+    url: str,
 ) -> None:
     root, decision = gated, latest_decision(gated)
-    code, out, err = gates_cli(
-        capsys,
-        root,
-        "release",
-        "publish",
-        "--dry-run",
-        "--repository-url",
-        "https://upload.pypi.org/legacy/",
-    )
+    publish = ("release", "publish", "--dry-run", "--repository-url", url)
+    code, out, err = gates_cli(capsys, root, *publish)
     assert (code, out) == (1, "")
     assert err == (
-        "gates: error: https://upload.pypi.org/legacy/ is a production index: it needs a decision "
+        f"gates: error: {url} is a production index: it needs a decision "
         "made with 'gates decide --environment production' (it checks the must-have sign-offs); "
         f"decision {decision.id} was for no environment\n"
     )
