@@ -10,6 +10,7 @@ set the baselines. A threshold is only written when it was measured; tests that 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import tempfile
@@ -19,7 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from gates import changelog, config, init_coverage, lint, tools
+from gates import changelog, config, init_coverage, lint, project_python, tools
 from gates.errors import ConfigError, GatesError, ToolError
 from gates.junit import read as read_junit
 
@@ -119,6 +120,11 @@ def environment(root: Path, venv: Path, install: Sequence[str]) -> Path:
 
 _RAISED = re.compile(r"^[\w.]*(Error|Exception): ")
 """A traceback's last line, ``pluggy._manager.PluginValidationError: Plugin …``."""
+_USAGE = re.compile(r"^\S.*?: error: ")
+"""pytest's usage error on stderr, ``__main__.py: error: unrecognized arguments: --cov=x``
+(argparse names the program differently across versions: only the message is kept)."""
+_INIFILE = re.compile(r"^\s*inifile: (\S.*)$", re.MULTILINE)
+"""The settings file pytest names under a usage error: where the options came from."""
 
 
 def cannot_run(target: Target, output: str, exit_code: int) -> ConfigError:
@@ -127,8 +133,7 @@ def cannot_run(target: Target, output: str, exit_code: int) -> ConfigError:
     where = target.tests or "."
     module = _IMPORTING.search(output) or _COLLECTING.search(output)
     if module:
-        found, root = Path(module.group(1)), target.root.resolve()
-        where = (found.relative_to(root) if found.is_relative_to(root) else found).as_posix()
+        where = _relative(Path(module.group(1)), target.root)
     if missing:
         names = ", ".join(repr(name) for name in missing)
         return ConfigError(
@@ -141,11 +146,25 @@ def cannot_run(target: Target, output: str, exit_code: int) -> ConfigError:
     errors = [line[1:].strip() for line in lines if line.startswith("E ")]
     # Else an exception pytest raised before collecting (a conftest hook pluggy refuses).
     errors = errors or [line for line in lines if _RAISED.match(line)]
-    last = errors[-1] if errors else (lines[-1] if lines else "no output")
+    usage = [_USAGE.sub("", line) for line in lines if _USAGE.match(line)]
+    inifile = _INIFILE.search(output)
+    if usage and inifile:  # options in the project's pytest settings that nothing defines
+        where = _relative(Path(inifile.group(1)), target.root)
+        return ConfigError(
+            f"{where}: the tests cannot run (pytest exit {exit_code}): {usage[-1]}: "
+            f"declare the pytest plugin they belong to with the test requirements "
+            f"({target.declared_in}) and run gates init again (nothing was written)"
+        )
+    last = (errors or usage)[-1] if errors or usage else (lines[-1] if lines else "no output")
     return ConfigError(
         f"{where}: the tests cannot run (pytest exit {exit_code}): {last}; "
         "fix that or run gates init --no-measure (nothing was written)"
     )
+
+
+def _relative(path: Path, root: Path) -> str:
+    resolved = root.resolve()
+    return (path.relative_to(resolved) if path.is_relative_to(resolved) else path).as_posix()
 
 
 def _run_tests(target: Target, where: Environments, scratch: Path) -> Measurement:
@@ -154,25 +173,31 @@ def _run_tests(target: Target, where: Environments, scratch: Path) -> Measuremen
     it: coverage versions count some lines and branches differently)."""
     coverage = [str(where.project), "-m", "coverage"]
     data = f"--data-file={scratch / '.coverage'}"
+    # Parallel mode always, then combined, as the chain's tests and coverage gates do: a
+    # project's own `parallel = true` would leave no file named as --data-file says.
     # coverage.py reads the project's own settings (.coveragerc, setup.cfg, pyproject) from its
     # folder; without a scope in them, it measures the package, as the [tool.coverage.run]
     # source written by gates init will. Branches always: `gates tests` forces them.
     scope = ",".join(init_coverage.source_settings(target.sources))
     source = [] if target.coverage_scoped else [f"--source={scope}"]
     junit = scratch / "junit.xml"
+    pytest_cov = project_python.probe(where.project).has_pytest_cov
     tests = tools.run(
-        [*coverage, "run", "--branch", *source, data, "-m", "pytest", "-q",
-         "-p", "no:cacheprovider", f"--junitxml={junit}", "-o", "junit_family=xunit1",
-         str(target.tests)],
+        [*coverage, "run", "--branch", "--parallel-mode", *source, data, "-m", "pytest",
+         *project_python.pytest_cov_off(pytest_cov, os.environ), "-q", "-p", "no:cacheprovider",
+         f"--junitxml={junit}", "-o", "junit_family=xunit1", str(target.tests)],
         cwd=target.root,
         timeout_s=INSTALL_TIMEOUT_S,
     )  # fmt: skip
+    # pytest's usage errors (an option of a plugin that is not installed) go to stderr.
+    output = f"{tests.stdout}\n{tests.stderr}"
     if tests.returncode not in TESTS_RAN:
-        raise cannot_run(target, tests.stdout, tests.returncode)
+        raise cannot_run(target, output, tests.returncode)
     if not junit.is_file():  # coverage.py stopped before pytest (a plugin it cannot import)
-        raise cannot_run(target, f"{tests.stdout}\n{tests.stderr}", tests.returncode)
-    reporting = [str(where.judge), "-m", "coverage", "json", data, "-o", "-"]
-    report = tools.run(reporting, cwd=target.root, timeout_s=120)
+        raise cannot_run(target, output, tests.returncode)
+    judge = [str(where.judge), "-m", "coverage"]
+    tools.run([*judge, "combine", "-q", data, str(scratch)], cwd=target.root, timeout_s=120)
+    report = tools.run([*judge, "json", data, "-o", "-"], cwd=target.root, timeout_s=120)
     measured = json.loads(report.stdout) if report.returncode == 0 else None
     if target.coverage_scoped and not _measures_a_package(measured, target.sources):
         # The project's own scope misses its code (pluggy's include patterns, left from before
@@ -187,7 +212,7 @@ def _run_tests(target: Target, where: Environments, scratch: Path) -> Measuremen
     total = float(measured["totals"]["percent_covered"])
     if tests.returncode == TESTS_RAN[1] and total == 0:
         # pytest broke before any test ran (a conftest hook it refuses): 0% is not a floor.
-        raise cannot_run(target, f"{tests.stdout}\n{tests.stderr}", tests.returncode)
+        raise cannot_run(target, output, tests.returncode)
     if total == 0:  # a floor of 0 would pass any untested module forever
         return Measurement(None, "the tests ran and cover none of it (0%): no coverage threshold")
     if tests.returncode == TESTS_RAN[1]:

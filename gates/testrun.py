@@ -116,6 +116,7 @@ def command(
         f"--data-file={evidence_dir / DATA_FILE}",
         "-m",
         "pytest",
+        *_pytest_cov_off(python),
         *config.tests.pytest_args,
         *pytest_args,
         f"--junitxml={evidence_dir / JUNIT_FILE}",
@@ -128,6 +129,16 @@ def command(
         "enable_assertion_pass_hook=true",
         f"--gates-evidence={evidence_dir}",
     ]
+
+
+def _pytest_cov_off(python: Path | None) -> tuple[str, ...]:
+    """pytest-cov switched off in the interpreter that runs the tests (see PYTEST_COV_OFF)."""
+    installed = (
+        project_python.probe(python).has_pytest_cov
+        if python is not None
+        else find_spec("pytest_cov") is not None
+    )
+    return project_python.pytest_cov_off(installed, os.environ)
 
 
 def child_environment() -> dict[str, str]:
