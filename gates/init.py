@@ -11,6 +11,7 @@ from __future__ import annotations
 import configparser
 import datetime as dt
 import math
+import os
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from gates import (
     release_source,
     templates,
     test_requirements,
+    testrun,
 )
 from gates.errors import ConfigError, WorkspaceError
 from gates.init_measure import Measurement, Target, changelog_problem
@@ -50,7 +52,7 @@ REQUIRED = gate.INIT_REQUIRED
 COVERAGE = "coverage"
 """Required from the start (thresholds are what the project achieves today). ``smoke`` joins once
 the project has a deployment to check: ``nox -s smoke`` skips while GATES_SMOKE_URL is unset."""
-NOXFILE = "noxfile.py"
+NOXFILE = testrun.NOXFILE
 NAME_PLACES = " (in [project], [tool.poetry] or setup.cfg [metadata])"
 
 
@@ -239,7 +241,7 @@ def gates_table(project: Project, measurement: Measurement) -> tomlkit.items.Tab
         + ("" if measured else '; "coverage" once [tool.gates.coverage] min_total is set')
     )
     lint_table = tomlkit.table()
-    lint_table.add("paths", [*project.sources, *([project.tests] if project.tests else [])])
+    lint_table.add("paths", project_layout.checked_paths(project.sources, project.tests))
     if not measurement.format_clean:
         why = "failed" if measurement.format_clean is False else "was not run (--no-measure)"
         note = f"ruff format --check {why} at adoption: turn on once formatted"
@@ -378,6 +380,9 @@ def _origin_note(source: release_source.ReleaseGatesSource) -> str:
 
 def run(root: Path, *, force: bool = False, measure_project: bool = True) -> Outcome:
     """``gates init``: detect, refuse to overwrite (unless ``force``), measure, write, ratchet."""
+    # Absolute: the measuring runs name the root to commands that run inside it (--root REL
+    # would be REL/REL there).
+    root = Path(os.path.abspath(root))
     project = detect(root)
     Workspace.at(root)  # a git repository: every gate needs the tree id
     existing = conflicts(project)

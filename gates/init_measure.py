@@ -20,9 +20,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from gates import changelog, config, init_coverage, lint, project_python, tools
+from gates import changelog, config, init_coverage, lint, project_layout, project_python, tools
 from gates.errors import ConfigError, GatesError, ToolError
 from gates.junit import read as read_junit
+from gates.testrun import PytestExit, not_the_projects_tests
+from gates.workspace import GATES_DIR
 
 _MISSING = re.compile(r"ModuleNotFoundError: No module named '([^']+)'")
 _IMPORTING = re.compile(r"ImportError while importing test module '([^']+)'")
@@ -33,10 +35,10 @@ STARTER_DAYS = 30
 """How long it blocks nothing: then the tests in it must pass, or be filed for a reason."""
 INSTALL_TIMEOUT_S = 900.0
 INSTALL_ERROR_CHARS = 800
-TESTS_RAN = (0, 1)
+NO_TESTS_FOUND = "no test folder found, and pytest collects no test"
+TESTS_RAN = (PytestExit.OK, PytestExit.TESTS_FAILED)
 """pytest's exit codes when every test ran (all passed, some failed), and a gate's (passed,
-failed); gates.testrun names pytest's, but importing it imports pytest, which the environment
-running ``gates init`` may lack."""
+failed)."""
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,9 @@ def _run_tests(target: Target, where: Environments, scratch: Path) -> Measuremen
     data = f"--data-file={scratch / '.coverage'}"
     # Parallel mode always, then combined, as the chain's tests and coverage gates do: a
     # project's own `parallel = true` would leave no file named as --data-file says.
+    # No test path: pytest runs as the chain's tests session runs it, the project's settings
+    # (testpaths, addopts) finding the tests wherever they are (toolz: in toolz/tests;
+    # jaraco.functools: test_functools.py at the root, and doctests).
     # coverage.py reads the project's own settings (.coveragerc, setup.cfg, pyproject) from its
     # folder; without a scope in them, it measures the package, as the [tool.coverage.run]
     # source written by gates init will. Branches always: `gates tests` forces them.
@@ -185,10 +190,13 @@ def _run_tests(target: Target, where: Environments, scratch: Path) -> Measuremen
     tests = tools.run(
         [*coverage, "run", "--branch", "--parallel-mode", *source, data, "-m", "pytest",
          *project_python.pytest_cov_off(pytest_cov, os.environ), "-q", "-p", "no:cacheprovider",
-         f"--junitxml={junit}", "-o", "junit_family=xunit1", str(target.tests)],
+         f"--junitxml={junit}", "-o", "junit_family=xunit1",
+         *not_the_projects_tests(target.root / GATES_DIR)],
         cwd=target.root,
         timeout_s=INSTALL_TIMEOUT_S,
     )  # fmt: skip
+    if tests.returncode == PytestExit.NO_TESTS_COLLECTED and target.tests is None:
+        return Measurement(None, NO_TESTS_FOUND)
     # pytest's usage errors (an option of a plugin that is not installed) go to stderr.
     output = f"{tests.stdout}\n{tests.stderr}"
     if tests.returncode not in TESTS_RAN:
@@ -262,17 +270,13 @@ def measure(
     """Measure the project in ``where`` (:func:`fresh_environments`: the project's holding
     ``install``, release-gates' ``beside``); raises ConfigError (exit 2) when its tests cannot
     run there."""
-    paths = [*target.sources, *([target.tests] if target.tests else [])]
+    paths = project_layout.checked_paths(target.sources, target.tests)
     check = tools.run(["ruff", "format", "--check", *paths], cwd=target.root, timeout_s=120)
     format_clean = check.returncode == 0
     # A module of the package, not its __init__ (which may re-export on purpose).
     module = target.sources[0] if target.sources[0].endswith(".py") else f"{target.sources[0]}/m.py"
     pyflakes_checked = lint.checks_unused_imports(target.root, module)
     problem = changelog_problem(target.root, target.version)
-    if target.tests is None:
-        return Measurement(
-            None, "no test folder found", format_clean, problem, pyflakes_checked=pyflakes_checked
-        )
     python_version = ".".join(map(str, sys.version_info[:3]))
     measured_in = f"measured in a fresh uv venv, Python {python_version}: {' '.join(install)}"
     measured_in += f"; release-gates beside it: {' '.join(beside)}" if beside else ""

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 GATE = "tests"
 JUNIT_FILE = "junit.xml"
+NOXFILE = "noxfile.py"
+"""The chain's noxfile (``gates init`` writes it at the root), relative to where pytest runs."""
 DATA_FILE = ".coverage"
 """Base name of the coverage data; parallel mode appends ``.<host>.<pid>.<random>``."""
 
@@ -122,6 +124,7 @@ def command(
         f"--junitxml={evidence_dir / JUNIT_FILE}",
         "-o",
         "junit_family=xunit1",
+        *not_the_projects_tests(evidence_dir.parent),
         # Risky tests (passed without an assertion) for the buckets gate.
         "-p",
         "gates.pytest_plugin",
@@ -129,6 +132,14 @@ def command(
         "enable_assertion_pass_hook=true",
         f"--gates-evidence={evidence_dir}",
     ]
+
+
+def not_the_projects_tests(gates_dir: Path) -> tuple[str, ...]:
+    """pytest's arguments to leave out what the chain adds to a project: the gates' folder holds
+    a link to this package (pytest_plugin.child_environment), the noxfile imports nox; both fail
+    to import in the project's environment. A project whose norecursedirs drops pytest's default
+    `.*` and adds --doctest-modules (jaraco.functools) collected both."""
+    return (f"--ignore={gates_dir}", f"--ignore={NOXFILE}")
 
 
 def _pytest_cov_off(python: Path | None) -> tuple[str, ...]:

@@ -98,6 +98,26 @@ def test_pytest_cov_in_the_projects_addopts_leaves_the_measuring_to_the_gates(
     assert json.loads(covered.out)["metrics"]["percent_covered"] == 75.0
 
 
+def test_a_project_that_recurses_into_dot_folders_collects_neither_gates_nor_its_noxfile(
+    tmp_path: Path,
+) -> None:
+    """jaraco.functools' pytest.ini drops pytest's default norecursedirs (`.*`) and adds
+    --doctest-modules: in its environment, without release-gates' dependencies, importing
+    every module of .gates/pythonpath/gates (the plugin's link) and the noxfile gates init
+    wrote failed 30 times, and the clean project was NO_GO."""
+    python = venv(tmp_path / "project-env", "pytest", "coverage", "packaging==24.0")
+    root = project(tmp_path / "project")
+    (root / "pytest.ini").write_text(
+        "[pytest]\nnorecursedirs = build\naddopts = --doctest-modules --import-mode importlib\n"
+    )
+    (root / "noxfile.py").write_text("import nox\n")
+    (root / "pkg/calc.py").write_text('"""\n>>> 1 + 1\n2\n"""\n' + CALC)
+    run = gates(root, "tests", "--python", str(python), "--json")
+    assert run.code == 0, run.out[-3000:]
+    assert (root / ".gates/pythonpath/gates").is_symlink()  # there, and not collected
+    assert recorded(root, "tests")["metrics"]["tests"] == 4  # type: ignore[index]
+
+
 @pytest.mark.parametrize(
     ("installed", "environ", "args"),
     [
