@@ -279,7 +279,10 @@ def test_init_measures_and_writes_everything(
     # The rest of pyproject.toml is preserved byte for byte, comments included.
     assert (tmp_path / "pyproject.toml").read_text().startswith(SRC_PYPROJECT)
     gitignore = (tmp_path / ".gitignore").read_text()
-    assert gitignore == "dist/\n# release-gates results and evidence\n.gates/\n"
+    assert gitignore == (
+        "dist/\n# release-gates results and evidence\n.gates/\n"
+        "# setuptools' editable installs\n*.egg-info/\n"
+    )
     noxfile = (tmp_path / "noxfile.py").read_text()
     assert 'PROJECT = ["-e", ".[test]"]' in noxfile
     compile(noxfile, "noxfile.py", "exec")
@@ -480,10 +483,19 @@ def test_generated_chain_refuses_shards_that_are_not_there(
     assert "Traceback" not in ran.stderr
 
 
-def test_gitignore_entry_added_once(tmp_path: Path) -> None:
-    assert init.ignore_gates_dir(tmp_path) is True
-    assert init.ignore_gates_dir(tmp_path) is False
-    assert (tmp_path / ".gitignore").read_text().count(".gates/") == 1
+def test_gitignore_entries_added_once(tmp_path: Path) -> None:
+    assert init.ignore_tool_output(tmp_path) is True
+    assert init.ignore_tool_output(tmp_path) is False
+    text = (tmp_path / ".gitignore").read_text()
+    assert (text.count(".gates/"), text.count("*.egg-info/")) == (1, 1)
+
+
+def test_gitignore_keeps_the_projects_own_egg_info_entry(tmp_path: Path) -> None:
+    (tmp_path / ".gitignore").write_text("*.egg-info\ndist")
+    assert init.ignore_tool_output(tmp_path) is True
+    assert (tmp_path / ".gitignore").read_text() == (
+        "*.egg-info\ndist\n# release-gates results and evidence\n.gates/\n"
+    )
 
 
 def _minimal(root: Path, pyproject: str, files: dict[str, str]) -> None:
