@@ -11,6 +11,7 @@ from __future__ import annotations
 import configparser
 import datetime as dt
 import math
+import os
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from gates import (
     release_source,
     templates,
     test_requirements,
+    testrun,
 )
 from gates.errors import ConfigError, WorkspaceError
 from gates.init_measure import Measurement, Target, changelog_problem
@@ -50,7 +52,8 @@ REQUIRED = gate.INIT_REQUIRED
 COVERAGE = "coverage"
 """Required from the start (thresholds are what the project achieves today). ``smoke`` joins once
 the project has a deployment to check: ``nox -s smoke`` skips while GATES_SMOKE_URL is unset."""
-NOXFILE = "noxfile.py"
+NOXFILE = testrun.NOXFILE
+EGG_INFO = "*.egg-info/"
 NAME_PLACES = " (in [project], [tool.poetry] or setup.cfg [metadata])"
 
 
@@ -239,7 +242,7 @@ def gates_table(project: Project, measurement: Measurement) -> tomlkit.items.Tab
         + ("" if measured else '; "coverage" once [tool.gates.coverage] min_total is set')
     )
     lint_table = tomlkit.table()
-    lint_table.add("paths", [*project.sources, *([project.tests] if project.tests else [])])
+    lint_table.add("paths", project_layout.checked_paths(project.sources, project.tests))
     if not measurement.format_clean:
         why = "failed" if measurement.format_clean is False else "was not run (--no-measure)"
         note = f"ruff format --check {why} at adoption: turn on once formatted"
@@ -300,16 +303,26 @@ def set_baseline(root: Path, gate: str, path: str) -> None:
     file.write_text(tomlkit.dumps(document), encoding="utf-8")
 
 
-def ignore_gates_dir(root: Path) -> bool:
-    """Add ``.gates/`` to .gitignore unless already there; True when it was added."""
+def ignore_tool_output(root: Path) -> bool:
+    """Add ``.gates/`` and ``*.egg-info/`` to .gitignore unless already there; True when either
+    was added.
+
+    setuptools' editable install (the measuring venv's, then the chain's) writes the egg-info
+    beside a flat layout's package, and the ``git add -A`` that commits the adoption would track
+    it: every later install rewrites it, and a setuptools-scm version turns local ("dirty"),
+    which the package gate refuses (jaraco.functools, whose repository ignores nothing)."""
     file = root / ".gitignore"
     text = file.read_text(encoding="utf-8") if file.is_file() else ""
     entries = {line.strip() for line in text.splitlines()}
-    if {f"{GATES_DIR}/", GATES_DIR, f"/{GATES_DIR}/", f"/{GATES_DIR}"} & entries:
+    missing = []
+    if not {f"{GATES_DIR}/", GATES_DIR, f"/{GATES_DIR}/", f"/{GATES_DIR}"} & entries:
+        missing.append(f"# release-gates results and evidence\n{GATES_DIR}/\n")
+    if not {EGG_INFO, EGG_INFO.rstrip("/"), f"/{EGG_INFO}"} & entries:
+        missing.append(f"# setuptools' editable installs\n{EGG_INFO}\n")
+    if not missing:
         return False
     separator = "" if not text or text.endswith("\n") else "\n"
-    addition = f"{separator}# release-gates results and evidence\n{GATES_DIR}/\n"
-    file.write_text(text + addition, encoding="utf-8")
+    file.write_text(text + separator + "".join(missing), encoding="utf-8")
     return True
 
 
@@ -328,7 +341,7 @@ def apply(project: Project, measurement: Measurement) -> list[str]:
     if ini is not None and (not ini.scoped or measurement.rescoped):  # coverage.py reads it
         init_coverage.add_ini_source(project.root, ini, project.sources)
         written.append(ini.file)
-    if ignore_gates_dir(project.root):
+    if ignore_tool_output(project.root):
         written.append(".gitignore")
     return written
 
@@ -378,6 +391,9 @@ def _origin_note(source: release_source.ReleaseGatesSource) -> str:
 
 def run(root: Path, *, force: bool = False, measure_project: bool = True) -> Outcome:
     """``gates init``: detect, refuse to overwrite (unless ``force``), measure, write, ratchet."""
+    # Absolute: the measuring runs name the root to commands that run inside it (--root REL
+    # would be REL/REL there).
+    root = Path(os.path.abspath(root))
     project = detect(root)
     Workspace.at(root)  # a git repository: every gate needs the tree id
     existing = conflicts(project)

@@ -10,6 +10,7 @@ set the baselines. A threshold is only written when it was measured; tests that 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import tempfile
@@ -19,9 +20,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from gates import changelog, config, init_coverage, lint, tools
+from gates import changelog, config, init_coverage, lint, project_layout, project_python, tools
 from gates.errors import ConfigError, GatesError, ToolError
 from gates.junit import read as read_junit
+from gates.testrun import PytestExit, not_the_projects_tests
+from gates.workspace import GATES_DIR
 
 _MISSING = re.compile(r"ModuleNotFoundError: No module named '([^']+)'")
 _IMPORTING = re.compile(r"ImportError while importing test module '([^']+)'")
@@ -32,10 +35,10 @@ STARTER_DAYS = 30
 """How long it blocks nothing: then the tests in it must pass, or be filed for a reason."""
 INSTALL_TIMEOUT_S = 900.0
 INSTALL_ERROR_CHARS = 800
-TESTS_RAN = (0, 1)
+NO_TESTS_FOUND = "no test folder found, and pytest collects no test"
+TESTS_RAN = (PytestExit.OK, PytestExit.TESTS_FAILED)
 """pytest's exit codes when every test ran (all passed, some failed), and a gate's (passed,
-failed); gates.testrun names pytest's, but importing it imports pytest, which the environment
-running ``gates init`` may lack."""
+failed)."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,11 @@ def environment(root: Path, venv: Path, install: Sequence[str]) -> Path:
 
 _RAISED = re.compile(r"^[\w.]*(Error|Exception): ")
 """A traceback's last line, ``pluggy._manager.PluginValidationError: Plugin …``."""
+_USAGE = re.compile(r"^\S.*?: error: ")
+"""pytest's usage error on stderr, ``__main__.py: error: unrecognized arguments: --cov=x``
+(argparse names the program differently across versions: only the message is kept)."""
+_INIFILE = re.compile(r"^\s*inifile: (\S.*)$", re.MULTILINE)
+"""The settings file pytest names under a usage error: where the options came from."""
 
 
 def cannot_run(target: Target, output: str, exit_code: int) -> ConfigError:
@@ -127,8 +135,7 @@ def cannot_run(target: Target, output: str, exit_code: int) -> ConfigError:
     where = target.tests or "."
     module = _IMPORTING.search(output) or _COLLECTING.search(output)
     if module:
-        found, root = Path(module.group(1)), target.root.resolve()
-        where = (found.relative_to(root) if found.is_relative_to(root) else found).as_posix()
+        where = _relative(Path(module.group(1)), target.root)
     if missing:
         names = ", ".join(repr(name) for name in missing)
         return ConfigError(
@@ -141,11 +148,25 @@ def cannot_run(target: Target, output: str, exit_code: int) -> ConfigError:
     errors = [line[1:].strip() for line in lines if line.startswith("E ")]
     # Else an exception pytest raised before collecting (a conftest hook pluggy refuses).
     errors = errors or [line for line in lines if _RAISED.match(line)]
-    last = errors[-1] if errors else (lines[-1] if lines else "no output")
+    usage = [_USAGE.sub("", line) for line in lines if _USAGE.match(line)]
+    inifile = _INIFILE.search(output)
+    if usage and inifile:  # options in the project's pytest settings that nothing defines
+        where = _relative(Path(inifile.group(1)), target.root)
+        return ConfigError(
+            f"{where}: the tests cannot run (pytest exit {exit_code}): {usage[-1]}: "
+            f"declare the pytest plugin they belong to with the test requirements "
+            f"({target.declared_in}) and run gates init again (nothing was written)"
+        )
+    last = (errors or usage)[-1] if errors or usage else (lines[-1] if lines else "no output")
     return ConfigError(
         f"{where}: the tests cannot run (pytest exit {exit_code}): {last}; "
         "fix that or run gates init --no-measure (nothing was written)"
     )
+
+
+def _relative(path: Path, root: Path) -> str:
+    resolved = root.resolve()
+    return (path.relative_to(resolved) if path.is_relative_to(resolved) else path).as_posix()
 
 
 def _run_tests(target: Target, where: Environments, scratch: Path) -> Measurement:
@@ -154,25 +175,37 @@ def _run_tests(target: Target, where: Environments, scratch: Path) -> Measuremen
     it: coverage versions count some lines and branches differently)."""
     coverage = [str(where.project), "-m", "coverage"]
     data = f"--data-file={scratch / '.coverage'}"
+    # Parallel mode always, then combined, as the chain's tests and coverage gates do: a
+    # project's own `parallel = true` would leave no file named as --data-file says.
+    # No test path: pytest runs as the chain's tests session runs it, the project's settings
+    # (testpaths, addopts) finding the tests wherever they are (toolz: in toolz/tests;
+    # jaraco.functools: test_functools.py at the root, and doctests).
     # coverage.py reads the project's own settings (.coveragerc, setup.cfg, pyproject) from its
     # folder; without a scope in them, it measures the package, as the [tool.coverage.run]
     # source written by gates init will. Branches always: `gates tests` forces them.
     scope = ",".join(init_coverage.source_settings(target.sources))
     source = [] if target.coverage_scoped else [f"--source={scope}"]
     junit = scratch / "junit.xml"
+    pytest_cov = project_python.probe(where.project).has_pytest_cov
     tests = tools.run(
-        [*coverage, "run", "--branch", *source, data, "-m", "pytest", "-q",
-         "-p", "no:cacheprovider", f"--junitxml={junit}", "-o", "junit_family=xunit1",
-         str(target.tests)],
+        [*coverage, "run", "--branch", "--parallel-mode", *source, data, "-m", "pytest",
+         *project_python.pytest_cov_off(pytest_cov, os.environ), "-q", "-p", "no:cacheprovider",
+         f"--junitxml={junit}", "-o", "junit_family=xunit1",
+         *not_the_projects_tests(target.root / GATES_DIR)],
         cwd=target.root,
         timeout_s=INSTALL_TIMEOUT_S,
     )  # fmt: skip
+    if tests.returncode == PytestExit.NO_TESTS_COLLECTED and target.tests is None:
+        return Measurement(None, NO_TESTS_FOUND)
+    # pytest's usage errors (an option of a plugin that is not installed) go to stderr.
+    output = f"{tests.stdout}\n{tests.stderr}"
     if tests.returncode not in TESTS_RAN:
-        raise cannot_run(target, tests.stdout, tests.returncode)
+        raise cannot_run(target, output, tests.returncode)
     if not junit.is_file():  # coverage.py stopped before pytest (a plugin it cannot import)
-        raise cannot_run(target, f"{tests.stdout}\n{tests.stderr}", tests.returncode)
-    reporting = [str(where.judge), "-m", "coverage", "json", data, "-o", "-"]
-    report = tools.run(reporting, cwd=target.root, timeout_s=120)
+        raise cannot_run(target, output, tests.returncode)
+    judge = [str(where.judge), "-m", "coverage"]
+    tools.run([*judge, "combine", "-q", data, str(scratch)], cwd=target.root, timeout_s=120)
+    report = tools.run([*judge, "json", data, "-o", "-"], cwd=target.root, timeout_s=120)
     measured = json.loads(report.stdout) if report.returncode == 0 else None
     if target.coverage_scoped and not _measures_a_package(measured, target.sources):
         # The project's own scope misses its code (pluggy's include patterns, left from before
@@ -187,7 +220,7 @@ def _run_tests(target: Target, where: Environments, scratch: Path) -> Measuremen
     total = float(measured["totals"]["percent_covered"])
     if tests.returncode == TESTS_RAN[1] and total == 0:
         # pytest broke before any test ran (a conftest hook it refuses): 0% is not a floor.
-        raise cannot_run(target, f"{tests.stdout}\n{tests.stderr}", tests.returncode)
+        raise cannot_run(target, output, tests.returncode)
     if total == 0:  # a floor of 0 would pass any untested module forever
         return Measurement(None, "the tests ran and cover none of it (0%): no coverage threshold")
     if tests.returncode == TESTS_RAN[1]:
@@ -237,17 +270,13 @@ def measure(
     """Measure the project in ``where`` (:func:`fresh_environments`: the project's holding
     ``install``, release-gates' ``beside``); raises ConfigError (exit 2) when its tests cannot
     run there."""
-    paths = [*target.sources, *([target.tests] if target.tests else [])]
+    paths = project_layout.checked_paths(target.sources, target.tests)
     check = tools.run(["ruff", "format", "--check", *paths], cwd=target.root, timeout_s=120)
     format_clean = check.returncode == 0
     # A module of the package, not its __init__ (which may re-export on purpose).
     module = target.sources[0] if target.sources[0].endswith(".py") else f"{target.sources[0]}/m.py"
     pyflakes_checked = lint.checks_unused_imports(target.root, module)
     problem = changelog_problem(target.root, target.version)
-    if target.tests is None:
-        return Measurement(
-            None, "no test folder found", format_clean, problem, pyflakes_checked=pyflakes_checked
-        )
     python_version = ".".join(map(str, sys.version_info[:3]))
     measured_in = f"measured in a fresh uv venv, Python {python_version}: {' '.join(install)}"
     measured_in += f"; release-gates beside it: {' '.join(beside)}" if beside else ""

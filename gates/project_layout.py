@@ -3,6 +3,7 @@ folder, as ``gates init`` finds them."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from gates.errors import ConfigError
@@ -19,6 +20,9 @@ def package(root: Path, name: str) -> tuple[str, tuple[str, ...], bool]:
     for base, src in ((root / "src", True), (root, False)):
         if not base.is_dir():
             continue
+        namespaced = _namespace_package(base, name)
+        if namespaced is not None:
+            return namespaced.replace("/", "."), (str((base / namespaced).relative_to(root)),), src
         packages = sorted(
             p.name
             for p in base.iterdir()
@@ -41,11 +45,36 @@ def package(root: Path, name: str) -> tuple[str, tuple[str, ...], bool]:
     )
 
 
+def _namespace_package(base: Path, name: str) -> str | None:
+    """The package of a distribution named after a namespace (``jaraco.functools`` in
+    ``jaraco/functools/``, whose ``jaraco/`` has no ``__init__.py``: other distributions add
+    to it), as a folder relative to ``base``; None when ``name`` names none."""
+    parts = re.split(r"[-_.]+", name.lower())
+    for cut in range(len(parts) - 1, 0, -1):
+        namespace = parts[:cut]
+        folder = "/".join([*namespace, "_".join(parts[cut:])])
+        inits = (base.joinpath(*namespace[: depth + 1], "__init__.py") for depth in range(cut))
+        if (base / folder / "__init__.py").is_file() and not any(i.exists() for i in inits):
+            return folder
+    return None
+
+
 def tests(root: Path, source: str) -> str | None:
-    """The test folder; for a one-module distribution without one, the module's own folder when
-    its tests sit beside it (``src/test_typing_extensions.py``)."""
+    """The test folder: at the root, else inside the package (``toolz/tests``); for a
+    one-module distribution without one, the module's own folder when its tests sit beside it
+    (``src/test_typing_extensions.py``)."""
     found = next((t for t in TEST_FOLDERS if (root / t).is_dir()), None)
-    if found is not None or not source.endswith(".py"):
+    if found is not None:
         return found
+    if not source.endswith(".py"):
+        inside = (f"{source}/{t}" for t in TEST_FOLDERS)
+        return next((t for t in inside if (root / t).is_dir()), None)
     beside = Path(source).parent
     return str(beside) if any((root / beside).glob("test_*.py")) else None
+
+
+def checked_paths(sources: tuple[str, ...], tests: str | None) -> list[str]:
+    """What lint and the format check look at: the packages, and the test folder unless it is
+    inside one of them (``toolz/tests``)."""
+    inside = tests is None or any(tests.startswith(f"{source}/") for source in sources)
+    return [*sources, *([] if inside or tests is None else [tests])]

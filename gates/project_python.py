@@ -41,6 +41,18 @@ print(json.dumps(found))
 """
 """Run by the project's interpreter: its version, distributions and coverage data schema."""
 PROBE_TIMEOUT_S = 60.0
+PYTEST_COV = "pytest-cov"
+PYTEST_COV_OFF = ("--no-cov",)
+"""pytest's arguments where pytest loads pytest-cov: ``--cov`` options in a project's addopts
+(wcwidth's) start a second coverage that takes the tracer from the gates' own, which then
+records nothing. Off, pytest-cov leaves the measuring to the gates; its options stay valid."""
+AUTOLOAD_OFF = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
+
+
+def pytest_cov_off(installed: bool, environ: Mapping[str, str]) -> tuple[str, ...]:
+    """:data:`PYTEST_COV_OFF` when pytest-cov is ``installed`` and pytest loads it by itself
+    (with plugins not autoloaded, ``--no-cov`` would be an unknown option)."""
+    return PYTEST_COV_OFF if installed and not environ.get(AUTOLOAD_OFF) else ()
 
 
 @dataclass(frozen=True)
@@ -55,6 +67,10 @@ class ProjectPython:
     """Of pytest and coverage, the ones it can import."""
     coverage_schema: int | None
     """The SQLite schema its coverage writes (None: no coverage, or one without SQLite data)."""
+
+    @property
+    def has_pytest_cov(self) -> bool:
+        return PYTEST_COV in self.packages
 
     def require_test_runners(self) -> None:
         """Refuse (exit 2) an interpreter the tests cannot run under, or whose coverage data

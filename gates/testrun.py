@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 GATE = "tests"
 JUNIT_FILE = "junit.xml"
+NOXFILE = "noxfile.py"
+"""The chain's noxfile (``gates init`` writes it at the root), relative to where pytest runs."""
 DATA_FILE = ".coverage"
 """Base name of the coverage data; parallel mode appends ``.<host>.<pid>.<random>``."""
 
@@ -118,11 +120,13 @@ def command(
         f"--data-file={evidence_dir / DATA_FILE}",
         "-m",
         "pytest",
+        *_pytest_cov_off(python),
         *config.tests.pytest_args,
         *pytest_args,
         f"--junitxml={evidence_dir / JUNIT_FILE}",
         "-o",
         "junit_family=xunit1",
+        *not_the_projects_tests(evidence_dir.parent),
         # Risky tests (passed without an assertion) for the buckets gate.
         "-p",
         "gates.pytest_plugin",
@@ -130,6 +134,24 @@ def command(
         "enable_assertion_pass_hook=true",
         f"--gates-evidence={evidence_dir}",
     ]
+
+
+def not_the_projects_tests(gates_dir: Path) -> tuple[str, ...]:
+    """pytest's arguments to leave out what the chain adds to a project: the gates' folder holds
+    a link to this package (pytest_plugin.child_environment), the noxfile imports nox; both fail
+    to import in the project's environment. A project whose norecursedirs drops pytest's default
+    `.*` and adds --doctest-modules (jaraco.functools) collected both."""
+    return (f"--ignore={gates_dir}", f"--ignore={NOXFILE}")
+
+
+def _pytest_cov_off(python: Path | None) -> tuple[str, ...]:
+    """pytest-cov switched off in the interpreter that runs the tests (see PYTEST_COV_OFF)."""
+    installed = (
+        project_python.probe(python).has_pytest_cov
+        if python is not None
+        else find_spec("pytest_cov") is not None
+    )
+    return project_python.pytest_cov_off(installed, os.environ)
 
 
 def child_environment() -> dict[str, str]:

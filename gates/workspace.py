@@ -43,6 +43,10 @@ EXCLUDED = (
     ".ruff_cache/",
     ".coverage",
     ".coverage.*",
+    # setuptools' editable install writes it beside a flat layout's package: counted, it made
+    # the package gate's checkout "dirty", and a setuptools-scm version a local one the index
+    # refuses (jaraco.functools, whose repository ignores nothing).
+    "*.egg-info/",
 )
 """gitignore patterns."""
 EXCLUDED_TRACKED = (f"{GATES_DIR}/**", ".nox/**", "**/__pycache__/**", "**/*.pyc")

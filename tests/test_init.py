@@ -18,7 +18,7 @@ import nox
 import pytest
 from conftest import CLEAN_MODULE, Project, git, init_repo, source_coverage_reads
 
-from gates import __version__, chain, config, init, release_source, templates
+from gates import __version__, chain, config, init, init_measure, release_source, templates
 from gates.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -176,6 +176,80 @@ def test_every_package_a_distribution_ships_is_gated(
     assert written["coverage"]["run"]["source"] == ["src/attrs", "src/attr"]
 
 
+@pytest.mark.parametrize(
+    ("name", "files", "found"),
+    [
+        # jaraco.functools 4.6.0: jaraco/ has no __init__.py, other distributions add to it.
+        ("jaraco.functools", {"jaraco/functools/__init__.py": "", "test_functools.py": ""},
+         ("jaraco.functools", ("jaraco/functools",), None)),
+        ("acme-cloud-store", {"src/acme/cloud/store/__init__.py": "", "tests/test_x.py": ""},
+         ("acme.cloud.store", ("src/acme/cloud/store",), "tests")),
+        # toolz 1.2.0: its tests are a subpackage, found by its pytest testpaths.
+        ("toolz", {"toolz/__init__.py": "", "toolz/tests/__init__.py": "", "tlz/__init__.py": ""},
+         ("toolz", ("toolz", "tlz"), "toolz/tests")),
+    ],
+    ids=["namespace", "src-namespace-two-deep", "tests-in-the-package"],
+)  # fmt: skip
+def test_detects_namespace_packages_and_tests_inside_the_package(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    files: dict[str, str],
+    found: tuple[str, tuple[str, ...], str | None],
+) -> None:
+    _minimal(tmp_path, f'[project]\nname = "{name}"\n', files)
+    project = init.detect(tmp_path)
+    assert (project.package, project.sources, project.tests) == found
+    code, _, err = _run(capsys, tmp_path, "--no-measure")
+    assert (code, err) == (0, "")
+    written = tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]
+    # The tests inside a package are linted with it, not twice.
+    assert written["gates"]["lint"]["paths"] == [
+        *found[1],
+        *(["tests"] if found[2] == "tests" else []),
+    ]
+    assert written["gates"]["typecheck"]["paths"] == list(found[1])
+
+
+def test_namespace_folder_with_an_init_is_a_package_not_a_namespace(tmp_path: Path) -> None:
+    files = {"jaraco/__init__.py": "", "jaraco/functools/__init__.py": ""}
+    _minimal(tmp_path, '[project]\nname = "jaraco.functools"\n', files)
+    assert init.detect(tmp_path).sources == ("jaraco",)
+
+
+@pytest.mark.slow
+def test_tests_only_the_projects_pytest_settings_find_are_measured(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    from_wheel: str,
+) -> None:
+    """A namespace package tested by a module at the root and by doctests (jaraco.functools'
+    pytest.ini: --doctest-modules): init measured nothing ("no test folder"), so coverage was
+    never required and an untested module passed. Run as `gates init --root REL`, which sent
+    the measuring venv's gates to REL/REL."""
+    files = {
+        "acme/tools/__init__.py": (
+            'def double(x: int) -> int:\n    """\n    >>> double(2)\n    4\n    """\n'
+            "    return x * 2\n\n\ndef half(x: int) -> int:\n    return x // 2\n"
+        ),
+        "test_tools.py": (
+            "from acme.tools import half\n\n\ndef test_half():\n    assert half(4) == 2\n"
+        ),
+        "pytest.ini": "[pytest]\naddopts = --doctest-modules --import-mode importlib\n"
+        "consider_namespace_packages = true\n",
+    }
+    pyproject = INSTALLABLE.replace('name = "mini"', 'name = "acme.tools"')
+    pyproject += '[tool.hatch.build.targets.wheel]\npackages = ["acme"]\n'
+    _minimal(tmp_path / "acme-tools", pyproject, files)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _run(capsys, Path("acme-tools"))
+    assert (code, err) == (0, ""), out
+    gates = tomllib.loads((tmp_path / "acme-tools/pyproject.toml").read_text())["tool"]["gates"]
+    assert gates["required"] == ["lint", "typecheck", "coverage", "buckets", "package"]
+    assert gates["coverage"]["min_total"] == 100  # the doctest and the root module's test
+
+
 def test_init_measures_and_writes_everything(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], from_wheel: str
 ) -> None:
@@ -205,7 +279,10 @@ def test_init_measures_and_writes_everything(
     # The rest of pyproject.toml is preserved byte for byte, comments included.
     assert (tmp_path / "pyproject.toml").read_text().startswith(SRC_PYPROJECT)
     gitignore = (tmp_path / ".gitignore").read_text()
-    assert gitignore == "dist/\n# release-gates results and evidence\n.gates/\n"
+    assert gitignore == (
+        "dist/\n# release-gates results and evidence\n.gates/\n"
+        "# setuptools' editable installs\n*.egg-info/\n"
+    )
     noxfile = (tmp_path / "noxfile.py").read_text()
     assert 'PROJECT = ["-e", ".[test]"]' in noxfile
     compile(noxfile, "noxfile.py", "exec")
@@ -406,10 +483,19 @@ def test_generated_chain_refuses_shards_that_are_not_there(
     assert "Traceback" not in ran.stderr
 
 
-def test_gitignore_entry_added_once(tmp_path: Path) -> None:
-    assert init.ignore_gates_dir(tmp_path) is True
-    assert init.ignore_gates_dir(tmp_path) is False
-    assert (tmp_path / ".gitignore").read_text().count(".gates/") == 1
+def test_gitignore_entries_added_once(tmp_path: Path) -> None:
+    assert init.ignore_tool_output(tmp_path) is True
+    assert init.ignore_tool_output(tmp_path) is False
+    text = (tmp_path / ".gitignore").read_text()
+    assert (text.count(".gates/"), text.count("*.egg-info/")) == (1, 1)
+
+
+def test_gitignore_keeps_the_projects_own_egg_info_entry(tmp_path: Path) -> None:
+    (tmp_path / ".gitignore").write_text("*.egg-info\ndist")
+    assert init.ignore_tool_output(tmp_path) is True
+    assert (tmp_path / ".gitignore").read_text() == (
+        "*.egg-info\ndist\n# release-gates results and evidence\n.gates/\n"
+    )
 
 
 def _minimal(root: Path, pyproject: str, files: dict[str, str]) -> None:
@@ -723,7 +809,7 @@ def test_no_test_folder_is_noted_and_no_tool_table_is_created(
 ) -> None:
     _minimal(tmp_path, INSTALLABLE, {"mini/__init__.py": "X = 1\n", "ruff.toml": ""})
     outcome = init.run(tmp_path)
-    assert "no test folder found" in outcome.notes
+    assert init_measure.NO_TESTS_FOUND in outcome.notes
     assert "ruff settings, no mypy settings" in outcome.found
     document = tomllib.loads((tmp_path / "pyproject.toml").read_text())
     assert document["tool"]["coverage"]["run"]["source"] == ["mini"]

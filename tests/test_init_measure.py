@@ -16,6 +16,7 @@ def _target(root: Path) -> Target:
 
 
 def _pytest(root: Path, test: str) -> tuple[str, int]:
+    """pytest's output (stdout, then stderr, as gates init reads it) and exit code."""
     (root / "tests").mkdir()
     (root / "tests/test_x.py").write_text(test)
     ran = subprocess.run(
@@ -25,7 +26,7 @@ def _pytest(root: Path, test: str) -> tuple[str, int]:
         text=True,
         check=False,
     )
-    return ran.stdout, ran.returncode
+    return f"{ran.stdout}\n{ran.stderr}", ran.returncode
 
 
 def test_missing_modules_are_named_with_the_test_module(tmp_path: Path) -> None:
@@ -57,4 +58,19 @@ def test_no_tests_at_all(tmp_path: Path) -> None:
     output, code = _pytest(tmp_path, "X = 1\n")
     assert str(cannot_run(_target(tmp_path), output, code)).startswith(
         "tests: the tests cannot run (pytest exit 5): no tests ran in "
+    )
+
+
+def test_options_of_a_plugin_not_installed_name_the_settings_file(tmp_path: Path) -> None:
+    """parse 1.22.4's addopts say --cov=parse and declare no pytest-cov: pytest's usage error
+    is on stderr, and names the file the options came from."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\naddopts = "--cov=mini --cov-branch"\n'
+    )
+    output, code = _pytest(tmp_path, "def test_x():\n    assert True\n")
+    assert code == 4
+    assert str(cannot_run(_target(tmp_path), output, code)) == (
+        "pyproject.toml: the tests cannot run (pytest exit 4): unrecognized arguments: "
+        "--cov=mini --cov-branch: declare the pytest plugin they belong to with the test "
+        "requirements (tox.ini [testenv]) and run gates init again (nothing was written)"
     )

@@ -77,6 +77,61 @@ def test_tests_run_under_the_projects_own_pinned_pytest_and_coverage(tmp_path: P
     assert json.loads(covered.out)["metrics"]["percent_covered"] == 75.0
 
 
+def test_pytest_cov_in_the_projects_addopts_leaves_the_measuring_to_the_gates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """wcwidth 0.9.5 says --cov=wcwidth in its addopts: pytest-cov's coverage took the tracer
+    from the gates' own, which recorded nothing (init measured 0%, the coverage gate no data)."""
+    monkeypatch.delenv(project_python.AUTOLOAD_OFF, raising=False)  # pytest-cov loads itself
+    python = venv(tmp_path / "project-env", "pytest", "coverage", "pytest-cov", "packaging==24.0")
+    root = project(tmp_path / "project")
+    pyproject = root / "pyproject.toml"
+    addopts = '[tool.pytest.ini_options]\naddopts = "--cov=pkg --cov-report=term --cov-append"\n'
+    pyproject.write_text(pyproject.read_text() + addopts)
+    run = gates(root, "tests", "--python", str(python), "--json")
+    assert run.code == 0, run.err
+    command = recorded(root, "tests")["details"]["command"]
+    assert isinstance(command, list)
+    assert command[command.index("pytest") + 1] == "--no-cov"
+    covered = gates(root, "coverage", "--json")
+    assert covered.code == 0, covered.err + covered.out
+    assert json.loads(covered.out)["metrics"]["percent_covered"] == 75.0
+
+
+def test_a_project_that_recurses_into_dot_folders_collects_neither_gates_nor_its_noxfile(
+    tmp_path: Path,
+) -> None:
+    """jaraco.functools' pytest.ini drops pytest's default norecursedirs (`.*`) and adds
+    --doctest-modules: in its environment, without release-gates' dependencies, importing
+    every module of .gates/pythonpath/gates (the plugin's link) and the noxfile gates init
+    wrote failed 30 times, and the clean project was NO_GO."""
+    python = venv(tmp_path / "project-env", "pytest", "coverage", "packaging==24.0")
+    root = project(tmp_path / "project")
+    (root / "pytest.ini").write_text(
+        "[pytest]\nnorecursedirs = build\naddopts = --doctest-modules --import-mode importlib\n"
+    )
+    (root / "noxfile.py").write_text("import nox\n")
+    (root / "pkg/calc.py").write_text('"""\n>>> 1 + 1\n2\n"""\n' + CALC)
+    run = gates(root, "tests", "--python", str(python), "--json")
+    assert run.code == 0, run.out[-3000:]
+    assert (root / ".gates/pythonpath/gates").is_symlink()  # there, and not collected
+    assert recorded(root, "tests")["metrics"]["tests"] == 4  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("installed", "environ", "args"),
+    [
+        (True, {}, ("--no-cov",)),
+        (True, {project_python.AUTOLOAD_OFF: "1"}, ()),  # not loaded: --no-cov is unknown
+        (False, {}, ()),
+    ],
+)
+def test_pytest_cov_is_switched_off_only_where_pytest_loads_it(
+    installed: bool, environ: dict[str, str], args: tuple[str, ...]
+) -> None:
+    assert project_python.pytest_cov_off(installed, environ) == args
+
+
 @pytest.mark.parametrize(
     ("given", "message"),
     [

@@ -255,6 +255,8 @@ def test_command_puts_config_args_first_and_the_evidence_options_last(tmp_path: 
         *("-m", "pytest", "-q", "-x", "--junitxml=mine.xml"),
         f"--junitxml={tmp_path / 'ev' / 'junit.xml'}",
         *("-o", "junit_family=xunit1"),
+        f"--ignore={tmp_path}",
+        "--ignore=noxfile.py",
         *("-p", "gates.pytest_plugin", "-o", "enable_assertion_pass_hook=true"),
         f"--gates-evidence={tmp_path / 'ev'}",
     ]

@@ -109,6 +109,8 @@ def test_the_global_excludes_file_still_counts_when_none_is_configured(
         ".ruff_cache/content",
         ".coverage",
         ".coverage.host.1234.XyZ",
+        "jaraco.functools.egg-info/SOURCES.txt",  # setuptools' editable install, flat layout
+        "src/pkg.egg-info/PKG-INFO",
     ],
 )
 def test_tool_output_does_not_count_even_when_the_project_does_not_ignore_it(
