@@ -114,8 +114,10 @@ class OpenApi:
             errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
         except SchemaError as exc:
             return [f"documented schema is invalid: {exc.message}"]
-        except (Unresolvable, RecursionError) as exc:  # to nowhere, elsewhere, or to itself
+        except Unresolvable as exc:  # to nowhere, or elsewhere
             return [f"documented schema cannot be followed: {' '.join(str(exc).split())[:300]}"]
+        except RecursionError:  # Python words it by where the stack ran out: not repeatable
+            return ["documented schema cannot be followed: a $ref leads back to itself"]
         return [
             f"response {error.json_path}: {error.message} ({error.validator})"
             for error in errors[:MAX_ERRORS]

@@ -178,8 +178,7 @@ def _answering(schema: object) -> dict[str, object]:
     [
         pytest.param(
             _answering({"$ref": "#/components/schemas/A"}),
-            ["openapi: documented schema cannot be followed: maximum recursion depth exceeded"
-             " while calling a Python object"],
+            ["openapi: documented schema cannot be followed: a $ref leads back to itself"],
             id="a-ref-to-itself",
         ),
         pytest.param(
