@@ -53,6 +53,42 @@ EXCLUDED_TRACKED = (f"{GATES_DIR}/**", ".nox/**", "**/__pycache__/**", "**/*.pyc
 """The same as pathspecs, for the rare project that tracks them."""
 WHOLE_TREE = ("-c", "core.sparseCheckout=false")
 """Else ``git add`` skips what a sparse checkout leaves out (a sparse index is expanded too)."""
+_FILTER_COMMAND = re.compile(r"filter\.(?P<driver>.+)\.(?:clean|smudge|process)")
+GIT_LFS_COMMANDS = frozenset(
+    {
+        "git-lfs clean -- %f",
+        "git-lfs smudge -- %f",
+        "git-lfs smudge --skip -- %f",
+        "git-lfs filter-process",
+        "git-lfs filter-process --skip",
+    }
+)
+"""Git LFS's filter: its pointer is the content's sha256, so no edit hides behind it."""
+
+
+def unfiltered(root: Path) -> tuple[str, ...]:
+    """git options that switch off every content filter driver but Git LFS's.
+
+    A clean filter rewrites what ``git add`` hashes and a smudge filter what a checkout writes:
+    one in the repository's config (``filter=x`` in ``.git/info/attributes``, which nothing
+    committed shows) made the tree id ignore edits the gates read, or the package gate build
+    other code than the gated tree's. Without them, the tree id is the bytes on disk.
+    """
+    listing = git(
+        root, "config", "--get-regexp", r"^filter\..*\.(clean|smudge|process)$", check=False
+    )
+    commands: dict[str, set[str]] = {}
+    for line in listing.splitlines():
+        key, _, value = line.partition(" ")
+        if found := _FILTER_COMMAND.fullmatch(key):
+            commands.setdefault(found["driver"], set()).add(value.strip())
+    options: list[str] = []
+    for driver, values in sorted(commands.items()):
+        if not values <= GIT_LFS_COMMANDS:
+            for key in ("clean", "smudge", "process"):
+                options += ("-c", f"filter.{driver}.{key}=")
+            options += ("-c", f"filter.{driver}.required=false")
+    return tuple(options)
 
 
 def git(
@@ -134,7 +170,7 @@ class Workspace:
             excludes = Path(scratch) / "exclude"
             excludes.write_text(self._user_excludes() + "\n".join(EXCLUDED) + "\n", "utf-8")
             env = {"GIT_INDEX_FILE": str(index)}
-            config = ("-c", f"core.excludesFile={excludes}", *WHOLE_TREE)
+            config = ("-c", f"core.excludesFile={excludes}", *WHOLE_TREE, *unfiltered(self.root))
             self._unflag(config, env)
             git(self.root, *config, "add", "--all", "--", ".", env=env)
             # Excluded files that are tracked nonetheless are dropped from the scratch index.
