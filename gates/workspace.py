@@ -187,7 +187,24 @@ class Workspace:
                 *dropped,
                 env=env,
             )
+            self._require_committed_submodules(config, env)
             return git(self.root, *config, "write-tree", env=env)
+
+    def _require_committed_submodules(self, config: tuple[str, ...], env: dict[str, str]) -> None:
+        """A submodule (or a nested repository ``git add`` took as one) is in the tree as its
+        commit alone: an edit inside it that is not committed there would not change the tree id,
+        and a PASS of the old code would stand for it."""
+        staged = git(self.root, *config, "ls-files", "--stage", "-z", env=env)
+        for entry in staged.split("\0"):
+            mode, _, rest = entry.partition(" ")
+            path = rest.partition("\t")[2]
+            if mode != "160000" or not (self.root / path / ".git").exists():
+                continue
+            if git(self.root / path, "status", "--porcelain", "--ignore-submodules=none"):
+                raise WorkspaceError(
+                    f"{path}: a submodule with uncommitted changes (the tree id holds only its"
+                    " commit): commit or stash them in the submodule"
+                )
 
     def _unflag(self, config: tuple[str, ...], env: dict[str, str]) -> None:
         """Clear the flags that make ``git add`` trust the index over the disk, in the scratch

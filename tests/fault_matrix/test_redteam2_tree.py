@@ -78,3 +78,40 @@ def test_git_lfs_filter_is_kept_and_any_other_is_switched_off(tmp_path: Path) ->
         for key in ("clean", "smudge", "process", "required")
         for part in ("-c", f"filter.lfs.{key}=" + ("false" if key == "required" else ""))
     )
+
+
+def test_an_uncommitted_edit_in_a_submodule_is_refused_not_hidden_behind_its_commit(
+    make_project: Callable[..., Project], tmp_path: Path
+) -> None:
+    upstream = tmp_path / "vendored"
+    upstream.mkdir()
+    git(upstream, "init", "-q")
+    (upstream / "helper.py").write_text("def g() -> int:\n    return 2\n")
+    git(upstream, "add", "-A")
+    git(upstream, "-c", "user.email=a@b", "-c", "user.name=a", "commit", "-qm", "helper")
+    project = make_project(gates=LINT_ONLY)
+    git(
+        project.root,
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "-q",
+        "add",
+        str(upstream),
+        "demo/vendored",
+    )
+    project.commit()
+    assert project.gates("lint")[0] == 0
+
+    (project.root / "demo" / "vendored" / "helper.py").write_text("import os\n")
+    code, out, err = project.gates("lint")
+
+    assert "Traceback" not in err
+    assert (code, out) == (2, "")
+    assert err == (
+        "gates: error: demo/vendored: a submodule with uncommitted changes (the tree id holds only"
+        " its commit): commit or stash them in the submodule\n"
+    )
+    code, out, err = project.gates("decide")
+    assert (code, out) == (2, "")
+    assert err.startswith("gates: error: demo/vendored: a submodule with uncommitted changes")
