@@ -329,6 +329,7 @@ class TestsGate(Gate[PytestRun]):
             distributions=() if self.python is not None else ("pytest", "coverage"),
             arguments=self.pytest_args,
             environ=("PYTEST_ADDOPTS", "PYTHONPATH"),
+            settings_of=("pytest", "coverage"),
             extra=project_python.reuse_parts(self.python),
         )
 
