@@ -5,11 +5,12 @@ A real pypiserver on 127.0.0.1, a bare git remote, the real SQLite ledger."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import Project
 from release_support import (
     IndexServer,
     decide,
@@ -61,3 +62,26 @@ def test_a_newer_go_of_another_project_on_the_same_tree_is_not_this_projects_go(
     assert index.files("demo_neighbour") == []
     assert git(root, "tag", "--list", "v0.2.0") == ""
     assert ledger_steps(root) == []
+
+
+def test_prepare_leaves_a_version_file_reached_through_a_symlink_alone(
+    make_project: Callable[..., Project], tmp_path: Path
+) -> None:
+    outside = tmp_path / "shared" / "common" / "__init__.py"
+    outside.parent.mkdir(parents=True)
+    outside.write_text('__version__ = "0.1.0"\n')
+    project = make_project(
+        files={"demo/__init__.py": '__version__ = "0.1.0"\n'},
+        gates='[tool.gates.package]\nchangelog = ""\n',
+    )
+    (project.root / "common").symlink_to(outside.parent)
+    project.commit()
+
+    code, out, err = project.gates("release", "prepare", "0.2.0", "--commit")
+
+    assert "Traceback" not in err
+    assert (code, err) == (0, "")
+    assert "changed demo/__init__.py" in out
+    assert "common" not in out
+    assert outside.read_text() == '__version__ = "0.1.0"\n'
+    assert git(project.root, "status", "--porcelain") == ""
