@@ -360,10 +360,21 @@ def _package(table: Table, root: Path) -> PackageConfig:
     return config
 
 
+_URL_PASSWORD = re.compile(r"^[^:/?#]+://[^/?#@]*:[^/?#@]*@")
+"""A URL whose user part holds a password (``https://user:password@host/``)."""
+
+
 def _release(table: Table) -> ReleaseConfig:
     urls = {}
     for key in ("repository_url", "index_url"):
         url = table.optional_string(key)
+        if url is not None and _URL_PASSWORD.match(url):
+            # Checked first: the message below echoes the URL.
+            table.fail(
+                key,
+                "holds a password: the file is committed and ships in the sdist; set"
+                " TWINE_USERNAME and TWINE_PASSWORD instead",
+            )
         if url is not None and not re.match(r"^https?://[^/\s]+", url):
             table.fail(key, f"expected an http(s) URL, got {url!r}")
         urls[key] = url

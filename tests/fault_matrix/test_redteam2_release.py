@@ -85,3 +85,23 @@ def test_prepare_leaves_a_version_file_reached_through_a_symlink_alone(
     assert "common" not in out
     assert outside.read_text() == '__version__ = "0.1.0"\n'
     assert git(project.root, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize("key", ["repository_url", "index_url"])
+@pytest.mark.parametrize("scheme", ["https", "ftp"])
+def test_a_password_in_a_release_url_in_the_file_is_refused_without_echoing_it(
+    make_project: Callable[..., Project], key: str, scheme: str
+) -> None:
+    secret = "s3cret-Upload-T0ken"
+    project = make_project(
+        gates=f'[tool.gates.release]\n{key} = "{scheme}://u:{secret}@127.0.0.1:1/"\n'
+    )
+
+    code, out, err = project.gates("status")
+
+    assert "Traceback" not in err
+    assert (code, out) == (2, "")
+    assert err == (
+        f"gates: error: pyproject.toml:10: tool.gates.release.{key}: holds a password: the file is"
+        " committed and ships in the sdist; set TWINE_USERNAME and TWINE_PASSWORD instead\n"
+    )
