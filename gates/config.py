@@ -21,6 +21,7 @@ from gates.errors import ConfigError
 from gates.ledger_setting import DEFAULT as DEFAULT_LEDGER
 from gates.ledger_setting import ledger_setting
 from gates.model import Waiver
+from gates.redact import url_credentials
 from gates.toml_table import COUNT_LIMIT, Table, describe, read_document
 from gates.waivers import waiver
 
@@ -360,15 +361,11 @@ def _package(table: Table, root: Path) -> PackageConfig:
     return config
 
 
-_URL_PASSWORD = re.compile(r"^[^:/?#]+://[^/?#@]*:[^/?#@]*@")
-"""A URL whose user part holds a password (``https://user:password@host/``)."""
-
-
 def _release(table: Table) -> ReleaseConfig:
     urls = {}
     for key in ("repository_url", "index_url"):
         url = table.optional_string(key)
-        if url is not None and _URL_PASSWORD.match(url):
+        if url is not None and url_credentials(url) is not None:
             # Checked first: the message below echoes the URL.
             table.fail(
                 key,
