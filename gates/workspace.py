@@ -235,6 +235,31 @@ class Workspace:
         except OSError:
             return ""
 
+    def linked_outside(self, tree: str) -> list[Path]:
+        """The files reached through the symlinks in ``tree`` that lead out of the project root.
+
+        git keeps a symlink's target, not the content the gates read through it: that content is
+        a reuse input of its own (:func:`gates.runner.run_gate`).
+        """
+        listing = git(self.root, "ls-tree", "-r", "-z", tree)
+        found: list[Path] = []
+        for entry in listing.split("\0"):
+            meta, _, path = entry.partition("\t")
+            if not meta.startswith("120000 "):
+                continue
+            link = self.root / path
+            try:
+                target = link.resolve()
+            except (OSError, RuntimeError):  # a loop: nothing to read through it
+                continue
+            if target.is_relative_to(self.root):
+                continue
+            if target.is_dir():
+                found += sorted(file for file in link.rglob("*") if file.is_file())
+            else:
+                found.append(link)
+        return found
+
     def commit(self) -> str | None:
         out = git(self.root, "rev-parse", "--verify", "--quiet", "HEAD", check=False)
         return out or None

@@ -55,3 +55,30 @@ def test_a_gitignored_coveragerc_is_an_input_of_the_tests_and_coverage_gates(
     before = settings()
     (tmp_path / ".coveragerc").write_text("[report]\nomit = *\n")
     assert settings() != before
+
+
+@pytest.mark.parametrize(
+    ("link", "status"),
+    # ruff does not walk into a linked folder (Python imports do): it runs again, and passes.
+    [("demo/util.py", "FAIL"), ("demo/shared", "PASS")],
+)
+def test_an_edit_behind_a_symlink_out_of_the_project_runs_the_gate_again(
+    make_project: Callable[..., Project], tmp_path: Path, link: str, status: str
+) -> None:
+    outside = tmp_path / "elsewhere"
+    (outside / "shared").mkdir(parents=True)
+    (outside / "util.py").write_text("def g() -> int:\n    return 2\n")
+    (outside / "shared" / "__init__.py").write_text("def h() -> int:\n    return 3\n")
+    project = make_project(gates='[tool.gates]\nrequired = ["lint"]\n')
+    target = outside / Path(link).name
+    (project.root / link).symlink_to(target)
+    project.commit()
+    assert project.gates("lint")[0] == 0
+
+    edited = target if target.is_file() else target / "__init__.py"
+    edited.write_text("import os\n" + edited.read_text())
+    code, out, err = project.gates("lint", "--json")
+
+    assert "Traceback" not in err
+    assert err == "gates: lint: not reused: its inputs changed (linked)\n"
+    assert (code, json.loads(out)["status"]) == (int(status == "FAIL"), status)
