@@ -44,6 +44,8 @@ SETTINGS_FILES = {
 }
 """The files in the project root each tool reads its settings from: one that git ignores (a local
 ``mypy.ini`` with ``ignore_errors``) is outside the tree id, and yet it decides the result."""
+SETTINGS_ENVIRON = {"coverage": "COVERAGE_RCFILE"}
+"""The variable naming a tool's settings file anywhere, instead of those in the root."""
 
 
 def fresh_requested(environ: Mapping[str, str]) -> bool:
@@ -97,6 +99,8 @@ def components(inputs: Inputs, *, tree: str, today: dt.date, root: Path) -> dict
     if inputs.files:
         found["evidence"] = files_digest(inputs.files, root)
     settings = sorted({name for tool in inputs.settings_of for name in SETTINGS_FILES[tool]})
+    named = (os.environ.get(SETTINGS_ENVIRON.get(tool, ""), "") for tool in inputs.settings_of)
+    settings += [name for name in named if name]
     if settings:
         found["settings"] = files_digest([root / name for name in settings], root)
     if inputs.arguments:

@@ -82,3 +82,19 @@ def test_an_edit_behind_a_symlink_out_of_the_project_runs_the_gate_again(
     assert "Traceback" not in err
     assert err == "gates: lint: not reused: its inputs changed (linked)\n"
     assert (code, json.loads(out)["status"]) == (int(status == "FAIL"), status)
+
+
+def test_the_coverage_settings_file_named_by_coverage_rcfile_is_an_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def settings() -> str:
+        inputs = Inputs(config=None, settings_of=("coverage",))
+        return components(inputs, tree="t", today=dt.date(2026, 1, 1), root=tmp_path)["settings"]
+
+    rcfile = tmp_path / "elsewhere.rc"
+    rcfile.write_text("[run]\nbranch = true\n")
+    before = settings()
+    monkeypatch.setenv("COVERAGE_RCFILE", str(rcfile))
+    named = settings()
+    rcfile.write_text("[report]\nomit = *\n")
+    assert len({before, named, settings()}) == 3
