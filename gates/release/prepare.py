@@ -105,6 +105,12 @@ def prepare(project: Project, version: str, *, commit: bool, today: dt.date) -> 
         except ValueError as exc:
             raise ReleaseError(f"{project.config.package.changelog}: {exc}") from None
     changed = tuple(p.relative_to(root).as_posix() for p in writes)
+    for path, name in zip(writes, changed, strict=True):
+        if not path.resolve().is_relative_to(root):
+            raise ReleaseError(
+                f"{name}: is a symlink to {path.resolve()}, outside the project: prepare writes"
+                " only inside it"
+            )
     if commit and changed:
         dirty = git(root, "diff", "--name-only", "HEAD", "--", *changed).splitlines()
         if dirty:

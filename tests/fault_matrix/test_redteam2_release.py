@@ -105,3 +105,28 @@ def test_a_password_in_a_release_url_in_the_file_is_refused_without_echoing_it(
         f"gates: error: pyproject.toml:10: tool.gates.release.{key}: holds a password: the file is"
         " committed and ships in the sdist; set TWINE_USERNAME and TWINE_PASSWORD instead\n"
     )
+
+
+def test_prepare_refuses_a_pyproject_linked_from_outside_and_writes_nothing(
+    make_project: Callable[..., Project], tmp_path: Path
+) -> None:
+    project = make_project(
+        files={"demo/__init__.py": '__version__ = "0.1.0"\n'},
+        gates='[tool.gates.package]\nchangelog = ""\n',
+    )
+    shared = tmp_path / "shared-pyproject.toml"
+    (project.root / "pyproject.toml").rename(shared)
+    (project.root / "pyproject.toml").symlink_to(shared)
+    project.commit()
+    kept = shared.read_text()
+
+    code, out, err = project.gates("release", "prepare", "0.2.0")
+
+    assert "Traceback" not in err
+    assert (code, out) == (2, "")
+    assert err == (
+        f"gates: error: pyproject.toml: is a symlink to {shared}, outside the project:"
+        " prepare writes only inside it\n"
+    )
+    assert shared.read_text() == kept
+    assert (project.root / "demo" / "__init__.py").read_text() == '__version__ = "0.1.0"\n'
