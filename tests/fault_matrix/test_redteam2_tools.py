@@ -18,18 +18,17 @@ CLEAN = "def f() -> int:\n    return 1\n"
 def test_an_edit_that_keeps_the_modification_time_is_linted(
     make_project: Callable[..., Project],
 ) -> None:
-    gate = "lint"
     project = make_project(
         files={"demo/__init__.py": CLEAN}, gates='[tool.gates]\nrequired = ["lint"]\n'
     )
     project.commit()
-    assert project.gates(gate)[0] == 0
+    assert project.gates("lint")[0] == 0
     module = project.root / "demo" / "__init__.py"
     before = module.stat()
 
     module.write_text("import os\n\n\ndef f() -> int:\n    return 1\n")
     os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns))
-    code, out, err = project.gates(gate, "--json")
+    code, out, err = project.gates("lint", "--json")
 
     assert "Traceback" not in err
     result = json.loads(out)
