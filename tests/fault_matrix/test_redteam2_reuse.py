@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from conftest import Project
 
+from gates.project import Project as GatesProject
 from gates.reuse import Inputs, components
+from gates.testrun import TestsGate
 
 
 @pytest.mark.parametrize(
@@ -98,3 +100,20 @@ def test_the_coverage_settings_file_named_by_coverage_rcfile_is_an_input(
     named = settings()
     rcfile.write_text("[report]\nomit = *\n")
     assert len({before, named, settings()}) == 3
+
+
+def test_pytest_plugins_named_in_the_environment_are_an_input_of_the_tests_gate(
+    make_project: Callable[..., Project], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = make_project()
+    gate = TestsGate()
+
+    def environment() -> str:
+        declared = gate.inputs(GatesProject.load(project.root), "t")
+        return components(declared, tree="t", today=dt.date(2026, 1, 1), root=project.root)[
+            "environment"
+        ]
+
+    before = environment()
+    monkeypatch.setenv("PYTEST_PLUGINS", "skip_everything")
+    assert environment() != before
