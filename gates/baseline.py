@@ -180,6 +180,7 @@ class FindingsGate(Gate[FindingsEvidence]):
             executables=(self.executable,),
             files=files,
             environ=self.environ,
+            settings_of=(self.executable,),
         )
 
     def collect(self, project: Project, tree: str) -> FindingsEvidence:

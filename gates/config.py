@@ -21,6 +21,7 @@ from gates.errors import ConfigError
 from gates.ledger_setting import DEFAULT as DEFAULT_LEDGER
 from gates.ledger_setting import ledger_setting
 from gates.model import Waiver
+from gates.redact import url_credentials
 from gates.toml_table import COUNT_LIMIT, Table, describe, read_document
 from gates.waivers import waiver
 
@@ -364,6 +365,13 @@ def _release(table: Table) -> ReleaseConfig:
     urls = {}
     for key in ("repository_url", "index_url"):
         url = table.optional_string(key)
+        if url is not None and url_credentials(url) is not None:
+            # Checked first: the message below echoes the URL.
+            table.fail(
+                key,
+                "holds a password: the file is committed and ships in the sdist; set"
+                " TWINE_USERNAME and TWINE_PASSWORD instead",
+            )
         if url is not None and not re.match(r"^https?://[^/\s]+", url):
             table.fail(key, f"expected an http(s) URL, got {url!r}")
         urls[key] = url

@@ -351,6 +351,7 @@ class CoverageGate(Gate[CoverageEvidence]):
             distributions=("coverage",),
             files=[*data, *stamps],
             arguments=self.data,
+            settings_of=("coverage",),
             extra=extra,
         )
 

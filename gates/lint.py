@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from gates.project import Project
 
 GATE = "lint"
-RUFF_CHECK = ("ruff", "check", "--output-format", "json", "--no-fix")
+RUFF_CHECK = ("ruff", "check", "--output-format", "json", "--no-fix", "--no-cache")
+"""``--no-cache``: ruff's cache trusts a file's modification time, and an edit that keeps it
+(``cp -p``, ``rsync -a``, an archive unpacked) got the result from before the edit."""
 NO_FILES_WARNING = "No Python files found"
 """What ruff check prints on stderr when it checked no file."""
 
@@ -56,6 +58,7 @@ def collect(config: LintConfig, root: Path, timeout_s: float) -> LintEvidence:
             "--output-format",
             "json",
             "--force-exclude",
+            "--no-cache",
         ],
     }
     if not config.format:

@@ -28,7 +28,7 @@ from gates.gate import Gate
 from gates.model import Finding, GateResult, JSONValue, Status
 from gates.reuse import Inputs
 from gates.tools import ToolRun
-from gates.workspace import DIST_DIR, Workspace, git
+from gates.workspace import DIST_DIR, Workspace, git, unfiltered
 
 if TYPE_CHECKING:
     from gates.project import Project
@@ -83,11 +83,12 @@ def _snapshot(workspace: Workspace, tree: str, into: Path, *, with_git: bool) ->
     if with_git:
         _borrowed_repository(workspace, source)
         git(source, "read-tree", tree)
-        git(source, "checkout-index", "--all")
+        git(source, *unfiltered(workspace.root), "checkout-index", "--all")
         return source / prefix
     env = {"GIT_INDEX_FILE": str(into / "index")}
     git(workspace.root, "read-tree", f"{tree}:{prefix}", env=env)
-    git(workspace.root, "checkout-index", "--all", f"--prefix={source}/", env=env)
+    checkout = (*unfiltered(workspace.root), "checkout-index", "--all", f"--prefix={source}/")
+    git(workspace.root, *checkout, env=env)
     return source
 
 

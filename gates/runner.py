@@ -93,7 +93,11 @@ def _inputs(project: Project, gate: Runnable, tree: str, today: dt.date) -> dict
         return None
     if declared is None:
         return None
-    return reuse.components(declared, tree=tree, today=today, root=project.root)
+    found = reuse.components(declared, tree=tree, today=today, root=project.root)
+    linked = project.workspace.linked_outside(tree)
+    if linked:
+        found["linked"] = reuse.files_digest(linked, project.root)
+    return found
 
 
 def _outputs(project: Project, gate: Runnable, tree: str) -> str | None:

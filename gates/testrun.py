@@ -328,7 +328,8 @@ class TestsGate(Gate[PytestRun]):
             config=(settings.tests, settings.timeout_s),
             distributions=() if self.python is not None else ("pytest", "coverage"),
             arguments=self.pytest_args,
-            environ=("PYTEST_ADDOPTS", "PYTHONPATH"),
+            environ=("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTHONPATH"),
+            settings_of=("pytest", "coverage"),
             extra=project_python.reuse_parts(self.python),
         )
 

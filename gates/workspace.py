@@ -53,6 +53,42 @@ EXCLUDED_TRACKED = (f"{GATES_DIR}/**", ".nox/**", "**/__pycache__/**", "**/*.pyc
 """The same as pathspecs, for the rare project that tracks them."""
 WHOLE_TREE = ("-c", "core.sparseCheckout=false")
 """Else ``git add`` skips what a sparse checkout leaves out (a sparse index is expanded too)."""
+_FILTER_COMMAND = re.compile(r"filter\.(?P<driver>.+)\.(?:clean|smudge|process)")
+GIT_LFS_COMMANDS = frozenset(
+    {
+        "git-lfs clean -- %f",
+        "git-lfs smudge -- %f",
+        "git-lfs smudge --skip -- %f",
+        "git-lfs filter-process",
+        "git-lfs filter-process --skip",
+    }
+)
+"""Git LFS's filter: its pointer is the content's sha256, so no edit hides behind it."""
+
+
+def unfiltered(root: Path) -> tuple[str, ...]:
+    """git options that switch off every content filter driver but Git LFS's.
+
+    A clean filter rewrites what ``git add`` hashes and a smudge filter what a checkout writes:
+    one in the repository's config (``filter=x`` in ``.git/info/attributes``, which nothing
+    committed shows) made the tree id ignore edits the gates read, or the package gate build
+    other code than the gated tree's. Without them, the tree id is the bytes on disk.
+    """
+    listing = git(
+        root, "config", "--get-regexp", r"^filter\..*\.(clean|smudge|process)$", check=False
+    )
+    commands: dict[str, set[str]] = {}
+    for line in listing.splitlines():
+        key, _, value = line.partition(" ")
+        if found := _FILTER_COMMAND.fullmatch(key):
+            commands.setdefault(found["driver"], set()).add(value.strip())
+    options: list[str] = []
+    for driver, values in sorted(commands.items()):
+        if not values <= GIT_LFS_COMMANDS:
+            for key in ("clean", "smudge", "process"):
+                options += ("-c", f"filter.{driver}.{key}=")
+            options += ("-c", f"filter.{driver}.required=false")
+    return tuple(options)
 
 
 def git(
@@ -134,7 +170,7 @@ class Workspace:
             excludes = Path(scratch) / "exclude"
             excludes.write_text(self._user_excludes() + "\n".join(EXCLUDED) + "\n", "utf-8")
             env = {"GIT_INDEX_FILE": str(index)}
-            config = ("-c", f"core.excludesFile={excludes}", *WHOLE_TREE)
+            config = ("-c", f"core.excludesFile={excludes}", *WHOLE_TREE, *unfiltered(self.root))
             self._unflag(config, env)
             git(self.root, *config, "add", "--all", "--", ".", env=env)
             # Excluded files that are tracked nonetheless are dropped from the scratch index.
@@ -151,7 +187,24 @@ class Workspace:
                 *dropped,
                 env=env,
             )
+            self._require_committed_submodules(config, env)
             return git(self.root, *config, "write-tree", env=env)
+
+    def _require_committed_submodules(self, config: tuple[str, ...], env: dict[str, str]) -> None:
+        """A submodule (or a nested repository ``git add`` took as one) is in the tree as its
+        commit alone: an edit inside it that is not committed there would not change the tree id,
+        and a PASS of the old code would stand for it."""
+        staged = git(self.root, *config, "ls-files", "--stage", "-z", env=env)
+        for entry in staged.split("\0"):
+            mode, _, rest = entry.partition(" ")
+            path = rest.partition("\t")[2]
+            if mode != "160000" or not (self.root / path / ".git").exists():
+                continue
+            if git(self.root / path, "status", "--porcelain", "--ignore-submodules=none"):
+                raise WorkspaceError(
+                    f"{path}: a submodule with uncommitted changes (the tree id holds only its"
+                    " commit): commit or stash them in the submodule"
+                )
 
     def _unflag(self, config: tuple[str, ...], env: dict[str, str]) -> None:
         """Clear the flags that make ``git add`` trust the index over the disk, in the scratch
@@ -181,6 +234,31 @@ class Workspace:
             return path.read_text(encoding="utf-8", errors="replace") + "\n"
         except OSError:
             return ""
+
+    def linked_outside(self, tree: str) -> list[Path]:
+        """The files reached through the symlinks in ``tree`` that lead out of the project root.
+
+        git keeps a symlink's target, not the content the gates read through it: that content is
+        a reuse input of its own (:func:`gates.runner.run_gate`).
+        """
+        listing = git(self.root, "ls-tree", "-r", "-z", tree)
+        found: list[Path] = []
+        for entry in listing.split("\0"):
+            meta, _, path = entry.partition("\t")
+            if not meta.startswith("120000 "):
+                continue
+            link = self.root / path
+            try:
+                target = link.resolve()
+            except (OSError, RuntimeError):  # a loop: nothing to read through it
+                continue
+            if target.is_relative_to(self.root):
+                continue
+            if target.is_dir():
+                found += sorted(file for file in link.rglob("*") if file.is_file())
+            else:
+                found.append(link)
+        return found
 
     def commit(self) -> str | None:
         out = git(self.root, "rev-parse", "--verify", "--quiet", "HEAD", check=False)

@@ -56,11 +56,17 @@ def _check_new_version(text: str, last: tuple[str, Version] | None) -> None:
 
 
 def _version_files(root: Path, old: str) -> list[Path]:
-    """Files whose ``__version__`` is the current project version."""
+    """Files whose ``__version__`` is the current project version.
+
+    Not one reached through a symlink: it is another package's (a sibling linked in), and the
+    write would land outside the project, or in a file git cannot commit at that path.
+    """
     found = []
     for folder in (root, root / "src"):
         for name in VERSION_FILES:
             for path in sorted(folder.glob(f"*/{name}")):
+                if path.resolve() != path:
+                    continue
                 match = _DUNDER_VERSION.search(path.read_text(encoding="utf-8"))
                 if match and match.group("value") == old:
                     found.append(path)
@@ -99,6 +105,12 @@ def prepare(project: Project, version: str, *, commit: bool, today: dt.date) -> 
         except ValueError as exc:
             raise ReleaseError(f"{project.config.package.changelog}: {exc}") from None
     changed = tuple(p.relative_to(root).as_posix() for p in writes)
+    for path, name in zip(writes, changed, strict=True):
+        if not path.resolve().is_relative_to(root):
+            raise ReleaseError(
+                f"{name}: is a symlink to {path.resolve()}, outside the project: prepare writes"
+                " only inside it"
+            )
     if commit and changed:
         dirty = git(root, "diff", "--name-only", "HEAD", "--", *changed).splitlines()
         if dirty:

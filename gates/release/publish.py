@@ -110,7 +110,7 @@ def _require_clean(workspace: Workspace, tree: str) -> None:
     raise ReleaseError(f"the working tree is not clean ({what} changed): commit or stash first")
 
 
-def _decision(ledger: Ledger, tree: str) -> Decision:
+def _decision(ledger: Ledger, tree: str, project: str | None) -> Decision:
     decision = ledger.latest_decision(tree)
     if decision is None:
         newest = ledger.records(RecordKind.DECISION, limit=1)
@@ -121,6 +121,13 @@ def _decision(ledger: Ledger, tree: str) -> Decision:
             other += f"{str(payload.get('tree'))[:12]})"
         raise ReleaseRefused(
             f"no decision for this tree {tree[:12]}{other}: run the gates chain (nox -s gates)"
+        )
+    # A ledger shared by several projects (a monorepo's git ledger, one database) holds their
+    # decisions on the same tree id: only this project's own may release it.
+    if project and decision.project and decision.project != project:
+        raise ReleaseRefused(
+            f"decision {decision.id} for this tree {tree[:12]} is for project"
+            f" {decision.project!r}, not {project!r}: run the gates chain (nox -s gates)"
         )
     if not decision.verdict.ships:
         why = f": {decision.reasons[0]}" if decision.reasons else ""
@@ -225,7 +232,7 @@ def _plan(project: Project, ledger: Ledger, repository_url: str, redact: Redacto
     _require_intact(ledger)
     tree = workspace.tree_id()
     _require_clean(workspace, tree)
-    decision = _decision(ledger, tree)
+    decision = _decision(ledger, tree, cfg.project_name)
     version = _gated_version(decision)
     production = uploads_to_pypi(repository_url)
     if production or decision.environment == checklist.PRODUCTION:
