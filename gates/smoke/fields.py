@@ -39,13 +39,6 @@ class Fields:
         except ConfigError as exc:
             raise PlanError(str(exc)) from None
 
-    def required(self, table: Table, key: str, why: str = "") -> str:
-        """A string that says something (see :meth:`Table.required_string`)."""
-        try:
-            return table.required_string(key, why)
-        except ConfigError as exc:
-            raise PlanError(str(exc)) from None
-
     def expand(self, table: Table, key: str, text: str) -> str:
         """Substitute ``${env:X}``/``${secret:X}``; braces in values are made literal."""
 

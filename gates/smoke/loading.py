@@ -140,8 +140,8 @@ def _wait_for(fields: Fields, table: Table) -> WaitFor:
 
 
 def _expect_version(fields: Fields, table: Table) -> ExpectVersion:
-    source = fields.required(table, "json")
-    equals = fields.required(table, "equals")
+    source = table.required_string("json")
+    equals = table.required_string("equals")
     version = ExpectVersion(
         path=fields.path(table, "path", table.string("path", "/version")),
         json=fields.jmespath(table, "json", source),
@@ -204,7 +204,7 @@ def _request(
     method = table.string("method", default_method or "").upper()
     if method not in METHODS:
         fields.fail(table, "method", f"expected one of {', '.join(sorted(METHODS))}")
-    path = fields.template(table, "path", fields.required(table, "path"), known)
+    path = fields.template(table, "path", table.required_string("path"), known)
     if not path.startswith(("/", "http://", "https://", "{")):
         fields.fail(table, "path", f"expected /PATH or an http(s):// URL, got {path!r}")
     bodies = [key for key in ("json", "form", "body") if key in table]
@@ -295,7 +295,7 @@ def _http_expect(fields: Fields, table: Table, known: set[str]) -> HttpExpect:
 def _assertions(fields: Fields, table: Table, key: str, known: set[str]) -> tuple[Assertion, ...]:
     found = []
     for item in table.tables(key):
-        source = fields.required(item, "path", "a JMESPath into the JSON")
+        source = item.required_string("path", "a JMESPath into the JSON")
         expression = fields.jmespath(item, "path", source)
         ops = [op for op in Op if op.value in item]
         if len(ops) != 1:
