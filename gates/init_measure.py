@@ -120,8 +120,6 @@ def environment(root: Path, venv: Path, install: Sequence[str]) -> Path:
     return python
 
 
-_RAISED = re.compile(r"^[\w.]*(Error|Exception): ")
-"""A traceback's last line, ``pluggy._manager.PluginValidationError: Plugin …``."""
 _USAGE = re.compile(r"^\S.*?: error: ")
 """pytest's usage error on stderr, ``__main__.py: error: unrecognized arguments: --cov=x``
 (argparse names the program differently across versions: only the message is kept)."""
@@ -146,8 +144,10 @@ def cannot_run(target: Target, output: str, exit_code: int) -> ConfigError:
     # pytest's "E   SomeError: ..." line says why; else its last line ("Interrupted: ...").
     lines = [line.strip(" =!") for line in output.splitlines() if line.strip(" =!")]
     errors = [line[1:].strip() for line in lines if line.startswith("E ")]
-    # Else an exception pytest raised before collecting (a conftest hook pluggy refuses).
-    errors = errors or [line for line in lines if _RAISED.match(line)]
+    # Else an exception pytest raised before collecting (a conftest hook pluggy refuses:
+    # ``pluggy._manager.PluginValidationError: Plugin …``).
+    raised = tools.last_exception_line(output)
+    errors = errors or ([raised] if raised else [])
     usage = [_USAGE.sub("", line) for line in lines if _USAGE.match(line)]
     inifile = _INIFILE.search(output)
     if usage and inifile:  # options in the project's pytest settings that nothing defines
