@@ -48,8 +48,8 @@ class PackageEvidence:
     files: tuple[DistFile, ...] = ()
     check: ToolRun | None = None
     """``twine check --strict``; None when nothing was built."""
-    install: ToolRun | None = None
-    smoke: ToolRun | None = None
+    installed: install_check.InstallCheck | None = None
+    """The wheel's install and smoke; None when no wheel was built."""
     changelog_file: str | None = None
     """Configured changelog path; None when the check is off."""
     changelog_text: str | None = None
@@ -184,7 +184,7 @@ def collect(
     if built.returncode == 0:
         paths = sorted(target.iterdir(), key=lambda p: (not p.name.endswith(".whl"), p.name))
     files = tuple(read_dist(p) for p in paths if p.is_file())
-    check = install = smoke = None
+    check = installed = None
     if files:
         check = tools.run(
             [sys.executable, "-m", "twine", "--no-color", "check", "--strict", *map(str, paths)],
@@ -195,18 +195,16 @@ def collect(
     wheel = next((f for f in files if f.kind == WHEEL), None)
     if wheel is not None:
         command = smoke_command(config, files)
-        checked = install_check.check(
+        installed = install_check.check(
             workspace.gates_dir, target / wheel.name, wheel, command, timeout_s
         )
-        install, smoke = checked.install, checked.smoke
     return PackageEvidence(
         dist_dir=target.relative_to(workspace.root).as_posix(),
         project_version=project_version,
         build=built,
         files=files,
         check=check,
-        install=install,
-        smoke=smoke,
+        installed=installed,
         changelog_file=config.changelog,
         changelog_text=changelog_text,
     )
@@ -319,21 +317,21 @@ def judge(evidence: PackageEvidence, config: PackageConfig) -> GateResult:
 
     command = smoke_command(config, files)
     details["smoke_command"] = list(command)
-    if evidence.install is not None and evidence.install.returncode != 0:
-        details["install_output"] = evidence.install.tail()
+    installed = evidence.installed
+    if installed is not None and installed.install.returncode != 0:
+        details["install_output"] = installed.install.tail()
         problems.append(
-            Finding(f"the wheel does not install: {evidence.install.tail(1)}", rule="install")
+            Finding(f"the wheel does not install: {installed.install.tail(1)}", rule="install")
         )
     elif any(f.kind == WHEEL for f in files) and not command:
         problems.append(Finding("the wheel has no importable module to smoke", rule="smoke"))
-    elif evidence.smoke is not None:
-        metrics["smoke_s"] = round(evidence.smoke.duration_s, 3)
-        details["smoke_output"] = evidence.smoke.tail()
-        if evidence.smoke.returncode != 0:
+    elif installed is not None and (smoked := installed.smoke) is not None:
+        metrics["smoke_s"] = round(smoked.duration_s, 3)
+        details["smoke_output"] = smoked.tail()
+        if smoked.returncode != 0:
             problems.append(
                 Finding(
-                    f"smoke command exited {evidence.smoke.returncode}: "
-                    f"{evidence.smoke.tail(1) or 'no output'}",
+                    f"smoke command exited {smoked.returncode}: {smoked.tail(1) or 'no output'}",
                     rule="smoke",
                 )
             )

@@ -258,8 +258,7 @@ def test_judge_flags_metadata_version_that_is_not_the_project_version() -> None:
         build=_run(),
         files=(_file("demo-0.2.0-py3-none-any.whl", "0.2.0"), _file("demo-0.2.0.tar.gz", "0.2")),
         check=_run(),
-        install=_run(),
-        smoke=_run(),
+        installed=install_check.InstallCheck(install=_run(), smoke=_run()),
         changelog_file="CHANGELOG.md",
         changelog_text="## [Unreleased]\n",
     )
@@ -329,7 +328,12 @@ def test_judge_reports_install_failures_and_unimportable_wheels() -> None:
         "the wheel has no importable module to smoke"
     ]
     broken = package.PackageEvidence(
-        **{**base.__dict__, "install": _run(1, "ERROR: No matching distribution for nothing")}
+        **{
+            **base.__dict__,
+            "installed": install_check.InstallCheck(
+                install=_run(1, "ERROR: No matching distribution for nothing"), smoke=None
+            ),
+        }
     )
     assert [f.message for f in package.judge(broken, PackageConfig(changelog=None)).findings] == [
         "the wheel does not install: ERROR: No matching distribution for nothing"
