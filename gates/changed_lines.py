@@ -54,16 +54,38 @@ class ChangedLines:
 
 
 @dataclass(frozen=True)
+class Run:
+    """Consecutive uncovered changed statements, ``first`` to ``last``."""
+
+    first: int
+    last: int
+
+    @property
+    def noun(self) -> str:
+        return "line" if self.first == self.last else "lines"
+
+    def __str__(self) -> str:
+        return str(self.first) if self.first == self.last else f"{self.first}-{self.last}"
+
+
+@dataclass(frozen=True)
 class ChangedCoverage:
     """How many changed executable lines there are, how many are covered, and where the rest are."""
 
     changed: ChangedLines
     executable: int
     covered: int
-    uncovered: Mapping[str, str]
-    """Path to its uncovered changed lines, e.g. ``"3-5, 9"``."""
-    findings: tuple[Finding, ...]
-    """One per run of consecutive uncovered changed statements."""
+    uncovered: Mapping[str, tuple[Run, ...]]
+    """Path to its runs of consecutive uncovered changed statements."""
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """One per uncovered run, at its first line."""
+        return tuple(
+            Finding(f"changed {run.noun} {run} not covered", file=path, line=run.first, rule=RULE)
+            for path, runs in self.uncovered.items()
+            for run in runs
+        )
 
     def to_dict(self) -> dict[str, JSONValue]:
         return {
@@ -71,7 +93,7 @@ class ChangedCoverage:
             "merge_base": self.changed.merge_base,
             "executable": self.executable,
             "covered": self.covered,
-            "uncovered": dict(self.uncovered),
+            "uncovered": {path: ", ".join(map(str, runs)) for path, runs in self.uncovered.items()},
         }
 
 
@@ -126,36 +148,27 @@ def changed_lines(root: Path, base_ref: str) -> ChangedLines:
 def measure_changed(files: Sequence[MeasuredFile], changed: ChangedLines) -> ChangedCoverage:
     """Count the changed executable lines of ``files`` and point at the uncovered ones."""
     executable = covered = 0
-    findings: list[Finding] = []
-    uncovered: dict[str, str] = {}
+    uncovered: dict[str, tuple[Run, ...]] = {}
     for file in files:
         lines = sorted(changed.of(file))
         if not lines:
             continue
         executable += len(lines)
         covered += sum(1 for line in lines if line not in file.missing)
-        runs = _runs(lines, file)
-        if runs:
-            uncovered[file.path] = ", ".join(_span(run) for run in runs)
-        for run in runs:
-            message = f"changed {'line' if len(run) == 1 else 'lines'} {_span(run)} not covered"
-            findings.append(Finding(message, file=file.path, line=run[0], rule=RULE))
-    return ChangedCoverage(changed, executable, covered, uncovered, tuple(findings))
+        if runs := _runs(lines, file):
+            uncovered[file.path] = runs
+    return ChangedCoverage(changed, executable, covered, uncovered)
 
 
-def _runs(lines: Sequence[int], file: MeasuredFile) -> list[list[int]]:
+def _runs(lines: Sequence[int], file: MeasuredFile) -> tuple[Run, ...]:
     """Uncovered changed lines grouped into runs of consecutive statements."""
     order = {line: index for index, line in enumerate(sorted(file.statements))}
-    runs: list[list[int]] = []
+    runs: list[Run] = []
     for line in lines:
         if line not in file.missing:
             continue
-        if runs and order[line] == order[runs[-1][-1]] + 1:
-            runs[-1].append(line)
+        if runs and order[line] == order[runs[-1].last] + 1:
+            runs[-1] = Run(runs[-1].first, line)
         else:
-            runs.append([line])
-    return runs
-
-
-def _span(run: Sequence[int]) -> str:
-    return str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}"
+            runs.append(Run(line, line))
+    return tuple(runs)
