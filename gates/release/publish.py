@@ -65,15 +65,7 @@ class Step:
 
     @property
     def label(self) -> str:
-        match self.kind:
-            case StepKind.UPLOAD:
-                return f"upload {self.target}"
-            case StepKind.TAG:
-                return f"tag {self.target}"
-            case StepKind.PUSH:
-                return f"push {self.target}"
-            case _:
-                assert_never(self.kind)
+        return f"{self.kind} {self.target}"
 
     def to_dict(self) -> dict[str, JSONValue]:
         return {
