@@ -6,7 +6,7 @@ A real pypiserver on 127.0.0.1, a bare git remote, the real SQLite ledger."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,9 +18,7 @@ from release_support import (
     gates_cli,
     git,
     ledger_steps,
-    new_password,
     prepared_project,
-    running_index,
     twine_environment,
 )
 
@@ -30,12 +28,6 @@ from gates.ledger import open_ledger, record_decision
 from gates.model import Verdict
 
 PROJECT = "demo-neighbour"
-
-
-@pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexServer]:
-    with running_index(tmp_path_factory.mktemp("pypi"), new_password()) as server:
-        yield server
 
 
 def test_a_newer_go_of_another_project_on_the_same_tree_is_not_this_projects_go(
