@@ -153,7 +153,7 @@ def load(project: Project, *, version: str | None) -> Checklist:
         project=config.project_name,
         version=version or config.version,
         tree=tree,
-        decision=ledger.latest_decision(tree),
+        decision=ledger.latest_decision(tree, project=config.project_name),
         signoffs=ledger.records(RecordKind.SIGNOFF),
     )
 

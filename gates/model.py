@@ -256,6 +256,11 @@ class Decision(ByField):
     prev_hash: str | None = None
     hash: str | None = None
 
+    def stands_for(self, project: str | None) -> bool:
+        """It may release ``project`` (None: any); one recorded without a project name predates
+        the name and stands for any."""
+        return project is None or self.project in (None, project)
+
 
 @dataclass(frozen=True)
 class StatusRow:

@@ -17,6 +17,7 @@ import psycopg
 import pytest
 from hypothesis import HealthCheck, settings
 from pg_cluster import cluster, server_bindir
+from release_support import IndexServer, new_password, running_index
 
 from gates import runner
 from gates.cli import main
@@ -266,3 +267,10 @@ def postgres_url(postgres_server: str) -> str:
     with psycopg.connect(postgres_server, autocommit=True) as connection:
         connection.execute("DROP TABLE IF EXISTS ledger_records, ledger_head, ledger_schema")
     return postgres_server
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexServer]:
+    """A real package index (pypiserver on 127.0.0.1) behind a password, one per test module."""
+    with running_index(tmp_path_factory.mktemp("pypi"), new_password()) as server:
+        yield server

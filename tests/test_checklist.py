@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from gates.ledger import RecordKind, open_ledger
+from gates.ledger import RecordKind, open_ledger, record_decision
+from gates.model import Decision, Status, Verdict
 
 
 def _records(project: Any) -> list[Any]:
@@ -95,6 +97,27 @@ def test_checklist_markdown_checks_gate_items_from_the_latest_decision(
         '- [ ] blog post drafted — needs: gates signoff "blog post drafted" --by NAME\n'
         "\n"
     )
+
+
+def test_checklist_ticks_gate_items_from_this_projects_decision_on_a_shared_ledger(
+    ledger_project: Any,
+) -> None:
+    """A newer decision of another project on the same tree (one ledger for many) ticks nothing."""
+    project = ledger_project()
+    project.record_run(9, 1, 0, 90.0)
+    project.gates("decide")
+    own = Decision.from_dict(_records(project)[0].payload, "decision")
+    with open_ledger(project.root / ".gates" / "ledger.db", environ={}) as ledger:
+        passed = replace(own.gates[0], status=Status.PASS, result=None)
+        neighbour = replace(own, id="neighbour", verdict=Verdict.GO, gates=(passed,), project="x")
+        record_decision(ledger, neighbour)
+
+    code, out, err = project.gates("checklist", "--json")
+
+    assert (code, err) == (0, "")
+    checklist = json.loads(out)
+    assert checklist["decision"] == own.id
+    assert {i["item"]: i["checked"] for i in checklist["items"]}["All tests pass"] is False
 
 
 def test_checklist_for_another_version_and_as_json(ledger_project: Any) -> None:

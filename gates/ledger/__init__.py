@@ -7,7 +7,7 @@ Public Python API (stable: the CLI, the release steps and users' scripts rely on
     with open_ledger(config) as ledger:          # a GatesConfig, a path, a URL, or None
         record = ledger.append(RecordKind.SIGNOFF, {"item": "docs reviewed", "by": "ana"})
         ledger.records(RecordKind.DECISION, limit=5)   # newest 5, oldest first
-        ledger.latest_decision(tree_id)                # Decision | None, hashes filled in
+        ledger.latest_decision(tree_id, "my-project")  # Decision | None, hashes filled in
         result = ledger.verify()                       # Verification(records, first_bad, problem)
         result.ok
 
@@ -18,7 +18,8 @@ Public Python API (stable: the CLI, the release steps and users' scripts rely on
   project root). The schema is created or migrated forward on
   open. Every failure is a :class:`LedgerError` with a one-line message that never shows a password.
 - :class:`Ledger` (the protocol both stores implement): ``append(kind, payload) -> Record``,
-  ``records(kind=None, *, limit=None)``, ``latest_decision(tree)``, ``verify()``, ``close()``;
+  ``records(kind=None, *, limit=None)``, ``latest_decision(tree, project=None)`` (that
+  project's own; None: any), ``verify()``, ``close()``;
   stores are context managers. Appends are atomic and serialized across processes and machines.
 - :class:`Record`: ``seq`` (from 1), ``kind``, ``created_at`` (ISO 8601 UTC), ``payload`` (JSON
   object), ``prev_hash`` and ``hash`` (sha256 over the canonical JSON of the record, see

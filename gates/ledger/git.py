@@ -116,16 +116,14 @@ class GitLedger(ClosedOnExit):
                 found.append(self._record(entry))  # an unreadable record is refused, not skipped
         return found[::-1]
 
-    def _newest(self, kind: RecordKind, tree: str) -> Record | None:
+    def latest_decision(self, tree: str, project: str | None = None) -> Decision | None:
         for entry in reversed(self._local().entries):
             row = entry.row
-            if isinstance(row, BadRow) or (row.kind == kind.value and row.tree == tree):
-                return self._record(entry)
+            if isinstance(row, BadRow) or (row.kind == RecordKind.DECISION and row.tree == tree):
+                decision = decision_of(self._record(entry))
+                if decision.stands_for(project):
+                    return decision
         return None
-
-    def latest_decision(self, tree: str) -> Decision | None:
-        record = self._newest(RecordKind.DECISION, tree)
-        return None if record is None else decision_of(record)
 
     def latest_result(self, gate: str, tree: str, workspace: str) -> Mapping[str, JSONValue] | None:
         for entry in reversed(self._local().entries):

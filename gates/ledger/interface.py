@@ -81,8 +81,13 @@ class Ledger(Protocol):
         """Records oldest first; with ``limit``, only the newest ``limit`` (still oldest first)."""
         ...
 
-    def latest_decision(self, tree: str) -> Decision | None:
-        """The newest decision recorded for ``tree``."""
+    def latest_decision(self, tree: str, project: str | None = None) -> Decision | None:
+        """The newest decision recorded for ``tree`` that stands for ``project``
+        (:meth:`Decision.stands_for`; None: any project's).
+
+        Only that project's own: a ledger several projects share (a monorepo's git ledger, one
+        database for a team) holds their decisions on the same tree id side by side.
+        """
         ...
 
     def latest_result(self, gate: str, tree: str, workspace: str) -> Mapping[str, JSONValue] | None:

@@ -183,21 +183,22 @@ class SqlLedger(ClosedOnExit):
         found = [self._record(_stored(row)) for row in rows]
         return sorted(found, key=lambda record: record.seq)
 
-    def latest_decision(self, tree: str) -> Decision | None:
+    def latest_decision(self, tree: str, project: str | None = None) -> Decision | None:
         with self._guard("read decisions"):
             rows = self._run(
                 f"SELECT {_COLUMNS} FROM ledger_records WHERE kind = ? AND tree = ?"
-                " ORDER BY seq DESC LIMIT 1",
+                " ORDER BY seq DESC",
                 (RecordKind.DECISION.value, tree),
             )
-        if not rows:
-            return None
-        decision = decision_of(self._record(_stored(rows[0])))
-        if decision.tree != tree:
-            raise LedgerError(
-                f"{self.location}: record {rows[0][0]} was altered (run 'gates ledger verify')"
-            )
-        return decision
+        for row in rows:
+            decision = decision_of(self._record(_stored(row)))
+            if decision.tree != tree:
+                raise LedgerError(
+                    f"{self.location}: record {row[0]} was altered (run 'gates ledger verify')"
+                )
+            if decision.stands_for(project):
+                return decision
+        return None
 
     def latest_result(self, gate: str, tree: str, workspace: str) -> Mapping[str, JSONValue] | None:
         with self._guard("read results"):

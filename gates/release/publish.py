@@ -103,23 +103,18 @@ def _require_clean(workspace: Workspace, tree: str) -> None:
 
 
 def _decision(ledger: Ledger, tree: str, project: str | None) -> Decision:
-    decision = ledger.latest_decision(tree)
+    decision = ledger.latest_decision(tree, project=project)
     if decision is None:
         newest = ledger.records(RecordKind.DECISION, limit=1)
         other = ""
         if newest:
             payload = newest[-1].payload
-            other = f" (the latest decision {payload.get('id')} judged tree "
-            other += f"{str(payload.get('tree'))[:12]})"
+            judged = f"tree {str(payload.get('tree'))[:12]}"
+            if payload.get("project") not in (None, project):
+                judged += f" for project {payload.get('project')!r}"
+            other = f" (the latest decision {payload.get('id')} judged {judged})"
         raise ReleaseRefused(
             f"no decision for this tree {tree[:12]}{other}: run the gates chain (nox -s gates)"
-        )
-    # A ledger shared by several projects (a monorepo's git ledger, one database) holds their
-    # decisions on the same tree id: only this project's own may release it.
-    if project and decision.project and decision.project != project:
-        raise ReleaseRefused(
-            f"decision {decision.id} for this tree {tree[:12]} is for project"
-            f" {decision.project!r}, not {project!r}: run the gates chain (nox -s gates)"
         )
     if not decision.verdict.ships:
         why = f": {decision.reasons[0]}" if decision.reasons else ""

@@ -1,11 +1,12 @@
 """What ``gates release publish`` trusts, second round: a decision of another project that shares
 the ledger (a monorepo's git ledger, one PostgreSQL database for many projects) judged the same
-tree id, and is newer than this project's own; it must not stand in for this project's GO.
+tree id, and is newer than this project's own; it neither stands in for this project's verdict
+nor hides it.
 A real pypiserver on 127.0.0.1, a bare git remote, the real SQLite ledger."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,23 +18,16 @@ from release_support import (
     gates_cli,
     git,
     ledger_steps,
-    new_password,
     prepared_project,
-    running_index,
     twine_environment,
 )
 
 from gates import config
 from gates.cli import main
 from gates.ledger import open_ledger, record_decision
+from gates.model import Verdict
 
 PROJECT = "demo-neighbour"
-
-
-@pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexServer]:
-    with running_index(tmp_path_factory.mktemp("pypi"), new_password()) as server:
-        yield server
 
 
 def test_a_newer_go_of_another_project_on_the_same_tree_is_not_this_projects_go(
@@ -44,24 +38,49 @@ def test_a_newer_go_of_another_project_on_the_same_tree_is_not_this_projects_go(
 ) -> None:
     root = prepared_project(tmp_path, PROJECT)
     assert main(["package", "--root", str(root)]) == 0
-    own = decide(root)
-    assert own.verdict.value == "GO"
-    twine_environment(index, monkeypatch)
-    neighbour = replace(own, id=own.id + "-neighbour", project="other-project")
+    go = decide(root)
+    assert go.verdict is Verdict.GO
+    own = replace(go, id=go.id + "-again", verdict=Verdict.NO_GO, reasons=("smoke: FAIL",))
+    neighbour = replace(go, id=go.id + "-neighbour", project="other-project")
     with open_ledger(config.load(root)) as ledger:
+        record_decision(ledger, own)
         record_decision(ledger, neighbour)
+    twine_environment(index, monkeypatch)
 
     code, out, err = gates_cli(capsys, root, "release", "publish", "--repository-url", index.url)
 
     assert "Traceback" not in err
     assert (code, out) == (1, "")
-    assert err == (
-        f"gates: error: decision {neighbour.id} for this tree {own.tree[:12]} is for project"
-        f" 'other-project', not {PROJECT!r}: run the gates chain (nox -s gates)\n"
-    )
+    assert err == f"gates: error: decision {own.id} is NO_GO: smoke: FAIL\n"
     assert index.files("demo_neighbour") == []
     assert git(root, "tag", "--list", "v0.2.0") == ""
     assert ledger_steps(root) == []
+
+
+def test_a_newer_no_go_of_another_project_on_the_same_tree_leaves_this_projects_go(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    index: IndexServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = prepared_project(tmp_path, PROJECT)
+    assert main(["package", "--root", str(root)]) == 0
+    own = decide(root)
+    neighbour = replace(
+        own, id=own.id + "-neighbour", verdict=Verdict.NO_GO, project="other-project"
+    )
+    with open_ledger(config.load(root)) as ledger:
+        record_decision(ledger, neighbour)
+    twine_environment(index, monkeypatch)
+
+    code, _, err = gates_cli(capsys, root, "release", "publish", "--repository-url", index.url)
+
+    assert (code, err) == (0, "")
+    assert index.files("demo_neighbour") == [
+        "demo_neighbour-0.2.0-py3-none-any.whl",
+        "demo_neighbour-0.2.0.tar.gz",
+    ]
+    assert {step["decision"] for step in ledger_steps(root)} == {own.id}
 
 
 def test_prepare_leaves_a_version_file_reached_through_a_symlink_alone(

@@ -22,9 +22,7 @@ from release_support import (
     gates_cli,
     git,
     ledger_steps,
-    new_password,
     prepared_project,
-    running_index,
     twine_environment,
 )
 
@@ -35,12 +33,6 @@ from gates.model import Decision
 
 PROJECT = "demo-trust"
 WHEEL = "demo_trust-0.2.0-py3-none-any.whl"
-
-
-@pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexServer]:
-    with running_index(tmp_path_factory.mktemp("pypi"), new_password()) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

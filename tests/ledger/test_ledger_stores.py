@@ -1,4 +1,5 @@
-"""Both stores, the same promises: concurrent writers never fork the chain; tampering is named."""
+"""Every store, the same promises: concurrent writers never fork the chain; tampering is named;
+a ledger several projects share gives each its own latest decision."""
 
 from __future__ import annotations
 
@@ -8,15 +9,17 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from git_ledger_support import git_project, loaded
 
-from gates.ledger import RecordKind, open_ledger
+from gates.ledger import Ledger, RecordKind, open_ledger, record_decision
+from gates.model import Decision, Verdict
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -269,3 +272,35 @@ def test_an_emptied_ledger_is_noticed_through_decision_json(
         f" names decision {decision['id']} (record {decision['hash'][:12]}), which this ledger"
         " of 0 records does not hold ("
     )
+
+
+@pytest.fixture(params=["sqlite", "postgres", "git"])
+def any_ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ledger]:
+    """An open ledger of each store (the git one on a fresh repository)."""
+    if request.param == "git":
+        opened = open_ledger(loaded(git_project(tmp_path / "demo", ledger_remote=False)))
+    elif request.param == "postgres":
+        opened = open_ledger(request.getfixturevalue("postgres_url"), environ={})
+    else:
+        opened = open_ledger(tmp_path / "ledger.db", environ={})
+    with opened as ledger:
+        yield ledger
+
+
+def test_the_latest_decision_is_the_projects_own_on_a_ledger_projects_share(
+    any_ledger: Ledger,
+) -> None:
+    legacy = Decision("legacy", Verdict.GO, "tree-1", None, "1.0", "2026-01-01T00:00:00+00:00", ())
+    app = replace(legacy, id="app", verdict=Verdict.NO_GO, project="app")
+    lib = replace(legacy, id="lib", project="lib")
+    for decision in (legacy, app, lib):
+        record_decision(any_ledger, decision)
+
+    found = {
+        project: getattr(any_ledger.latest_decision("tree-1", project=project), "id", None)
+        for project in ("app", "lib", "tool", None)
+    }
+
+    # One recorded before decisions named their project stands for any project.
+    assert found == {"app": "app", "lib": "lib", "tool": "legacy", None: "lib"}
+    assert any_ledger.latest_decision("tree-2", project="app") is None

@@ -16,7 +16,6 @@ import sys
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -31,7 +30,6 @@ from release_support import (
     git,
     ledger_steps,
     make_project,
-    new_password,
     prepared_project,
     running_index,
     secret_count,
@@ -43,12 +41,6 @@ from gates import config
 from gates.cli import main
 from gates.ledger import open_ledger, record_decision
 from gates.model import Decision, Verdict
-
-
-@pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexServer]:
-    with running_index(tmp_path_factory.mktemp("pypi"), new_password()) as server:
-        yield server
 
 
 @pytest.fixture
