@@ -183,34 +183,31 @@ class SqlLedger(ClosedOnExit):
         found = [self._record(_stored(row)) for row in rows]
         return sorted(found, key=lambda record: record.seq)
 
-    def latest_decision(self, tree: str, project: str | None = None) -> Decision | None:
-        with self._guard("read decisions"):
+    def _of_tree(self, kind: RecordKind, tree: str) -> list[Record]:
+        """The records of ``kind`` for ``tree``, newest first."""
+        with self._guard(f"read {kind.value} records"):
             rows = self._run(
                 f"SELECT {_COLUMNS} FROM ledger_records WHERE kind = ? AND tree = ?"
                 " ORDER BY seq DESC",
-                (RecordKind.DECISION.value, tree),
+                (kind.value, tree),
             )
-        for row in rows:
-            decision = decision_of(self._record(_stored(row)))
+        return [self._record(_stored(row)) for row in rows]
+
+    def latest_decision(self, tree: str, project: str | None = None) -> Decision | None:
+        for record in self._of_tree(RecordKind.DECISION, tree):
+            decision = decision_of(record)
             if decision.tree != tree:
                 raise LedgerError(
-                    f"{self.location}: record {row[0]} was altered (run 'gates ledger verify')"
+                    f"{self.location}: record {record.seq} was altered (run 'gates ledger verify')"
                 )
             if decision.stands_for(project):
                 return decision
         return None
 
     def latest_result(self, gate: str, tree: str, workspace: str) -> Mapping[str, JSONValue] | None:
-        with self._guard("read results"):
-            rows = self._run(
-                f"SELECT {_COLUMNS} FROM ledger_records WHERE kind = ? AND tree = ?"
-                " ORDER BY seq DESC",
-                (RecordKind.RESULT.value, tree),
-            )
-        for row in rows:
-            payload = self._record(_stored(row)).payload
-            if payload.get("gate") == gate and payload.get("workspace") == workspace:
-                return payload
+        for record in self._of_tree(RecordKind.RESULT, tree):
+            if record.payload.get("gate") == gate and record.payload.get("workspace") == workspace:
+                return record.payload
         return None
 
     def verify(self) -> Verification:
