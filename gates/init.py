@@ -205,7 +205,9 @@ def detect(root: Path) -> Project:
         pythons=_pythons(root, declared),
         ruff_configured=_has_section(root, document, "ruff", ("ruff.toml", ".ruff.toml")),
         mypy_configured=_has_section(root, document, "mypy", ("mypy.ini", ".mypy.ini")),
-        coverage_configured=_has_section(root, document, "coverage", (".coveragerc",)),
+        coverage_configured=(
+            "coverage" in document.get("tool", {}) or init_coverage.ini_settings(root) is not None
+        ),
         coverage_scoped=init_coverage.scoped(root, document),
     )
 

@@ -115,6 +115,26 @@ def test_detects_flat_layout_and_dependency_group(make_project: Callable[..., Pr
     assert found.install[-1] == '*nox.project.dependency_groups(PYPROJECT, "dev")'
 
 
+@pytest.mark.parametrize(
+    ("files", "configured"),
+    [
+        ({"tox.ini": "[coverage:run]\nsource = demo\n"}, True),
+        ({"setup.cfg": "[coverage:report]\nshow_missing = true\n"}, True),
+        ({".coveragerc": "[run]\nbranch = true\n"}, True),
+        ({"tox.ini": "[testenv]\ncommands = pytest\n"}, False),
+        ({"setup.cfg": "[metadata]\nname = demo\n"}, False),
+    ],
+)
+def test_coverage_settings_are_found_where_coverage_py_reads_them(
+    make_project: Callable[..., Project], files: dict[str, str], configured: bool
+) -> None:
+    """Settings in tox.ini count as coverage.py reads them: gates init then keeps their scope."""
+    project = make_project(files={"demo/__init__.py": CLEAN_MODULE, **files})
+    found = init.detect(project.root)
+    assert found.coverage_configured is configured
+    assert found.keeps_coverage_scope is (configured and "source" in "".join(files.values()))
+
+
 def test_detects_a_poetry_project_without_a_project_table(tmp_path: Path) -> None:
     """Poetry before 2 keeps name, version and Python in [tool.poetry]."""
     pyproject = (
