@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -116,22 +116,22 @@ class GitLedger(ClosedOnExit):
                 found.append(self._record(entry))  # an unreadable record is refused, not skipped
         return found[::-1]
 
-    def latest_decision(self, tree: str, project: str | None = None) -> Decision | None:
+    def _of_tree(self, kind: RecordKind, tree: str) -> Iterator[Record]:
+        """The records of ``kind`` for ``tree``, newest first; an unreadable one on the way is
+        refused, not skipped."""
         for entry in reversed(self._local().entries):
             row = entry.row
-            if isinstance(row, BadRow) or (row.kind == RecordKind.DECISION and row.tree == tree):
-                decision = decision_of(self._record(entry))
-                if decision.stands_for(project):
-                    return decision
-        return None
+            if isinstance(row, BadRow) or (row.kind == kind and row.tree == tree):
+                yield self._record(entry)
+
+    def latest_decision(self, tree: str, project: str | None = None) -> Decision | None:
+        decisions = map(decision_of, self._of_tree(RecordKind.DECISION, tree))
+        return next((d for d in decisions if d.stands_for(project)), None)
 
     def latest_result(self, gate: str, tree: str, workspace: str) -> Mapping[str, JSONValue] | None:
-        for entry in reversed(self._local().entries):
-            row = entry.row
-            if isinstance(row, BadRow) or (row.kind == RecordKind.RESULT and row.tree == tree):
-                payload = self._record(entry).payload
-                if payload.get("gate") == gate and payload.get("workspace") == workspace:
-                    return payload
+        for record in self._of_tree(RecordKind.RESULT, tree):
+            if record.payload.get("gate") == gate and record.payload.get("workspace") == workspace:
+                return record.payload
         return None
 
     def holds(self, record_hash: str) -> bool:
