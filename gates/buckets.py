@@ -312,7 +312,7 @@ class BucketsGate(Gate[BucketsEvidence]):
     def _previous(self, project: Project) -> Baseline | NoBase:
         if self.baseline:
             return load_baseline(self.baseline)
-        return ledger_baseline(project.ledger, project.config.tests)
+        return ledger_baseline(project.ledger, project.config.tests, project.config.project_name)
 
     def collect(self, project: Project, tree: str) -> BucketsEvidence:
         return collect(

@@ -130,9 +130,10 @@ def load_baseline(path: Path) -> Baseline:
     return Baseline(label=label, failing=frozenset(read.failing), flaky=frozenset(read.flaky))
 
 
-def ledger_baseline(ledger: Ledger, config: TestsConfig) -> Baseline | NoBase:
-    """The base branch's decision to compare with, as the ledger has it (never a local file)."""
-    found = find_base(ledger, config.base_branch, config.compare_with)
+def ledger_baseline(ledger: Ledger, config: TestsConfig, project: str | None) -> Baseline | NoBase:
+    """``project``'s decision on the base branch to compare with, as the ledger has it (never a
+    local file)."""
+    found = find_base(ledger, config.base_branch, config.compare_with, project)
     if isinstance(found, NoBase):
         return found
     return Baseline(label=found.label, failing=found.failing, flaky=found.flaky)

@@ -225,6 +225,13 @@ class GateOutcome(ByField):
         return self.result.thresholds[0]
 
 
+def made_for(recorded: object, project: str | None) -> bool:
+    """A decision recorded for the project named ``recorded`` stands for ``project`` (None: any)
+    on a ledger several projects share; one recorded without a name predates the name and
+    stands for any."""
+    return project is None or recorded is None or recorded == project
+
+
 @dataclass(frozen=True)
 class Decision(ByField):
     """GO / GO_WITH_WAIVERS / NO_GO for one tree, with everything that led to it."""
@@ -257,9 +264,8 @@ class Decision(ByField):
     hash: str | None = None
 
     def stands_for(self, project: str | None) -> bool:
-        """It may release ``project`` (None: any); one recorded without a project name predates
-        the name and stands for any."""
-        return project is None or self.project in (None, project)
+        """It may release ``project`` (None: any): :func:`made_for`."""
+        return made_for(self.project, project)
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,9 @@ def history(project: Project, *, limit: int | None) -> Shown:
     """The newest ``limit`` decisions' rows, then the plan's daily targets when there is a plan:
     only from a chain that verifies."""
     plan = project.config.targets
-    rows = history_table.history(verified(project), limit=limit, targets=plan)
+    rows = history_table.history(
+        verified(project), project=project.config.project_name, limit=limit, targets=plan
+    )
     text = history_table.render(rows)
     if plan:
         today = dt.datetime.now(dt.UTC).date()
@@ -48,14 +50,18 @@ def flaky(project: Project, *, last: int | None) -> Shown:
     """Flaky tests over the newest ``last`` decisions (default: the flaky window): only from a
     chain that verifies."""
     found = flaky_tests.report(
-        verified(project), last=last or flaky_tests.WINDOW, today=dt.date.today()
+        verified(project),
+        last=last or flaky_tests.WINDOW,
+        today=dt.date.today(),
+        project=project.config.project_name,
     )
     return Shown(found.to_dict(), flaky_tests.render(found))
 
 
 def report(project: Project, path: Path) -> str:
     """Write the HTML decision report of a chain that verifies; the line saying where."""
-    written = html.write(verified(project), path, project.config.targets)
+    config = project.config
+    written = html.write(verified(project), path, config.targets, config.project_name)
     return f"wrote {written}"
 
 

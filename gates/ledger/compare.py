@@ -15,12 +15,10 @@ from dataclasses import dataclass
 from gates.config import CompareWith
 from gates.details import BUCKETS, BucketsDetails
 from gates.errors import GatesError
-from gates.ledger.interface import Ledger, RecordKind
+from gates.ledger import decisions
+from gates.ledger.interface import Ledger
 from gates.ledger.store import decision_of
 from gates.model import Decision
-
-FIRST_PAGE = 16
-"""Decisions read first, newest first; each further page is four times larger (see _newest)."""
 
 
 @dataclass(frozen=True)
@@ -46,12 +44,15 @@ class NoBase:
     why: str
 
 
-def find_base(ledger: Ledger, branch: str, compare_with: CompareWith) -> BaseDecision | NoBase:
-    """The newest decision on ``branch`` (of the kind ``compare_with`` asks for) that recorded
-    which tests failed; :class:`NoBase` saying why when the ledger holds none."""
+def find_base(
+    ledger: Ledger, branch: str, compare_with: CompareWith, project: str | None = None
+) -> BaseDecision | NoBase:
+    """The newest decision of ``project`` (None: any) on ``branch`` (of the kind
+    ``compare_with`` asks for) that recorded which tests failed; :class:`NoBase` saying why when
+    the ledger holds none."""
     wanted = "decision" if compare_with is CompareWith.LAST else "GO decision"
     seen = 0
-    for decision in _newest(ledger, branch):
+    for decision in _newest(ledger, branch, project):
         if compare_with is CompareWith.LAST_GO and not decision.verdict.ships:
             continue
         seen += 1
@@ -66,24 +67,17 @@ def find_base(ledger: Ledger, branch: str, compare_with: CompareWith) -> BaseDec
     return NoBase(f"no {wanted} on branch {branch!r} in the ledger ({ledger.location})")
 
 
-def _newest(ledger: Ledger, branch: str) -> Iterator[Decision]:
-    """Decisions on ``branch``, newest first, read in growing pages: the base is usually among
-    the last few records, and a long history is not parsed whole to find it."""
-    page, done = FIRST_PAGE, 0
-    while True:
-        records = ledger.records(RecordKind.DECISION, limit=page)
-        for record in reversed(records[: len(records) - done]):
-            # A record that is not a readable decision is no base; `gates ledger verify` and
-            # `gates history` are where a damaged ledger is reported.
-            if record.payload.get("branch") != branch:
-                continue
-            try:
-                yield decision_of(record)
-            except GatesError:
-                continue
-        if len(records) < page:
-            return
-        done, page = len(records), page * 4
+def _newest(ledger: Ledger, branch: str, project: str | None) -> Iterator[Decision]:
+    """The project's decisions on ``branch``, newest first."""
+    for record in decisions.newest(ledger, project):
+        # A record that is not a readable decision is no base; `gates ledger verify` and
+        # `gates history` are where a damaged ledger is reported.
+        if record.payload.get("branch") != branch:
+            continue
+        try:
+            yield decision_of(record)
+        except GatesError:
+            continue
 
 
 def _buckets_of(decision: Decision) -> BucketsDetails | None:

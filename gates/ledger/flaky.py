@@ -26,7 +26,8 @@ from gates.bucket_rules import quarantine
 from gates.details import BUCKETS, TEARDOWN, BucketsDetails, file_of_test
 from gates.errors import GatesError, LedgerError
 from gates.jsonfields import ByField
-from gates.ledger.interface import Ledger, RecordKind
+from gates.ledger import decisions
+from gates.ledger.interface import Ledger
 from gates.ledger.store import decision_of
 from gates.model import JSONValue
 
@@ -94,9 +95,10 @@ class FlakyReport(ByField):
     """The suggested ``[[tool.gates.buckets]]`` rule for the worst tests (None: none flaky)."""
 
 
-def runs(ledger: Ledger, *, last: int) -> tuple[int, list[Run]]:
-    """The newest ``last`` decisions (how many there were) and their runs, oldest first."""
-    records = ledger.records(RecordKind.DECISION, limit=last)
+def runs(ledger: Ledger, *, last: int, project: str | None = None) -> tuple[int, list[Run]]:
+    """``project``'s newest ``last`` decisions (how many there were) and their runs, oldest
+    first."""
+    records = decisions.latest(ledger, project, limit=last)
     found = []
     seen: set[str] = set()
     for record in records:
@@ -181,8 +183,8 @@ def _alternating(first: Run, middle: Run, last: Run) -> set[str]:
     return alternating
 
 
-def report(ledger: Ledger, *, last: int, today: dt.date) -> FlakyReport:
-    window, history = runs(ledger, last=last)
+def report(ledger: Ledger, *, last: int, today: dt.date, project: str | None = None) -> FlakyReport:
+    window, history = runs(ledger, last=last, project=project)
     tests = tuple(flaky_tests(history))
     return FlakyReport(window, len(history), tests, quarantine_rule(tests, today=today))
 

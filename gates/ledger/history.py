@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from gates import targets as plan_targets
 from gates.details import BucketsDetails
 from gates.jsonfields import by_field
+from gates.ledger import decisions
 from gates.ledger.interface import Ledger, Record, RecordKind
 from gates.ledger.smoke_trend import SMOKE, SmokeFigures, smoke_figures
 from gates.ledger.store import decision_of
@@ -94,10 +95,14 @@ def rows(
 
 
 def history(
-    ledger: Ledger, *, limit: int | None = None, targets: Sequence[plan_targets.Target] = ()
+    ledger: Ledger,
+    *,
+    project: str | None = None,
+    limit: int | None = None,
+    targets: Sequence[plan_targets.Target] = (),
 ) -> list[HistoryRow]:
-    """The newest ``limit`` decisions' rows (all when None), oldest first."""
-    return rows(ledger.records(RecordKind.DECISION, limit=limit), targets)
+    """The rows of ``project``'s newest ``limit`` decisions (all when None), oldest first."""
+    return rows(decisions.latest(ledger, project, limit=limit), targets)
 
 
 def _has_counts(result: GateResult | None) -> bool:

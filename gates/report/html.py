@@ -14,7 +14,7 @@ from pathlib import Path
 from gates import targets
 from gates.details import BUCKETS, BucketsDetails
 from gates.errors import GatesError, LedgerError
-from gates.ledger import Ledger, RecordKind, decision_of
+from gates.ledger import Ledger, decision_of, decisions
 from gates.ledger.history import HistoryRow, rows
 from gates.model import Decision, Status, Verdict, utcnow
 from gates.workspace import write_text
@@ -241,10 +241,12 @@ def line_chart(
     return "\n".join(out)
 
 
-def write(ledger: Ledger, path: Path, plan: Sequence[targets.Target] = ()) -> Path:
-    """Render the newest decision in the project's ledger (with its trend, and the release
+def write(
+    ledger: Ledger, path: Path, plan: Sequence[targets.Target] = (), project: str | None = None
+) -> Path:
+    """Render ``project``'s newest decision in the ledger (with its trend, and the release
     ``plan``'s dated targets) to ``path``."""
-    records = ledger.records(RecordKind.DECISION, limit=TREND)
+    records = decisions.latest(ledger, project, limit=TREND)
     if not records:
         raise LedgerError("no decision recorded yet: run 'gates decide' first")
     trend = rows(records, plan)

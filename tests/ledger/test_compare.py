@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,9 @@ import pytest
 
 from gates.cli import main
 from gates.config import CompareWith
-from gates.ledger import open_ledger
-from gates.ledger.compare import FIRST_PAGE, BaseDecision, NoBase, find_base
+from gates.ledger import RecordKind, decision_of, open_ledger, record_decision
+from gates.ledger.compare import BaseDecision, NoBase, find_base
+from gates.ledger.decisions import FIRST_PAGE
 from gates.model import Status
 from tests.buckets_support import PYPROJECT, commit_on, make_project, run_pytest
 
@@ -63,6 +65,24 @@ def test_last_go_skips_the_no_go_decisions_after_it(ledger_project: Any) -> None
 
     assert isinstance(last, BaseDecision) and isinstance(last_go, BaseDecision)
     assert (last.decision.id, last_go.decision.id) == (stopped, went)
+
+
+def test_the_base_is_this_projects_own_on_a_ledger_another_project_shares(
+    ledger_project: Any,
+) -> None:
+    """Two projects' suites may share node ids: another's failures say nothing of this one's."""
+    project = ledger_project(PYPROJECT)
+    _on(project, "main")
+    own = _decide(project, ["tests/a.py::test_a"])
+    with open_ledger(project.root / ".gates/ledger.db") as ledger:
+        mine = decision_of(ledger.records(RecordKind.DECISION)[-1])
+        assert mine.project == "fixture"
+        record_decision(ledger, replace(mine, id="neighbour", project="other"))
+
+        base = find_base(ledger, "main", CompareWith.LAST, "fixture")
+
+    assert isinstance(base, BaseDecision)
+    assert base.decision.id == own
 
 
 def test_a_decision_without_a_buckets_result_is_passed_over(ledger_project: Any) -> None:

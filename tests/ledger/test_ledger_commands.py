@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import LedgerProject
+
+from gates.ledger import open_ledger, record_decision
+from gates.model import Decision, Verdict
 
 
 @pytest.fixture
@@ -133,3 +137,34 @@ def test_ledger_commands_outside_a_git_repository_exit_2_and_create_nothing(
         " run 'git init')\n"
     )
     assert sorted(p.name for p in folder.iterdir()) == ["pyproject.toml"]
+
+
+def test_history_flaky_and_report_read_only_this_projects_decisions_on_a_shared_ledger(
+    ledger_project: Any,
+) -> None:
+    """Another project's decisions, newer and older, interleaved in one ledger: none is shown."""
+    project = ledger_project()
+    with open_ledger(project.root / ".gates" / "ledger.db", environ={}) as ledger:
+        ours = None
+        for n in range(3):
+            project.record_run(10, 0, 0, 90.0)
+            assert project.gates("decide")[0] in (0, 1)
+            ours = Decision.from_dict(_decision(project), "decision")
+            theirs = replace(ours, id=f"neighbour-{n}", project="other", verdict=Verdict.NO_GO)
+            record_decision(ledger, theirs)
+    assert ours is not None
+
+    code, out, err = project.gates("history", "--json")
+    assert (code, err) == (0, "")
+    assert [row["decision"] for row in json.loads(out)][-1] == ours.id
+    assert not [row for row in json.loads(out) if row["decision"].startswith("neighbour")]
+    assert len(json.loads(out)) == 3
+
+    code, out, err = project.gates("history", "--flaky", "--json")
+    assert (code, err) == (0, "")
+    assert json.loads(out)["window"] == 3  # decisions looked at: this project's three
+
+    page = project.root / "report.html"
+    assert project.gates("report", "--html", str(page)) == (0, f"wrote {page}\n", "")
+    text = page.read_text()
+    assert ours.id in text and "neighbour" not in text
