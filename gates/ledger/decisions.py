@@ -14,11 +14,11 @@ FIRST_PAGE = 16
 """Decisions read first, newest first; each further page is four times larger."""
 
 
-def newest(ledger: Ledger, project: str | None) -> Iterator[Record]:
-    """The decision records made for ``project`` (None: every one), newest first, read in growing
-    pages: what a reader wants is usually among the last few, and a long history is not parsed
-    whole to find it."""
-    page, done = FIRST_PAGE, 0
+def newest(ledger: Ledger, project: str | None, *, page: int = FIRST_PAGE) -> Iterator[Record]:
+    """The decision records made for ``project`` (None: every one), newest first, read in pages
+    from ``page`` records, each four times larger: what a reader wants is usually among the last
+    few, and a long history is not parsed whole to find it."""
+    page, done = max(page, 1), 0
     while True:
         records = ledger.records(RecordKind.DECISION, limit=page)
         for record in reversed(records[: len(records) - done]):
@@ -35,7 +35,7 @@ def latest(ledger: Ledger, project: str | None, *, limit: int | None) -> list[Re
         everything = ledger.records(RecordKind.DECISION)
         return [r for r in everything if made_for(r.payload.get("project"), project)]
     found: list[Record] = []
-    for record in newest(ledger, project):
+    for record in newest(ledger, project, page=limit):
         if len(found) >= limit:
             break
         found.append(record)
