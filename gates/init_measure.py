@@ -134,8 +134,12 @@ def adopt_changelog(root: Path, version: str | None) -> AdoptedChangelog:
         return AdoptedChangelog(file, f"no {file}")
     text = (root / file).read_text(encoding="utf-8", errors="replace")  # a stray byte: not fatal
     if changelog.section_for(text, version or "0", file) is None:
-        wanted = f"{version} or {changelog.UNRELEASED}" if version else changelog.UNRELEASED
-        return AdoptedChangelog(file, f"{file} has no section for {wanted}")
+        if version is None:
+            # Computed at build time (not guessed here): only Unreleased fits whatever it is.
+            why = f"{file} has no section for {changelog.UNRELEASED} (the version is set at build)"
+        else:
+            why = f"{file} has no section for {version} or {changelog.UNRELEASED}"
+        return AdoptedChangelog(file, why)
     return AdoptedChangelog(file, None)
 
 

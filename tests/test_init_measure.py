@@ -89,7 +89,10 @@ def test_options_of_a_plugin_not_installed_name_the_settings_file(tmp_path: Path
         (
             {"CHANGELOG.md": "## [0.9.0] - 2026-01-01\n"},
             None,
-            AdoptedChangelog("CHANGELOG.md", "CHANGELOG.md has no section for Unreleased"),
+            AdoptedChangelog(
+                "CHANGELOG.md",
+                "CHANGELOG.md has no section for Unreleased (the version is set at build)",
+            ),
         ),
         ({"CHANGELOG.md": "# Changelog\n\n## [Unreleased]\n\n- new\n"}, "1.0.0", None),
         ({"CHANGELOG.md": "## [1.0.0] - 2026-01-01\n"}, "1.0.0", None),
