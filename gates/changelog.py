@@ -56,7 +56,7 @@ def _rst_titles(text: str) -> list[str]:
     which must match it) is at least as long as it is. A short underline, which docutils only warns
     about, is not a title here. One pass over the lines: each is looked at a bounded number of
     times."""
-    lines = text.splitlines()
+    lines = text.removeprefix("\ufeff").splitlines()  # a BOM is not part of the first title
     titles: list[str] = []
     index, block_start = 0, True
     while index < len(lines):

@@ -132,6 +132,9 @@ def adopt_changelog(root: Path, version: str | None) -> AdoptedChangelog:
     file = next((name for name in CHANGELOGS if name in present), CHANGELOGS[0])
     if file not in present:
         return AdoptedChangelog(file, f"no {file}")
+    if not (root / file).resolve().is_relative_to(root.resolve()):
+        # [tool.gates.package] changelog may not lead out of the project (config refuses it).
+        return AdoptedChangelog(file, f"{file} is a symlink out of the project")
     text = (root / file).read_text(encoding="utf-8", errors="replace")  # a stray byte: not fatal
     if changelog.section_for(text, version or "0", file) is None:
         if version is None:
