@@ -36,7 +36,7 @@ from gates import (
     testrun,
 )
 from gates.errors import ConfigError, WorkspaceError
-from gates.init_measure import Measurement, Target, changelog_problem
+from gates.init_measure import Measurement, Target, adopt_changelog
 from gates.jsonfields import JSONValue, by_field
 from gates.lint import PYFLAKES
 from gates.model import Status
@@ -270,10 +270,12 @@ def gates_table(project: Project, measurement: Measurement) -> tomlkit.items.Tab
             hypothesis="failing when gates init adopted the project: fix them, then remove this",
         )
         table.add("buckets", tomlkit.parse(rule)["tool"]["gates"]["buckets"])
-    if measurement.changelog_problem is not None:
+    adopted = measurement.changelog
+    if adopted is not None and adopted.setting is not None:
         package = tomlkit.table()
-        package.add("changelog", "")
-        package["changelog"].comment(f"check off at adoption: {measurement.changelog_problem}")
+        package.add("changelog", adopted.setting)
+        if adopted.problem is not None:
+            package["changelog"].comment(f"check off at adoption: {adopted.problem}")
         table.add("package", package)
     return table
 
@@ -406,7 +408,7 @@ def run(root: Path, *, force: bool = False, measure_project: bool = True) -> Out
         )
     if not measure_project:
         unmeasured = Measurement(
-            None, "not measured", None, changelog_problem(root, project.version)
+            None, "not measured", changelog=adopt_changelog(root, project.version)
         )
         return _outcome(project, unmeasured, apply(project, unmeasured), [])
     # As the chain's sessions install them: the project's environment, release-gates beside it.
@@ -429,8 +431,8 @@ def _outcome(
 ) -> Outcome:
     notes = [*project.requirements.notes, _origin_note(project.release_gates)]
     notes += [note for note in (measurement.environment, measurement.coverage_note) if note]
-    if measurement.changelog_problem is not None:
-        notes.append(f"package: changelog check off ({measurement.changelog_problem})")
+    if measurement.changelog is not None and measurement.changelog.note is not None:
+        notes.append(measurement.changelog.note)
     if measurement.pyflakes_checked is False:
         notes.append(
             "lint: checks pyflakes' rules (F) too: the project's ruff settings leave out "

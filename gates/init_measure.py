@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from gates import changelog, config, init_coverage, lint, project_layout, project_python, tools
+from gates import changelog, init_coverage, lint, project_layout, project_python, tools
 from gates.errors import ConfigError, GatesError, ToolError
 from gates.junit import read as read_junit
 from gates.testrun import PytestExit, not_the_projects_tests
@@ -52,8 +52,9 @@ class Measurement:
     format_clean: bool | None = None
     """``ruff format --check`` passes today: only then is the format check switched on (None:
     not checked, --no-measure)."""
-    changelog_problem: str | None = None
-    """Why the package gate's changelog check would fail today (then it starts switched off)."""
+    changelog: AdoptedChangelog | None = None
+    """The changelog the package gate will check and whether it could today (None: not looked
+    at, the package gate's default stands)."""
     environment: str = ""
     """What the tests were measured in (Python version and what was installed)."""
     failing: tuple[str, ...] = ()
@@ -84,16 +85,65 @@ class Target:
     """Where the test requirements are declared, for the message when one is missing."""
 
 
-def changelog_problem(root: Path, version: str | None) -> str | None:
-    """Why the changelog cannot back the package gate's check today, or None when it can."""
-    file = root / (config.PackageConfig().changelog or "CHANGELOG.md")
-    if not file.is_file():
-        return f"no {file.name}"
-    text = file.read_text(encoding="utf-8", errors="replace")  # a stray byte is not fatal here
-    if changelog.section_for(text, version or "0") is None:
-        wanted = f"{version} or {changelog.UNRELEASED}" if version else changelog.UNRELEASED
-        return f"{file.name} has no section for {wanted}"
-    return None
+CHANGELOGS = (
+    "CHANGELOG.md",  # the package gate's default: first, and the one named when none is there
+    "CHANGES.rst",
+    "CHANGELOG.rst",
+    "CHANGES.md",
+    "HISTORY.rst",
+    "HISTORY.md",
+    "NEWS.rst",
+    "NEWS.md",
+    "changelog.rst",
+)
+"""The changelog files ``gates init`` looks for at the root, in this order."""
+
+
+@dataclass(frozen=True)
+class AdoptedChangelog:
+    """The changelog the package gate checks from adoption on."""
+
+    file: str
+    """The first of :data:`CHANGELOGS` at the root (``CHANGELOG.md`` when there is none)."""
+    problem: str | None
+    """Why its check would fail today (then it starts switched off); None: it starts on."""
+
+    @property
+    def setting(self) -> str | None:
+        """``[tool.gates.package] changelog`` to write: ``""`` (off), the file, or None when the
+        package gate's default is the one to check."""
+        if self.problem is not None:
+            return ""
+        return None if self.file == CHANGELOGS[0] else self.file
+
+    @property
+    def note(self) -> str | None:
+        """What ``gates init`` says about it, when it is not the default checked as is."""
+        if self.problem is not None:
+            return f"package: changelog check off ({self.problem})"
+        return None if self.setting is None else f"package: checks the changelog {self.file}"
+
+
+def adopt_changelog(root: Path, version: str | None) -> AdoptedChangelog:
+    """The changelog the package gate will check, and why it cannot back the check today."""
+    # By name as listed, not by lookup: a case-insensitive file system would otherwise write
+    # "CHANGES.rst" for a changes.rst that CI, on Linux, would not find.
+    present = {p.name for p in root.iterdir() if p.is_file()}
+    file = next((name for name in CHANGELOGS if name in present), CHANGELOGS[0])
+    if file not in present:
+        return AdoptedChangelog(file, f"no {file}")
+    if not (root / file).resolve().is_relative_to(root.resolve()):
+        # [tool.gates.package] changelog may not lead out of the project (config refuses it).
+        return AdoptedChangelog(file, f"{file} is a symlink out of the project")
+    text = (root / file).read_text(encoding="utf-8", errors="replace")  # a stray byte: not fatal
+    if changelog.section_for(text, version or "0", file) is None:
+        if version is None:
+            # Computed at build time (not guessed here): only Unreleased fits whatever it is.
+            why = f"{file} has no section for {changelog.UNRELEASED} (the version is set at build)"
+        else:
+            why = f"{file} has no section for {version} or {changelog.UNRELEASED}"
+        return AdoptedChangelog(file, why)
+    return AdoptedChangelog(file, None)
 
 
 def environment(root: Path, venv: Path, install: Sequence[str]) -> Path:
@@ -276,7 +326,7 @@ def measure(
     # A module of the package, not its __init__ (which may re-export on purpose).
     module = target.sources[0] if target.sources[0].endswith(".py") else f"{target.sources[0]}/m.py"
     pyflakes_checked = lint.checks_unused_imports(target.root, module)
-    problem = changelog_problem(target.root, target.version)
+    adopted = adopt_changelog(target.root, target.version)
     python_version = ".".join(map(str, sys.version_info[:3]))
     measured_in = f"measured in a fresh uv venv, Python {python_version}: {' '.join(install)}"
     measured_in += f"; release-gates beside it: {' '.join(beside)}" if beside else ""
@@ -286,7 +336,7 @@ def measure(
         measured,
         format_clean=format_clean,
         pyflakes_checked=pyflakes_checked,
-        changelog_problem=problem,
+        changelog=adopted,
         environment=measured_in,
     )
 

@@ -298,7 +298,7 @@ def judge(evidence: PackageEvidence, config: PackageConfig) -> GateResult:
 
     if evidence.changelog_file:
         section = (
-            changelog.section_for(evidence.changelog_text, version)
+            changelog.section_for(evidence.changelog_text, version, evidence.changelog_file)
             if evidence.changelog_text is not None and version
             else None
         )

@@ -981,26 +981,42 @@ def test_real_project_adopts_and_runs_every_gate(
         )
 
 
+PALLETS_CHANGES = "Version 1.0\n-----------\n\nUnreleased\n\n-   First.\n"
+
+
 @pytest.mark.parametrize(
-    ("text", "version", "problem"),
+    ("changes", "package", "note"),
     [
-        (None, "1.0.0", "no CHANGELOG.md"),
         (
-            "## [0.9.0] - 2026-01-01\n",
-            "1.0.0",
-            "CHANGELOG.md has no section for 1.0.0 or Unreleased",
+            {"CHANGES.rst": PALLETS_CHANGES},
+            {"changelog": "CHANGES.rst"},
+            "checks the changelog CHANGES.rst",
         ),
-        ("## [0.9.0] - 2026-01-01\n", None, "CHANGELOG.md has no section for Unreleased"),
-        ("# Changelog\n\n## [Unreleased]\n\n- new\n", "1.0.0", None),
-        ("## [1.0.0] - 2026-01-01\n", "1.0.0", None),
+        (
+            {"HISTORY.md": "## 0.9\n", "NEWS.rst": PALLETS_CHANGES},
+            {"changelog": ""},
+            "changelog check off (HISTORY.md has no section for 1.0 or Unreleased)",
+        ),
+        # CHANGELOG.md comes first, and is the package gate's default: nothing to write.
+        ({"CHANGELOG.md": "## [Unreleased]\n", "CHANGES.rst": PALLETS_CHANGES}, None, None),
     ],
 )
-def test_changelog_check_starts_off_when_it_would_fail_today(
-    tmp_path: Path, text: str | None, version: str | None, problem: str | None
+def test_init_checks_the_changelog_the_project_keeps(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    changes: dict[str, str],
+    package: dict[str, str] | None,
+    note: str | None,
 ) -> None:
-    if text is not None:
-        (tmp_path / "CHANGELOG.md").write_text(text)
-    assert init.changelog_problem(tmp_path, version) == problem
+    _minimal(tmp_path, MINIMAL.replace(">=3.99", ">=3.11"), {"mini/__init__.py": "", **changes})
+    code, out, err = _run(capsys, tmp_path, "--no-measure")
+    assert (code, err) == (0, "")
+    written = (tmp_path / "pyproject.toml").read_text()
+    assert tomllib.loads(written)["tool"]["gates"].get("package") == package
+    notes = [line for line in out.splitlines() if line.startswith("note: package:")]
+    assert notes == ([f"note: package: {note}"] if note else [])
+    if package == {"changelog": ""}:
+        assert "check off at adoption: HISTORY.md has no section for 1.0 or Unreleased" in written
 
 
 UNSCOPED_INI = {

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gates.init_measure import Target, cannot_run
+from gates.config import PackageConfig
+from gates.init_measure import CHANGELOGS, AdoptedChangelog, Target, adopt_changelog, cannot_run
 
 
 def _target(root: Path) -> Target:
@@ -74,3 +75,60 @@ def test_options_of_a_plugin_not_installed_name_the_settings_file(tmp_path: Path
         "--cov=mini --cov-branch: declare the pytest plugin they belong to with the test "
         "requirements (tox.ini [testenv]) and run gates init again (nothing was written)"
     )
+
+
+@pytest.mark.parametrize(
+    ("files", "version", "adopted"),
+    [
+        ({}, "1.0.0", AdoptedChangelog("CHANGELOG.md", "no CHANGELOG.md")),
+        (
+            {"CHANGELOG.md": "## [0.9.0] - 2026-01-01\n"},
+            "1.0.0",
+            AdoptedChangelog("CHANGELOG.md", "CHANGELOG.md has no section for 1.0.0 or Unreleased"),
+        ),
+        (
+            {"CHANGELOG.md": "## [0.9.0] - 2026-01-01\n"},
+            None,
+            AdoptedChangelog(
+                "CHANGELOG.md",
+                "CHANGELOG.md has no section for Unreleased (the version is set at build)",
+            ),
+        ),
+        ({"CHANGELOG.md": "# Changelog\n\n## [Unreleased]\n\n- new\n"}, "1.0.0", None),
+        ({"CHANGELOG.md": "## [1.0.0] - 2026-01-01\n"}, "1.0.0", None),
+        # No CHANGELOG.md: the first of the others, read in its own format.
+        ({"CHANGES.rst": "Version 1.0.0\n-------------\n"}, "1.0", "CHANGES.rst"),
+        ({"NEWS.md": "## 1.0.0\n", "changelog.rst": "1.0.0\n=====\n"}, "1.0.0", "NEWS.md"),
+        ({"changelog.rst": "Unreleased\n==========\n"}, "2.0", "changelog.rst"),
+        (
+            {"HISTORY.rst": "## [1.0.0]\n", "NEWS.rst": "1.0.0\n=====\n"},
+            "1.0.0",
+            AdoptedChangelog("HISTORY.rst", "HISTORY.rst has no section for 1.0.0 or Unreleased"),
+        ),
+        # Names as listed, in their case: a changes.rst is none of them (CI on Linux agrees).
+        (
+            {"changes.rst": "1.0.0\n=====\n"},
+            "1.0.0",
+            AdoptedChangelog("CHANGELOG.md", "no CHANGELOG.md"),
+        ),
+        # A folder by a changelog's name is not a changelog.
+        ({"CHANGES.rst/x": ""}, "1.0.0", AdoptedChangelog("CHANGELOG.md", "no CHANGELOG.md")),
+    ],
+)
+def test_init_adopts_the_first_changelog_and_says_why_its_check_starts_off(
+    tmp_path: Path,
+    files: dict[str, str],
+    version: str | None,
+    adopted: AdoptedChangelog | str | None,
+) -> None:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    expected = adopted if isinstance(adopted, AdoptedChangelog) else None
+    expected = expected or AdoptedChangelog(adopted or "CHANGELOG.md", None)
+    assert adopt_changelog(tmp_path, version) == expected
+
+
+def test_the_first_changelog_init_looks_for_is_the_package_gates_default() -> None:
+    assert CHANGELOGS[0] == PackageConfig().changelog
+    assert AdoptedChangelog(CHANGELOGS[0], None).setting is None  # the default: nothing to write

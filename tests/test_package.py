@@ -133,6 +133,35 @@ def test_missing_changelog_section_and_failing_smoke_fail_the_gate(
     )
 
 
+def test_a_restructuredtext_changelog_backs_the_check_by_its_titles(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_project(
+        tmp_path / "demo",
+        extra='[tool.gates.package]\nchangelog = "CHANGES.rst"\nisolation = false\n',
+    )
+    changes = root / "CHANGES.rst"
+    # The version in prose and under a short underline: neither is its section.
+    changes.write_text(
+        "Version 0.2.0\n-------------\n\nUnreleased, after 0.1.0.\n\n0.1.0\n----\n\n- First.\n"
+    )
+    git(root, "add", "--all")
+    git(root, "commit", "-qm", "changes")
+
+    code, result = run_gate(root, capsys)
+
+    assert (code, result["summary"]) == (
+        1,
+        "CHANGES.rst has no section for 0.1.0 and no Unreleased section",
+    )
+    changes.write_text(changes.read_text().replace("0.1.0\n----\n", "0.1.0\n-----\n"))
+    git(root, "commit", "-qam", "full underline")
+
+    code, result = run_gate(root, capsys)
+
+    assert (code, result["details"]["changelog_section"]) == (0, "0.1.0")  # type: ignore[index]
+
+
 def test_the_smoke_imports_the_installed_wheel_not_the_source_tree(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -100,6 +100,12 @@ def prepare(project: Project, version: str, *, commit: bool, today: dt.date) -> 
         path = root / project.config.package.changelog
         if not path.is_file():
             raise ReleaseError(f"{project.config.package.changelog}: not found")
+        if changelog.is_rst(path.name):
+            raise ReleaseError(
+                f"{project.config.package.changelog}: release prepare dates only a Markdown Keep "
+                "a Changelog ('## [Unreleased]'), not reStructuredText: date it by hand, or set "
+                "[tool.gates.package] changelog to a Markdown file"
+            )
         try:
             writes[path] = changelog.release(path.read_text(encoding="utf-8"), version, today)
         except ValueError as exc:

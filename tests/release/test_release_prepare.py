@@ -112,3 +112,25 @@ def test_prepare_leaves_a_dynamic_version_alone(
     ]
     assert pyproject.read_text() == dynamic
     assert '__version__ = "0.1.0"' in (root / "src/gates_demo/__init__.py").read_text()
+
+
+def test_prepare_refuses_a_restructuredtext_changelog_and_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Even with a Markdown-looking "## [Unreleased]" line in it: an .rst file is never rewritten.
+    root = make_project(
+        tmp_path / "demo", extra='[tool.gates.package]\nchangelog = "CHANGES.rst"\n'
+    )
+    (root / "CHANGES.rst").write_text("Unreleased\n==========\n\n## [Unreleased]\n\n- new\n")
+    git(root, "add", "--all")
+    git(root, "commit", "-qm", "rst changelog")
+
+    code, out, err = gates_cli(capsys, root, "release", "prepare", "0.2.0", "--commit")
+
+    assert (code, out) == (2, "")
+    assert err == (
+        "gates: error: CHANGES.rst: release prepare dates only a Markdown Keep a Changelog "
+        "('## [Unreleased]'), not reStructuredText: date it by hand, or set "
+        "[tool.gates.package] changelog to a Markdown file\n"
+    )
+    assert git(root, "status", "--porcelain") == ""
