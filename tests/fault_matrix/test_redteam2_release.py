@@ -25,9 +25,27 @@ from release_support import (
 from gates import config
 from gates.cli import main
 from gates.ledger import open_ledger, record_decision
-from gates.model import Verdict
+from gates.model import Decision, Verdict
 
 PROJECT = "demo-neighbour"
+
+
+def _gated_beside_a_neighbour(
+    tmp_path: Path, index: IndexServer, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, Decision]:
+    """A prepared, packaged project and its GO; the index's credentials set."""
+    root = prepared_project(tmp_path, PROJECT)
+    assert main(["package", "--root", str(root)]) == 0
+    go = decide(root)
+    assert go.verdict is Verdict.GO
+    twine_environment(index, monkeypatch)
+    return root, go
+
+
+def _record(root: Path, *decisions: Decision) -> None:
+    with open_ledger(config.load(root)) as ledger:
+        for decision in decisions:
+            record_decision(ledger, decision)
 
 
 def test_a_newer_go_of_another_project_on_the_same_tree_is_not_this_projects_go(
@@ -36,16 +54,9 @@ def test_a_newer_go_of_another_project_on_the_same_tree_is_not_this_projects_go(
     index: IndexServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    root = prepared_project(tmp_path, PROJECT)
-    assert main(["package", "--root", str(root)]) == 0
-    go = decide(root)
-    assert go.verdict is Verdict.GO
+    root, go = _gated_beside_a_neighbour(tmp_path, index, monkeypatch)
     own = replace(go, id=go.id + "-again", verdict=Verdict.NO_GO, reasons=("smoke: FAIL",))
-    neighbour = replace(go, id=go.id + "-neighbour", project="other-project")
-    with open_ledger(config.load(root)) as ledger:
-        record_decision(ledger, own)
-        record_decision(ledger, neighbour)
-    twine_environment(index, monkeypatch)
+    _record(root, own, replace(go, id=go.id + "-neighbour", project="other-project"))
 
     code, out, err = gates_cli(capsys, root, "release", "publish", "--repository-url", index.url)
 
@@ -63,15 +74,9 @@ def test_a_newer_no_go_of_another_project_on_the_same_tree_leaves_this_projects_
     index: IndexServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    root = prepared_project(tmp_path, PROJECT)
-    assert main(["package", "--root", str(root)]) == 0
-    own = decide(root)
-    neighbour = replace(
-        own, id=own.id + "-neighbour", verdict=Verdict.NO_GO, project="other-project"
-    )
-    with open_ledger(config.load(root)) as ledger:
-        record_decision(ledger, neighbour)
-    twine_environment(index, monkeypatch)
+    root, go = _gated_beside_a_neighbour(tmp_path, index, monkeypatch)
+    neighbour = replace(go, id=go.id + "-neighbour", verdict=Verdict.NO_GO, project="other")
+    _record(root, neighbour)
 
     code, _, err = gates_cli(capsys, root, "release", "publish", "--repository-url", index.url)
 
@@ -80,7 +85,7 @@ def test_a_newer_no_go_of_another_project_on_the_same_tree_leaves_this_projects_
         "demo_neighbour-0.2.0-py3-none-any.whl",
         "demo_neighbour-0.2.0.tar.gz",
     ]
-    assert {step["decision"] for step in ledger_steps(root)} == {own.id}
+    assert {step["decision"] for step in ledger_steps(root)} == {go.id}
 
 
 def test_prepare_leaves_a_version_file_reached_through_a_symlink_alone(
