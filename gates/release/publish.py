@@ -122,7 +122,7 @@ def _decision(ledger: Ledger, tree: str, project: str | None) -> Decision:
     return decision
 
 
-def _gated_version(decision: Decision) -> str:
+def _gated_version(decision: Decision, changelog_file: str | None) -> str:
     outcome = next((g for g in decision.gates if g.name == package.GATE), None)
     if outcome is None or outcome.result is None or not decision.artifacts:
         raise ReleaseRefused(
@@ -135,10 +135,11 @@ def _gated_version(decision: Decision) -> str:
         raise ReleaseRefused(f"decision {decision.id}: the package gate recorded no version")
     section = details.changelog_section
     if section is not None and section.lower() == changelog.UNRELEASED.lower():
-        raise ReleaseRefused(
-            f"the gated changelog has no section for {version}: "
-            f"run 'gates release prepare {version}' first"
-        )
+        # prepare dates a Markdown changelog only (it refuses a reStructuredText one).
+        todo = f"run 'gates release prepare {version}' first"
+        if changelog_file and changelog.is_rst(changelog_file):
+            todo = f"title its Unreleased section {version} in {changelog_file}, then gate again"
+        raise ReleaseRefused(f"the gated changelog has no section for {version}: {todo}")
     return version
 
 
@@ -220,7 +221,7 @@ def _plan(project: Project, ledger: Ledger, repository_url: str, redact: Redacto
     tree = workspace.tree_id()
     _require_clean(workspace, tree)
     decision = _decision(ledger, tree, cfg.project_name)
-    version = _gated_version(decision)
+    version = _gated_version(decision, cfg.package.changelog)
     production = uploads_to_pypi(repository_url)
     if production or decision.environment == checklist.PRODUCTION:
         _require_production(

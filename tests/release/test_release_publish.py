@@ -630,6 +630,31 @@ def test_publish_refuses_a_version_the_changelog_does_not_describe(
     )
 
 
+def test_with_a_restructuredtext_changelog_publish_says_what_prepare_cannot_do(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    index: IndexServer,
+    twine_env: dict[str, str],
+) -> None:
+    extra = FAST_BUILD + 'changelog = "CHANGES.rst"\n'
+    root = make_project(tmp_path / "demo", name="demo-rst", extra=extra, remote=tmp_path / "r.git")
+    (root / "CHANGES.rst").write_text("Unreleased\n==========\n\n- A fix.\n")
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"0.1.0"', '"0.2.0"'))
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "0.2.0")
+    assert gate(root).verdict.value == "GO"
+
+    code, out, err = gates_cli(capsys, root, "release", "publish", "--repository-url", index.url)
+
+    assert (code, out) == (1, "")
+    assert err == (
+        "gates: error: the gated changelog has no section for 0.2.0: "
+        "title its Unreleased section 0.2.0 in CHANGES.rst, then gate again\n"
+    )
+    assert index.files("demo_rst") == []
+
+
 def test_publish_refuses_a_decision_without_the_package_gate(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], index: IndexServer
 ) -> None:
