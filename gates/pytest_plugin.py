@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shlex
 import sys
 import unittest
 from collections.abc import Callable, Iterator, Mapping
@@ -44,6 +45,20 @@ PARTIAL_RUNS = (
 )
 """pytest options whose run reports a part of the suite, or none of it, as the whole: each test
 it did not run is left out of the report, or (setting up fixtures only) reported as passed."""
+
+OUTSIDE_ARGS = "GATES_PYTEST_ARGS"
+"""The variable ``gates tests`` puts its ``-- ARGS`` in (JSON): pytest arguments the tree does
+not hold, unlike ``[tool.gates.tests] pytest_args`` given on the same command line."""
+SELECTIONS = (
+    ("keyword", "-k"),
+    ("markexpr", "-m"),
+    ("deselect", "--deselect"),
+    ("ignore", "--ignore"),
+    ("ignore_glob", "--ignore-glob"),
+    ("file_or_dir", "a test path"),
+)
+"""pytest's options (by ``dest``) that run part of the suite: from outside the tree, a run that
+leaves a failing test out would judge the tree as passing."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -167,6 +182,7 @@ def pytest_configure(config: pytest.Config) -> None:
     for option, dest, why in PARTIAL_RUNS:
         if config.getoption(dest, False):
             raise pytest.UsageError(f"release-gates: {option} {why}: its report is no evidence")
+    _refuse_outside_selection(config)
     if _is_xdist_controller(config):
         return
     folder = config.getoption(EVIDENCE_OPTION)
@@ -177,6 +193,23 @@ def pytest_configure(config: pytest.Config) -> None:
     recorder.count_passing_assertions()
     recorder.count_unittest_asserts()
     config.pluginmanager.register(recorder, "gates-risky-recorder")
+
+
+def _refuse_outside_selection(config: pytest.Config) -> None:
+    """A usage error for a test selection in ``gates tests -- ARGS`` or ``PYTEST_ADDOPTS``,
+    read with pytest's own parser (so an option's value is never taken for a test path)."""
+    sources = (
+        ("gates tests -- ARGS", json.loads(os.environ.get(OUTSIDE_ARGS, "[]"))),
+        ("PYTEST_ADDOPTS", shlex.split(os.environ.get("PYTEST_ADDOPTS", ""))),
+    )
+    for source, args in sources:
+        parsed = config._parser.parse_known_args(args)
+        for dest, option in SELECTIONS:
+            if getattr(parsed, dest, None):
+                raise pytest.UsageError(
+                    f"release-gates: {option} from outside the tree ({source}) runs part of "
+                    "the suite: its report is no evidence (select in [tool.gates.tests])"
+                )
 
 
 def _xdist_worker(config: pytest.Config) -> str | None:

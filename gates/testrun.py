@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import re
 import sys
@@ -213,6 +214,7 @@ def collect(
         env={
             **child_environment(),
             **pytest_plugin.child_environment(project.workspace.gates_dir, os.environ),
+            pytest_plugin.OUTSIDE_ARGS: json.dumps(pytest_args),
         },
     )
     counts, problem = None, ""
