@@ -183,6 +183,10 @@ class FindingsGate(Gate[FindingsEvidence]):
             settings_of=(self.executable,),
         )
 
+    def judged_tree(self, project: Project, tree: str) -> str:
+        """With ``update_baseline`` the run rewrote the baseline, which the tree id may hold."""
+        return project.workspace.tree_id() if self.update_baseline else tree
+
     def collect(self, project: Project, tree: str) -> FindingsEvidence:
         run = self.find(project)
         baseline_file = getattr(project.config, self.name).baseline
