@@ -13,6 +13,7 @@ from gates import baseline, tools
 from gates.config import LintConfig
 from gates.errors import ToolError
 from gates.model import Finding, JSONValue
+from gates.toml_table import read_document
 
 if TYPE_CHECKING:
     from gates.project import Project
@@ -46,11 +47,25 @@ def _ruff_json(run: tools.ToolRun, what: str) -> list[dict[str, JSONValue]]:
     return data
 
 
+def own_settings_only(root: Path) -> list[str]:
+    """``--isolated`` when the project root holds no ruff settings: ruff would then read those of
+    the folders above the project, or the user's own (``~/.config/ruff``), which the tree id does
+    not hold. Settings only in sub-folders are not read either then (the defaults apply)."""
+    if (root / "ruff.toml").is_file() or (root / ".ruff.toml").is_file():
+        return []
+    with contextlib.suppress(FileNotFoundError):
+        tool = read_document(root / "pyproject.toml").get("tool")
+        if isinstance(tool, dict) and "ruff" in tool:
+            return []
+    return ["--isolated"]
+
+
 def collect(config: LintConfig, root: Path, timeout_s: float) -> LintEvidence:
     paths = list(config.paths)
     extend = [f"--extend-select={','.join(config.extend_select)}"] if config.extend_select else []
+    settings = own_settings_only(root)
     commands = {
-        "ruff check": [*RUFF_CHECK, "--force-exclude", *extend],
+        "ruff check": [*RUFF_CHECK, "--force-exclude", *extend, *settings],
         "ruff format --check": [
             "ruff",
             "format",
@@ -59,6 +74,7 @@ def collect(config: LintConfig, root: Path, timeout_s: float) -> LintEvidence:
             "json",
             "--force-exclude",
             "--no-cache",
+            *settings,
         ],
     }
     if not config.format:
@@ -89,7 +105,7 @@ def checks_unused_imports(root: Path, module: str, timeout_s: float = 60) -> boo
     """Whether the project's own ruff settings report an unused import in ``module`` (a path
     relative to ``root``): ruff checks one line given as that file, its settings and
     per-file ignores applying as they would there."""
-    argv = [*RUFF_CHECK, "--stdin-filename", module, "-"]
+    argv = [*RUFF_CHECK, *own_settings_only(root), "--stdin-filename", module, "-"]
     run = tools.run(argv, cwd=root, timeout_s=timeout_s, stdin_text="import os\n")
     return any(d.get("code") == "F401" for d in _ruff_json(run, "ruff check"))
 
