@@ -3,7 +3,8 @@
 A project with no ruff settings of its own: ruff looked for them in the folders above the
 project and in the user's config folder, which the tree id does not hold (a ``ruff.toml`` left
 in the home folder, a checkout inside another project). ``ignore = ["F"]`` there made the lint
-gate PASS on an unused import, and the decision GO; the same tree FAILs anywhere else.
+gate PASS on an unused import, and the decision GO; the same tree FAILs anywhere else. mypy, for
+a project without mypy settings, read the user's own (``ignore_errors = True``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pytest_projects import build, gates, recorded, write
+import pytest
+from pytest_projects import build, commit, gates, recorded, write
 
 OUTSIDE = '[lint]\nignore = ["F"]\n'
 
@@ -40,3 +42,33 @@ def test_the_projects_own_ruff_settings_still_apply(tmp_path: Path) -> None:
     run = gates(root, "lint")
 
     assert (run.code, recorded(root, "lint")["summary"]) == (0, "clean")
+
+
+TYPE_ERROR = 'def f() -> int:\n    return "x"\n'
+NO_MYPY_SETTINGS = """\
+[project]
+name = "demo"
+version = "0.1.0"
+
+[tool.gates]
+required = ["typecheck"]
+
+[tool.gates.typecheck]
+paths = ["pkg"]
+"""
+
+
+def test_the_users_own_mypy_settings_are_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """mypy reads ``$XDG_CONFIG_HOME/mypy/config`` when the project has no mypy settings."""
+    write(tmp_path, "home/mypy/config", "[mypy]\nignore_errors = True\n")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home"))
+    root = build(tmp_path / "project", {"pkg/__init__.py": TYPE_ERROR}, "")
+    write(root, "pyproject.toml", NO_MYPY_SETTINGS)
+    commit(root, "no mypy settings")
+
+    run = gates(root, "typecheck")
+
+    assert "Traceback" not in run.err
+    assert (run.code, recorded(root, "typecheck")["summary"]) == (1, "1 new finding (return-value)")
