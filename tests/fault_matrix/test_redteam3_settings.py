@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
-from pytest_projects import build, commit, gates, recorded, write
+from pytest_projects import CALC, build, commit, gates, recorded, write
 
 OUTSIDE = '[lint]\nignore = ["F"]\n'
 
@@ -72,3 +72,31 @@ def test_the_users_own_mypy_settings_are_not_read(
 
     assert "Traceback" not in run.err
     assert (run.code, recorded(root, "typecheck")["summary"]) == (1, "1 new finding (return-value)")
+
+
+TESTS = """\
+from pkg.calc import add
+
+
+def test_add():
+    assert add(1, 2) == 3
+
+
+def test_add_wrong():
+    assert add(2, 2) == 5
+"""
+
+
+def test_pytest_settings_above_the_project_are_not_read(tmp_path: Path) -> None:
+    """pytest looks for its settings in the folders above a project that has none."""
+    write(tmp_path, "pytest.ini", '[pytest]\naddopts = -k "not wrong"\n')
+    files = {"pkg/__init__.py": "", "pkg/calc.py": CALC, "tests/test_calc.py": TESTS}
+    root = build(tmp_path / "project", files, '[tool.gates]\nrequired = ["tests"]\n')
+
+    run = gates(root, "tests")
+
+    assert "Traceback" not in run.err
+    assert (run.code, recorded(root, "tests")["summary"]) == (
+        1,
+        "1 failed, 0 errors, 1 passed, 0 skipped",
+    )
