@@ -136,7 +136,7 @@ class TypecheckGate(baseline.FindingsGate):
     def from_args(cls, args: argparse.Namespace) -> Self:
         return cls(update_baseline=bool(args.update_baseline), python=args.python)
 
-    def find(self, project: Project) -> baseline.ToolFindings:
+    def find(self, project: Project, tree: str) -> baseline.ToolFindings:
         settings = project.config
         return collect(settings.typecheck, project.root, settings.timeout_s, self.python)
 

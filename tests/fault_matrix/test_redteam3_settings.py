@@ -4,7 +4,9 @@ A project with no ruff settings of its own: ruff looked for them in the folders 
 project and in the user's config folder, which the tree id does not hold (a ``ruff.toml`` left
 in the home folder, a checkout inside another project). ``ignore = ["F"]`` there made the lint
 gate PASS on an unused import, and the decision GO; the same tree FAILs anywhere else. mypy, for
-a project without mypy settings, read the user's own (``ignore_errors = True``).
+a project without mypy settings, read the user's own (``ignore_errors = True``); pytest, those of a
+``pytest.ini`` above the project. ruff also leaves out the files an ignore file matches, those of
+the gated tree too.
 """
 
 from __future__ import annotations
@@ -100,3 +102,24 @@ def test_pytest_settings_above_the_project_are_not_read(tmp_path: Path) -> None:
         1,
         "1 failed, 0 errors, 1 passed, 0 skipped",
     )
+
+
+@pytest.mark.parametrize(
+    ("ignore_file", "pattern"),
+    [(".git/info/exclude", "pkg/legacy.py\n"), ("pkg/.ignore", "legacy.py\n")],
+)
+def test_a_file_of_the_tree_that_ruff_is_told_to_ignore_is_linted(
+    tmp_path: Path, ignore_file: str, pattern: str
+) -> None:
+    """ruff leaves out what git's ignore files (and ``.ignore``) match, tracked files too: a file
+    of the gated tree, hidden so by a local ``.git/info/exclude``, was never linted."""
+    gates_toml = '[tool.gates]\nrequired = ["lint"]\n\n[tool.gates.lint]\nformat = false\n'
+    files = {"pkg/__init__.py": "", "pkg/legacy.py": "import os\n"}
+    root = build(tmp_path / "project", files, gates_toml)
+    write(root, ignore_file, pattern)
+
+    run = gates(root, "lint")
+
+    assert "Traceback" not in run.err
+    assert (run.code, recorded(root, "lint")["summary"]) == (1, "1 new finding (F401)")
+    assert "pkg/legacy.py:1: `os` imported but unused" in run.out
