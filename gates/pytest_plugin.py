@@ -49,16 +49,23 @@ it did not run is left out of the report, or (setting up fixtures only) reported
 OUTSIDE_ARGS = "GATES_PYTEST_ARGS"
 """The variable ``gates tests`` puts its ``-- ARGS`` in (JSON): pytest arguments the tree does
 not hold, unlike ``[tool.gates.tests] pytest_args`` given on the same command line."""
-SELECTIONS = (
+TREE_ONLY = (
     ("keyword", "-k"),
     ("markexpr", "-m"),
     ("deselect", "--deselect"),
     ("ignore", "--ignore"),
     ("ignore_glob", "--ignore-glob"),
     ("file_or_dir", "a test path"),
+    ("inifilename", "-c"),
+    ("override_ini", "-o"),
+    ("pythonwarnings", "-W"),
+    ("noconftest", "--noconftest"),
+    ("confcutdir", "--confcutdir"),
+    ("rootdir", "--rootdir"),
 )
-"""pytest's options (by ``dest``) that run part of the suite: from outside the tree, a run that
-leaves a failing test out would judge the tree as passing."""
+"""pytest's options (by ``dest``) that run part of the suite, or judge it by other settings than
+the project's (a warning its ``filterwarnings = error`` fails): from outside the tree, a run
+that leaves a failing test out, or lets it pass, would judge the tree as passing."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -182,7 +189,7 @@ def pytest_configure(config: pytest.Config) -> None:
     for option, dest, why in PARTIAL_RUNS:
         if config.getoption(dest, False):
             raise pytest.UsageError(f"release-gates: {option} {why}: its report is no evidence")
-    _refuse_outside_selection(config)
+    _refuse_outside_settings(config)
     if _is_xdist_controller(config):
         return
     folder = config.getoption(EVIDENCE_OPTION)
@@ -195,20 +202,21 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(recorder, "gates-risky-recorder")
 
 
-def _refuse_outside_selection(config: pytest.Config) -> None:
-    """A usage error for a test selection in ``gates tests -- ARGS`` or ``PYTEST_ADDOPTS``,
-    read with pytest's own parser (so an option's value is never taken for a test path)."""
+def _refuse_outside_settings(config: pytest.Config) -> None:
+    """A usage error for a :data:`TREE_ONLY` option in ``gates tests -- ARGS`` or
+    ``PYTEST_ADDOPTS``, read with pytest's own parser (an option's value is never a test path)."""
     sources = (
         ("gates tests -- ARGS", json.loads(os.environ.get(OUTSIDE_ARGS, "[]"))),
         ("PYTEST_ADDOPTS", shlex.split(os.environ.get("PYTEST_ADDOPTS", ""))),
     )
     for source, args in sources:
         parsed = config._parser.parse_known_args(args)
-        for dest, option in SELECTIONS:
+        for dest, option in TREE_ONLY:
             if getattr(parsed, dest, None):
                 raise pytest.UsageError(
-                    f"release-gates: {option} from outside the tree ({source}) runs part of "
-                    "the suite: its report is no evidence (select in [tool.gates.tests])"
+                    f"release-gates: {option} from outside the tree ({source}) changes which "
+                    "tests run or how they are judged: its report is no evidence (set it in "
+                    "[tool.gates.tests])"
                 )
 
 

@@ -30,7 +30,12 @@ def test_add_wrong():
 
 def project(tmp_path: Path, tests_toml: str = "") -> Path:
     gates_toml = f'[tool.gates]\nrequired = ["tests"]\n\n[tool.gates.tests]\n{tests_toml}'
-    files = {"pkg/__init__.py": "", "pkg/calc.py": CALC, "tests/test_calc.py": TESTS}
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/calc.py": CALC,
+        "tests/test_calc.py": TESTS,
+        "other.ini": '[pytest]\naddopts = -k "not wrong"\n',
+    }
     return build(tmp_path / "project", files, gates_toml)
 
 
@@ -43,6 +48,10 @@ def project(tmp_path: Path, tests_toml: str = "") -> Path:
         (["-m", "not slow"], "-m"),
         (["tests/test_calc.py::test_add"], "a test path"),
         (["--ignore=tests/test_calc.py", "pkg"], "--ignore"),
+        # Collects test_add only, as the project's settings never said.
+        (["-o", "python_functions=*_add"], "-o"),
+        (["-c", "other.ini"], "-c"),
+        (["--noconftest"], "--noconftest"),
     ],
 )
 def test_a_selection_on_the_command_line_is_no_pass(
@@ -56,8 +65,8 @@ def test_a_selection_on_the_command_line_is_no_pass(
     assert run.code == 2
     summary = (
         f"pytest usage error (exit 4): ERROR: release-gates: {option} from outside the tree "
-        "(gates tests -- ARGS) runs part of the suite: its report is no evidence (select in "
-        "[tool.gates.tests])"
+        "(gates tests -- ARGS) changes which tests run or how they are judged: its report is no "
+        "evidence (set it in [tool.gates.tests])"
     )
     assert (recorded(root, "tests")["status"], recorded(root, "tests")["summary"]) == (
         "ERROR",
@@ -65,6 +74,34 @@ def test_a_selection_on_the_command_line_is_no_pass(
     )
     decision = gates(root, "decide", "--json")
     assert (decision.code, json.loads(decision.out)["verdict"]) == (1, "NO_GO")
+
+
+WARNS = """\
+import warnings
+
+
+def test_warns():
+    warnings.warn("deprecated", DeprecationWarning)
+"""
+
+
+def test_warnings_let_through_on_the_command_line_still_fail(tmp_path: Path) -> None:
+    """The project's ``filterwarnings = error`` fails a test that warns; ``-W ignore`` on the
+    command line comes after it and wins."""
+    root = build(
+        tmp_path / "project",
+        {"pkg/__init__.py": "", "tests/test_warns.py": WARNS},
+        '[tool.pytest.ini_options]\nfilterwarnings = ["error"]\n\n'
+        '[tool.gates]\nrequired = ["tests"]\n',
+    )
+
+    run = gates(root, "tests", "--", "-W", "ignore")
+
+    assert "Traceback" not in run.err
+    assert (run.code, recorded(root, "tests")["status"]) == (2, "ERROR")
+    assert str(recorded(root, "tests")["summary"]).startswith(
+        "pytest usage error (exit 4): ERROR: release-gates: -W from outside the tree"
+    )
 
 
 def test_a_selection_in_pytest_addopts_is_no_pass(
@@ -77,8 +114,8 @@ def test_a_selection_in_pytest_addopts_is_no_pass(
 
     assert recorded(root, "tests")["summary"] == (
         "pytest usage error (exit 4): ERROR: release-gates: --deselect from outside the tree "
-        "(PYTEST_ADDOPTS) runs part of the suite: its report is no evidence (select in "
-        "[tool.gates.tests])"
+        "(PYTEST_ADDOPTS) changes which tests run or how they are judged: its report is no "
+        "evidence (set it in [tool.gates.tests])"
     )
 
 
