@@ -66,6 +66,10 @@ TREE_ONLY = (
 """pytest's options (by ``dest``) that run part of the suite, or judge it by other settings than
 the project's (a warning its ``filterwarnings = error`` fails): from outside the tree, a run
 that leaves a failing test out, or lets it pass, would judge the tree as passing."""
+SHARD = "gates.shard"
+"""The one plugin ``-p`` may load from outside the tree (:mod:`gates.shard`)."""
+SHARD = "gates.shard"
+"""The one plugin ``-p`` may load from outside the tree (:mod:`gates.shard`)."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -203,21 +207,25 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _refuse_outside_settings(config: pytest.Config) -> None:
-    """A usage error for a :data:`TREE_ONLY` option in ``gates tests -- ARGS`` or
-    ``PYTEST_ADDOPTS``, read with pytest's own parser (an option's value is never a test path)."""
+    """A usage error for a :data:`TREE_ONLY` option, or a plugin other than :data:`SHARD`, in
+    ``gates tests -- ARGS`` or ``PYTEST_ADDOPTS``, read with pytest's own parser (an option's
+    value is never a test path)."""
     sources = (
         ("gates tests -- ARGS", json.loads(os.environ.get(OUTSIDE_ARGS, "[]"))),
         ("PYTEST_ADDOPTS", shlex.split(os.environ.get("PYTEST_ADDOPTS", ""))),
     )
     for source, args in sources:
         parsed = config._parser.parse_known_args(args)
-        for dest, option in TREE_ONLY:
-            if getattr(parsed, dest, None):
-                raise pytest.UsageError(
-                    f"release-gates: {option} from outside the tree ({source}) changes which "
-                    "tests run or how they are judged: its report is no evidence (set it in "
-                    "[tool.gates.tests])"
-                )
+        found = [option for dest, option in TREE_ONLY if getattr(parsed, dest, None)]
+        # A plugin, or one switched off (no:warnings drops filterwarnings), changes the judging
+        # too; gates' own shard plugin only picks the part of the suite the shards add up to.
+        found += [f"-p {name}" for name in getattr(parsed, "plugins", None) or () if name != SHARD]
+        if found:
+            raise pytest.UsageError(
+                f"release-gates: {found[0]} from outside the tree ({source}) changes which "
+                "tests run or how they are judged: its report is no evidence (set it in "
+                "[tool.gates.tests])"
+            )
 
 
 def _xdist_worker(config: pytest.Config) -> str | None:

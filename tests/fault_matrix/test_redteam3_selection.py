@@ -52,6 +52,7 @@ def project(tmp_path: Path, tests_toml: str = "") -> Path:
         (["-o", "python_functions=*_add"], "-o"),
         (["-c", "other.ini"], "-c"),
         (["--noconftest"], "--noconftest"),
+        (["-p", "no:warnings"], "-p no:warnings"),
     ],
 )
 def test_a_selection_on_the_command_line_is_no_pass(
