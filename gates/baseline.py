@@ -162,8 +162,9 @@ class FindingsGate(Gate[FindingsEvidence]):
         return cls(update_baseline=bool(args.update_baseline))
 
     @abstractmethod
-    def find(self, project: Project) -> ToolFindings:
-        """Run the tool: its findings (paths relative to the project root) and its scope."""
+    def find(self, project: Project, tree: str) -> ToolFindings:
+        """Run the tool on ``tree``: its findings (paths relative to the project root) and its
+        scope."""
 
     def tools(self) -> Mapping[str, str]:
         return {self.executable: tools.version(self.executable)}
@@ -183,8 +184,12 @@ class FindingsGate(Gate[FindingsEvidence]):
             settings_of=(self.executable,),
         )
 
+    def judged_tree(self, project: Project, tree: str) -> str:
+        """With ``update_baseline`` the run rewrote the baseline, which the tree id may hold."""
+        return project.workspace.tree_id() if self.update_baseline else tree
+
     def collect(self, project: Project, tree: str) -> FindingsEvidence:
-        run = self.find(project)
+        run = self.find(project, tree)
         baseline_file = getattr(project.config, self.name).baseline
         counts = known(
             run.findings,

@@ -19,7 +19,7 @@ from gates.workspace import git
 RULE = "changed-lines"
 """The rule of the findings pointing at uncovered changed lines."""
 
-_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+_HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
 
 class MeasuredFile(Protocol):
@@ -98,10 +98,19 @@ class ChangedCoverage:
 
 
 def parse_diff(diff: str) -> dict[str, frozenset[int]]:
-    """Added/changed line numbers per file of a ``git diff --unified=0`` in the new version."""
+    """Added/changed line numbers per file of a ``git diff --unified=0`` in the new version.
+
+    A hunk's own lines are counted off by its header, never read as headers: an added line of
+    code starting ``++ `` shows as ``+++ ``, like the header of the next file.
+    """
     lines: dict[str, set[int]] = {}
     current: set[int] | None = None
-    for text in diff.splitlines():
+    left = 0  # lines of the current hunk not read yet
+    for text in diff.split("\n"):  # git's line breaks only (Python's split a form feed too)
+        if left:
+            if not text.startswith("\\"):  # "\ No newline at end of file" is no line
+                left -= 1
+            continue
         if text.startswith("+++ "):
             target = text[4:]
             if target == "/dev/null":
@@ -109,9 +118,11 @@ def parse_diff(diff: str) -> dict[str, frozenset[int]]:
             else:
                 name = target[1:-1] if target.startswith('"') else target
                 current = lines.setdefault(name.removeprefix("b/"), set())
-        elif current is not None and (match := _HUNK.match(text)):
-            start, count = int(match.group(1)), int(match.group(2) or "1")
-            current.update(range(start, start + count))
+        elif match := _HUNK.match(text):
+            start, count = int(match.group(2)), int(match.group(3) or "1")
+            left = int(match.group(1) or "1") + count
+            if current is not None:
+                current.update(range(start, start + count))
     return {path: frozenset(numbers) for path, numbers in lines.items() if numbers}
 
 
@@ -134,6 +145,9 @@ def changed_lines(root: Path, base_ref: str) -> ChangedLines:
     diff = git(
         root,
         *("-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff"),
+        # Whatever this checkout's settings and attributes say (none is in the tree id): every
+        # file as text, as it is (no textconv), under the prefixes parse_diff reads.
+        *("--text", "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/"),
         *("--unified=0", "--relative", base, "--"),
     )
     untracked = git(root, "ls-files", "-z", "--others", "--exclude-standard")

@@ -25,6 +25,13 @@ from gates.project import Project
 PRODUCTION = "production"
 """The environment whose decisions the checklist's must-haves hold back."""
 
+
+def environment_name(text: str | None) -> str | None:
+    """An environment as decisions record it, in lower case: ``Production`` is the production
+    the must-haves hold back, not another environment that skips them."""
+    return text.strip().casefold() if text is not None else None
+
+
 _HEADINGS = {
     Priority.MUST: "Must have",
     Priority.SHOULD: "Should have",

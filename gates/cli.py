@@ -28,6 +28,13 @@ if TYPE_CHECKING:
 Handler = Callable[[argparse.Namespace], int]
 
 
+def _printable(text: str) -> str:
+    """``text`` with its control characters shown as escapes (names from the project are in it)."""
+    from gates.printable import printable
+
+    return printable(text)
+
+
 def _print_json(data: JSONValue) -> None:
     import json
 
@@ -39,7 +46,7 @@ def _print_either(args: argparse.Namespace, data: JSONValue, text: str) -> None:
     if args.json:
         _print_json(data)
     else:
-        print(text)
+        print(_printable(text))
 
 
 def _count(text: str) -> int:
@@ -76,7 +83,7 @@ def _show(args: argparse.Namespace, gate: Runnable, result: GateResult) -> None:
     else:
         text = gate.render(result)
         if text is not None:
-            print(text, end="" if text.endswith("\n") else "\n")
+            print(_printable(text), end="" if text.endswith("\n") else "\n")
         else:
             from gates.report import terminal  # rich is slow to import: only when printing
 
@@ -99,7 +106,7 @@ def _run(args: argparse.Namespace, gate: Runnable) -> int:
     with _project(args) as project:
         run = run_gate(project, gate, fresh=fresh)
     if run.why_ran:
-        print(f"gates: {gate.name}: not reused: {run.why_ran}", file=sys.stderr)
+        print(_printable(f"gates: {gate.name}: not reused: {run.why_ran}"), file=sys.stderr)
     _show(args, gate, run.result)
     if run.reused_from is not None:
         print(
@@ -253,7 +260,7 @@ def _report(args: argparse.Namespace) -> int:
 
     with _project(args) as project:
         line = commands.report(project, _path(args.html))
-    print(line)
+    print(_printable(line))
     return Exit.OK
 
 
@@ -406,7 +413,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code = handler(args)
     except GatesError as exc:
-        print(f"gates: error: {exc}", file=sys.stderr)
+        print(_printable(f"gates: error: {exc}"), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("gates: interrupted", file=sys.stderr)

@@ -50,6 +50,8 @@ class Runnable(Protocol):
 
     def recorded(self, project: Project, result: GateResult) -> None: ...
 
+    def judged_tree(self, project: Project, tree: str) -> str: ...
+
 
 class Gate(ABC, Generic[EvidenceT]):
     """One gate: ``collect`` the evidence for ``tree``, then ``judge`` it without I/O."""
@@ -90,6 +92,10 @@ class Gate(ABC, Generic[EvidenceT]):
 
     def recorded(self, project: Project, result: GateResult) -> None:
         """After the result is recorded: write the gate's own report files, if it has any."""
+
+    def judged_tree(self, project: Project, tree: str) -> str:
+        """The tree the run judged: ``tree``, taken before it, unless the run wrote into it."""
+        return tree
 
 
 class GateModule(Protocol):

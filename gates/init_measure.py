@@ -23,7 +23,7 @@ from typing import Any
 from gates import changelog, init_coverage, lint, project_layout, project_python, tools
 from gates.errors import ConfigError, GatesError, ToolError
 from gates.junit import read as read_junit
-from gates.testrun import PytestExit, not_the_projects_tests
+from gates.testrun import PytestExit, not_the_projects_tests, own_settings_only
 from gates.workspace import GATES_DIR
 
 _MISSING = re.compile(r"ModuleNotFoundError: No module named '([^']+)'")
@@ -239,7 +239,8 @@ def _run_tests(target: Target, where: Environments, scratch: Path) -> Measuremen
     pytest_cov = project_python.probe(where.project).has_pytest_cov
     tests = tools.run(
         [*coverage, "run", "--branch", "--parallel-mode", *source, data, "-m", "pytest",
-         *project_python.pytest_cov_off(pytest_cov, os.environ), "-q", "-p", "no:cacheprovider",
+         *project_python.pytest_cov_off(pytest_cov, os.environ), *own_settings_only(target.root),
+         "-q", "-p", "no:cacheprovider",
          f"--junitxml={junit}", "-o", "junit_family=xunit1",
          *not_the_projects_tests(target.root / GATES_DIR)],
         cwd=target.root,

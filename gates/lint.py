@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,8 @@ from gates import baseline, tools
 from gates.config import LintConfig
 from gates.errors import ToolError
 from gates.model import Finding, JSONValue
+from gates.toml_table import read_document
+from gates.workspace import git
 
 if TYPE_CHECKING:
     from gates.project import Project
@@ -46,11 +49,60 @@ def _ruff_json(run: tools.ToolRun, what: str) -> list[dict[str, JSONValue]]:
     return data
 
 
-def collect(config: LintConfig, root: Path, timeout_s: float) -> LintEvidence:
-    paths = list(config.paths)
+def own_settings_only(root: Path) -> list[str]:
+    """``--isolated`` when the project root holds no ruff settings: ruff would then read those of
+    the folders above the project, or the user's own (``~/.config/ruff``), which the tree id does
+    not hold. Settings only in sub-folders are not read either then (the defaults apply)."""
+    if (root / "ruff.toml").is_file() or (root / ".ruff.toml").is_file():
+        return []
+    with contextlib.suppress(FileNotFoundError):
+        tool = read_document(root / "pyproject.toml").get("tool")
+        if isinstance(tool, dict) and "ruff" in tool:
+            return []
+    return ["--isolated"]
+
+
+RUFF_SUFFIXES = (".py", ".pyi", ".ipynb")
+"""The files ruff checks by default."""
+
+
+def hidden_from_ruff(
+    paths: Sequence[str], root: Path, tree: str, settings: Sequence[str], timeout_s: float
+) -> list[str]:
+    """Files of ``tree`` under ``paths`` that ruff would leave out because an ignore file
+    (``.gitignore``, ``.git/info/exclude``, the user's excludes, ``.ignore``) matches them:
+    git keeps a tracked file in the tree all the same, and the tree id holds neither the local
+    excludes nor an ignored ``.ignore``. Named on the command line, ruff checks them (its own
+    ``exclude`` settings still apply, with ``--force-exclude``)."""
+    listed = tools.run(
+        ["ruff", "check", "--show-files", "--force-exclude", *settings, *paths],
+        cwd=root,
+        timeout_s=timeout_s,
+    )
+    shown = {_relative(line, root) for line in listed.stdout.splitlines() if line}
+    prefixes = [Path(path).as_posix().rstrip("/") for path in paths]
+    files = git(root, "ls-tree", "-r", "-z", "--name-only", tree).split("\0")
+    return [
+        name
+        for name in files
+        if name.endswith(RUFF_SUFFIXES)
+        and name not in shown
+        and any(p in (".", "") or name == p or name.startswith(f"{p}/") for p in prefixes)
+    ]
+
+
+def _relative(filename: str, root: Path) -> str:
+    with contextlib.suppress(ValueError):  # outside the root: keep ruff's path
+        return Path(filename).resolve().relative_to(root).as_posix()
+    return filename
+
+
+def collect(config: LintConfig, root: Path, timeout_s: float, tree: str) -> LintEvidence:
     extend = [f"--extend-select={','.join(config.extend_select)}"] if config.extend_select else []
+    settings = own_settings_only(root)
+    paths = [*config.paths, *hidden_from_ruff(config.paths, root, tree, settings, timeout_s)]
     commands = {
-        "ruff check": [*RUFF_CHECK, "--force-exclude", *extend],
+        "ruff check": [*RUFF_CHECK, "--force-exclude", *extend, *settings],
         "ruff format --check": [
             "ruff",
             "format",
@@ -59,6 +111,7 @@ def collect(config: LintConfig, root: Path, timeout_s: float) -> LintEvidence:
             "json",
             "--force-exclude",
             "--no-cache",
+            *settings,
         ],
     }
     if not config.format:
@@ -89,15 +142,14 @@ def checks_unused_imports(root: Path, module: str, timeout_s: float = 60) -> boo
     """Whether the project's own ruff settings report an unused import in ``module`` (a path
     relative to ``root``): ruff checks one line given as that file, its settings and
     per-file ignores applying as they would there."""
-    argv = [*RUFF_CHECK, "--stdin-filename", module, "-"]
+    argv = [*RUFF_CHECK, *own_settings_only(root), "--stdin-filename", module, "-"]
     run = tools.run(argv, cwd=root, timeout_s=timeout_s, stdin_text="import os\n")
     return any(d.get("code") == "F401" for d in _ruff_json(run, "ruff check"))
 
 
 def _finding(diagnostic: dict[str, JSONValue], root: Path) -> Finding:
     filename = str(diagnostic.get("filename") or "")
-    with contextlib.suppress(ValueError):  # outside the root: keep ruff's path
-        filename = Path(filename).resolve().relative_to(root).as_posix()
+    filename = _relative(filename, root) if filename else ""
     location = diagnostic.get("location") or {}
     return Finding(
         message=str(diagnostic.get("message") or ""),
@@ -117,9 +169,9 @@ class LintGate(baseline.FindingsGate):
     name: str = GATE
     executable: ClassVar[str] = "ruff"
 
-    def find(self, project: Project) -> baseline.ToolFindings:
+    def find(self, project: Project, tree: str) -> baseline.ToolFindings:
         settings = project.config
-        evidence = collect(settings.lint, project.root, settings.timeout_s)
+        evidence = collect(settings.lint, project.root, settings.timeout_s, tree)
         return baseline.ToolFindings(findings(evidence, project.root))
 
 

@@ -22,7 +22,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from gates.checklist import PRODUCTION, build
+from gates.checklist import PRODUCTION, build, environment_name
 from gates.config import GatesConfig, Priority
 from gates.details import BucketsDetails, PackageDetails
 from gates.ledger import Record
@@ -68,6 +68,7 @@ def decide(
     today: dt.date,
 ) -> Decision:
     """Judge the recorded results of every configured gate for ``request.tree``."""
+    request = replace(request, environment=environment_name(request.environment))
     valid: list[Waiver] = []
     expired: list[Waiver] = []
     tally = _Tally([], [], [])

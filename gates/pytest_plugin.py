@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shlex
 import sys
 import unittest
 from collections.abc import Callable, Iterator, Mapping
@@ -44,6 +45,31 @@ PARTIAL_RUNS = (
 )
 """pytest options whose run reports a part of the suite, or none of it, as the whole: each test
 it did not run is left out of the report, or (setting up fixtures only) reported as passed."""
+
+OUTSIDE_ARGS = "GATES_PYTEST_ARGS"
+"""The variable ``gates tests`` puts its ``-- ARGS`` in (JSON): pytest arguments the tree does
+not hold, unlike ``[tool.gates.tests] pytest_args`` given on the same command line."""
+TREE_ONLY = (
+    ("keyword", "-k"),
+    ("markexpr", "-m"),
+    ("deselect", "--deselect"),
+    ("ignore", "--ignore"),
+    ("ignore_glob", "--ignore-glob"),
+    ("file_or_dir", "a test path"),
+    ("inifilename", "-c"),
+    ("override_ini", "-o"),
+    ("pythonwarnings", "-W"),
+    ("noconftest", "--noconftest"),
+    ("confcutdir", "--confcutdir"),
+    ("rootdir", "--rootdir"),
+)
+"""pytest's options (by ``dest``) that run part of the suite, or judge it by other settings than
+the project's (a warning its ``filterwarnings = error`` fails): from outside the tree, a run
+that leaves a failing test out, or lets it pass, would judge the tree as passing."""
+SHARD = "gates.shard"
+"""The one plugin ``-p`` may load from outside the tree (:mod:`gates.shard`)."""
+SHARD = "gates.shard"
+"""The one plugin ``-p`` may load from outside the tree (:mod:`gates.shard`)."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -167,6 +193,7 @@ def pytest_configure(config: pytest.Config) -> None:
     for option, dest, why in PARTIAL_RUNS:
         if config.getoption(dest, False):
             raise pytest.UsageError(f"release-gates: {option} {why}: its report is no evidence")
+    _refuse_outside_settings(config)
     if _is_xdist_controller(config):
         return
     folder = config.getoption(EVIDENCE_OPTION)
@@ -177,6 +204,28 @@ def pytest_configure(config: pytest.Config) -> None:
     recorder.count_passing_assertions()
     recorder.count_unittest_asserts()
     config.pluginmanager.register(recorder, "gates-risky-recorder")
+
+
+def _refuse_outside_settings(config: pytest.Config) -> None:
+    """A usage error for a :data:`TREE_ONLY` option, or a plugin other than :data:`SHARD`, in
+    ``gates tests -- ARGS`` or ``PYTEST_ADDOPTS``, read with pytest's own parser (an option's
+    value is never a test path)."""
+    sources = (
+        ("gates tests -- ARGS", json.loads(os.environ.get(OUTSIDE_ARGS, "[]"))),
+        ("PYTEST_ADDOPTS", shlex.split(os.environ.get("PYTEST_ADDOPTS", ""))),
+    )
+    for source, args in sources:
+        parsed = config._parser.parse_known_args(args)
+        found = [option for dest, option in TREE_ONLY if getattr(parsed, dest, None)]
+        # A plugin, or one switched off (no:warnings drops filterwarnings), changes the judging
+        # too; gates' own shard plugin only picks the part of the suite the shards add up to.
+        found += [f"-p {name}" for name in getattr(parsed, "plugins", None) or () if name != SHARD]
+        if found:
+            raise pytest.UsageError(
+                f"release-gates: {found[0]} from outside the tree ({source}) changes which "
+                "tests run or how they are judged: its report is no evidence (set it in "
+                "[tool.gates.tests])"
+            )
 
 
 def _xdist_worker(config: pytest.Config) -> str | None:

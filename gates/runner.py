@@ -70,6 +70,9 @@ def run_gate(
     except (ConfigError, ToolError, EvidenceError, TargetDownError) as exc:
         failure = exc
         result = GateResult(gate=gate.name, status=Status.ERROR, summary=str(exc))
+    # A run that wrote into the tree (a baseline) judged the tree as it left it: recorded for
+    # the tree from before, its result would stand for that one again once the file is put back.
+    tree = gate.judged_tree(project, tree)
     try:
         versions = gate.tools()
     except ToolError:

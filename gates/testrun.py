@@ -8,7 +8,10 @@ never overwrite each other) and ``meta.json``, which binds them to the tree they
 from __future__ import annotations
 
 import argparse
+import configparser
+import contextlib
 import datetime as dt
+import json
 import os
 import re
 import sys
@@ -21,12 +24,13 @@ from typing import TYPE_CHECKING, TextIO
 
 from gates import project_python, tools
 from gates.config import GatesConfig
-from gates.errors import EvidenceError, Exit, ToolError
+from gates.errors import ConfigError, EvidenceError, Exit, ToolError
 from gates.evidence import META_FILE, SHARD_FILE, Stamp, file_digest, read_shard
 from gates.gate import Gate
 from gates.junit import read as read_junit
 from gates.model import GateResult, Status
 from gates.reuse import Inputs
+from gates.toml_table import read_document
 
 if TYPE_CHECKING:
     from gates.project import Project
@@ -121,6 +125,7 @@ def command(
         "-m",
         "pytest",
         *_pytest_cov_off(python),
+        *own_settings_only(config.root),
         *config.tests.pytest_args,
         *pytest_args,
         f"--junitxml={evidence_dir / JUNIT_FILE}",
@@ -134,6 +139,31 @@ def command(
         "enable_assertion_pass_hook=true",
         f"--gates-evidence={evidence_dir}",
     ]
+
+
+PYTEST_INI = ("pytest.ini", ".pytest.ini")
+PYTEST_SECTIONS = {"tox.ini": "pytest", "setup.cfg": "tool:pytest"}
+"""Where in a folder pytest finds its settings (besides ``[tool.pytest]`` of pyproject.toml)."""
+
+
+def own_settings_only(root: Path) -> tuple[str, ...]:
+    """``-c pyproject.toml`` when the project root holds no pytest settings: pytest would take
+    those of a folder above the project (a ``pytest.ini`` with ``addopts = -k ...``), which the
+    tree id does not hold; given the project's own file, it reads nothing else."""
+    if any((root / name).is_file() for name in PYTEST_INI):
+        return ()
+    pyproject = root / "pyproject.toml"
+    with contextlib.suppress(FileNotFoundError, ConfigError):
+        tool = read_document(pyproject).get("tool")
+        if isinstance(tool, dict) and "pytest" in tool:
+            return ()
+    for name, section in PYTEST_SECTIONS.items():
+        settings = configparser.ConfigParser(interpolation=None, strict=False)
+        with contextlib.suppress(configparser.Error, UnicodeDecodeError):
+            settings.read(root / name, encoding="utf-8")
+        if settings.has_section(section):
+            return ()
+    return ("-c", str(pyproject)) if pyproject.is_file() else ()
 
 
 def not_the_projects_tests(gates_dir: Path) -> tuple[str, ...]:
@@ -213,6 +243,7 @@ def collect(
         env={
             **child_environment(),
             **pytest_plugin.child_environment(project.workspace.gates_dir, os.environ),
+            pytest_plugin.OUTSIDE_ARGS: json.dumps(pytest_args),
         },
     )
     counts, problem = None, ""

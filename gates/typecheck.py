@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import configparser
+import contextlib
 import dataclasses
 import json
 from collections.abc import Sequence
@@ -15,6 +17,7 @@ from gates.config import TypecheckConfig
 from gates.errors import ToolError
 from gates.model import Finding
 from gates.reuse import Inputs
+from gates.toml_table import read_document
 
 if TYPE_CHECKING:
     from gates.project import Project
@@ -58,6 +61,7 @@ def collect(
     if python is not None:
         project_python.probe(python)  # refused here, clearly, rather than by mypy
     where = ["--python-executable", str(python)] if python is not None else []
+    where += own_settings_only(root, config.args)
     errors = _mypy([*where, *config.args, *config.paths], root, timeout_s)
     files = source_files(config, root)
     shadowed = behind_stubs(files)
@@ -68,6 +72,24 @@ def collect(
         errors += (e for e in again if e not in errors)
     scope = {"files_checked": len(files), "behind_stubs": len(shadowed)}
     return baseline.ToolFindings(tuple(errors), scope)
+
+
+def own_settings_only(root: Path, args: Sequence[str]) -> list[str]:
+    """``--config-file=`` (no settings file) when neither the project root nor ``args`` name
+    mypy settings: mypy would then read the user's own (``~/.config/mypy/config``,
+    ``~/.mypy.ini``), which the tree id does not hold."""
+    if (root / "mypy.ini").is_file() or (root / ".mypy.ini").is_file():
+        return []
+    if any(arg == "--config-file" or arg.startswith("--config-file=") for arg in args):
+        return []
+    with contextlib.suppress(FileNotFoundError):
+        tool = read_document(root / "pyproject.toml").get("tool")
+        if isinstance(tool, dict) and "mypy" in tool:
+            return []
+    setup = configparser.ConfigParser(interpolation=None)
+    with contextlib.suppress(configparser.Error, OSError, UnicodeDecodeError):
+        setup.read(root / "setup.cfg", encoding="utf-8")
+    return [] if setup.has_section("mypy") else ["--config-file="]
 
 
 def _mypy(arguments: Sequence[str], root: Path, timeout_s: float) -> list[Finding]:
@@ -114,7 +136,7 @@ class TypecheckGate(baseline.FindingsGate):
     def from_args(cls, args: argparse.Namespace) -> Self:
         return cls(update_baseline=bool(args.update_baseline), python=args.python)
 
-    def find(self, project: Project) -> baseline.ToolFindings:
+    def find(self, project: Project, tree: str) -> baseline.ToolFindings:
         settings = project.config
         return collect(settings.typecheck, project.root, settings.timeout_s, self.python)
 

@@ -12,6 +12,7 @@ from typing import TextIO
 
 from gates.errors import GatesError
 from gates.model import Decision, GateResult, Status
+from gates.printable import printable
 
 MAX_ANNOTATIONS = 50
 """GitHub shows only a limited number of annotations per step; more is noise."""
@@ -22,7 +23,8 @@ def active() -> bool:
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # The log shows the line as a terminal would: no control character may take effect there.
+    return printable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:

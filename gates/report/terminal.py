@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from gates.model import Decision, GateResult, Status, StatusRow, Verdict
+from gates.printable import printable
 from gates.report.markdown import MAX_FINDINGS, threshold_cells
 
 STYLES = {
@@ -30,17 +31,22 @@ def console() -> Console:
     return Console(highlight=False, soft_wrap=False, width=None if Console().is_terminal else 120)
 
 
+def _shown(text: str) -> str:
+    """Text from the project: neither rich markup nor a control character takes effect."""
+    return escape(printable(text))
+
+
 def _status(status: Status) -> str:
     return f"[{STYLES[status]}]{status.value}[/]"
 
 
 def print_result(result: GateResult, out: Console | None = None) -> None:
     out = out or console()
-    out.print(f"{result.gate}: {_status(result.status)} — {escape(result.summary)}")
+    out.print(f"{_shown(result.gate)}: {_status(result.status)} — {_shown(result.summary)}")
     if result.thresholds:
         grid = Table("Area", "Target", "Current", "Gap", box=None, pad_edge=False)
         for threshold in result.thresholds:
-            grid.add_row(escape(threshold.area), *threshold_cells(threshold))
+            grid.add_row(_shown(threshold.area), *threshold_cells(threshold))
         out.print(grid)
     by_rule: dict[str, list[str]] = {}
     for finding in result.findings:
@@ -49,9 +55,9 @@ def print_result(result: GateResult, out: Console | None = None) -> None:
                 f"{finding.location}: {finding.message}" if finding.location else finding.message
             )
     for rule, lines in sorted(by_rule.items(), key=lambda item: (-len(item[1]), item[0])):
-        out.print(f"  [bold]{escape(rule)}[/] ({len(lines)})")
+        out.print(f"  [bold]{_shown(rule)}[/] ({len(lines)})")
         for line in lines[:MAX_FINDINGS]:
-            out.print(f"    {escape(line)}")
+            out.print(f"    {_shown(line)}")
         if len(lines) > MAX_FINDINGS:
             out.print(f"    …and {len(lines) - MAX_FINDINGS} more")
 
@@ -62,12 +68,12 @@ def print_decision(decision: Decision, out: Console | None = None) -> None:
     for gate in decision.gates:
         headline = gate.headline
         status = _status(gate.status) + (" (waived)" if gate.waived else "")
-        grid.add_row(gate.name, status, *threshold_cells(headline), escape(gate.summary))
+        grid.add_row(_shown(gate.name), status, *threshold_cells(headline), _shown(gate.summary))
     out.print(grid)
     for reason in decision.reasons:
-        out.print(f"  - {escape(reason)}")
+        out.print(f"  - {_shown(reason)}")
     for waiver in decision.waivers:
-        out.print(f"  waiver used: {escape(waiver.label)}")
+        out.print(f"  waiver used: {_shown(waiver.label)}")
     style = VERDICT_STYLES[decision.verdict]
     out.print(
         f"[{style}]{decision.verdict.value}[/] (decision {decision.id}, tree {decision.tree[:12]})"
@@ -79,6 +85,6 @@ def print_status(rows: Sequence[StatusRow], out: Console | None = None) -> None:
     grid = Table("Gate", "Tier", "Status", "When", "Summary", title="Latest results")
     for row in rows:
         when = row.result.started_at if row.result is not None else "-"
-        summary = escape(row.result.summary) if row.result is not None else "-"
-        grid.add_row(row.gate, row.tier.value, row.status, when, summary)
+        summary = _shown(row.result.summary) if row.result is not None else "-"
+        grid.add_row(_shown(row.gate), row.tier.value, row.status, when, summary)
     out.print(grid)
