@@ -22,6 +22,9 @@ from gates.workspace import write_json
 META_FILE = "meta.json"
 SHARD_FILE = "shard.json"
 """What gates.shard writes beside the evidence of one shard: ``{"shard": K, "of": N}``."""
+NARROWED_FILE = "narrowed.json"
+"""What gates.pytest_plugin writes beside the evidence of a run narrowed from outside the tree:
+``{"narrowed": "-k from outside the tree (gates tests -- ARGS)"}``."""
 FINISHED = (0, 1)
 """pytest's exit codes for a run that ran what it collected: all passed, some tests failed.
 Any other (interrupted, internal error ...) leaves a report of the tests before it stopped."""
@@ -40,6 +43,9 @@ class Stamp:
     list them (another producer's): then the folder is bound, not each file."""
     shard: tuple[int, int] | None = None
     """(K, N) when the run was shard K of N (``-p gates.shard --shard=K/N``); None: the suite."""
+    narrowed: str | None = None
+    """What narrowed the run from outside the tree (``-k`` …, :func:`read_narrowed`): its
+    evidence judges a part of the suite, or judges it otherwise, so it is no evidence."""
 
     def write(self, folder: Path) -> Path:
         path = folder / META_FILE
@@ -53,6 +59,8 @@ class Stamp:
             data["files"] = {name: digest for name, digest in self.files.items()}
         if self.shard is not None:
             data["shard"] = list(self.shard)
+        if self.narrowed is not None:
+            data["narrowed"] = self.narrowed
         write_json(path, data)
         return path
 
@@ -85,6 +93,9 @@ def read_stamp(folder: Path) -> Stamp | None:
     ):
         raise EvidenceError(f"{path}: 'files' is not an object of file names to sha256 digests")
     shard = _shard(data.get("shard"), path, "'shard' is not [K, N] with 1 <= K <= N")
+    narrowed = data.get("narrowed")
+    if narrowed is not None and not isinstance(narrowed, str):
+        raise EvidenceError(f"{path}: 'narrowed' is not a string")
     started = data.get("started_at")
     duration = data.get("duration_s")
     return Stamp(
@@ -94,6 +105,7 @@ def read_stamp(folder: Path) -> Stamp | None:
         duration_s=float(duration) if isinstance(duration, int | float) else 0.0,
         files=files,
         shard=shard,
+        narrowed=narrowed,
     )
 
 
@@ -121,6 +133,21 @@ def read_shard(folder: Path) -> tuple[int, int] | None:
     return _shard(found, path, 'expected {"shard": K, "of": N} with 1 <= K <= N')
 
 
+def read_narrowed(folder: Path) -> str | None:
+    """What narrowed the run whose evidence is in ``folder`` (None: nothing did)."""
+    path = folder / NARROWED_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, RecursionError) as exc:
+        raise EvidenceError(f"{path}: unreadable record ({exc})") from None
+    narrowed = data.get("narrowed") if isinstance(data, dict) else None
+    if not isinstance(narrowed, str):
+        raise EvidenceError(f'{path}: expected {{"narrowed": "..."}}')
+    return narrowed
+
+
 def bound_to(
     files: Sequence[Path], tree: str, *, what: str, unbound_ok: bool = False
 ) -> tuple[Path, ...]:
@@ -146,6 +173,11 @@ def bound_to(
             raise EvidenceError(
                 f"{folder / META_FILE}: {what} from another tree ({stamp.tree[:12]}, current "
                 f"tree is {tree[:12]}): re-run 'gates tests'"
+            )
+        elif stamp.narrowed is not None:
+            raise EvidenceError(
+                f"{folder}: {what} from a run narrowed by {stamp.narrowed}: it judges part of "
+                "the suite, not this tree (re-run 'gates tests' without it)"
             )
         elif stamp.pytest_exit_code not in FINISHED:
             raise EvidenceError(

@@ -49,6 +49,9 @@ it did not run is left out of the report, or (setting up fixtures only) reported
 OUTSIDE_ARGS = "GATES_PYTEST_ARGS"
 """The variable ``gates tests`` puts its ``-- ARGS`` in (JSON): pytest arguments the tree does
 not hold, unlike ``[tool.gates.tests] pytest_args`` given on the same command line."""
+NARROWED = "narrowed.json"
+"""Written beside the evidence when the run was narrowed from outside the tree; read as
+:data:`gates.evidence.NARROWED_FILE` (this module imports nothing of gates: it runs in pytest)."""
 TREE_ONLY = (
     ("keyword", "-k"),
     ("markexpr", "-m"),
@@ -58,18 +61,17 @@ TREE_ONLY = (
     ("file_or_dir", "a test path"),
     ("inifilename", "-c"),
     ("override_ini", "-o"),
-    ("pythonwarnings", "-W"),
     ("noconftest", "--noconftest"),
     ("confcutdir", "--confcutdir"),
     ("rootdir", "--rootdir"),
 )
 """pytest's options (by ``dest``) that run part of the suite, or judge it by other settings than
-the project's (a warning its ``filterwarnings = error`` fails): from outside the tree, a run
-that leaves a failing test out, or lets it pass, would judge the tree as passing."""
-SHARD = "gates.shard"
-"""The one plugin ``-p`` may load from outside the tree (:mod:`gates.shard`)."""
-SHARD = "gates.shard"
-"""The one plugin ``-p`` may load from outside the tree (:mod:`gates.shard`)."""
+the project's: from outside the tree, a run that leaves a failing test out, or lets it pass,
+judges a part, not the tree. ``-W`` too, unless it only turns warnings into errors."""
+PLUGINS_OUTSIDE = frozenset({"gates.shard", "xdist", "no:cacheprovider", "no:randomly"})
+"""What ``-p`` may load or switch off from outside the tree and still judge the whole suite as the
+project does: gates' own shards (which must add up), xdist, the cache, random order. Any other
+plugin, or one switched off (``no:warnings`` drops ``filterwarnings``), changes the judging."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -193,11 +195,14 @@ def pytest_configure(config: pytest.Config) -> None:
     for option, dest, why in PARTIAL_RUNS:
         if config.getoption(dest, False):
             raise pytest.UsageError(f"release-gates: {option} {why}: its report is no evidence")
-    _refuse_outside_settings(config)
-    if _is_xdist_controller(config):
-        return
     folder = config.getoption(EVIDENCE_OPTION)
     evidence = Path(folder) if folder else config.rootpath / ".gates" / "evidence"
+    narrowed = outside_narrowing(config)
+    if narrowed is not None and _xdist_worker(config) is None:
+        evidence.mkdir(parents=True, exist_ok=True)
+        (evidence / NARROWED).write_text(json.dumps({"narrowed": narrowed}), encoding="utf-8")
+    if _is_xdist_controller(config):
+        return
     worker = _xdist_worker(config)
     name = f"{RECORD}-{worker}.json" if worker else f"{RECORD}.json"
     recorder = RiskyRecorder(evidence / name)
@@ -206,10 +211,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(recorder, "gates-risky-recorder")
 
 
-def _refuse_outside_settings(config: pytest.Config) -> None:
-    """A usage error for a :data:`TREE_ONLY` option, or a plugin other than :data:`SHARD`, in
-    ``gates tests -- ARGS`` or ``PYTEST_ADDOPTS``, read with pytest's own parser (an option's
-    value is never a test path)."""
+def outside_narrowing(config: pytest.Config) -> str | None:
+    """The first option of ``gates tests -- ARGS`` or ``PYTEST_ADDOPTS`` that narrows the run or
+    changes its judging (:data:`TREE_ONLY`, a plugin not in :data:`PLUGINS_OUTSIDE`, ``-W`` other
+    than ``error``), and where it came from; None when the run judges the suite as the tree says.
+    Read with pytest's own parser: an option's value is never taken for a test path."""
     sources = (
         ("gates tests -- ARGS", json.loads(os.environ.get(OUTSIDE_ARGS, "[]"))),
         ("PYTEST_ADDOPTS", shlex.split(os.environ.get("PYTEST_ADDOPTS", ""))),
@@ -217,15 +223,13 @@ def _refuse_outside_settings(config: pytest.Config) -> None:
     for source, args in sources:
         parsed = config._parser.parse_known_args(args)
         found = [option for dest, option in TREE_ONLY if getattr(parsed, dest, None)]
-        # A plugin, or one switched off (no:warnings drops filterwarnings), changes the judging
-        # too; gates' own shard plugin only picks the part of the suite the shards add up to.
-        found += [f"-p {name}" for name in getattr(parsed, "plugins", None) or () if name != SHARD]
+        plugins = getattr(parsed, "plugins", None) or ()
+        found += [f"-p {name}" for name in plugins if name not in PLUGINS_OUTSIDE]
+        warnings = getattr(parsed, "pythonwarnings", None) or ()
+        found += ["-W"] if any(not w.startswith("error") for w in warnings) else []
         if found:
-            raise pytest.UsageError(
-                f"release-gates: {found[0]} from outside the tree ({source}) changes which "
-                "tests run or how they are judged: its report is no evidence (set it in "
-                "[tool.gates.tests])"
-            )
+            return f"{found[0]} from outside the tree ({source})"
+    return None
 
 
 def _xdist_worker(config: pytest.Config) -> str | None:

@@ -25,7 +25,15 @@ from typing import TYPE_CHECKING, TextIO
 from gates import project_python, tools
 from gates.config import GatesConfig
 from gates.errors import ConfigError, EvidenceError, Exit, ToolError
-from gates.evidence import META_FILE, SHARD_FILE, Stamp, file_digest, read_shard
+from gates.evidence import (
+    META_FILE,
+    NARROWED_FILE,
+    SHARD_FILE,
+    Stamp,
+    file_digest,
+    read_narrowed,
+    read_shard,
+)
 from gates.gate import Gate
 from gates.junit import read as read_junit
 from gates.model import GateResult, Status
@@ -87,6 +95,8 @@ class PytestRun:
     """Why ``counts`` is None (empty otherwise)."""
     argv: tuple[str, ...]
     output_tail: str
+    narrowed: str | None = None
+    """What narrowed the run from outside the tree (``-k`` …); None: it ran the suite."""
 
 
 def evidence_paths(evidence_dir: Path) -> list[Path]:
@@ -96,6 +106,7 @@ def evidence_paths(evidence_dir: Path) -> list[Path]:
         return []
     found = [*evidence_dir.glob("junit*.xml"), evidence_dir / META_FILE]
     found.append(evidence_dir / SHARD_FILE)  # gates.shard's record of which shard ran
+    found.append(evidence_dir / NARROWED_FILE)  # gates.pytest_plugin's, of a narrowed run
     found += evidence_dir.glob(f"{DATA_FILE}*")
     found += evidence_dir.glob("risky*.json")  # gates.pytest_plugin's records
     return [path for path in found if path.is_file()]
@@ -252,15 +263,18 @@ def collect(
     except EvidenceError as exc:
         problem = str(exc)
     left = {p.name: file_digest(p) for p in evidence_paths(evidence_dir) if p.name != META_FILE}
-    shard = read_shard(evidence_dir)
+    shard, narrowed = read_shard(evidence_dir), read_narrowed(evidence_dir)
     duration = round(run.duration_s, 3)
-    Stamp(tree, run.returncode, duration_s=duration, files=left, shard=shard).write(evidence_dir)
+    Stamp(
+        tree, run.returncode, duration_s=duration, files=left, shard=shard, narrowed=narrowed
+    ).write(evidence_dir)
     return PytestRun(
         exit_code=run.returncode,
         counts=counts,
         junit_problem=problem,
         argv=run.argv,
         output_tail=run.tail(),
+        narrowed=narrowed,
     )
 
 
@@ -303,6 +317,10 @@ def judge(run: PytestRun) -> GateResult:
     )
     # The report, not the exit code: a conftest or plugin may turn failures into exit 0.
     if run.exit_code == PytestExit.OK and not (counts.failed or counts.errors):
+        if run.narrowed is not None:
+            # A part of the suite passed: shown as it ran, never a pass of the tree.
+            summary = f"{tally}; narrowed by {run.narrowed}: no evidence for the tree"
+            return GateResult(GATE, Status.SKIP, summary, metrics=metrics, details=details)
         return GateResult(GATE, Status.PASS, tally, metrics=metrics, details=details)
     return GateResult(GATE, Status.FAIL, tally, metrics=metrics, details=details)
 

@@ -352,6 +352,27 @@ def test_unreadable_meta_is_an_error(copy_80: Path) -> None:
     assert_no_go(copy_80, reason)
 
 
+@pytest.mark.parametrize(
+    ("narrowed", "reason"),
+    [
+        (
+            "-k from outside the tree (PYTEST_ADDOPTS)",
+            "{evidence}: coverage data from a run narrowed by -k from outside the tree"
+            " (PYTEST_ADDOPTS): it judges part of the suite, not this tree (re-run 'gates tests'"
+            " without it)",
+        ),
+        (["-k"], "{evidence}/meta.json: 'narrowed' is not a string"),
+    ],
+)
+def test_data_from_a_narrowed_run_is_an_error(copy_80: Path, narrowed: object, reason: str) -> None:
+    meta_path = copy_80 / ".gates/evidence/meta.json"
+    meta_path.write_text(json.dumps({**json.loads(meta_path.read_text()), "narrowed": narrowed}))
+    reason = reason.format(evidence=copy_80 / ".gates/evidence")
+    run = gates(copy_80, "coverage")
+    assert (run.code, run.err) == (2, f"gates: error: {reason}\n")
+    assert_no_go(copy_80, reason)
+
+
 def test_data_from_an_unfinished_run_is_an_error(copy_80: Path) -> None:
     meta_path = copy_80 / ".gates/evidence/meta.json"
     meta_path.write_text(json.dumps({**json.loads(meta_path.read_text()), "pytest_exit_code": 2}))
