@@ -70,9 +70,9 @@ def file_digest(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def read_stamp(folder: Path) -> Stamp | None:
-    """The stamp of ``folder``; None when it has none; EvidenceError when it is malformed."""
-    path = folder / META_FILE
+def _json_object(path: Path, problem: str) -> dict[str, object] | None:
+    """The JSON object in ``path``; None when there is no such file; ``problem`` when it holds
+    another JSON value."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -81,9 +81,26 @@ def read_stamp(folder: Path) -> Stamp | None:
         raise EvidenceError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than Python parses
         raise EvidenceError(f"{path}: not valid JSON ({exc})") from None
-    tree = data.get("tree") if isinstance(data, dict) else None
-    if not isinstance(tree, str) or not tree:
-        raise EvidenceError(f"{path}: no tree id (key 'tree')")
+    if not isinstance(data, dict):
+        raise EvidenceError(f"{path}: {problem}")
+    return data
+
+
+def _text(data: dict[str, object], key: str, path: Path, problem: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise EvidenceError(f"{path}: {problem}")
+    return value
+
+
+def read_stamp(folder: Path) -> Stamp | None:
+    """The stamp of ``folder``; None when it has none; EvidenceError when it is malformed."""
+    path = folder / META_FILE
+    no_tree = "no tree id (key 'tree')"
+    data = _json_object(path, no_tree)
+    if data is None:
+        return None
+    tree = _text(data, "tree", path, no_tree)
     code = data.get("pytest_exit_code")
     if code is not None and (isinstance(code, bool) or not isinstance(code, int)):
         raise EvidenceError(f"{path}: 'pytest_exit_code' is not an integer")
@@ -123,29 +140,19 @@ def _shard(value: object, path: Path, problem: str) -> tuple[int, int] | None:
 def read_shard(folder: Path) -> tuple[int, int] | None:
     """The shard gates.shard recorded in ``folder`` (None: the run was not a shard)."""
     path = folder / SHARD_FILE
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    problem = 'expected {"shard": K, "of": N} with 1 <= K <= N'
+    data = _json_object(path, problem)
+    if data is None:
         return None
-    except (OSError, ValueError, RecursionError) as exc:
-        raise EvidenceError(f"{path}: unreadable shard record ({exc})") from None
-    found = [data.get("shard"), data.get("of")] if isinstance(data, dict) else None
-    return _shard(found, path, 'expected {"shard": K, "of": N} with 1 <= K <= N')
+    return _shard([data.get("shard"), data.get("of")], path, problem)
 
 
 def read_narrowed(folder: Path) -> str | None:
     """What narrowed the run whose evidence is in ``folder`` (None: nothing did)."""
     path = folder / NARROWED_FILE
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, RecursionError) as exc:
-        raise EvidenceError(f"{path}: unreadable record ({exc})") from None
-    narrowed = data.get("narrowed") if isinstance(data, dict) else None
-    if not isinstance(narrowed, str):
-        raise EvidenceError(f'{path}: expected {{"narrowed": "..."}}')
-    return narrowed
+    problem = 'expected {"narrowed": "..."}'
+    data = _json_object(path, problem)
+    return None if data is None else _text(data, "narrowed", path, problem)
 
 
 def bound_to(

@@ -8,12 +8,10 @@ and type findings, :func:`apply` writes the files. Thresholds are what the proje
 
 from __future__ import annotations
 
-import configparser
 import datetime as dt
 import math
 import os
 import tomllib
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +32,7 @@ from gates import (
     templates,
     test_requirements,
     testrun,
+    tool_settings,
 )
 from gates.errors import ConfigError, WorkspaceError
 from gates.init_measure import Measurement, Target, adopt_changelog
@@ -164,22 +163,6 @@ def _pythons(root: Path, declared: project_metadata.Declared) -> tuple[str, ...]
     return found or PYTHONS[-1:]
 
 
-def _has_section(root: Path, document: dict[str, Any], tool: str, files: Sequence[str]) -> bool:
-    if tool in document.get("tool", {}):
-        return True
-    if any((root / name).is_file() for name in files):
-        return True
-    setup_cfg = root / "setup.cfg"
-    if setup_cfg.is_file():
-        parser = configparser.ConfigParser()
-        try:
-            parser.read(setup_cfg, encoding="utf-8")
-        except configparser.Error:
-            return False
-        return any(s == tool or s.startswith(f"{tool}:") for s in parser.sections())
-    return False
-
-
 def detect(root: Path) -> Project:
     """Read the project at ``root``; a folder that is not a Python project is an error (exit 2)."""
     _, document = _read_pyproject(root)
@@ -203,11 +186,9 @@ def detect(root: Path) -> Project:
         requirements=test_requirements.discover(root),
         release_gates=release_source.installed(),
         pythons=_pythons(root, declared),
-        ruff_configured=_has_section(root, document, "ruff", ("ruff.toml", ".ruff.toml")),
-        mypy_configured=_has_section(root, document, "mypy", ("mypy.ini", ".mypy.ini")),
-        coverage_configured=(
-            "coverage" in document.get("tool", {}) or init_coverage.ini_settings(root) is not None
-        ),
+        ruff_configured=tool_settings.in_root(root, "ruff"),
+        mypy_configured=tool_settings.in_root(root, "mypy"),
+        coverage_configured=tool_settings.in_root(root, "coverage"),
         coverage_scoped=init_coverage.scoped(root, document),
     )
 

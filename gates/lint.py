@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from gates import baseline, tools
+from gates import baseline, tool_settings, tools
 from gates.config import LintConfig
 from gates.errors import ToolError
 from gates.model import Finding, JSONValue
-from gates.toml_table import read_document
 from gates.workspace import git
 
 if TYPE_CHECKING:
@@ -53,13 +52,7 @@ def own_settings_only(root: Path) -> list[str]:
     """``--isolated`` when the project root holds no ruff settings: ruff would then read those of
     the folders above the project, or the user's own (``~/.config/ruff``), which the tree id does
     not hold. Settings only in sub-folders are not read either then (the defaults apply)."""
-    if (root / "ruff.toml").is_file() or (root / ".ruff.toml").is_file():
-        return []
-    with contextlib.suppress(FileNotFoundError):
-        tool = read_document(root / "pyproject.toml").get("tool")
-        if isinstance(tool, dict) and "ruff" in tool:
-            return []
-    return ["--isolated"]
+    return [] if tool_settings.in_root(root, "ruff") else ["--isolated"]
 
 
 RUFF_SUFFIXES = (".py", ".pyi", ".ipynb")

@@ -9,9 +9,9 @@ when they are all equal again (and the result still matches its record: see
 sha256 digests where they are not, so "why did it run again" names what changed.
 
 What reuse cannot see, and ``--fresh`` (``GATES_FRESH=1``) is for: files git ignores (they are
-not in the tree id) other than the tools' settings files (:data:`SETTINGS_FILES`), environment
-variables a gate does not declare, the network (a build backend resolved from an index), and
-flaky tests.
+not in the tree id) other than the tools' settings files (:data:`gates.tool_settings.FILES`),
+environment variables a gate does not declare, the network (a build backend resolved from an
+index), and flaky tests.
 """
 
 from __future__ import annotations
@@ -29,21 +29,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from gates import __version__, tools
+from gates import __version__, tool_settings, tools
 from gates.errors import GatesError, ToolError
 
 FRESH_ENV = "GATES_FRESH"
 """``GATES_FRESH=1``: every gate runs, as with ``--fresh`` (``nox -s gates`` passes it on)."""
 _TRUE, _FALSE = ("1", "true", "yes"), ("", "0", "false", "no")
 DIGEST_CHUNK = 1 << 20
-SETTINGS_FILES = {
-    "ruff": ("pyproject.toml", "ruff.toml", ".ruff.toml"),
-    "mypy": ("pyproject.toml", "mypy.ini", ".mypy.ini", "setup.cfg"),
-    "pytest": ("pyproject.toml", "pytest.ini", ".pytest.ini", "tox.ini", "setup.cfg"),
-    "coverage": ("pyproject.toml", ".coveragerc", "setup.cfg", "tox.ini"),
-}
-"""The files in the project root each tool reads its settings from: one that git ignores (a local
-``mypy.ini`` with ``ignore_errors``) is outside the tree id, and yet it decides the result."""
 SETTINGS_ENVIRON = {"coverage": "COVERAGE_RCFILE"}
 """The variable naming a tool's settings file anywhere, instead of those in the root."""
 
@@ -77,7 +69,7 @@ class Inputs:
     dated: bool = False
     """It judges against today's date (waivers and quarantines expire): reused the same day only."""
     settings_of: Sequence[str] = ()
-    """The tools whose settings files (:data:`SETTINGS_FILES`) decide its result."""
+    """The tools whose settings files (:data:`gates.tool_settings.FILES`) decide its result."""
     extra: Mapping[str, str] = field(default_factory=dict)
     """Anything else, already short (the merge base the changed lines are measured from)."""
 
@@ -98,7 +90,7 @@ def components(inputs: Inputs, *, tree: str, today: dt.date, root: Path) -> dict
         found["executables"] = digest(*(_executable(name) for name in inputs.executables))
     if inputs.files:
         found["evidence"] = files_digest(inputs.files, root)
-    settings = sorted({name for tool in inputs.settings_of for name in SETTINGS_FILES[tool]})
+    settings = sorted({name for tool in inputs.settings_of for name in tool_settings.FILES[tool]})
     named = (os.environ.get(SETTINGS_ENVIRON.get(tool, ""), "") for tool in inputs.settings_of)
     settings += [name for name in named if name]
     if settings:

@@ -8,8 +8,6 @@ never overwrite each other) and ``meta.json``, which binds them to the tree they
 from __future__ import annotations
 
 import argparse
-import configparser
-import contextlib
 import datetime as dt
 import json
 import os
@@ -22,9 +20,9 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from gates import project_python, tools
+from gates import project_python, tool_settings, tools
 from gates.config import GatesConfig
-from gates.errors import ConfigError, EvidenceError, Exit, ToolError
+from gates.errors import EvidenceError, Exit, ToolError
 from gates.evidence import (
     META_FILE,
     NARROWED_FILE,
@@ -38,7 +36,6 @@ from gates.gate import Gate
 from gates.junit import read as read_junit
 from gates.model import GateResult, Status
 from gates.reuse import Inputs
-from gates.toml_table import read_document
 
 if TYPE_CHECKING:
     from gates.project import Project
@@ -152,29 +149,14 @@ def command(
     ]
 
 
-PYTEST_INI = ("pytest.ini", ".pytest.ini")
-PYTEST_SECTIONS = {"tox.ini": "pytest", "setup.cfg": "tool:pytest"}
-"""Where in a folder pytest finds its settings (besides ``[tool.pytest]`` of pyproject.toml)."""
-
-
 def own_settings_only(root: Path) -> tuple[str, ...]:
     """``-c pyproject.toml`` when the project root holds no pytest settings: pytest would take
     those of a folder above the project (a ``pytest.ini`` with ``addopts = -k ...``), which the
     tree id does not hold; given the project's own file, it reads nothing else."""
-    if any((root / name).is_file() for name in PYTEST_INI):
+    pyproject = root / tool_settings.PYPROJECT
+    if tool_settings.in_root(root, "pytest") or not pyproject.is_file():
         return ()
-    pyproject = root / "pyproject.toml"
-    with contextlib.suppress(FileNotFoundError, ConfigError):
-        tool = read_document(pyproject).get("tool")
-        if isinstance(tool, dict) and "pytest" in tool:
-            return ()
-    for name, section in PYTEST_SECTIONS.items():
-        settings = configparser.ConfigParser(interpolation=None, strict=False)
-        with contextlib.suppress(configparser.Error, UnicodeDecodeError):
-            settings.read(root / name, encoding="utf-8")
-        if settings.has_section(section):
-            return ()
-    return ("-c", str(pyproject)) if pyproject.is_file() else ()
+    return ("-c", str(pyproject))
 
 
 def not_the_projects_tests(gates_dir: Path) -> tuple[str, ...]:

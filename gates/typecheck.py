@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import configparser
-import contextlib
 import dataclasses
 import json
 from collections.abc import Sequence
@@ -12,12 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Self
 
-from gates import baseline, project_python, tools
+from gates import baseline, project_python, tool_settings, tools
 from gates.config import TypecheckConfig
 from gates.errors import ToolError
 from gates.model import Finding
 from gates.reuse import Inputs
-from gates.toml_table import read_document
 
 if TYPE_CHECKING:
     from gates.project import Project
@@ -78,18 +75,9 @@ def own_settings_only(root: Path, args: Sequence[str]) -> list[str]:
     """``--config-file=`` (no settings file) when neither the project root nor ``args`` name
     mypy settings: mypy would then read the user's own (``~/.config/mypy/config``,
     ``~/.mypy.ini``), which the tree id does not hold."""
-    if (root / "mypy.ini").is_file() or (root / ".mypy.ini").is_file():
-        return []
     if any(arg == "--config-file" or arg.startswith("--config-file=") for arg in args):
         return []
-    with contextlib.suppress(FileNotFoundError):
-        tool = read_document(root / "pyproject.toml").get("tool")
-        if isinstance(tool, dict) and "mypy" in tool:
-            return []
-    setup = configparser.ConfigParser(interpolation=None)
-    with contextlib.suppress(configparser.Error, OSError, UnicodeDecodeError):
-        setup.read(root / "setup.cfg", encoding="utf-8")
-    return [] if setup.has_section("mypy") else ["--config-file="]
+    return [] if tool_settings.in_root(root, "mypy") else ["--config-file="]
 
 
 def _mypy(arguments: Sequence[str], root: Path, timeout_s: float) -> list[Finding]:
