@@ -93,8 +93,9 @@ def components(inputs: Inputs, *, tree: str, today: dt.date, root: Path) -> dict
     settings = sorted({name for tool in inputs.settings_of for name in tool_settings.FILES[tool]})
     named = (os.environ.get(SETTINGS_ENVIRON.get(tool, ""), "") for tool in inputs.settings_of)
     settings += [name for name in named if name]
-    if settings:
-        found["settings"] = files_digest([root / name for name in settings], root)
+    extends = [path for tool in inputs.settings_of for path in tool_settings.extended(root, tool)]
+    if settings or extends:
+        found["settings"] = files_digest([*(root / name for name in settings), *extends], root)
     if inputs.arguments:
         found["arguments"] = digest(*inputs.arguments)
     if inputs.environ:

@@ -79,3 +79,41 @@ def _holds(path: Path, section: str | None) -> bool:
     if section.endswith(":"):
         return any(name.startswith(section) for name in parser.sections())
     return parser.has_section(section)
+
+
+EXTEND_DEPTH = 8
+"""How many ``extend`` hops are followed: ruff refuses a cycle; a longer chain is not real."""
+
+
+def extended(root: Path, tool: str) -> tuple[Path, ...]:
+    """The settings files ``tool``'s settings in the root ``extend`` (ruff's ``extend``, followed
+    from file to file): often outside the project (a monorepo's shared ``ruff.toml``), where the
+    tree id does not see them change."""
+    if tool != "ruff":
+        return ()
+    found: list[Path] = []
+    current = [root / place.file for place in PLACES[tool] if (root / place.file).is_file()]
+    for _ in range(EXTEND_DEPTH):
+        following = []
+        for path in current:
+            target = _extend_of(path)
+            if target is not None and target not in found:
+                found.append(target)
+                following.append(target)
+        current = following
+    return tuple(found)
+
+
+def _extend_of(path: Path) -> Path | None:
+    try:
+        document = read_document(path)
+    except (FileNotFoundError, ConfigError):
+        return None
+    table: object = document
+    if path.name == PYPROJECT:
+        tool = document.get("tool")
+        table = tool.get("ruff") if isinstance(tool, dict) else None
+    value = table.get("extend") if isinstance(table, dict) else None
+    if not isinstance(value, str) or not value:
+        return None
+    return (path.parent / Path(value).expanduser()).resolve()

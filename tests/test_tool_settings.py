@@ -52,3 +52,29 @@ def test_the_files_of_each_tool_are_listed_once() -> None:
         "setup.cfg",
         "tox.ini",
     )
+
+
+def test_ruffs_extend_is_followed_from_file_to_file_and_stops_on_a_cycle(tmp_path: Path) -> None:
+    root, shared = tmp_path / "project", tmp_path / "shared"
+    root.mkdir()
+    shared.mkdir()
+    (root / "pyproject.toml").write_text('[tool.ruff]\nextend = "../shared/base.toml"\n')
+    (shared / "base.toml").write_text('extend = "~/nowhere-gates-test.toml"\n')
+    (root / "ruff.toml").write_text('extend = "ruff.toml"\n')  # itself: a cycle
+
+    found = tool_settings.extended(root, "ruff")
+
+    assert found == (
+        (shared / "base.toml").resolve(),
+        (root / "ruff.toml").resolve(),
+        (Path.home() / "nowhere-gates-test.toml").resolve(),
+    )
+    assert tool_settings.extended(root, "mypy") == ()
+
+
+@pytest.mark.parametrize(
+    "pyproject", ["[project]\nname = 'x'\nextend = 1\n", "[tool.ruff]\nextend = 3\n", "not [toml"]
+)
+def test_no_extend_is_found_where_there_is_none(tmp_path: Path, pyproject: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(pyproject)
+    assert tool_settings.extended(tmp_path, "ruff") == ()

@@ -47,6 +47,26 @@ def test_a_gitignored_settings_file_changed_after_the_run_runs_the_gate_again(
     assert rule in {finding["rule"] for finding in result["findings"]}
 
 
+def test_a_ruff_settings_file_outside_the_project_that_the_settings_extend_is_an_input(
+    make_project: Callable[..., Project], tmp_path: Path
+) -> None:
+    """A monorepo's shared ruff.toml, extended from the project's: outside the tree id."""
+    shared = tmp_path / "shared.toml"
+    shared.write_text('[lint]\nignore = ["F401"]\n')
+    project = make_project(
+        files={"demo/__init__.py": "import os\n", "ruff.toml": f'extend = "{shared}"\n'},
+        gates='[tool.gates]\nrequired = ["lint"]\n\n[tool.gates.lint]\nformat = false\n',
+    )
+    project.commit()
+    assert project.gates("lint")[0] == 0
+
+    shared.write_text("[lint]\n")
+    code, out, err = project.gates("lint", "--json")
+
+    assert err == "gates: lint: not reused: its inputs changed (settings)\n"
+    assert (code, json.loads(out)["status"]) == (1, "FAIL")
+
+
 def test_a_gitignored_coveragerc_is_an_input_of_the_tests_and_coverage_gates(
     tmp_path: Path,
 ) -> None:
