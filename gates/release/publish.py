@@ -21,7 +21,7 @@ from gates.details import PackageDetails
 from gates.errors import GatesError
 from gates.jsonfields import ByField
 from gates.ledger.interface import Ledger, RecordKind
-from gates.model import Decision, JSONValue
+from gates.model import Decision, JSONValue, made_for
 from gates.redact import Redactor
 from gates.release.errors import ReleaseError, ReleaseRefused
 from gates.release.index import (
@@ -110,7 +110,7 @@ def _decision(ledger: Ledger, tree: str, project: str | None) -> Decision:
         if newest:
             payload = newest[-1].payload
             judged = f"tree {str(payload.get('tree'))[:12]}"
-            if payload.get("project") not in (None, project):
+            if not made_for(payload.get("project"), project):
                 judged += f" for project {payload.get('project')!r}"
             other = f" (the latest decision {payload.get('id')} judged {judged})"
         raise ReleaseRefused(
